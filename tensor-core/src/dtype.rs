@@ -1,0 +1,158 @@
+//! Element types: the `dtype` of a tensor, in its type.
+
+use core::fmt::Debug;
+use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+
+/// An element type a tensor can hold.
+///
+/// ```
+/// use tensor_core::Dtype;
+/// assert_eq!(<f32 as Dtype>::NAME, "float32");
+/// assert_eq!(<u8 as Dtype>::NAME, "uint8");
+/// assert_eq!(<bool as Dtype>::NAME, "bool");
+/// ```
+pub trait Dtype: Copy + Default + PartialEq + Debug + Send + Sync + 'static {
+    /// numpy's name for it.
+    const NAME: &'static str;
+}
+
+/// A numeric element type: arithmetic, ordering and conversions.
+///
+/// ```
+/// use tensor_core::Num;
+/// assert_eq!(<i32 as Num>::from_f64(2.7), 2);
+/// assert_eq!(3u8.to_f64(), 3.0);
+/// ```
+pub trait Num:
+    Dtype
+    + PartialOrd
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+    + DivAssign
+{
+    /// Zero.
+    const ZERO: Self;
+    /// One.
+    const ONE: Self;
+    /// Converts from `f64` (truncating towards zero and saturating for integers).
+    fn from_f64(x: f64) -> Self;
+    /// Converts to `f64`.
+    fn to_f64(self) -> f64;
+    /// Converts from `usize` (saturating at the type's maximum).
+    fn from_usize(x: usize) -> Self {
+        Self::from_f64(x as f64)
+    }
+}
+
+/// A floating-point element type: the element-wise math of neural networks.
+///
+/// ```
+/// use tensor_core::Float;
+/// assert_eq!(Float::relu(-2.0f32), 0.0);
+/// assert!((Float::sigmoid(0.0f64) - 0.5).abs() < 1e-12);
+/// ```
+pub trait Float: Num + Neg<Output = Self> {
+    /// e^x.
+    fn exp(self) -> Self;
+    /// Natural logarithm.
+    fn ln(self) -> Self;
+    /// Square root.
+    fn sqrt(self) -> Self;
+    /// Integer power.
+    fn powi(self, n: i32) -> Self;
+    /// Real power.
+    fn powf(self, p: Self) -> Self;
+    /// Hyperbolic tangent.
+    fn tanh(self) -> Self;
+    /// Absolute value.
+    fn abs(self) -> Self;
+    /// The larger of two values (NaN-ignoring, like `f32::max`).
+    fn max(self, other: Self) -> Self;
+    /// The smaller of two values.
+    fn min(self, other: Self) -> Self;
+    /// Whether the value is finite.
+    fn is_finite(self) -> bool;
+    /// Whether the value is NaN.
+    fn is_nan(self) -> bool;
+    /// Negative infinity.
+    const NEG_INFINITY: Self;
+    /// Machine epsilon.
+    const EPSILON: Self;
+    /// max(x, 0).
+    fn relu(self) -> Self {
+        if self > Self::ZERO {
+            self
+        } else {
+            Self::ZERO
+        }
+    }
+    /// 1 / (1 + e^-x), computed without overflow.
+    fn sigmoid(self) -> Self {
+        if self >= Self::ZERO {
+            Self::ONE / (Self::ONE + (-self).exp())
+        } else {
+            let e = self.exp();
+            e / (Self::ONE + e)
+        }
+    }
+}
+
+impl Dtype for bool {
+    const NAME: &'static str = "bool";
+}
+
+macro_rules! num {
+    ($($t:ty => $name:literal),*) => {$(
+        impl Dtype for $t {
+            const NAME: &'static str = $name;
+        }
+        impl Num for $t {
+            const ZERO: Self = 0 as $t;
+            const ONE: Self = 1 as $t;
+            #[inline(always)]
+            fn from_f64(x: f64) -> Self { x as $t }
+            #[inline(always)]
+            fn to_f64(self) -> f64 { self as f64 }
+        }
+    )*};
+}
+num!(f32 => "float32", f64 => "float64", i8 => "int8", i16 => "int16", i32 => "int32",
+     i64 => "int64", u8 => "uint8", u16 => "uint16", u32 => "uint32", u64 => "uint64",
+     usize => "uint64");
+
+macro_rules! float {
+    ($($t:ident),*) => {$(
+        impl Float for $t {
+            #[inline(always)]
+            fn exp(self) -> Self { $t::exp(self) }
+            #[inline(always)]
+            fn ln(self) -> Self { $t::ln(self) }
+            #[inline(always)]
+            fn sqrt(self) -> Self { $t::sqrt(self) }
+            #[inline(always)]
+            fn powi(self, n: i32) -> Self { $t::powi(self, n) }
+            #[inline(always)]
+            fn powf(self, p: Self) -> Self { $t::powf(self, p) }
+            #[inline(always)]
+            fn tanh(self) -> Self { $t::tanh(self) }
+            #[inline(always)]
+            fn abs(self) -> Self { $t::abs(self) }
+            #[inline(always)]
+            fn max(self, o: Self) -> Self { $t::max(self, o) }
+            #[inline(always)]
+            fn min(self, o: Self) -> Self { $t::min(self, o) }
+            #[inline(always)]
+            fn is_finite(self) -> bool { $t::is_finite(self) }
+            #[inline(always)]
+            fn is_nan(self) -> bool { $t::is_nan(self) }
+            const NEG_INFINITY: Self = $t::NEG_INFINITY;
+            const EPSILON: Self = $t::EPSILON;
+        }
+    )*};
+}
+float!(f32, f64);

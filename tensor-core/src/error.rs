@@ -1,0 +1,78 @@
+//! Run-time shape errors: raised only where a size is unknown until run time.
+
+use core::fmt;
+
+/// A shape mismatch found at run time (a [`Dyn`](crate::Dyn) size that does
+/// not fit), naming the operation and both shapes.
+///
+/// ```
+/// use tensor_core::{shape, Dyn, Sz, Tensor};
+/// let a = Tensor::<shape![_, 3]>::zeros_with((Dyn(2), Sz));
+/// let b = Tensor::<shape![_, 3]>::zeros_with((Dyn(4), Sz));
+/// let err = a.try_add(&b).unwrap_err();
+/// assert_eq!(err.to_string(), "add: shapes (2, 3) and (4, 3) do not broadcast");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShapeError {
+    /// The operation.
+    pub op: &'static str,
+    /// The first operand's shape, as numpy prints it: `(2, 3)`.
+    pub lhs: String,
+    /// The second operand's shape, or the requested shape type (`_` marks a
+    /// run-time dim): `(_, 7)`.
+    pub rhs: String,
+    /// What is wrong, in words.
+    pub reason: String,
+}
+
+impl ShapeError {
+    /// A new error.
+    pub fn new(op: &'static str, lhs: &[usize], rhs: &[usize], reason: impl Into<String>) -> Self {
+        ShapeError {
+            op,
+            lhs: fmt_dims(lhs),
+            rhs: fmt_dims(rhs),
+            reason: reason.into(),
+        }
+    }
+
+    /// An error between a value's sizes and a shape type `S`.
+    pub fn against_type<S: crate::Shape>(
+        op: &'static str,
+        lhs: &[usize],
+        reason: impl Into<String>,
+    ) -> Self {
+        ShapeError {
+            op,
+            lhs: fmt_dims(lhs),
+            rhs: crate::shape::shape_name::<S>(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Formats sizes as numpy does: `(2, 3)`, `(5,)`, `()`.
+pub fn fmt_dims(d: &[usize]) -> String {
+    match d {
+        [x] => format!("({x},)"),
+        _ => format!(
+            "({})",
+            d.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+impl fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: shapes {} and {} {}",
+            self.op, self.lhs, self.rhs, self.reason
+        )
+    }
+}
+
+impl std::error::Error for ShapeError {}

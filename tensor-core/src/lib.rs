@@ -1,0 +1,52 @@
+//! # tensor-core
+//!
+//! Tensors whose rank and shape are part of their type, so that shape
+//! mistakes are compile errors:
+//!
+//! ```
+//! use tensor_core::{shape, Tensor};
+//! let x = Tensor::<shape![32, 10]>::ones();
+//! let b = Tensor::<shape![10]>::ones();
+//! let y: Tensor<shape![32, 10]> = &x + &b; // numpy broadcasting, checked by rustc
+//! let w = Tensor::<shape![10, 4]>::ones();
+//! let z: Tensor<shape![32, 4]> = y.dot(&w);
+//! assert_eq!(z.as_slice()[0], 20.0);
+//! ```
+//!
+//! `&x + &Tensor::<shape![9]>::ones()` or `x.dot(&Tensor::<shape![9, 4]>::ones())`
+//! would not compile, and the error names both shapes.
+//!
+//! * [`dim`]: one axis, static ([`Sz<N>`](Sz), [`One`]) or run-time ([`Dyn`]).
+//! * [`shape`](mod@shape): tuples of dims and the rules between them.
+//! * [`tensor`]: the [`Tensor`] type and its attributes.
+//! * [`creation`]: zeros, ones, full, eye, arange, linspace, random tensors.
+//! * [`ops`]: element-wise ops, broadcasting, dot, reshape, axes, reductions,
+//!   softmax, slicing, indexing.
+//! * [`kernels`]: the run-time-sized loops and GEMM that every op calls.
+//!
+//! Only sizes that are truly unknown until run time ([`Dyn`] dims) are
+//! checked at run time: the `try_` form of an op returns a [`ShapeError`]
+//! naming both shapes, and the plain form panics with the same words.
+
+pub mod creation;
+pub mod device;
+pub mod dim;
+pub mod dtype;
+pub mod error;
+pub mod kernels;
+pub mod ops;
+pub mod shape;
+pub mod tensor;
+
+pub use creation::{LiteralLen, NestedArray};
+pub use device::{Cpu, Device};
+pub use dim::{BroadcastDim, Dim, Dyn, One, SameDim, StaticDim, Sz};
+pub use dtype::{Dtype, Float, Num};
+pub use error::ShapeError;
+pub use ops::axes::{Swapped, UnitDim};
+pub use ops::dot::dot;
+pub use shape::{
+    shape_name, AxisOf, BroadcastShape, ConstShape, DotShape, InsertAxis, RemoveAxis, ReplaceAxis,
+    Shape,
+};
+pub use tensor::{Matrix, Scalar, Tensor, Vector};

@@ -1,0 +1,132 @@
+//! Element-wise unary ops: negation, relu, exp, ln, sqrt, powers, sigmoid,
+//! tanh, abs, clamp, and `map` for anything else; in-place `_inplace` forms.
+
+use crate::{
+    device::Cpu,
+    dtype::{Dtype, Float},
+    shape::Shape,
+    Tensor,
+};
+use core::ops::Neg;
+
+impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
+    /// Applies `f` to every element, giving a tensor of the same shape
+    /// (possibly of another element type).
+    ///
+    /// ```
+    /// use tensor_core::{shape, Tensor};
+    /// let px = Tensor::<shape![2], u8>::from_array([0, 255]);
+    /// let x = px.map(|p| p as f32 / 255.0);
+    /// assert_eq!(x.as_slice(), &[0.0, 1.0]);
+    /// ```
+    pub fn map<O: Dtype>(&self, f: impl Fn(E) -> O) -> Tensor<S, O, Cpu> {
+        Tensor {
+            shape: self.shape,
+            data: self.data.iter().map(|&x| f(x)).collect(),
+            device: Cpu,
+        }
+    }
+    /// Applies `f` to every element in place.
+    ///
+    /// ```
+    /// use tensor_core::{shape, Tensor};
+    /// let mut x = Tensor::<shape![2], i32>::from_array([1, -2]);
+    /// x.map_inplace(|v| v * 3);
+    /// assert_eq!(x.as_slice(), &[3, -6]);
+    /// ```
+    pub fn map_inplace(&mut self, f: impl Fn(E) -> E) {
+        self.data.iter_mut().for_each(|x| *x = f(*x));
+    }
+    /// Converts every element to another type, like numpy's `astype`.
+    ///
+    /// ```
+    /// use tensor_core::{shape, Tensor};
+    /// let x = Tensor::<shape![2], u8>::from_array([3, 4]).cast::<f64>();
+    /// assert_eq!(x.as_slice(), &[3.0, 4.0]);
+    /// ```
+    pub fn cast<O: crate::Num>(&self) -> Tensor<S, O, Cpu>
+    where
+        E: crate::Num,
+    {
+        self.map(|x| O::from_f64(x.to_f64()))
+    }
+}
+
+macro_rules! unary {
+    ($($name:ident, $inplace:ident, $f:expr, $doc:literal, $ex_in:literal, $ex_out:literal;)*) => {
+        impl<S: Shape, E: Float> Tensor<S, E, Cpu> {$(
+            #[doc = $doc]
+            ///
+            /// ```
+            /// use tensor_core::{shape, Tensor};
+            #[doc = concat!("let x = Tensor::<shape![2], f64>::from_array(", $ex_in, ");")]
+            #[doc = concat!("let y = x.", stringify!($name), "();")]
+            #[doc = concat!("let want = ", $ex_out, ";")]
+            /// assert!(y.as_slice().iter().zip(want).all(|(a, b): (&f64, f64)| (a - b).abs() < 1e-12));
+            /// ```
+            pub fn $name(&self) -> Self {
+                self.map($f)
+            }
+            #[doc = concat!("[`", stringify!($name), "`](Self::", stringify!($name), ") in place.")]
+            pub fn $inplace(&mut self) {
+                self.map_inplace($f)
+            }
+        )*}
+    };
+}
+unary! {
+    relu, relu_inplace, Float::relu, "max(x, 0), element-wise.", "[-1.0, 2.0]", "[0.0, 2.0]";
+    exp, exp_inplace, Float::exp, "e^x, element-wise.", "[0.0, 1.0]", "[1.0, std::f64::consts::E]";
+    ln, ln_inplace, Float::ln, "The natural logarithm, element-wise.", "[1.0, std::f64::consts::E]", "[0.0, 1.0]";
+    sqrt, sqrt_inplace, Float::sqrt, "The square root, element-wise.", "[4.0, 9.0]", "[2.0, 3.0]";
+    sigmoid, sigmoid_inplace, Float::sigmoid, "1 / (1 + e^-x), element-wise.", "[0.0, 100.0]", "[0.5, 1.0]";
+    tanh, tanh_inplace, Float::tanh, "The hyperbolic tangent, element-wise.", "[0.0, 100.0]", "[0.0, 1.0]";
+    abs, abs_inplace, Float::abs, "The absolute value, element-wise.", "[-3.0, 2.0]", "[3.0, 2.0]";
+    square, square_inplace, |x| x * x, "x², element-wise.", "[-3.0, 2.0]", "[9.0, 4.0]";
+}
+
+impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
+    /// x^n for an integer `n`, element-wise.
+    ///
+    /// ```
+    /// use tensor_core::{shape, Tensor};
+    /// assert_eq!(Tensor::<shape![2]>::from_array([2., 3.]).powi(3).as_slice(), &[8., 27.]);
+    /// ```
+    pub fn powi(&self, n: i32) -> Self {
+        self.map(|x| x.powi(n))
+    }
+    /// x^p for a real `p`, element-wise.
+    ///
+    /// ```
+    /// use tensor_core::{shape, Tensor};
+    /// assert_eq!(Tensor::<shape![2]>::from_array([4., 9.]).powf(0.5).as_slice(), &[2., 3.]);
+    /// ```
+    pub fn powf(&self, p: E) -> Self {
+        self.map(|x| x.powf(p))
+    }
+    /// Each element limited to `[low, high]`.
+    ///
+    /// ```
+    /// use tensor_core::{shape, Tensor};
+    /// let x = Tensor::<shape![3]>::from_array([-1., 0.5, 2.]);
+    /// assert_eq!(x.clamp(0., 1.).as_slice(), &[0., 0.5, 1.]);
+    /// ```
+    pub fn clamp(&self, low: E, high: E) -> Self {
+        self.map(|x| x.max(low).min(high))
+    }
+}
+
+impl<S: Shape, E: Float> Neg for &Tensor<S, E, Cpu> {
+    type Output = Tensor<S, E, Cpu>;
+    fn neg(self) -> Self::Output {
+        self.map(|x| -x)
+    }
+}
+
+impl<S: Shape, E: Float> Neg for Tensor<S, E, Cpu> {
+    type Output = Tensor<S, E, Cpu>;
+    fn neg(mut self) -> Self::Output {
+        self.map_inplace(|x| -x);
+        self
+    }
+}
