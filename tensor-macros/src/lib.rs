@@ -1,1 +1,39 @@
-//! Procedural macros of `shaped`.
+//! # tensor-macros
+//!
+//! Procedural macros of `shaped`. [`model!`] turns a stack of layers into a
+//! typed struct whose every intermediate shape the compiler computes.
+
+use proc_macro::TokenStream;
+
+mod model_codegen;
+mod model_syntax;
+
+/// Defines a model: a struct holding a stack of layers, each built for the
+/// shape the layer before it produces.
+///
+/// ```ignore
+/// model! {
+///     /// Chollet's MNIST network.
+///     pub struct Mnist: 784 => [Dense<512, Relu>, Dense<10, Softmax>]
+/// }
+/// ```
+///
+/// The input is a per-sample shape: a number, a const name, a `{ expr }`,
+/// or a parenthesized list of them (`(28, 28)`). Each layer is a type that
+/// implements `nn::LayerSpec` for its input, optionally named (`hidden:
+/// Dense<512, Relu>`; by default `dense_0`, `dense_1`, ...).
+///
+/// The struct gets `new(&mut StdRng)`, `PARAMS`, `summary()`, and implements
+/// `nn::Layer` (forward, training forward, backward), `nn::Parameters` and
+/// `nn::LayerSpec` (so a model is a layer of another model). Its gradients
+/// are `<Name>Grads`, with one field per layer. A layer that cannot take the
+/// shape it receives is a compile error at that layer, naming both.
+///
+/// The full, tested example is in the `nn` crate's documentation.
+#[proc_macro]
+pub fn model(input: TokenStream) -> TokenStream {
+    match syn::parse::<model_syntax::ModelDef>(input) {
+        Ok(def) => model_codegen::expand(&def).into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}

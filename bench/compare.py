@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Run shaped's mnist_static example and the PyTorch peer alternately and compare.
+
+For run i = 0..runs-1 it runs, in turn:
+    shaped : <--shaped-cmd> --data DIR --seed S --quiet [--threads N] [--epochs E]
+    pytorch: <--pytorch-cmd> --data DIR --seed S --quiet [--threads N] [--epochs E] [--flush-denormal]
+with S = --seed + i. Both must print `fit_seconds: <float>` and `test_acc: <float>`.
+The commands are run without a shell, from the repository root. Each child's peak RSS and CPU time
+come from os.wait4's rusage. That rusage covers the child and any descendants it waited for, so
+point --shaped-cmd at the built binary, not at `cargo run`.
+
+Prints the machine info, one line per run, and a table of medians with the ratio shaped/pytorch.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_SHAPED = "target/release/examples/mnist_static"
+DEFAULT_PYTORCH = shlex.join([sys.executable, "bench/pytorch_mnist.py"])
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def torch_version(pytorch_cmd):
+    """Version of the torch that the PyTorch side's interpreter imports."""
+    argv = shlex.split(pytorch_cmd)
+    python = argv[0] if "python" in os.path.basename(argv[0]) else sys.executable
+    try:
+        out = subprocess.run([python, "-c", "import torch; print(torch.__version__, torch.get_num_threads())"],
+                             capture_output=True, text=True, timeout=120, cwd=REPO)
+        v, n = out.stdout.split()
+        return v, int(n)
+    except Exception as e:  # noqa: BLE001
+        return "unavailable (%s)" % e.__class__.__name__, None
+
+
+def cpu_busy_fraction(interval=1.0):
+    """Fraction of all CPU time that was busy over `interval` seconds (from /proc/stat)."""
+    def snap():
+        with open("/proc/stat") as fh:
+            f = [int(x) for x in fh.readline().split()[1:]]
+        idle = f[3] + (f[4] if len(f) > 4 else 0)
+        return sum(f), idle
+    t1, i1 = snap()
+    time.sleep(interval)
+    t2, i2 = snap()
+    return 1.0 - (i2 - i1) / max(1, t2 - t1)
+
+
+def wait_idle(threshold, timeout):
+    """Wait (at most `timeout` s) until the machine is at most `threshold` busy; return the last reading."""
+    deadline = time.time() + timeout
+    busy = cpu_busy_fraction()
+    while busy > threshold and time.time() < deadline:
+        busy = cpu_busy_fraction(2.0)
+    return busy
+
+
+def run_one(argv, label):
+    """Run argv from the repo root; return dict with fit_seconds, test_acc, peak_rss_mb, cpu_seconds, wall."""
+    with tempfile.TemporaryFile(mode="w+") as out, tempfile.TemporaryFile(mode="w+") as err:
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=REPO)
+        except OSError as e:
+            raise SystemExit("%s: cannot start %s: %s" % (label, shlex.join(argv), e))
+        _, status, ru = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from waiting again
+        wall = time.perf_counter() - t0
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode != 0:
+        raise SystemExit("%s: %s exited with %d\n--- stdout ---\n%s\n--- stderr (tail) ---\n%s" % (
+            label, shlex.join(argv), proc.returncode, stdout[-2000:], stderr[-4000:]))
+    fit = re.findall(r"^fit_seconds:\s*([0-9.eE+-]+)\s*$", stdout, re.M)
+    acc = re.findall(r"^test_acc:\s*([0-9.eE+-]+)\s*$", stdout, re.M)
+    if not fit or not acc:
+        raise SystemExit("%s: no fit_seconds:/test_acc: lines in the output of %s\n%s" % (
+            label, shlex.join(argv), stdout[-2000:]))
+    return {
+        "fit_seconds": float(fit[-1]),
+        "test_acc": float(acc[-1]),
+        "peak_rss_mb": ru.ru_maxrss / 1024.0,  # Linux: KiB
+        "cpu_seconds": ru.ru_utime + ru.ru_stime,
+        "wall_seconds": wall,
+    }
+
+
+def fmt_ratio(a, b):
+    return "%.2fx" % (a / b) if b else "n/a"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, help="directory with the gzipped MNIST IDX files")
+    ap.add_argument("--runs", type=int, default=3, help="runs of each side (default 3)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of run 0; run i uses seed+i on both sides")
+    ap.add_argument("--threads", type=int, default=None, help="pass --threads N to both sides")
+    ap.add_argument("--flush-denormal", action="store_true", help="pass --flush-denormal to the PyTorch side")
+    ap.add_argument("--epochs", type=int, default=None, help="pass --epochs E to both sides (default: their own, 5)")
+    ap.add_argument("--shaped-cmd", default=DEFAULT_SHAPED,
+                    help="command for the shaped side, split like a shell would, run from the repo root "
+                         "(default: %(default)s)")
+    ap.add_argument("--pytorch-cmd", default=DEFAULT_PYTORCH,
+                    help="command for the PyTorch side (default: %(default)s)")
+    ap.add_argument("--wait-idle", type=float, default=None, metavar="FRACTION",
+                    help="before each run, wait until the machine's CPUs are at most this busy "
+                         "(e.g. 0.1), at most --idle-timeout seconds")
+    ap.add_argument("--idle-timeout", type=float, default=300.0)
+    ap.add_argument("--json", metavar="FILE", help="also write all per-run results to FILE")
+    args = ap.parse_args()
+
+    common = ["--data", os.path.abspath(args.data)]
+    extra = []
+    if args.threads is not None:
+        extra += ["--threads", str(args.threads)]
+    if args.epochs is not None:
+        extra += ["--epochs", str(args.epochs)]
+    shaped_base = shlex.split(args.shaped_cmd)
+    pytorch_base = shlex.split(args.pytorch_cmd)
+    if args.shaped_cmd == DEFAULT_SHAPED and not os.path.exists(os.path.join(REPO, DEFAULT_SHAPED)):
+        sys.exit("compare.py: %s not found; build it first: cargo build --release --example mnist_static "
+                 "(or pass --shaped-cmd)" % DEFAULT_SHAPED)
+
+    tv, tthreads = torch_version(args.pytorch_cmd)
+    print("machine : %s, nproc %d, %s %s" % (cpu_model(), os.cpu_count(), platform.system(), platform.release()))
+    print("torch   : %s (default threads %s)%s" % (tv, tthreads, "  flush_denormal" if args.flush_denormal else ""))
+    print("threads : %s" % (args.threads if args.threads is not None else "each side's default"))
+    print("shaped  : %s" % shlex.join(shaped_base + common + ["--seed", "S", "--quiet"] + extra))
+    print("pytorch : %s" % shlex.join(pytorch_base + common + ["--seed", "S", "--quiet"] + extra
+                                       + (["--flush-denormal"] if args.flush_denormal else [])))
+    print("load    : %s (1/5/15 min) at start" % " ".join("%.2f" % x for x in os.getloadavg()))
+    print(flush=True)
+
+    results = {"shaped": [], "pytorch": []}
+    print("%-4s %-8s %5s %12s %9s %10s %9s %6s" % ("run", "side", "seed", "fit_seconds", "test_acc",
+                                                  "peakRSS_MB", "cpu_s", "busy"))
+    for i in range(args.runs):
+        seed = args.seed + i
+        for side in ("shaped", "pytorch"):
+            argv = (shaped_base if side == "shaped" else pytorch_base) + common + ["--seed", str(seed), "--quiet"] + extra
+            if side == "pytorch" and args.flush_denormal:
+                argv.append("--flush-denormal")
+            busy = wait_idle(args.wait_idle, args.idle_timeout) if args.wait_idle is not None else cpu_busy_fraction(0.5)
+            r = run_one(argv, side)
+            r.update(seed=seed, busy_before=busy)
+            results[side].append(r)
+            print("%-4d %-8s %5d %12.3f %9.4f %10.1f %9.1f %5.0f%%" % (
+                i, side, seed, r["fit_seconds"], r["test_acc"], r["peak_rss_mb"], r["cpu_seconds"],
+                100 * busy), flush=True)
+
+    med = {s: {k: statistics.median(r[k] for r in rs) for k in ("fit_seconds", "test_acc", "peak_rss_mb", "cpu_seconds")}
+           for s, rs in results.items()}
+    print()
+    print("medians over %d runs each" % args.runs)
+    print("%-16s %12s %12s %14s" % ("metric", "shaped", "pytorch", "shaped/pytorch"))
+    for k, f in (("fit_seconds", "%12.3f"), ("test_acc", "%12.4f"), ("peak_rss_mb", "%12.1f"), ("cpu_seconds", "%12.1f")):
+        a, b = med["shaped"][k], med["pytorch"][k]
+        print("%-16s %s %s %14s" % (k, f % a, f % b, fmt_ratio(a, b)))
+    print("(busy = share of all CPUs in use just before the run; anything well above 0%% means another "
+          "process competed with the benchmark. load at end: %s)" % " ".join("%.2f" % x for x in os.getloadavg()))
+
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"args": vars(args), "cpu": cpu_model(), "nproc": os.cpu_count(), "torch": tv,
+                       "runs": results, "medians": med}, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+//! The layer traits: [`Layer`], what every layer and every `model!` struct
+//! implements, and [`LayerSpec`], how a layer written in `model!` is built
+//! for the shape the layer before it produces.
+
+use crate::{activation::ActivationKind, batch::Batched, params::Parameters};
+use rand::rngs::StdRng;
+use tensor_core::ConstShape;
+
+/// One row of a model summary: Keras's `Layer (type) | Output Shape | Param #`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SummaryRow {
+    /// The layer's name and type, e.g. `dense_0 (Dense)`.
+    pub layer: String,
+    /// The output shape, batch first: `(None, 512)`.
+    pub output_shape: String,
+    /// How many trainable scalars.
+    pub params: usize,
+}
+
+/// A layer: a differentiable map from a batch of `Input`-shaped samples to a
+/// batch of `Output`-shaped samples, with trainable [`Parameters`].
+///
+/// Batches are flat row-major `f32` buffers of `n` samples. The training
+/// path reuses the buffers it is given (`out`, the `Cache`, the gradient
+/// buffers), so after the first step at a batch size nothing is allocated.
+///
+/// The `model!` macro implements this for the structs it generates, so a
+/// model is a layer too. A user-defined layer implements it directly (see
+/// the crate docs for an example with its gradient check).
+pub trait Layer: Parameters + Sized + Send + Sync {
+    /// The shape of one input sample.
+    type Input: Batched;
+    /// The shape of one output sample.
+    type Output: Batched;
+    /// The gradients: same tensors, names and shapes as the parameters.
+    type Grads: Parameters + Send + Sync;
+    /// What the training forward keeps for backward, beyond the input and
+    /// output (a dropout mask, inner layers' outputs).
+    type Cache: Default + Send;
+    /// The number of trainable scalars.
+    const PARAMS: usize;
+    /// The activation the layer ends with (so a loss can fuse with softmax).
+    const FINAL_ACTIVATION: ActivationKind = ActivationKind::Linear;
+
+    /// A freshly initialised layer (Keras's initializers).
+    fn init(rng: &mut StdRng) -> Self;
+    /// Zero gradients shaped like the parameters.
+    fn zero_grads(&self) -> Self::Grads;
+    /// Adds this layer's rows to a summary, under the given name.
+    fn summary_rows(&self, name: &str, rows: &mut Vec<SummaryRow>);
+
+    /// Inference: `out` becomes the outputs of the `n` samples in `x`.
+    fn forward(&self, x: &[f32], n: usize, out: &mut Vec<f32>);
+    /// Training forward: like [`forward`](Self::forward), keeping what
+    /// backward needs in `cache`; `rng` drives dropout.
+    fn forward_train(&self, x: &[f32], n: usize, out: &mut Vec<f32>, cache: &mut Self::Cache, rng: &mut StdRng);
+    /// Backward: given the input `x`, the output `out` of the training
+    /// forward, and `grad_out` = dLoss/dOutput (which it may overwrite),
+    /// writes dLoss/dParameters into `grads` and, when asked, dLoss/dInput
+    /// into `grad_in`. With `skip_activation`, `grad_out` is already the
+    /// gradient with respect to the final activation's input (the fused
+    /// softmax + crossentropy path).
+    #[allow(clippy::too_many_arguments)]
+    fn backward(
+        &self,
+        x: &[f32],
+        out: &[f32],
+        n: usize,
+        grad_out: &mut [f32],
+        skip_activation: bool,
+        cache: &mut Self::Cache,
+        grads: &mut Self::Grads,
+        grad_in: Option<&mut Vec<f32>>,
+    );
+}
+
+/// How a layer written in `model!` is built for its input shape `In` (the
+/// previous layer's output). `Dense<512, Relu>` builds `DenseLayer<784, 512, Relu>`
+/// when fed 784 values; a layer with a fixed input accepts only that shape,
+/// and anything else is a compile error at the layer's line in `model!`.
+#[diagnostic::on_unimplemented(
+    message = "layer `{Self}` cannot take an input of shape `{In}`",
+    label = "this layer receives `{In}` from the layer before it",
+    note = "each layer's input is the output of the layer before it (the model's input for the first); a rank-2 sample needs `Flatten<N>` before `Dense`"
+)]
+pub trait LayerSpec<In: Batched> {
+    /// The layer built for that input.
+    type Layer: Layer<Input = In>;
+    /// A check evaluated where the model is defined (at `cargo check`), for
+    /// rules the trait system cannot express, such as `Flatten<N>`'s count.
+    const CHECK: () = ();
+}
+
+/// Formats a per-sample shape with the batch axis first, as Keras does:
+/// `(None, 512)`.
+///
+/// ```
+/// use tensor_core::shape;
+/// assert_eq!(nn::layer::batch_shape_name::<shape![28, 28]>(), "(None, 28, 28)");
+/// ```
+pub fn batch_shape_name<S: ConstShape>() -> String {
+    let dims: Vec<String> = S::DIMS.as_ref().iter().map(|d| d.to_string()).collect();
+    format!("(None, {})", dims.join(", "))
+}

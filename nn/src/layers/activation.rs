@@ -1,0 +1,95 @@
+//! Activations as layers of their own: `[Dense<512>, Relu, ...]` in `model!`.
+
+use crate::{
+    activation::{Activation, Linear, Relu, Sigmoid, Softmax, Tanh},
+    layer::{batch_shape_name, Layer, LayerSpec, SummaryRow},
+};
+use core::marker::PhantomData;
+use rand::rngs::StdRng;
+use crate::batch::Batched;
+
+/// Activation `A` applied to samples of shape `S` (softmax along the last
+/// axis).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ActivationLayer<S: Batched, A: Activation>(PhantomData<(S, A)>);
+
+impl<S: Batched, A: Activation> ActivationLayer<S, A> {
+    fn last() -> usize {
+        S::DIMS.as_ref().last().copied().unwrap_or(1)
+    }
+}
+
+impl<S: Batched, A: Activation> crate::Parameters for ActivationLayer<S, A> {
+    fn len(&self) -> usize {
+        0
+    }
+    fn name_of(&self, i: usize) -> String {
+        ().name_of(i)
+    }
+    fn shape_of(&self, i: usize) -> Vec<usize> {
+        ().shape_of(i)
+    }
+    fn get(&self, i: usize) -> &[f32] {
+        ().get(i)
+    }
+    fn get_mut(&mut self, i: usize) -> &mut [f32] {
+        panic!("no parameter {i}")
+    }
+}
+
+impl<S: Batched, A: Activation> Layer for ActivationLayer<S, A> {
+    type Input = S;
+    type Output = S;
+    type Grads = ();
+    type Cache = ();
+    const PARAMS: usize = 0;
+    const FINAL_ACTIVATION: crate::ActivationKind = A::KIND;
+
+    fn init(_: &mut StdRng) -> Self {
+        ActivationLayer(PhantomData)
+    }
+    fn zero_grads(&self) {}
+    fn summary_rows(&self, name: &str, rows: &mut Vec<SummaryRow>) {
+        rows.push(SummaryRow {
+            layer: format!("{name} (Activation)"),
+            output_shape: batch_shape_name::<S>(),
+            params: 0,
+        });
+    }
+    fn forward(&self, x: &[f32], _: usize, out: &mut Vec<f32>) {
+        out.clear();
+        out.extend_from_slice(x);
+        A::forward(out, Self::last());
+    }
+    fn forward_train(&self, x: &[f32], n: usize, out: &mut Vec<f32>, _: &mut (), _: &mut StdRng) {
+        self.forward(x, n, out)
+    }
+    fn backward(
+        &self,
+        _: &[f32],
+        out: &[f32],
+        _: usize,
+        grad_out: &mut [f32],
+        skip_activation: bool,
+        _: &mut (),
+        _: &mut (),
+        grad_in: Option<&mut Vec<f32>>,
+    ) {
+        if !skip_activation {
+            A::backward(out, grad_out, Self::last());
+        }
+        if let Some(g) = grad_in {
+            g.clear();
+            g.extend_from_slice(grad_out);
+        }
+    }
+}
+
+macro_rules! activation_spec {
+    ($($a:ty),*) => {$(
+        impl<S: Batched> LayerSpec<S> for $a {
+            type Layer = ActivationLayer<S, $a>;
+        }
+    )*};
+}
+activation_spec!(Linear, Relu, Sigmoid, Tanh, Softmax);

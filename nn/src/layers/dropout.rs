@@ -1,0 +1,89 @@
+//! `Dropout<P>`: during training, zeroes each value with probability P% and
+//! scales the rest by 1 / (1 - P%); at inference, the identity (Keras's
+//! inverted dropout).
+
+use crate::layer::{batch_shape_name, Layer, LayerSpec, SummaryRow};
+use core::marker::PhantomData;
+use rand::{rngs::StdRng, Rng};
+use crate::batch::Batched;
+
+/// Dropout with a rate of `PERCENT` percent, as written in `model!`:
+/// `Dropout<50>` is Keras's `Dropout(0.5)`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Dropout<const PERCENT: usize>;
+
+/// Dropout built for samples of shape `S`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DropoutLayer<S: Batched, const PERCENT: usize>(PhantomData<S>);
+
+impl<S: Batched, const P: usize> crate::Parameters for DropoutLayer<S, P> {
+    fn len(&self) -> usize {
+        0
+    }
+    fn name_of(&self, i: usize) -> String {
+        ().name_of(i)
+    }
+    fn shape_of(&self, i: usize) -> Vec<usize> {
+        ().shape_of(i)
+    }
+    fn get(&self, i: usize) -> &[f32] {
+        ().get(i)
+    }
+    fn get_mut(&mut self, i: usize) -> &mut [f32] {
+        panic!("no parameter {i}")
+    }
+}
+
+impl<S: Batched, const P: usize> Layer for DropoutLayer<S, P> {
+    type Input = S;
+    type Output = S;
+    type Grads = ();
+    /// The mask of the last training forward: 0 or 1 / (1 - rate).
+    type Cache = Vec<f32>;
+    const PARAMS: usize = 0;
+
+    fn init(_: &mut StdRng) -> Self {
+        DropoutLayer(PhantomData)
+    }
+    fn zero_grads(&self) {}
+    fn summary_rows(&self, name: &str, rows: &mut Vec<SummaryRow>) {
+        rows.push(SummaryRow {
+            layer: format!("{name} (Dropout)"),
+            output_shape: batch_shape_name::<S>(),
+            params: 0,
+        });
+    }
+    fn forward(&self, x: &[f32], _: usize, out: &mut Vec<f32>) {
+        out.clear();
+        out.extend_from_slice(x);
+    }
+    fn forward_train(&self, x: &[f32], _: usize, out: &mut Vec<f32>, mask: &mut Vec<f32>, rng: &mut StdRng) {
+        let rate = P as f32 / 100.0;
+        let keep = 1.0 / (1.0 - rate);
+        mask.clear();
+        mask.extend(x.iter().map(|_| if rng.random::<f32>() < rate { 0.0 } else { keep }));
+        out.clear();
+        out.extend(x.iter().zip(mask.iter()).map(|(a, m)| a * m));
+    }
+    fn backward(
+        &self,
+        _: &[f32],
+        _: &[f32],
+        _: usize,
+        grad_out: &mut [f32],
+        _: bool,
+        mask: &mut Vec<f32>,
+        _: &mut (),
+        grad_in: Option<&mut Vec<f32>>,
+    ) {
+        if let Some(g) = grad_in {
+            g.clear();
+            g.extend(grad_out.iter().zip(mask.iter()).map(|(a, m)| a * m));
+        }
+    }
+}
+
+impl<S: Batched, const P: usize> LayerSpec<S> for Dropout<P> {
+    type Layer = DropoutLayer<S, P>;
+    const CHECK: () = assert!(P < 100, "Dropout<P>: the rate P is a percentage below 100");
+}

@@ -1,0 +1,6 @@
+//! The built-in layers, one a file.
+
+pub mod activation;
+pub mod dense;
+pub mod dropout;
+pub mod flatten;

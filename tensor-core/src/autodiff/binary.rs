@@ -1,0 +1,170 @@
+//! Broadcasting binary ops on [`Var`]s: `+ - * /`, `maximum`, `minimum`.
+//! Each has the bounds of its [`Tensor`](crate::Tensor) counterpart (`S: BroadcastShape<S2>`),
+//! and its backward un-broadcasts (see [`BroadcastMap`]).
+
+use crate::{
+    autodiff::{broadcast::BroadcastMap, var::Var},
+    dtype::Float,
+    error::ShapeError,
+    shape::{BroadcastShape, Shape},
+};
+use core::ops::{Add, Div, Mul, Sub};
+use std::rc::Rc;
+
+/// The shape of `a op b` for `Var`s of shapes `S` and `S2`.
+type Out<S, S2> = <S as BroadcastShape<S2>>::Output;
+
+impl<S: Shape, E: Float> Var<S, E> {
+    /// Records `f(a, b)` element-wise with broadcasting; the partial
+    /// derivatives `da(a, b)` and `db(a, b)` are evaluated per element in the
+    /// backward pass. `linear` ops (`+`, `-`) have constant partials and
+    /// skip reading the operands.
+    fn zip_var<S2: Shape>(
+        &self,
+        rhs: &Var<S2, E>,
+        op: &'static str,
+        f: impl Fn(E, E) -> E,
+        da: fn(E, E) -> E,
+        db: fn(E, E) -> E,
+        linear: bool,
+    ) -> Result<Var<Out<S, S2>, E>, ShapeError>
+    where
+        S: BroadcastShape<S2>,
+    {
+        let value = self.value.try_zip_with(&rhs.value, op, f)?;
+        let map = Rc::new(BroadcastMap::new(
+            self.value.dims().as_ref(),
+            rhs.value.dims().as_ref(),
+        ));
+        let (a, b) = (Rc::clone(&self.value), Rc::clone(&rhs.value));
+        let (a2, b2, map2) = (Rc::clone(&a), Rc::clone(&b), Rc::clone(&map));
+        Ok(self.record2(
+            rhs,
+            op,
+            value,
+            move |g, ga| {
+                if linear {
+                    map.unbroadcast_lhs(g, da(E::ZERO, E::ZERO), ga)
+                } else {
+                    let (a, b) = (&a.data, &b.data);
+                    map.for_each(|o, i, j| ga[i] += g[o] * da(a[i], b[j]))
+                }
+            },
+            move |g, gb| {
+                if linear {
+                    map2.unbroadcast_rhs(g, db(E::ZERO, E::ZERO), gb)
+                } else {
+                    let (a, b) = (&a2.data, &b2.data);
+                    map2.for_each(|o, i, j| gb[j] += g[o] * db(a[i], b[j]))
+                }
+            },
+        ))
+    }
+
+    /// Element-wise `+` with broadcasting; an error names both shapes when a
+    /// run-time dim does not fit. The backward sums over stretched axes.
+    pub fn try_add<S2: Shape>(&self, rhs: &Var<S2, E>) -> Result<Var<Out<S, S2>, E>, ShapeError>
+    where
+        S: BroadcastShape<S2>,
+    {
+        self.zip_var(rhs, "add", |x, y| x + y, |_, _| E::ONE, |_, _| E::ONE, true)
+    }
+    /// Element-wise `-` with broadcasting.
+    pub fn try_sub<S2: Shape>(&self, rhs: &Var<S2, E>) -> Result<Var<Out<S, S2>, E>, ShapeError>
+    where
+        S: BroadcastShape<S2>,
+    {
+        self.zip_var(rhs, "sub", |x, y| x - y, |_, _| E::ONE, |_, _| -E::ONE, true)
+    }
+    /// Element-wise `*` with broadcasting.
+    pub fn try_mul<S2: Shape>(&self, rhs: &Var<S2, E>) -> Result<Var<Out<S, S2>, E>, ShapeError>
+    where
+        S: BroadcastShape<S2>,
+    {
+        self.zip_var(rhs, "mul", |x, y| x * y, |_, b| b, |a, _| a, false)
+    }
+    /// Element-wise `/` with broadcasting.
+    pub fn try_div<S2: Shape>(&self, rhs: &Var<S2, E>) -> Result<Var<Out<S, S2>, E>, ShapeError>
+    where
+        S: BroadcastShape<S2>,
+    {
+        self.zip_var(
+            rhs,
+            "div",
+            |x, y| x / y,
+            |_, b| E::ONE / b,
+            |a, b| -a / (b * b),
+            false,
+        )
+    }
+    /// The element-wise maximum of two broadcast values. The gradient goes
+    /// to the larger operand (to `self` on ties).
+    pub fn maximum<S2: Shape>(&self, rhs: &Var<S2, E>) -> Var<Out<S, S2>, E>
+    where
+        S: BroadcastShape<S2>,
+    {
+        let pick = |a: E, b: E| if a >= b { E::ONE } else { E::ZERO };
+        self.zip_var(rhs, "maximum", Float::max, pick, |a, b| E::ONE - pick(a, b), false)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+    /// The element-wise minimum of two broadcast values. The gradient goes
+    /// to the smaller operand (to `self` on ties).
+    pub fn minimum<S2: Shape>(&self, rhs: &Var<S2, E>) -> Var<Out<S, S2>, E>
+    where
+        S: BroadcastShape<S2>,
+    {
+        let pick = |a: E, b: E| if a <= b { E::ONE } else { E::ZERO };
+        self.zip_var(rhs, "minimum", Float::min, pick, |a, b| E::ONE - pick(a, b), false)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+macro_rules! var_binary_op {
+    ($Trait:ident, $method:ident, $try:ident) => {
+        /// Element-wise with broadcasting, like the [`Tensor`](crate::Tensor) operator;
+        /// panics (naming both shapes) when a run-time dim does not fit.
+        impl<'b, S: Shape, S2: Shape, E: Float> $Trait<&'b Var<S2, E>> for &Var<S, E>
+        where
+            S: BroadcastShape<S2>,
+        {
+            type Output = Var<Out<S, S2>, E>;
+            fn $method(self, rhs: &'b Var<S2, E>) -> Self::Output {
+                self.$try(rhs).unwrap_or_else(|e| panic!("{e}"))
+            }
+        }
+        /// Element-wise with broadcasting (see the `&Var` form).
+        impl<S: Shape, S2: Shape, E: Float> $Trait<Var<S2, E>> for Var<S, E>
+        where
+            S: BroadcastShape<S2>,
+        {
+            type Output = Var<Out<S, S2>, E>;
+            fn $method(self, rhs: Var<S2, E>) -> Self::Output {
+                (&self).$method(&rhs)
+            }
+        }
+        /// Element-wise with broadcasting (see the `&Var` form).
+        impl<'b, S: Shape, S2: Shape, E: Float> $Trait<&'b Var<S2, E>> for Var<S, E>
+        where
+            S: BroadcastShape<S2>,
+        {
+            type Output = Var<Out<S, S2>, E>;
+            fn $method(self, rhs: &'b Var<S2, E>) -> Self::Output {
+                (&self).$method(rhs)
+            }
+        }
+        /// Element-wise with broadcasting (see the `&Var` form).
+        impl<S: Shape, S2: Shape, E: Float> $Trait<Var<S2, E>> for &Var<S, E>
+        where
+            S: BroadcastShape<S2>,
+        {
+            type Output = Var<Out<S, S2>, E>;
+            fn $method(self, rhs: Var<S2, E>) -> Self::Output {
+                self.$method(&rhs)
+            }
+        }
+    };
+}
+var_binary_op!(Add, add, try_add);
+var_binary_op!(Sub, sub, try_sub);
+var_binary_op!(Mul, mul, try_mul);
+var_binary_op!(Div, div, try_div);

@@ -1,0 +1,6 @@
+use shaped::{shape, Tensor};
+
+fn main() {
+    let x = Tensor::<shape![3, 2]>::ones();
+    let _ = x.reshape::<shape![4, 2]>();
+}
