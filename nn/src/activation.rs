@@ -75,7 +75,8 @@ impl Activation for Sigmoid {
     const KIND: ActivationKind = ActivationKind::Sigmoid;
     const NAME: &'static str = "sigmoid";
     fn forward(x: &mut [f32], _: usize) {
-        x.iter_mut().for_each(|v| *v = tensor_core::Float::sigmoid(*v));
+        x.iter_mut()
+            .for_each(|v| *v = tensor_core::Float::sigmoid(*v));
     }
     fn backward(y: &[f32], grad: &mut [f32], _: usize) {
         for (g, &y) in grad.iter_mut().zip(y) {

@@ -53,7 +53,14 @@ pub trait Layer: Parameters + Sized + Send + Sync {
     fn forward(&self, x: &[f32], n: usize, out: &mut Vec<f32>);
     /// Training forward: like [`forward`](Self::forward), keeping what
     /// backward needs in `cache`; `rng` drives dropout.
-    fn forward_train(&self, x: &[f32], n: usize, out: &mut Vec<f32>, cache: &mut Self::Cache, rng: &mut StdRng);
+    fn forward_train(
+        &self,
+        x: &[f32],
+        n: usize,
+        out: &mut Vec<f32>,
+        cache: &mut Self::Cache,
+        rng: &mut StdRng,
+    );
     /// Backward: given the input `x`, the output `out` of the training
     /// forward, and `grad_out` = dLoss/dOutput (which it may overwrite),
     /// writes dLoss/dParameters into `grads` and, when asked, dLoss/dInput

@@ -41,15 +41,41 @@ pub fn render<M: Layer>(name: &str, model: &M) -> String {
     let (w1, w2, w3) = (29, 26, 10);
     let line = |c: char| c.to_string().repeat(w1 + w2 + w3 + 1);
     let mut s = format!("Model: \"{name}\"\n{}\n", line('_'));
-    s += &format!(" {:<w1$}{:<w2$}{:>w3$}\n{}\n", "Layer (type)", "Output Shape", "Param #", line('='));
+    s += &format!(
+        " {:<w1$}{:<w2$}{:>w3$}\n{}\n",
+        "Layer (type)",
+        "Output Shape",
+        "Param #",
+        line('=')
+    );
     for (i, r) in rows.iter().enumerate() {
-        let layer = if r.layer.starts_with(" (") { r.layer.trim_start().to_string() } else { r.layer.clone() };
-        s += &format!(" {:<w1$}{:<w2$}{:>w3$}\n", layer, r.output_shape, thousands(r.params));
-        s += &format!("{}\n", if i + 1 == rows.len() { line('=') } else { String::new() });
+        let layer = if r.layer.starts_with(" (") {
+            r.layer.trim_start().to_string()
+        } else {
+            r.layer.clone()
+        };
+        s += &format!(
+            " {:<w1$}{:<w2$}{:>w3$}\n",
+            layer,
+            r.output_shape,
+            thousands(r.params)
+        );
+        s += &format!(
+            "{}\n",
+            if i + 1 == rows.len() {
+                line('=')
+            } else {
+                String::new()
+            }
+        );
     }
     let total = M::PARAMS;
     s += &format!("Total params: {} ({})\n", thousands(total), bytes(total));
-    s += &format!("Trainable params: {} ({})\n", thousands(total), bytes(total));
+    s += &format!(
+        "Trainable params: {} ({})\n",
+        thousands(total),
+        bytes(total)
+    );
     s += "Non-trainable params: 0 (0.00 B)\n";
     s += &line('_');
     s

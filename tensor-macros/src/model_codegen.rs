@@ -28,7 +28,14 @@ fn nn_path() -> TokenStream {
 
 pub fn expand(def: &ModelDef) -> TokenStream {
     let nn = nn_path();
-    let ModelDef { attrs, vis, name, input, input_span, layers } = def;
+    let ModelDef {
+        attrs,
+        vis,
+        name,
+        input,
+        input_span,
+        layers,
+    } = def;
     let grads_name = format_ident!("{}Grads", name);
     let cache_name = format_ident!("{}Cache", name);
     let input_ty = quote_spanned!(*input_span=> ( #( #nn::tensor_core::Sz<{ #input }>, )* ));
@@ -57,7 +64,14 @@ pub fn expand(def: &ModelDef) -> TokenStream {
         .iter()
         .map(|l| {
             let t = &l.ty;
-            format!("Layer `{}`.", quote!(#t).to_string().replace(" < ", "<").replace(" >", ">").replace(" ,", ","))
+            format!(
+                "Layer `{}`.",
+                quote!(#t)
+                    .to_string()
+                    .replace(" < ", "<")
+                    .replace(" >", ">")
+                    .replace(" ,", ",")
+            )
         })
         .collect();
 
@@ -83,9 +97,21 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     for i in 0..n {
         let f = fields[i];
         let c = &cache_fields[i];
-        let x_i = if i == 0 { quote!(x) } else { let o = &out_fields[i - 1]; quote!(&cache.#o) };
-        let o_i = if i == n - 1 { quote!(out) } else { let o = &out_fields[i]; quote!(&mut cache.#o) };
-        train.extend(quote!(#nn::Layer::forward_train(&self.#f, #x_i, n, #o_i, &mut cache.#c, rng);));
+        let x_i = if i == 0 {
+            quote!(x)
+        } else {
+            let o = &out_fields[i - 1];
+            quote!(&cache.#o)
+        };
+        let o_i = if i == n - 1 {
+            quote!(out)
+        } else {
+            let o = &out_fields[i];
+            quote!(&mut cache.#o)
+        };
+        train.extend(
+            quote!(#nn::Layer::forward_train(&self.#f, #x_i, n, #o_i, &mut cache.#c, rng);),
+        );
     }
 
     // Backward: from the last layer down.
@@ -93,18 +119,29 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     for i in (0..n).rev() {
         let f = fields[i];
         let c = &cache_fields[i];
-        let x_i = if i == 0 { quote!(x) } else { let o = &out_fields[i - 1]; quote!(&cache.#o) };
+        let x_i = if i == 0 {
+            quote!(x)
+        } else {
+            let o = &out_fields[i - 1];
+            quote!(&cache.#o)
+        };
         let (o_i, g_i, skip) = if i == n - 1 {
             (quote!(out), quote!(grad_out), quote!(skip_activation))
         } else {
             let (o, g) = (&out_fields[i], &grad_fields[i]);
             (quote!(&cache.#o), quote!(&mut cache.#g[..]), quote!(false))
         };
-        let gin = if i == 0 { quote!(grad_in) } else { let g = &grad_fields[i - 1]; quote!(Some(&mut cache.#g)) };
+        let gin = if i == 0 {
+            quote!(grad_in)
+        } else {
+            let g = &grad_fields[i - 1];
+            quote!(Some(&mut cache.#g))
+        };
         back.extend(quote!(#nn::Layer::backward(&self.#f, #x_i, #o_i, n, #g_i, #skip, &mut cache.#c, &mut grads.#f, #gin);));
     }
 
-    let doc_grads = format!("The gradients of [`{name}`]: one field per layer, shaped like its parameters.");
+    let doc_grads =
+        format!("The gradients of [`{name}`]: one field per layer, shaped like its parameters.");
     let doc_cache = format!("What [`{name}`]'s training forward keeps for backward: each inner layer's output and gradient buffers, reused from step to step.");
 
     quote! {

@@ -42,7 +42,12 @@ fn parse_dim(input: ParseStream) -> syn::Result<Expr> {
 
 fn snake(ty: &Type) -> String {
     let base = match ty {
-        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
         _ => String::new(),
     };
     let mut out = String::new();
@@ -68,7 +73,10 @@ impl Parse for ModelDef {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
         input.parse::<Token![struct]>().map_err(|e| {
-            syn::Error::new(e.span(), "expected `struct`: model! { pub struct Name: 784 => [Dense<512, Relu>, ...] }")
+            syn::Error::new(
+                e.span(),
+                "expected `struct`: model! { pub struct Name: 784 => [Dense<512, Relu>, ...] }",
+            )
         })?;
         let name: Ident = input.parse()?;
         input.parse::<Token![:]>().map_err(|e| {
@@ -80,46 +88,67 @@ impl Parse for ModelDef {
             parenthesized!(content in input);
             let list = Punctuated::<Expr, Token![,]>::parse_terminated_with(&content, parse_dim)?;
             if list.is_empty() {
-                return Err(syn::Error::new(input_span, "the input shape needs at least one dim"));
+                return Err(syn::Error::new(
+                    input_span,
+                    "the input shape needs at least one dim",
+                ));
             }
             list.into_iter().collect()
         } else {
             vec![parse_dim(input)?]
         };
         input.parse::<Token![=>]>().map_err(|e| {
-            syn::Error::new(e.span(), "expected `=>` and the list of layers after the input shape")
+            syn::Error::new(
+                e.span(),
+                "expected `=>` and the list of layers after the input shape",
+            )
         })?;
         let content;
         bracketed!(content in input);
         let mut layers = Vec::new();
         let mut i = 0;
         while !content.is_empty() {
-            let given = if content.peek(Ident) && content.peek2(Token![:]) && !content.peek2(Token![::]) {
-                let n: Ident = content.parse()?;
-                content.parse::<Token![:]>()?;
-                Some(n)
-            } else {
-                None
-            };
+            let given =
+                if content.peek(Ident) && content.peek2(Token![:]) && !content.peek2(Token![::]) {
+                    let n: Ident = content.parse()?;
+                    content.parse::<Token![:]>()?;
+                    Some(n)
+                } else {
+                    None
+                };
             let ty: Type = content.parse().map_err(|e| {
-                syn::Error::new(e.span(), "expected a layer type, such as `Dense<512, Relu>`")
+                syn::Error::new(
+                    e.span(),
+                    "expected a layer type, such as `Dense<512, Relu>`",
+                )
             })?;
-            let name = given.unwrap_or_else(|| Ident::new(&format!("{}_{i}", snake(&ty)), Span::call_site()));
+            let name = given
+                .unwrap_or_else(|| Ident::new(&format!("{}_{i}", snake(&ty)), Span::call_site()));
             layers.push(LayerDef { name, ty });
             i += 1;
             if content.is_empty() {
                 break;
             }
-            content.parse::<Token![,]>().map_err(|e| {
-                syn::Error::new(e.span(), "expected `,` between layers")
-            })?;
+            content
+                .parse::<Token![,]>()
+                .map_err(|e| syn::Error::new(e.span(), "expected `,` between layers"))?;
         }
         if layers.is_empty() {
-            return Err(syn::Error::new(input_span, "a model needs at least one layer"));
+            return Err(syn::Error::new(
+                input_span,
+                "a model needs at least one layer",
+            ));
         }
         if !input.is_empty() {
             return Err(input.error("unexpected tokens after the list of layers"));
         }
-        Ok(ModelDef { attrs, vis, name, input: dims, input_span, layers })
+        Ok(ModelDef {
+            attrs,
+            vis,
+            name,
+            input: dims,
+            input_span,
+            layers,
+        })
     }
 }

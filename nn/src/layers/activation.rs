@@ -1,12 +1,12 @@
 //! Activations as layers of their own: `[Dense<512>, Relu, ...]` in `model!`.
 
+use crate::batch::Batched;
 use crate::{
     activation::{Activation, Linear, Relu, Sigmoid, Softmax, Tanh},
     layer::{batch_shape_name, Layer, LayerSpec, SummaryRow},
 };
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
-use crate::batch::Batched;
 
 /// Activation `A` applied to samples of shape `S` (softmax along the last
 /// axis).

@@ -5,8 +5,7 @@ use crate::{
     activation::{Activation, Linear},
     init::glorot_uniform,
     layer::{batch_shape_name, Layer, LayerSpec, SummaryRow},
-    parameters_struct,
-    Parameters,
+    parameters_struct, Parameters,
 };
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
@@ -41,7 +40,10 @@ parameters_struct!([const IN: usize, const OUT: usize] DenseParams<IN, OUT> { ke
 impl<const IN: usize, const OUT: usize> DenseParams<IN, OUT> {
     /// All zeros.
     pub fn zeros() -> Self {
-        DenseParams { kernel: Tensor::zeros(), bias: Tensor::zeros() }
+        DenseParams {
+            kernel: Tensor::zeros(),
+            bias: Tensor::zeros(),
+        }
     }
 }
 
@@ -57,7 +59,10 @@ pub struct DenseLayer<const IN: usize, const OUT: usize, A: Activation = Linear>
 impl<const IN: usize, const OUT: usize, A: Activation> DenseLayer<IN, OUT, A> {
     /// A layer with the given weights.
     pub fn from_params(params: DenseParams<IN, OUT>) -> Self {
-        DenseLayer { params, _act: PhantomData }
+        DenseLayer {
+            params,
+            _act: PhantomData,
+        }
     }
 }
 
@@ -114,7 +119,10 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
     fn init(rng: &mut StdRng) -> Self {
         let mut kernel = Tensor::zeros();
         glorot_uniform(kernel.as_mut_slice(), IN, OUT, rng);
-        Self::from_params(DenseParams { kernel, bias: Tensor::zeros() })
+        Self::from_params(DenseParams {
+            kernel,
+            bias: Tensor::zeros(),
+        })
     }
     fn zero_grads(&self) -> Self::Grads {
         DenseParams::zeros()
@@ -187,6 +195,8 @@ impl<const IN: usize, const OUT: usize, A: Activation> LayerSpec<(Sz<IN>,)> for 
     type Layer = DenseLayer<IN, OUT, A>;
 }
 
-impl<const IN: usize, const OUT: usize, A: Activation> LayerSpec<(Sz<IN>,)> for DenseLayer<IN, OUT, A> {
+impl<const IN: usize, const OUT: usize, A: Activation> LayerSpec<(Sz<IN>,)>
+    for DenseLayer<IN, OUT, A>
+{
     type Layer = Self;
 }

@@ -2,10 +2,10 @@
 //! scales the rest by 1 / (1 - P%); at inference, the identity (Keras's
 //! inverted dropout).
 
+use crate::batch::Batched;
 use crate::layer::{batch_shape_name, Layer, LayerSpec, SummaryRow};
 use core::marker::PhantomData;
 use rand::{rngs::StdRng, Rng};
-use crate::batch::Batched;
 
 /// Dropout with a rate of `PERCENT` percent, as written in `model!`:
 /// `Dropout<50>` is Keras's `Dropout(0.5)`.
@@ -57,11 +57,24 @@ impl<S: Batched, const P: usize> Layer for DropoutLayer<S, P> {
         out.clear();
         out.extend_from_slice(x);
     }
-    fn forward_train(&self, x: &[f32], _: usize, out: &mut Vec<f32>, mask: &mut Vec<f32>, rng: &mut StdRng) {
+    fn forward_train(
+        &self,
+        x: &[f32],
+        _: usize,
+        out: &mut Vec<f32>,
+        mask: &mut Vec<f32>,
+        rng: &mut StdRng,
+    ) {
         let rate = P as f32 / 100.0;
         let keep = 1.0 / (1.0 - rate);
         mask.clear();
-        mask.extend(x.iter().map(|_| if rng.random::<f32>() < rate { 0.0 } else { keep }));
+        mask.extend(x.iter().map(|_| {
+            if rng.random::<f32>() < rate {
+                0.0
+            } else {
+                keep
+            }
+        }));
         out.clear();
         out.extend(x.iter().zip(mask.iter()).map(|(a, m)| a * m));
     }

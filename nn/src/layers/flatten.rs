@@ -1,10 +1,10 @@
 //! `Flatten<N>`: a sample of any static shape holding `N` elements becomes a
 //! vector of `N`. The count is checked where the model is defined.
 
+use crate::batch::Batched;
 use crate::layer::{batch_shape_name, Layer, LayerSpec, SummaryRow};
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
-use crate::batch::Batched;
 use tensor_core::Sz;
 
 /// Flattens each sample to `N` values, as written in `model!`:

@@ -1,0 +1,187 @@
+//! Chollet's MNIST network ("Deep Learning with Python", ch. 2), statically
+//! shaped: 784 -> Dense 512 relu -> Dense 10 softmax, RMSprop, categorical
+//! crossentropy, 5 epochs of batch 128.
+//!
+//! ```text
+//! cargo run --release --example mnist_static
+//! cargo run --release --example mnist_static -- --epochs 1 --threads 1 --data /path/to/mnist
+//! ```
+//!
+//! The data is read from `--data DIR`, else `$MNIST_DIR`, else `data/mnist`;
+//! when the files are missing there, they are fetched and verified first.
+
+use clap::{Parser, ValueEnum};
+use shaped::nn::{
+    datasets::{Mnist as MnistData, Which},
+    losses::CategoricalCrossentropy,
+    metrics::Accuracy,
+    model,
+    optim::RmsProp,
+    to_categorical,
+    train::{Data, FitConfig, Trainer, Verbosity},
+    Dense, Relu, Softmax,
+};
+use shaped::{shape, Tensor};
+use std::{error::Error, path::PathBuf, time::Instant};
+
+model! {
+    /// Chollet's MNIST network.
+    pub struct Mnist: 784 => [Dense<512, Relu>, Dense<10, Softmax>]
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DatasetChoice {
+    /// The handwritten digits.
+    Mnist,
+    /// Zalando's Fashion-MNIST (same format).
+    Fashion,
+}
+
+/// Trains the chapter's MNIST network.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Passes over the training set.
+    #[arg(long, default_value_t = 5)]
+    epochs: usize,
+    /// Samples per step.
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    /// Seed of the weights, shuffling and dropout.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Folder of the four IDX files (default: $MNIST_DIR, else data/mnist).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Which data set.
+    #[arg(long, value_enum, default_value_t = DatasetChoice::Mnist)]
+    dataset: DatasetChoice,
+    /// Threads of the matrix products (default: all physical cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Save the trained weights to this safetensors file.
+    #[arg(long)]
+    save: Option<PathBuf>,
+    /// Write PNGs of a digit and of the loss and accuracy curves here.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// Print only the results (for benchmarks).
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// The chapter's `plt.imshow(digit, cmap=plt.cm.binary)`, in characters.
+fn ascii_digit(pixels: &[u8], side: usize) -> String {
+    const RAMP: &[u8] = b" .:-=+*#%@";
+    let mut s = String::new();
+    for row in pixels.chunks(side) {
+        for &p in row {
+            let c = RAMP[p as usize * (RAMP.len() - 1) / 255] as char;
+            s.push(c);
+            s.push(c);
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let args = Args::parse();
+    if let Some(t) = args.threads {
+        // Read by the GEMM's thread pool at its first use, below.
+        std::env::set_var("MATMUL_NUM_THREADS", t.to_string());
+    }
+    let (which, default_dir) = match args.dataset {
+        DatasetChoice::Mnist => (Which::Mnist, "data/mnist"),
+        DatasetChoice::Fashion => (Which::Fashion, "data/fashion-mnist"),
+    };
+    let dir = args
+        .data
+        .clone()
+        .or_else(|| {
+            std::env::var_os("MNIST_DIR")
+                .filter(|_| matches!(args.dataset, DatasetChoice::Mnist))
+                .map(PathBuf::from)
+        })
+        .unwrap_or_else(|| PathBuf::from(default_dir));
+    let quiet = args.quiet;
+    let data = MnistData::obtain(&dir, which, &mut |line: &str| {
+        if !quiet {
+            eprintln!("{line}")
+        }
+    })?;
+
+    // The chapter's tensors: (60000, 28, 28) u8 images, labels 0-9.
+    let (n_train, n_test) = (data.train.len(), data.test.len());
+    let train_images = Tensor::<shape![_, 28, 28], u8>::from_dims_vec(
+        &[n_train, 28, 28],
+        data.train.images().to_vec(),
+    )?;
+    let test_images = Tensor::<shape![_, 28, 28], u8>::from_dims_vec(
+        &[n_test, 28, 28],
+        data.test.images().to_vec(),
+    )?;
+    if !quiet {
+        println!(
+            "train_images: ndim {}, shape {:?}, dtype {}",
+            train_images.ndim(),
+            train_images.dims(),
+            train_images.dtype()
+        );
+        println!(
+            "train_labels[4] = {}; train_images[4]:",
+            data.train.labels()[4]
+        );
+        print!(
+            "{}",
+            ascii_digit(&train_images.as_slice()[4 * 784..5 * 784], 28)
+        );
+    }
+    // Flatten to (N, 784) without copying; pixels stay u8 and are scaled per batch.
+    let train_x: Tensor<shape![_, 784], u8> = train_images.reshape();
+    let test_x: Tensor<shape![_, 784], u8> = test_images.reshape();
+    let train_y = to_categorical::<10>(data.train.labels())?;
+    let test_y = to_categorical::<10>(data.test.labels())?;
+
+    let model = Mnist::seeded(args.seed);
+    if !quiet {
+        println!("{}", model.summary());
+    }
+    let mut trainer = Trainer::new(
+        model,
+        RmsProp::default(),
+        CategoricalCrossentropy,
+        Accuracy::default(),
+    );
+    let cfg = FitConfig {
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        seed: args.seed,
+        verbosity: if quiet {
+            Verbosity::Silent
+        } else {
+            Verbosity::Auto
+        },
+        ..FitConfig::default()
+    };
+    let scale = 1.0 / 255.0;
+    let start = Instant::now();
+    let history = trainer.fit(
+        Data::u8_scaled(&train_x, scale),
+        Data::f32(&train_y),
+        &cfg,
+        None,
+        &mut [],
+    )?;
+    let fit_seconds = start.elapsed().as_secs_f64();
+    let eval = trainer.evaluate(Data::u8_scaled(&test_x, scale), Data::f32(&test_y), 1024);
+    if !quiet {
+        println!("test_loss: {:.4}", eval.loss);
+    }
+    println!("test_acc: {:.4}", eval.metric);
+    println!("fit_seconds: {fit_seconds:.3}");
+    if !quiet {
+        println!("losses per epoch: {:?}", history.losses());
+    }
+    Ok(())
+}

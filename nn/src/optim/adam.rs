@@ -1,0 +1,100 @@
+//! Adam with Keras's defaults.
+
+use super::{flush, for_each_tensor, Optimizer};
+use crate::{Layer, Parameters};
+
+/// Adam, Keras's form: `m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+/// w -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon)`, with
+/// Keras's defaults lr 1e-3, b1 0.9, b2 0.999, epsilon 1e-7.
+///
+/// ```
+/// use nn::optim::Adam;
+/// let opt: Adam<()> = Adam::default();
+/// assert_eq!(opt.epsilon, 1e-7);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Adam<G> {
+    /// The learning rate.
+    pub learning_rate: f32,
+    /// The first moment's decay.
+    pub beta_1: f32,
+    /// The second moment's decay.
+    pub beta_2: f32,
+    /// Added to the square root of the second moment.
+    pub epsilon: f32,
+    m: Option<G>,
+    v: Option<G>,
+    t: u64,
+}
+
+impl<G> Default for Adam<G> {
+    fn default() -> Self {
+        Adam {
+            learning_rate: 1e-3,
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-7,
+            m: None,
+            v: None,
+            t: 0,
+        }
+    }
+}
+
+impl<G> Adam<G> {
+    /// Keras's defaults with this learning rate.
+    pub fn new(learning_rate: f32) -> Self {
+        Adam {
+            learning_rate,
+            ..Self::default()
+        }
+    }
+}
+
+impl<M: Layer> Optimizer<M> for Adam<M::Grads> {
+    fn name(&self) -> &'static str {
+        "Adam"
+    }
+    fn step(&mut self, model: &mut M, grads: &M::Grads) {
+        self.state_mut(model);
+        self.t += 1;
+        let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
+        let t = self.t as i32;
+        let alpha = self.learning_rate * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t));
+        let (ms, vs) = (self.m.as_mut().unwrap(), self.v.as_mut().unwrap());
+        for_each_tensor(model, grads, |i, w, g| {
+            for (((w, &g), m), v) in w
+                .iter_mut()
+                .zip(g)
+                .zip(ms.get_mut(i).iter_mut())
+                .zip(vs.get_mut(i).iter_mut())
+            {
+                *m = flush(b1 * *m + (1.0 - b1) * g);
+                *v = flush(b2 * *v + (1.0 - b2) * g * g);
+                *w -= alpha * *m / (v.sqrt() + eps);
+            }
+        });
+    }
+    fn state(&self) -> Vec<(&'static str, &M::Grads)> {
+        match (&self.m, &self.v) {
+            (Some(m), Some(v)) => vec![("momentum", m), ("velocity", v)],
+            _ => Vec::new(),
+        }
+    }
+    fn state_mut(&mut self, model: &M) -> Vec<(&'static str, &mut M::Grads)> {
+        if self.m.is_none() {
+            self.m = Some(model.zero_grads());
+            self.v = Some(model.zero_grads());
+        }
+        vec![
+            ("momentum", self.m.as_mut().unwrap()),
+            ("velocity", self.v.as_mut().unwrap()),
+        ]
+    }
+    fn iterations(&self) -> u64 {
+        self.t
+    }
+    fn set_iterations(&mut self, t: u64) {
+        self.t = t;
+    }
+}

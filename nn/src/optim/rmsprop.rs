@@ -1,0 +1,164 @@
+//! RMSprop exactly as Keras computes it.
+
+use super::{flush, for_each_tensor, Optimizer};
+use crate::{Layer, Parameters};
+
+/// RMSprop, Keras's form (not PyTorch's):
+///
+/// ```text
+/// v = rho v + (1 - rho) g^2                 (accumulator starts at zero)
+/// centered: a = rho a + (1 - rho) g;  d = v - a^2,  else d = v
+/// step = lr g / sqrt(d + epsilon)           (epsilon inside the square root)
+/// momentum > 0: m = momentum m + step; w -= m,  else w -= step
+/// ```
+///
+/// PyTorch puts epsilon outside (`sqrt(v) + eps`); with Keras's 1e-7 that
+/// differs while `v` is tiny. Subnormal accumulator values are flushed to
+/// zero (they only arise for weights whose gradient stays zero and would
+/// slow every step).
+///
+/// ```
+/// use nn::optim::RmsProp;
+/// let opt: RmsProp<()> = RmsProp::default();
+/// assert_eq!((opt.learning_rate, opt.rho, opt.epsilon), (1e-3, 0.9, 1e-7));
+/// ```
+#[derive(Clone, Debug)]
+pub struct RmsProp<G> {
+    /// The learning rate (Keras: 1e-3).
+    pub learning_rate: f32,
+    /// The accumulator's decay (Keras: 0.9).
+    pub rho: f32,
+    /// Added under the square root (Keras: 1e-7).
+    pub epsilon: f32,
+    /// Momentum on the step (Keras: 0).
+    pub momentum: f32,
+    /// Divide by the variance rather than the second moment.
+    pub centered: bool,
+    acc: Option<G>,
+    mean_grad: Option<G>,
+    velocity: Option<G>,
+    t: u64,
+}
+
+impl<G> Default for RmsProp<G> {
+    fn default() -> Self {
+        RmsProp {
+            learning_rate: 1e-3,
+            rho: 0.9,
+            epsilon: 1e-7,
+            momentum: 0.0,
+            centered: false,
+            acc: None,
+            mean_grad: None,
+            velocity: None,
+            t: 0,
+        }
+    }
+}
+
+impl<G> RmsProp<G> {
+    /// Keras's defaults with this learning rate.
+    pub fn new(learning_rate: f32) -> Self {
+        RmsProp {
+            learning_rate,
+            ..Self::default()
+        }
+    }
+    /// With momentum.
+    pub fn momentum(mut self, m: f32) -> Self {
+        self.momentum = m;
+        self
+    }
+    /// Centered (by a running mean of the gradient).
+    pub fn centered(mut self, on: bool) -> Self {
+        self.centered = on;
+        self
+    }
+}
+
+impl<M: Layer> Optimizer<M> for RmsProp<M::Grads> {
+    fn name(&self) -> &'static str {
+        "RMSprop"
+    }
+    fn step(&mut self, model: &mut M, grads: &M::Grads) {
+        self.state_mut(model);
+        let (lr, rho, eps, mom) = (self.learning_rate, self.rho, self.epsilon, self.momentum);
+        let acc = self.acc.as_mut().expect("allocated by state_mut");
+        let mut mg = self.mean_grad.as_mut();
+        let mut vel = self.velocity.as_mut();
+        for_each_tensor(model, grads, |i, w, g| {
+            let v = acc.get_mut(i);
+            match (mg.as_deref_mut(), vel.as_deref_mut()) {
+                // The chapter's case, kept as one tight loop.
+                (None, None) => {
+                    for ((w, &g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
+                        *v = flush(rho * *v + (1.0 - rho) * g * g);
+                        *w -= lr * g / (*v + eps).sqrt();
+                    }
+                }
+                (mg, vel) => {
+                    let mut mg = mg.map(|m| m.get_mut(i));
+                    let mut vel = vel.map(|m| m.get_mut(i));
+                    for (j, (w, &g)) in w.iter_mut().zip(g).enumerate() {
+                        v[j] = flush(rho * v[j] + (1.0 - rho) * g * g);
+                        let mut d = v[j];
+                        if let Some(a) = mg.as_deref_mut() {
+                            a[j] = flush(rho * a[j] + (1.0 - rho) * g);
+                            d -= a[j] * a[j];
+                        }
+                        let step = lr * g / (d + eps).sqrt();
+                        match vel.as_deref_mut() {
+                            Some(m) => {
+                                m[j] = flush(mom * m[j] + step);
+                                *w -= m[j];
+                            }
+                            None => *w -= step,
+                        }
+                    }
+                }
+            }
+        });
+        self.t += 1;
+    }
+    fn state(&self) -> Vec<(&'static str, &M::Grads)> {
+        let mut s = Vec::new();
+        if let Some(a) = &self.acc {
+            s.push(("velocity", a));
+        }
+        if let Some(a) = &self.mean_grad {
+            s.push(("average_gradient", a));
+        }
+        if let Some(a) = &self.velocity {
+            s.push(("momentum", a));
+        }
+        s
+    }
+    fn state_mut(&mut self, model: &M) -> Vec<(&'static str, &mut M::Grads)> {
+        if self.acc.is_none() {
+            self.acc = Some(model.zero_grads());
+        }
+        if self.centered && self.mean_grad.is_none() {
+            self.mean_grad = Some(model.zero_grads());
+        }
+        if self.momentum > 0.0 && self.velocity.is_none() {
+            self.velocity = Some(model.zero_grads());
+        }
+        let mut s = Vec::new();
+        if let Some(a) = &mut self.acc {
+            s.push(("velocity", a));
+        }
+        if let Some(a) = &mut self.mean_grad {
+            s.push(("average_gradient", a));
+        }
+        if let Some(a) = &mut self.velocity {
+            s.push(("momentum", a));
+        }
+        s
+    }
+    fn iterations(&self) -> u64 {
+        self.t
+    }
+    fn set_iterations(&mut self, t: u64) {
+        self.t = t;
+    }
+}

@@ -1,0 +1,112 @@
+//! Stochastic gradient descent with momentum, Nesterov momentum and weight
+//! decay, as Keras computes them.
+
+use super::{for_each_tensor, Optimizer};
+use crate::{Layer, Parameters};
+
+/// SGD. With `momentum` m > 0 (Keras's form):
+/// `v = m v - lr g; w += v` (Nesterov: `w += m v - lr g`). `weight_decay`
+/// is Keras's decoupled decay, applied before the update: `w -= lr wd w`.
+///
+/// ```
+/// use nn::optim::Sgd;
+/// let opt = Sgd::new(0.01).momentum(0.9).nesterov(true);
+/// assert_eq!(opt.learning_rate, 0.01);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Sgd<G> {
+    /// The learning rate.
+    pub learning_rate: f32,
+    /// Momentum (0 for none).
+    pub momentum: f32,
+    /// Nesterov momentum.
+    pub nesterov: bool,
+    /// Decoupled weight decay (0 for none).
+    pub weight_decay: f32,
+    velocity: Option<G>,
+    t: u64,
+}
+
+impl<G> Sgd<G> {
+    /// Plain SGD with this learning rate.
+    pub fn new(learning_rate: f32) -> Self {
+        Sgd {
+            learning_rate,
+            momentum: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+            velocity: None,
+            t: 0,
+        }
+    }
+    /// With momentum.
+    pub fn momentum(mut self, m: f32) -> Self {
+        self.momentum = m;
+        self
+    }
+    /// With Nesterov momentum.
+    pub fn nesterov(mut self, on: bool) -> Self {
+        self.nesterov = on;
+        self
+    }
+    /// With decoupled weight decay.
+    pub fn weight_decay(mut self, wd: f32) -> Self {
+        self.weight_decay = wd;
+        self
+    }
+}
+
+impl<G> Default for Sgd<G> {
+    /// Keras's default: learning rate 0.01, no momentum.
+    fn default() -> Self {
+        Self::new(0.01)
+    }
+}
+
+impl<M: Layer> Optimizer<M> for Sgd<M::Grads> {
+    fn name(&self) -> &'static str {
+        "SGD"
+    }
+    fn step(&mut self, model: &mut M, grads: &M::Grads) {
+        let (lr, m, wd, nesterov) = (
+            self.learning_rate,
+            self.momentum,
+            self.weight_decay,
+            self.nesterov,
+        );
+        if m > 0.0 && self.velocity.is_none() {
+            self.velocity = Some(model.zero_grads());
+        }
+        let mut vel = self.velocity.as_mut();
+        for_each_tensor(model, grads, |i, w, g| {
+            if wd > 0.0 {
+                w.iter_mut().for_each(|w| *w -= lr * wd * *w);
+            }
+            match vel.as_deref_mut() {
+                None => w.iter_mut().zip(g).for_each(|(w, &g)| *w -= lr * g),
+                Some(v) => {
+                    for ((w, &g), v) in w.iter_mut().zip(g).zip(v.get_mut(i).iter_mut()) {
+                        *v = m * *v - lr * g;
+                        *w += if nesterov { m * *v - lr * g } else { *v };
+                    }
+                }
+            }
+        });
+        self.t += 1;
+    }
+    fn state(&self) -> Vec<(&'static str, &M::Grads)> {
+        self.velocity.iter().map(|v| ("momentum", v)).collect()
+    }
+    fn state_mut(&mut self, model: &M) -> Vec<(&'static str, &mut M::Grads)> {
+        if self.momentum > 0.0 && self.velocity.is_none() {
+            self.velocity = Some(model.zero_grads());
+        }
+        self.velocity.iter_mut().map(|v| ("momentum", v)).collect()
+    }
+    fn iterations(&self) -> u64 {
+        self.t
+    }
+    fn set_iterations(&mut self, t: u64) {
+        self.t = t;
+    }
+}
