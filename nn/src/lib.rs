@@ -11,6 +11,7 @@
 
 pub mod activation;
 pub mod batch;
+pub mod checkpoint;
 pub mod datasets;
 pub mod init;
 pub mod layer;

@@ -14,9 +14,9 @@ use tensor_core::{ConstShape, Tensor};
 /// use nn::Parameters;
 /// use tensor_core::{shape, Tensor};
 /// let w = Tensor::<shape![2, 3]>::ones();
-/// assert_eq!(w.len(), 1);
+/// assert_eq!(Parameters::len(&w), 1);
 /// assert_eq!(w.shape_of(0), vec![2, 3]);
-/// assert_eq!(w.get(0).len(), 6);
+/// assert_eq!(Parameters::get(&w, 0).len(), 6);
 /// ```
 pub trait Parameters {
     /// How many tensors.

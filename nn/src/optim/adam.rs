@@ -56,7 +56,10 @@ impl<M: Layer> Optimizer<M> for Adam<M::Grads> {
         "Adam"
     }
     fn step(&mut self, model: &mut M, grads: &M::Grads) {
-        self.state_mut(model);
+        if self.m.is_none() {
+            self.m = Some(model.zero_grads());
+            self.v = Some(model.zero_grads());
+        }
         self.t += 1;
         let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
         let t = self.t as i32;

@@ -76,12 +76,26 @@ impl<G> RmsProp<G> {
     }
 }
 
+impl<G> RmsProp<G> {
+    fn allocate<M: Layer<Grads = G>>(&mut self, model: &M) {
+        if self.acc.is_none() {
+            self.acc = Some(model.zero_grads());
+        }
+        if self.centered && self.mean_grad.is_none() {
+            self.mean_grad = Some(model.zero_grads());
+        }
+        if self.momentum > 0.0 && self.velocity.is_none() {
+            self.velocity = Some(model.zero_grads());
+        }
+    }
+}
+
 impl<M: Layer> Optimizer<M> for RmsProp<M::Grads> {
     fn name(&self) -> &'static str {
         "RMSprop"
     }
     fn step(&mut self, model: &mut M, grads: &M::Grads) {
-        self.state_mut(model);
+        self.allocate(model);
         let (lr, rho, eps, mom) = (self.learning_rate, self.rho, self.epsilon, self.momentum);
         let acc = self.acc.as_mut().expect("allocated by state_mut");
         let mut mg = self.mean_grad.as_mut();
@@ -134,15 +148,7 @@ impl<M: Layer> Optimizer<M> for RmsProp<M::Grads> {
         s
     }
     fn state_mut(&mut self, model: &M) -> Vec<(&'static str, &mut M::Grads)> {
-        if self.acc.is_none() {
-            self.acc = Some(model.zero_grads());
-        }
-        if self.centered && self.mean_grad.is_none() {
-            self.mean_grad = Some(model.zero_grads());
-        }
-        if self.momentum > 0.0 && self.velocity.is_none() {
-            self.velocity = Some(model.zero_grads());
-        }
+        self.allocate(model);
         let mut s = Vec::new();
         if let Some(a) = &mut self.acc {
             s.push(("velocity", a));

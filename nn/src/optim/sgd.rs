@@ -10,7 +10,7 @@ use crate::{Layer, Parameters};
 ///
 /// ```
 /// use nn::optim::Sgd;
-/// let opt = Sgd::new(0.01).momentum(0.9).nesterov(true);
+/// let opt: Sgd<()> = Sgd::new(0.01).momentum(0.9).nesterov(true);
 /// assert_eq!(opt.learning_rate, 0.01);
 /// ```
 #[derive(Clone, Debug)]

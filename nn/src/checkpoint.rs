@@ -1,0 +1,193 @@
+//! Checkpoints: a model's weights, and optionally its optimizer's state, as
+//! a safetensors file that Python tools read too.
+//!
+//! A save writes a temporary file beside the target, flushes it to disk and
+//! renames it over the target, so a save killed midway leaves the previous
+//! checkpoint as it was. A load checks every tensor's name, dtype and shape
+//! before changing anything, so a wrong or corrupt file leaves the model as
+//! it was and returns an error naming what differs.
+
+use crate::{optim::Optimizer, Layer, Parameters};
+use safetensors::{tensor::TensorView, Dtype, SafeTensors};
+use std::{
+    collections::HashMap,
+    fs,
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+/// Why a checkpoint could not be saved or loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// Reading or writing the file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not a valid safetensors file (truncated, corrupt).
+    #[error("{path}: not a valid safetensors file: {reason}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What the parser said.
+        reason: String,
+    },
+    /// A tensor the model needs is missing from the file.
+    #[error("{path}: tensor `{name}` is missing")]
+    Missing {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        name: String,
+    },
+    /// A tensor has another shape or dtype in the file than in the model.
+    #[error("{path}: tensor `{name}` has shape {found:?} ({dtype}) in the file, but the model needs {expected:?} (F32)")]
+    Mismatch {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        name: String,
+        /// The model's shape.
+        expected: Vec<usize>,
+        /// The file's shape.
+        found: Vec<usize>,
+        /// The file's dtype.
+        dtype: String,
+    },
+}
+
+fn to_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// Every tensor of `p` under `prefix`, as (name, shape, little-endian bytes).
+fn collect<P: Parameters>(p: &P, prefix: &str, out: &mut Vec<(String, Vec<usize>, Vec<u8>)>) {
+    for i in 0..p.len() {
+        out.push((format!("{prefix}{}", p.name_of(i)), p.shape_of(i), to_bytes(p.get(i))));
+    }
+}
+
+fn write_atomically(path: &Path, tensors: &[(String, Vec<usize>, Vec<u8>)], meta: HashMap<String, String>) -> Result<(), CheckpointError> {
+    let io = |source| CheckpointError::Io { path: path.to_path_buf(), source };
+    let views: Vec<(&str, TensorView<'_>)> = tensors
+        .iter()
+        .map(|(n, s, b)| (n.as_str(), TensorView::new(Dtype::F32, s.clone(), b).expect("shape and bytes agree")))
+        .collect();
+    let bytes = safetensors::serialize(views, Some(meta)).map_err(|e| CheckpointError::Corrupt { path: path.to_path_buf(), reason: e.to_string() })?;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let mut f = fs::File::create(&tmp).map_err(io)?;
+    f.write_all(&bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    drop(f);
+    fs::rename(&tmp, path).map_err(io)
+}
+
+/// Saves the weights of `model` to `path` (safetensors, names like
+/// `dense_0.kernel`).
+///
+/// ```
+/// use nn::{checkpoint, model, Dense, Relu};
+/// model! { struct Net: 4 => [Dense<3, Relu>] }
+/// let dir = std::env::temp_dir().join(format!("nn-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("net.safetensors");
+/// let a = Net::seeded(1);
+/// checkpoint::save(&a, &path).unwrap();
+/// let mut b = Net::seeded(2);
+/// checkpoint::load(&mut b, &path).unwrap();
+/// assert_eq!(a.dense_0.params, b.dense_0.params);
+/// ```
+pub fn save<M: Parameters>(model: &M, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+    let mut t = Vec::new();
+    collect(model, "", &mut t);
+    write_atomically(path.as_ref(), &t, HashMap::from([("format".to_string(), "shaped".to_string())]))
+}
+
+/// Saves the weights and the optimizer's state (under `optimizer/<slot>/`,
+/// with the step count in the metadata).
+pub fn save_with_optimizer<M: Layer, O: Optimizer<M>>(model: &M, optimizer: &O, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+    let mut t = Vec::new();
+    collect(model, "", &mut t);
+    for (slot, g) in optimizer.state() {
+        collect(g, &format!("optimizer/{slot}/"), &mut t);
+    }
+    let meta = HashMap::from([
+        ("format".to_string(), "shaped".to_string()),
+        ("optimizer".to_string(), optimizer.name().to_string()),
+        ("iterations".to_string(), optimizer.iterations().to_string()),
+    ]);
+    write_atomically(path.as_ref(), &t, meta)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, CheckpointError> {
+    fs::read(path).map_err(|source| CheckpointError::Io { path: path.to_path_buf(), source })
+}
+
+fn parse<'a>(path: &Path, bytes: &'a [u8]) -> Result<SafeTensors<'a>, CheckpointError> {
+    SafeTensors::deserialize(bytes).map_err(|e| CheckpointError::Corrupt { path: path.to_path_buf(), reason: e.to_string() })
+}
+
+/// Checks that every tensor of `p` (under `prefix`) is in `st` with its
+/// shape, then copies them all; nothing is copied if any check fails.
+fn fill<P: Parameters>(path: &Path, st: &SafeTensors<'_>, p: &mut P, prefix: &str) -> Result<(), CheckpointError> {
+    let mut views = Vec::with_capacity(p.len());
+    for i in 0..p.len() {
+        let name = format!("{prefix}{}", p.name_of(i));
+        let v = st.tensor(&name).map_err(|_| CheckpointError::Missing { path: path.to_path_buf(), name: name.clone() })?;
+        let expected = p.shape_of(i);
+        if v.dtype() != Dtype::F32 || v.shape() != expected.as_slice() {
+            return Err(CheckpointError::Mismatch { path: path.to_path_buf(), name, expected, found: v.shape().to_vec(), dtype: format!("{:?}", v.dtype()) });
+        }
+        views.push(v);
+    }
+    for (i, v) in views.iter().enumerate() {
+        for (x, b) in p.get_mut(i).iter_mut().zip(v.data().chunks_exact(4)) {
+            *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        }
+    }
+    Ok(())
+}
+
+/// Loads weights saved by [`save`] into `model`. A missing tensor, another
+/// shape, or a corrupt file is an error, and `model` is left unchanged.
+pub fn load<M: Parameters>(model: &mut M, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+    let path = path.as_ref();
+    let bytes = read(path)?;
+    let st = parse(path, &bytes)?;
+    fill(path, &st, model, "")
+}
+
+/// Loads weights and optimizer state saved by [`save_with_optimizer`].
+/// Everything is checked before anything changes.
+pub fn load_with_optimizer<M: Layer, O: Optimizer<M>>(model: &mut M, optimizer: &mut O, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+    let path = path.as_ref();
+    let bytes = read(path)?;
+    let st = parse(path, &bytes)?;
+    // Check first, on copies, so that a failure leaves both untouched.
+    let mut staged: Vec<(&'static str, M::Grads)> = Vec::new();
+    for (slot, g) in optimizer.state_mut(model) {
+        let mut copy = model.zero_grads();
+        fill(path, &st, &mut copy, &format!("optimizer/{slot}/"))?;
+        let _ = g;
+        staged.push((slot, copy));
+    }
+    let mut weights = model.zero_grads();
+    // The model's own tensors, checked against a scratch copy of its shapes.
+    fill(path, &st, &mut weights, "")?;
+    fill(path, &st, model, "")?;
+    for ((_, g), (_, copy)) in optimizer.state_mut(model).into_iter().zip(staged) {
+        for i in 0..copy.len() {
+            g.get_mut(i).copy_from_slice(copy.get(i));
+        }
+    }
+    let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| CheckpointError::Corrupt { path: path.to_path_buf(), reason: e.to_string() })?;
+    if let Some(t) = meta.metadata().as_ref().and_then(|m| m.get("iterations")).and_then(|s| s.parse().ok()) {
+        optimizer.set_iterations(t);
+    }
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! Checkpoints round-trip; wrong, truncated or corrupt files give errors and
+//! change nothing; a save killed midway leaves the previous file intact.
+
+use nn::{
+    checkpoint::{self, CheckpointError},
+    losses::CategoricalCrossentropy,
+    metrics::Accuracy,
+    model,
+    optim::{Optimizer, RmsProp},
+    train::Trainer,
+    Dense, Parameters, Relu, Softmax,
+};
+use std::path::PathBuf;
+
+model! {
+    /// A small classifier.
+    pub struct Net: 6 => [Dense<8, Relu>, Dense<3, Softmax>]
+}
+
+model! {
+    /// The same widths but one more hidden unit: another shape.
+    pub struct Wider: 6 => [Dense<9, Relu>, Dense<3, Softmax>]
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("nn-ckpt-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join("model.safetensors")
+}
+
+fn weights<P: Parameters>(p: &P) -> Vec<f32> {
+    (0..p.len()).flat_map(|i| p.get(i).to_vec()).collect()
+}
+
+fn trained() -> Trainer<Net, RmsProp<NetGrads>, CategoricalCrossentropy, Accuracy> {
+    let mut t = Trainer::new(Net::seeded(3), RmsProp::default(), CategoricalCrossentropy, Accuracy::default());
+    let x: Vec<f32> = (0..4 * 6).map(|i| (i as f32 * 0.37).sin()).collect();
+    let y = [1., 0., 0., 0., 1., 0., 0., 0., 1., 1., 0., 0.];
+    for _ in 0..3 {
+        t.train_step(&x, &y, 4).unwrap();
+    }
+    t
+}
+
+#[test]
+fn weights_and_optimizer_state_round_trip() {
+    let path = tmp("roundtrip");
+    let t = trained();
+    checkpoint::save_with_optimizer(&t.model, &t.optimizer, &path).unwrap();
+    let mut model = Net::seeded(99);
+    let mut opt: RmsProp<NetGrads> = RmsProp::default();
+    checkpoint::load_with_optimizer(&mut model, &mut opt, &path).unwrap();
+    assert_eq!(weights(&model), weights(&t.model));
+    assert_eq!(Optimizer::<Net>::iterations(&opt), 3);
+    let (a, b) = (Optimizer::<Net>::state(&opt), Optimizer::<Net>::state(&t.optimizer));
+    assert_eq!(a.len(), b.len());
+    assert_eq!(weights(a[0].1), weights(b[0].1));
+    assert!(weights(a[0].1).iter().any(|&v| v != 0.0));
+}
+
+#[test]
+fn a_checkpoint_of_another_shape_is_refused_and_changes_nothing() {
+    let path = tmp("shape");
+    checkpoint::save(&Wider::seeded(1), &path).unwrap();
+    let mut net = Net::seeded(2);
+    let before = weights(&net);
+    let err = checkpoint::load(&mut net, &path).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, CheckpointError::Mismatch { .. }), "{msg}");
+    assert!(msg.contains("dense_0.kernel") && msg.contains("[6, 9]") && msg.contains("[6, 8]"), "{msg}");
+    assert_eq!(weights(&net), before);
+}
+
+#[test]
+fn truncated_and_corrupt_files_are_errors_not_panics() {
+    let path = tmp("corrupt");
+    checkpoint::save(&Net::seeded(1), &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let mut net = Net::seeded(2);
+    let before = weights(&net);
+    for cut in [0, 1, 7, 8, 9, bytes.len() / 2, bytes.len() - 1] {
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+        let err = checkpoint::load(&mut net, &path).unwrap_err();
+        assert!(matches!(err, CheckpointError::Corrupt { .. }), "cut {cut}: {err}");
+    }
+    let mut garbled = bytes.clone();
+    garbled[10] ^= 0xff;
+    std::fs::write(&path, &garbled).unwrap();
+    assert!(checkpoint::load(&mut net, &path).is_err());
+    assert!(matches!(checkpoint::load(&mut net, tmp("absent").with_file_name("none")), Err(CheckpointError::Io { .. })));
+    assert_eq!(weights(&net), before);
+}
+
+/// Run as a child process: saves big checkpoints in a loop until killed.
+#[test]
+fn child_saves_forever() {
+    let Some(path) = std::env::var_os("NN_CKPT_CHILD") else { return };
+    model! { struct Big: 1024 => [Dense<1024>, Dense<1024>] }
+    // The same weights as the parent's first save, but for the first one,
+    // which counts the saves.
+    let mut m = Big::seeded(7);
+    for i in 1.. {
+        m.get_mut(0)[0] = i as f32;
+        checkpoint::save(&m, &path).unwrap();
+    }
+}
+
+#[test]
+fn a_save_killed_midway_leaves_the_previous_checkpoint_intact() {
+    let path = tmp("killed");
+    model! { struct Big: 1024 => [Dense<1024>, Dense<1024>] }
+    let first = Big::seeded(7);
+    checkpoint::save(&first, &path).unwrap();
+    let mut saw_child_save = false;
+    for delay_ms in [40, 90, 150, 230] {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "child_saves_forever", "--nocapture"])
+            .env("NN_CKPT_CHILD", &path)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // Whatever moment it died at, the file is a whole checkpoint.
+        let mut loaded = Big::seeded(1);
+        checkpoint::load(&mut loaded, &path).expect("the checkpoint survives a killed save");
+        assert!(weights(&loaded)[1..] == weights(&first)[1..], "a checkpoint mixes two saves");
+        saw_child_save |= weights(&loaded)[0] >= 1.0;
+    }
+    // The child did complete saves before it was killed (in the middle of another).
+    assert!(saw_child_save, "the child never finished a save: the test proved nothing");
+}
