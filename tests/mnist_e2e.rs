@@ -24,7 +24,9 @@ model! {
 fn data_dir() -> Option<PathBuf> {
     let env = std::env::var_os("MNIST_DIR").map(PathBuf::from);
     let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist");
-    env.into_iter().chain([beside]).find(|d| d.join("train-images-idx3-ubyte.gz").exists() || d.join("train-images-idx3-ubyte").exists())
+    env.into_iter().chain([beside]).find(|d| {
+        d.join("train-images-idx3-ubyte.gz").exists() || d.join("train-images-idx3-ubyte").exists()
+    })
 }
 
 #[test]
@@ -35,14 +37,44 @@ fn one_epoch_on_real_mnist_reaches_95_percent() {
     };
     let data = MnistData::load(&dir).expect("MNIST loads");
     let (n, m) = (data.train.len(), data.test.len());
-    let train_x = Tensor::<shape![_, 784], u8>::from_dims_vec(&[n, 784], data.train.images().to_vec()).unwrap();
-    let test_x = Tensor::<shape![_, 784], u8>::from_dims_vec(&[m, 784], data.test.images().to_vec()).unwrap();
+    let train_x =
+        Tensor::<shape![_, 784], u8>::from_dims_vec(&[n, 784], data.train.images().to_vec())
+            .unwrap();
+    let test_x =
+        Tensor::<shape![_, 784], u8>::from_dims_vec(&[m, 784], data.test.images().to_vec())
+            .unwrap();
     let train_y = to_categorical::<10>(data.train.labels()).unwrap();
     let test_y = to_categorical::<10>(data.test.labels()).unwrap();
-    let mut t = Trainer::new(Mnist::seeded(1), RmsProp::default(), CategoricalCrossentropy, Accuracy::default());
-    let cfg = FitConfig { epochs: 1, batch_size: 128, seed: 1, verbosity: Verbosity::Lines, ..FitConfig::default() };
-    let h = t.fit(Data::u8_scaled(&train_x, 1.0 / 255.0), Data::f32(&train_y), &cfg, None, &mut []).unwrap();
-    let e = t.evaluate(Data::u8_scaled(&test_x, 1.0 / 255.0), Data::f32(&test_y), 1000);
-    eprintln!("1 epoch: train loss {:.4}, train acc {:.4}, test acc {:.4}", h.epochs[0].loss, h.epochs[0].metric, e.metric);
+    let mut t = Trainer::new(
+        Mnist::seeded(1),
+        RmsProp::default(),
+        CategoricalCrossentropy,
+        Accuracy::default(),
+    );
+    let cfg = FitConfig {
+        epochs: 1,
+        batch_size: 128,
+        seed: 1,
+        verbosity: Verbosity::Lines,
+        ..FitConfig::default()
+    };
+    let h = t
+        .fit(
+            Data::u8_scaled(&train_x, 1.0 / 255.0),
+            Data::f32(&train_y),
+            &cfg,
+            None,
+            &mut [],
+        )
+        .unwrap();
+    let e = t.evaluate(
+        Data::u8_scaled(&test_x, 1.0 / 255.0),
+        Data::f32(&test_y),
+        1000,
+    );
+    eprintln!(
+        "1 epoch: train loss {:.4}, train acc {:.4}, test acc {:.4}",
+        h.epochs[0].loss, h.epochs[0].metric, e.metric
+    );
     assert!(e.metric >= 0.95, "test accuracy {} below 0.95", e.metric);
 }

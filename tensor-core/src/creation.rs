@@ -440,7 +440,7 @@ impl<E: Dtype> Tensor<(), E, Cpu> {
 #[diagnostic::on_unimplemented(
     message = "an array literal of length {N} cannot fill an axis of type `{Self}`",
     label = "this literal has {N} entries along an axis of type `{Self}`",
-    note = "the nesting of the literal must match the tensor's shape, axis by axis"
+    note = "the literal's nesting must match the tensor's shape axis by axis, outermost first: `[[x; 3]; 2]` (2 rows of 3) fills `shape![2, 3]`"
 )]
 pub trait LiteralLen<const N: usize>: StaticDim {}
 #[diagnostic::do_not_recommend]

@@ -28,6 +28,7 @@
 //! checked at run time: the `try_` form of an op returns a [`ShapeError`]
 //! naming both shapes, and the plain form panics with the same words.
 
+pub mod autodiff;
 pub mod creation;
 pub mod device;
 pub mod dim;
@@ -38,6 +39,7 @@ pub mod ops;
 pub mod shape;
 pub mod tensor;
 
+pub use autodiff::{Gradients, Tape, Var};
 pub use creation::{LiteralLen, NestedArray};
 pub use device::{Cpu, Device};
 pub use dim::{BroadcastDim, Dim, Dyn, One, SameDim, StaticDim, Sz};

@@ -1,12 +1,15 @@
-//! Broadcasting binary ops on [`Var`]s: `+ - * /`, `maximum`, `minimum`.
-//! Each has the bounds of its [`Tensor`](crate::Tensor) counterpart (`S: BroadcastShape<S2>`),
+//! Binary ops on [`Var`]s: the broadcasting `+ - * /`, `maximum`, `minimum`,
+//! and `select`.
+//! Each has the bounds of its [`Tensor`] counterpart (`S: BroadcastShape<S2>`),
 //! and its backward un-broadcasts (see [`BroadcastMap`]).
 
 use crate::{
     autodiff::{broadcast::BroadcastMap, var::Var},
+    device::Cpu,
     dtype::Float,
     error::ShapeError,
     shape::{BroadcastShape, Shape},
+    Tensor,
 };
 use core::ops::{Add, Div, Mul, Sub};
 use std::rc::Rc;
@@ -74,7 +77,14 @@ impl<S: Shape, E: Float> Var<S, E> {
     where
         S: BroadcastShape<S2>,
     {
-        self.zip_var(rhs, "sub", |x, y| x - y, |_, _| E::ONE, |_, _| -E::ONE, true)
+        self.zip_var(
+            rhs,
+            "sub",
+            |x, y| x - y,
+            |_, _| E::ONE,
+            |_, _| -E::ONE,
+            true,
+        )
     }
     /// Element-wise `*` with broadcasting.
     pub fn try_mul<S2: Shape>(&self, rhs: &Var<S2, E>) -> Result<Var<Out<S, S2>, E>, ShapeError>
@@ -103,8 +113,9 @@ impl<S: Shape, E: Float> Var<S, E> {
     where
         S: BroadcastShape<S2>,
     {
-        let pick = |a: E, b: E| if a >= b { E::ONE } else { E::ZERO };
-        self.zip_var(rhs, "maximum", Float::max, pick, |a, b| E::ONE - pick(a, b), false)
+        let lhs = |a: E, b: E| if a >= b { E::ONE } else { E::ZERO };
+        let rhs_wins = |a: E, b: E| if a >= b { E::ZERO } else { E::ONE };
+        self.zip_var(rhs, "maximum", Float::max, lhs, rhs_wins, false)
             .unwrap_or_else(|e| panic!("{e}"))
     }
     /// The element-wise minimum of two broadcast values. The gradient goes
@@ -113,15 +124,59 @@ impl<S: Shape, E: Float> Var<S, E> {
     where
         S: BroadcastShape<S2>,
     {
-        let pick = |a: E, b: E| if a <= b { E::ONE } else { E::ZERO };
-        self.zip_var(rhs, "minimum", Float::min, pick, |a, b| E::ONE - pick(a, b), false)
+        let lhs = |a: E, b: E| if a <= b { E::ONE } else { E::ZERO };
+        let rhs_wins = |a: E, b: E| if a <= b { E::ZERO } else { E::ONE };
+        self.zip_var(rhs, "minimum", Float::min, lhs, rhs_wins, false)
             .unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl<S: Shape, E: Float> Var<S, E> {
+    /// Picks `self` where `mask` is true and `other` elsewhere (numpy's
+    /// `where`), like [`Tensor::select`](crate::Tensor::select). The gradient
+    /// goes to `self` where the mask is true and to `other` elsewhere; the
+    /// mask is data, not differentiated.
+    ///
+    /// ```
+    /// use tensor_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![3], f64>::from_array([-1., 2., -3.]));
+    /// let y = x.select(&x.value().gt_scalar(0.), &x.square());
+    /// assert_eq!(y.value().as_slice(), &[1., 2., 9.]);
+    /// let g = y.sum_all().backward().get(&x).unwrap();
+    /// assert_eq!(g.as_slice(), &[-2., 1., -6.]);
+    /// ```
+    pub fn select(&self, mask: &Tensor<S, bool, Cpu>, other: &Var<S, E>) -> Var<S, E> {
+        let value = self.value.select(mask, &other.value);
+        let (m1, m2) = (
+            Rc::new(mask.as_slice().to_vec()),
+            Rc::new(mask.as_slice().to_vec()),
+        );
+        self.record2(
+            other,
+            "select",
+            value,
+            move |g, ga| {
+                for ((ga, &g), &m) in ga.iter_mut().zip(g).zip(m1.iter()) {
+                    if m {
+                        *ga += g;
+                    }
+                }
+            },
+            move |g, gb| {
+                for ((gb, &g), &m) in gb.iter_mut().zip(g).zip(m2.iter()) {
+                    if !m {
+                        *gb += g;
+                    }
+                }
+            },
+        )
     }
 }
 
 macro_rules! var_binary_op {
     ($Trait:ident, $method:ident, $try:ident) => {
-        /// Element-wise with broadcasting, like the [`Tensor`](crate::Tensor) operator;
+        /// Element-wise with broadcasting, like the [`Tensor`] operator;
         /// panics (naming both shapes) when a run-time dim does not fit.
         impl<'b, S: Shape, S2: Shape, E: Float> $Trait<&'b Var<S2, E>> for &Var<S, E>
         where

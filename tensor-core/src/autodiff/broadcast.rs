@@ -72,7 +72,7 @@ impl BroadcastMap {
 /// ```
 ///
 /// Panics when a run-time dim of `shape` does not broadcast to `grad`'s.
-pub fn sum_to<S: Shape, O: Shape, E: Float>(grad: &Tensor<O, E, Cpu>, shape: S) -> Tensor<S, E, Cpu>
+pub fn sum_to<S, O: Shape, E: Float>(grad: &Tensor<O, E, Cpu>, shape: S) -> Tensor<S, E, Cpu>
 where
     S: BroadcastShape<O, Output = O>,
 {

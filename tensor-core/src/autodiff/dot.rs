@@ -58,8 +58,8 @@ impl<S: Shape, E: Float> Var<S, E> {
     /// ```
     /// use tensor_core::{autodiff::Tape, shape, Tensor};
     /// let tape = Tape::<f64>::new();
-    /// let x = tape.constant(Tensor::<shape![2, 3]>::from_array([[1., 2., 3.], [4., 5., 6.]]));
-    /// let w = tape.var(Tensor::<shape![3, 4]>::ones());
+    /// let x = tape.constant(Tensor::<shape![2, 3], f64>::from_array([[1., 2., 3.], [4., 5., 6.]]));
+    /// let w = tape.var(Tensor::<shape![3, 4], f64>::ones());
     /// let y = x.dot(&w); // Var<shape![2, 4], f64>
     /// let g = y.sum_all().backward().get(&w).unwrap();
     /// assert_eq!(g.as_slice()[..4], [5., 5., 5., 5.]); // column sums of x

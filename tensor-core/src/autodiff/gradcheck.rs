@@ -244,8 +244,8 @@ impl GradCheck {
                 let err = (numeric - analytic).abs();
                 let scale = numeric.abs().max(analytic.abs());
                 let tolerance = self.atol + self.rtol * scale;
-                // Written so that a NaN on either side fails.
-                if !(err <= tolerance) {
+                // A NaN on either side fails too.
+                if err.is_nan() || err > tolerance {
                     return Err(GradCheckError {
                         input,
                         index,
@@ -302,7 +302,7 @@ pub fn gradcheck3<S1: Shape, S2: Shape, S3: Shape>(
 /// `n` values in `[0.25, 2]`, pairwise at least `0.7 / n` apart: a random
 /// permutation of `n` equal slots, each value jittered within the middle 60%
 /// of its slot.
-fn spread_magnitudes(n: usize, rng: &mut StdRng) -> Vec<f64> {
+fn spread_magnitudes(n: usize, rng: &mut impl Rng) -> Vec<f64> {
     let mut slots: Vec<usize> = (0..n).collect();
     slots.shuffle(rng);
     let width = 1.75 / n.max(1) as f64;
@@ -323,7 +323,7 @@ fn spread_magnitudes(n: usize, rng: &mut StdRng) -> Vec<f64> {
 /// let x = random_input::<shape![3, 4]>(Default::default(), &mut StdRng::seed_from_u64(0));
 /// assert!(x.as_slice().iter().all(|v| (0.25..=2.0).contains(&v.abs())));
 /// ```
-pub fn random_input<S: Shape>(shape: S, rng: &mut StdRng) -> Tensor<S, f64> {
+pub fn random_input<S: Shape>(shape: S, rng: &mut impl Rng) -> Tensor<S, f64> {
     let mut data = spread_magnitudes(shape.numel(), rng);
     for v in &mut data {
         if rng.random::<bool>() {
@@ -339,7 +339,7 @@ pub fn random_input<S: Shape>(shape: S, rng: &mut StdRng) -> Tensor<S, f64> {
 
 /// [`random_input`] with every value positive (in `[0.25, 2]`), for ops
 /// defined on positive numbers only (`ln`, `sqrt`, `powf`).
-pub fn random_positive_input<S: Shape>(shape: S, rng: &mut StdRng) -> Tensor<S, f64> {
+pub fn random_positive_input<S: Shape>(shape: S, rng: &mut impl Rng) -> Tensor<S, f64> {
     Tensor {
         data: spread_magnitudes(shape.numel(), rng),
         shape,
@@ -371,6 +371,8 @@ pub fn project<S: Shape, E: Float>(y: &Var<S, E>) -> Var<(), E> {
         device: Cpu,
     };
     y.record1(scalar, move |g, gy| {
-        gy.iter_mut().zip(w.iter()).for_each(|(gy, &w)| *gy += g[0] * w);
+        gy.iter_mut()
+            .zip(w.iter())
+            .for_each(|(gy, &w)| *gy += g[0] * w);
     })
 }

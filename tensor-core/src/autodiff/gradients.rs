@@ -13,7 +13,7 @@ use core::fmt;
 /// ```
 /// use tensor_core::{autodiff::Tape, shape, Tensor};
 /// let tape = Tape::<f64>::new();
-/// let w = tape.var(Tensor::<shape![2, 3]>::ones());
+/// let w = tape.var(Tensor::<shape![2, 3], f64>::ones());
 /// let loss = w.sum_all();
 /// let grads = loss.backward();
 /// let g: Tensor<shape![2, 3], f64> = grads.get(&w).unwrap();

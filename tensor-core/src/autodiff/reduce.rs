@@ -63,7 +63,12 @@ fn reduce_backward<E: Float>(
 
 impl<S: Shape, E: Float> Var<S, E> {
     /// Records a reduction along `axis` whose result is `value`.
-    fn record_reduce<S2: Shape>(&self, kind: Kind, axis: usize, value: Tensor<S2, E>) -> Var<S2, E> {
+    fn record_reduce<S2: Shape>(
+        &self,
+        kind: Kind,
+        axis: usize,
+        value: Tensor<S2, E>,
+    ) -> Var<S2, E> {
         let x = Rc::clone(&self.value);
         self.record1_with_output(value, move |g, y, gx| {
             reduce_backward(kind, &x.data, x.dims().as_ref(), axis, y, g, gx)

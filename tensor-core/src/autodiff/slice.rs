@@ -81,7 +81,7 @@ impl<S: Shape, E: Float> Var<S, E> {
     {
         let value = self.value.try_gather_rows(indices)?;
         let rows = self.value.dims().as_ref()[0];
-        let inner = if rows == 0 { 0 } else { self.value.numel() / rows };
+        let inner = self.value.numel().checked_div(rows).unwrap_or(0);
         let indices = indices.to_vec();
         Ok(self.record1(value, move |g, gx| {
             for (r, &i) in indices.iter().enumerate() {

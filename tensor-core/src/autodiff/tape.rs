@@ -78,8 +78,8 @@ static NEXT_TAPE_ID: AtomicU64 = AtomicU64::new(0);
 /// ```
 /// use tensor_core::{autodiff::Tape, shape, Tensor};
 /// let tape = Tape::<f64>::new();
-/// let w = tape.var(Tensor::<shape![3]>::from_array([1., 2., 3.]));
-/// let c = tape.constant(Tensor::<shape![3]>::from_array([2., 2., 2.]));
+/// let w = tape.var(Tensor::<shape![3], f64>::from_array([1., 2., 3.]));
+/// let c = tape.constant(Tensor::<shape![3], f64>::from_array([2., 2., 2.]));
 /// let loss = (&w * &c).sum_all();
 /// assert_eq!(loss.item(), 12.0);
 /// let grads = loss.backward();

@@ -21,7 +21,7 @@ use std::rc::Rc;
 /// ```
 /// use tensor_core::{autodiff::Tape, shape, Tensor};
 /// let tape = Tape::<f64>::new();
-/// let x = tape.var(Tensor::<shape![2]>::from_array([3., -1.]));
+/// let x = tape.var(Tensor::<shape![2], f64>::from_array([3., -1.]));
 /// let y = (&x * &x).sum_all(); // x used twice
 /// let g = y.backward().get(&x).unwrap();
 /// assert_eq!(g.as_slice(), &[6., -2.]);
@@ -85,7 +85,7 @@ impl<S: Shape, E: Float> Var<S, E> {
     /// ```
     /// use tensor_core::{autodiff::Tape, shape, Tensor};
     /// let tape = Tape::<f64>::new();
-    /// let x = tape.var(Tensor::<shape![2]>::from_array([1., 2.]));
+    /// let x = tape.var(Tensor::<shape![2], f64>::from_array([1., 2.]));
     /// let loss = (&x * &x.detach()).sum_all();
     /// assert_eq!(loss.backward().get(&x).unwrap().as_slice(), &[1., 2.]);
     /// ```
@@ -100,7 +100,7 @@ impl<S: Shape, E: Float> Var<S, E> {
     /// ```
     /// use tensor_core::{autodiff::Tape, shape, Tensor};
     /// let tape = Tape::<f64>::new();
-    /// let x = tape.var(Tensor::<shape![2]>::from_array([1., 2.]));
+    /// let x = tape.var(Tensor::<shape![2], f64>::from_array([1., 2.]));
     /// let y = x.square();
     /// let g = y.backward_with(&Tensor::from_array([1., 10.]));
     /// assert_eq!(g.get(&x).unwrap().as_slice(), &[2., 40.]);

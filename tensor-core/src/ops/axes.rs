@@ -142,8 +142,9 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
 
 /// A dim of static size 1: the only kind [`Tensor::remove_axis`] removes.
 #[diagnostic::on_unimplemented(
-    message = "only an axis of size 1 can be removed, and this one is `{Self}`",
-    label = "this axis is not of size 1"
+    message = "remove_axis: the axis has size `{Self}`, but only an axis of size 1 can be removed",
+    label = "this axis is `{Self}`, not `One` or `Sz<1>`",
+    note = "to drop an axis of another size, index or reduce it (`sum::<A>()`, `narrow`)"
 )]
 pub trait UnitDim: Dim {}
 impl UnitDim for One {}
@@ -171,7 +172,7 @@ macro_rules! permute {
                     while i < p.len() {
                         let mut j = i + 1;
                         while j < p.len() {
-                            assert!(p[i] != p[j], "permute: an axis is named twice");
+                            assert!(p[i] != p[j], "permute: an axis is named twice; each axis must appear exactly once (the axes are in the note below)");
                             j += 1;
                         }
                         i += 1;

@@ -92,7 +92,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
         const {
             assert!(
                 counts_fit(S::STATIC_NUMEL, S2::STATIC_NUMEL),
-                "reshape: the two static shapes hold different element counts"
+                "reshape: the new shape holds a different number of elements than the tensor (both shapes are in the note below)"
             )
         };
         self.try_reshape().unwrap_or_else(|e| panic!("{e}"))

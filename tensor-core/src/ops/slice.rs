@@ -60,7 +60,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
             if let Some(n) = <<S as AxisOf<AXIS>>::Dim as Dim>::STATIC {
                 assert!(
                     range_fits(START, END, n, LEN),
-                    "slice: START..END must lie within the axis and hold LEN elements"
+                    "slice: START..END runs past the axis or does not hold LEN elements (the shape and the numbers are in the note below)"
                 );
             }
         };
