@@ -66,17 +66,37 @@ fn to_bytes(v: &[f32]) -> Vec<u8> {
 /// Every tensor of `p` under `prefix`, as (name, shape, little-endian bytes).
 fn collect<P: Parameters>(p: &P, prefix: &str, out: &mut Vec<(String, Vec<usize>, Vec<u8>)>) {
     for i in 0..p.len() {
-        out.push((format!("{prefix}{}", p.name_of(i)), p.shape_of(i), to_bytes(p.get(i))));
+        out.push((
+            format!("{prefix}{}", p.name_of(i)),
+            p.shape_of(i),
+            to_bytes(p.get(i)),
+        ));
     }
 }
 
-fn write_atomically(path: &Path, tensors: &[(String, Vec<usize>, Vec<u8>)], meta: HashMap<String, String>) -> Result<(), CheckpointError> {
-    let io = |source| CheckpointError::Io { path: path.to_path_buf(), source };
+fn write_atomically(
+    path: &Path,
+    tensors: &[(String, Vec<usize>, Vec<u8>)],
+    meta: HashMap<String, String>,
+) -> Result<(), CheckpointError> {
+    let io = |source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let views: Vec<(&str, TensorView<'_>)> = tensors
         .iter()
-        .map(|(n, s, b)| (n.as_str(), TensorView::new(Dtype::F32, s.clone(), b).expect("shape and bytes agree")))
+        .map(|(n, s, b)| {
+            (
+                n.as_str(),
+                TensorView::new(Dtype::F32, s.clone(), b).expect("shape and bytes agree"),
+            )
+        })
         .collect();
-    let bytes = safetensors::serialize(views, Some(meta)).map_err(|e| CheckpointError::Corrupt { path: path.to_path_buf(), reason: e.to_string() })?;
+    let bytes =
+        safetensors::serialize(views, Some(meta)).map_err(|e| CheckpointError::Corrupt {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
@@ -105,12 +125,20 @@ fn write_atomically(path: &Path, tensors: &[(String, Vec<usize>, Vec<u8>)], meta
 pub fn save<M: Parameters>(model: &M, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
     let mut t = Vec::new();
     collect(model, "", &mut t);
-    write_atomically(path.as_ref(), &t, HashMap::from([("format".to_string(), "shaped".to_string())]))
+    write_atomically(
+        path.as_ref(),
+        &t,
+        HashMap::from([("format".to_string(), "shaped".to_string())]),
+    )
 }
 
 /// Saves the weights and the optimizer's state (under `optimizer/<slot>/`,
 /// with the step count in the metadata).
-pub fn save_with_optimizer<M: Layer, O: Optimizer<M>>(model: &M, optimizer: &O, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+pub fn save_with_optimizer<M: Layer, O: Optimizer<M>>(
+    model: &M,
+    optimizer: &O,
+    path: impl AsRef<Path>,
+) -> Result<(), CheckpointError> {
     let mut t = Vec::new();
     collect(model, "", &mut t);
     for (slot, g) in optimizer.state() {
@@ -125,23 +153,43 @@ pub fn save_with_optimizer<M: Layer, O: Optimizer<M>>(model: &M, optimizer: &O, 
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CheckpointError> {
-    fs::read(path).map_err(|source| CheckpointError::Io { path: path.to_path_buf(), source })
+    fs::read(path).map_err(|source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn parse<'a>(path: &Path, bytes: &'a [u8]) -> Result<SafeTensors<'a>, CheckpointError> {
-    SafeTensors::deserialize(bytes).map_err(|e| CheckpointError::Corrupt { path: path.to_path_buf(), reason: e.to_string() })
+    SafeTensors::deserialize(bytes).map_err(|e| CheckpointError::Corrupt {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
 }
 
 /// Checks that every tensor of `p` (under `prefix`) is in `st` with its
 /// shape, then copies them all; nothing is copied if any check fails.
-fn fill<P: Parameters>(path: &Path, st: &SafeTensors<'_>, p: &mut P, prefix: &str) -> Result<(), CheckpointError> {
+fn fill<P: Parameters>(
+    path: &Path,
+    st: &SafeTensors<'_>,
+    p: &mut P,
+    prefix: &str,
+) -> Result<(), CheckpointError> {
     let mut views = Vec::with_capacity(p.len());
     for i in 0..p.len() {
         let name = format!("{prefix}{}", p.name_of(i));
-        let v = st.tensor(&name).map_err(|_| CheckpointError::Missing { path: path.to_path_buf(), name: name.clone() })?;
+        let v = st.tensor(&name).map_err(|_| CheckpointError::Missing {
+            path: path.to_path_buf(),
+            name: name.clone(),
+        })?;
         let expected = p.shape_of(i);
         if v.dtype() != Dtype::F32 || v.shape() != expected.as_slice() {
-            return Err(CheckpointError::Mismatch { path: path.to_path_buf(), name, expected, found: v.shape().to_vec(), dtype: format!("{:?}", v.dtype()) });
+            return Err(CheckpointError::Mismatch {
+                path: path.to_path_buf(),
+                name,
+                expected,
+                found: v.shape().to_vec(),
+                dtype: format!("{:?}", v.dtype()),
+            });
         }
         views.push(v);
     }
@@ -164,7 +212,11 @@ pub fn load<M: Parameters>(model: &mut M, path: impl AsRef<Path>) -> Result<(), 
 
 /// Loads weights and optimizer state saved by [`save_with_optimizer`].
 /// Everything is checked before anything changes.
-pub fn load_with_optimizer<M: Layer, O: Optimizer<M>>(model: &mut M, optimizer: &mut O, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+pub fn load_with_optimizer<M: Layer, O: Optimizer<M>>(
+    model: &mut M,
+    optimizer: &mut O,
+    path: impl AsRef<Path>,
+) -> Result<(), CheckpointError> {
     let path = path.as_ref();
     let bytes = read(path)?;
     let st = parse(path, &bytes)?;
@@ -185,8 +237,16 @@ pub fn load_with_optimizer<M: Layer, O: Optimizer<M>>(model: &mut M, optimizer: 
             g.get_mut(i).copy_from_slice(copy.get(i));
         }
     }
-    let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| CheckpointError::Corrupt { path: path.to_path_buf(), reason: e.to_string() })?;
-    if let Some(t) = meta.metadata().as_ref().and_then(|m| m.get("iterations")).and_then(|s| s.parse().ok()) {
+    let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| CheckpointError::Corrupt {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    if let Some(t) = meta
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get("iterations"))
+        .and_then(|s| s.parse().ok())
+    {
         optimizer.set_iterations(t);
     }
     Ok(())

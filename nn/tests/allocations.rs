@@ -38,7 +38,9 @@ model! {
 }
 
 fn batch(n: usize) -> (Vec<f32>, Vec<f32>) {
-    let x: Vec<f32> = (0..n * 784).map(|i| ((i * 7919) % 255) as f32 / 255.0).collect();
+    let x: Vec<f32> = (0..n * 784)
+        .map(|i| ((i * 7919) % 255) as f32 / 255.0)
+        .collect();
     let mut y = vec![0.0; n * 10];
     for i in 0..n {
         y[i * 10 + i % 10] = 1.0;
@@ -47,7 +49,12 @@ fn batch(n: usize) -> (Vec<f32>, Vec<f32>) {
 }
 
 fn allocations_per_step<O: nn::optim::Optimizer<Mnist>>(opt: O) -> usize {
-    let mut t = Trainer::new(Mnist::seeded(0), opt, CategoricalCrossentropy, Accuracy::default());
+    let mut t = Trainer::new(
+        Mnist::seeded(0),
+        opt,
+        CategoricalCrossentropy,
+        Accuracy::default(),
+    );
     let (x, y) = batch(128);
     let (x96, y96) = batch(96);
     // Warm-up: the first steps size every buffer (and the GEMM's packing).

@@ -33,7 +33,12 @@ fn weights<P: Parameters>(p: &P) -> Vec<f32> {
 }
 
 fn trained() -> Trainer<Net, RmsProp<NetGrads>, CategoricalCrossentropy, Accuracy> {
-    let mut t = Trainer::new(Net::seeded(3), RmsProp::default(), CategoricalCrossentropy, Accuracy::default());
+    let mut t = Trainer::new(
+        Net::seeded(3),
+        RmsProp::default(),
+        CategoricalCrossentropy,
+        Accuracy::default(),
+    );
     let x: Vec<f32> = (0..4 * 6).map(|i| (i as f32 * 0.37).sin()).collect();
     let y = [1., 0., 0., 0., 1., 0., 0., 0., 1., 1., 0., 0.];
     for _ in 0..3 {
@@ -52,7 +57,10 @@ fn weights_and_optimizer_state_round_trip() {
     checkpoint::load_with_optimizer(&mut model, &mut opt, &path).unwrap();
     assert_eq!(weights(&model), weights(&t.model));
     assert_eq!(Optimizer::<Net>::iterations(&opt), 3);
-    let (a, b) = (Optimizer::<Net>::state(&opt), Optimizer::<Net>::state(&t.optimizer));
+    let (a, b) = (
+        Optimizer::<Net>::state(&opt),
+        Optimizer::<Net>::state(&t.optimizer),
+    );
     assert_eq!(a.len(), b.len());
     assert_eq!(weights(a[0].1), weights(b[0].1));
     assert!(weights(a[0].1).iter().any(|&v| v != 0.0));
@@ -67,7 +75,10 @@ fn a_checkpoint_of_another_shape_is_refused_and_changes_nothing() {
     let err = checkpoint::load(&mut net, &path).unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, CheckpointError::Mismatch { .. }), "{msg}");
-    assert!(msg.contains("dense_0.kernel") && msg.contains("[6, 9]") && msg.contains("[6, 8]"), "{msg}");
+    assert!(
+        msg.contains("dense_0.kernel") && msg.contains("[6, 9]") && msg.contains("[6, 8]"),
+        "{msg}"
+    );
     assert_eq!(weights(&net), before);
 }
 
@@ -81,20 +92,28 @@ fn truncated_and_corrupt_files_are_errors_not_panics() {
     for cut in [0, 1, 7, 8, 9, bytes.len() / 2, bytes.len() - 1] {
         std::fs::write(&path, &bytes[..cut]).unwrap();
         let err = checkpoint::load(&mut net, &path).unwrap_err();
-        assert!(matches!(err, CheckpointError::Corrupt { .. }), "cut {cut}: {err}");
+        assert!(
+            matches!(err, CheckpointError::Corrupt { .. }),
+            "cut {cut}: {err}"
+        );
     }
     let mut garbled = bytes.clone();
     garbled[10] ^= 0xff;
     std::fs::write(&path, &garbled).unwrap();
     assert!(checkpoint::load(&mut net, &path).is_err());
-    assert!(matches!(checkpoint::load(&mut net, tmp("absent").with_file_name("none")), Err(CheckpointError::Io { .. })));
+    assert!(matches!(
+        checkpoint::load(&mut net, tmp("absent").with_file_name("none")),
+        Err(CheckpointError::Io { .. })
+    ));
     assert_eq!(weights(&net), before);
 }
 
 /// Run as a child process: saves big checkpoints in a loop until killed.
 #[test]
 fn child_saves_forever() {
-    let Some(path) = std::env::var_os("NN_CKPT_CHILD") else { return };
+    let Some(path) = std::env::var_os("NN_CKPT_CHILD") else {
+        return;
+    };
     model! { struct Big: 1024 => [Dense<1024>, Dense<1024>] }
     // The same weights as the parent's first save, but for the first one,
     // which counts the saves.
@@ -124,9 +143,15 @@ fn a_save_killed_midway_leaves_the_previous_checkpoint_intact() {
         // Whatever moment it died at, the file is a whole checkpoint.
         let mut loaded = Big::seeded(1);
         checkpoint::load(&mut loaded, &path).expect("the checkpoint survives a killed save");
-        assert!(weights(&loaded)[1..] == weights(&first)[1..], "a checkpoint mixes two saves");
+        assert!(
+            weights(&loaded)[1..] == weights(&first)[1..],
+            "a checkpoint mixes two saves"
+        );
         saw_child_save |= weights(&loaded)[0] >= 1.0;
     }
     // The child did complete saves before it was killed (in the middle of another).
-    assert!(saw_child_save, "the child never finished a save: the test proved nothing");
+    assert!(
+        saw_child_save,
+        "the child never finished a save: the test proved nothing"
+    );
 }

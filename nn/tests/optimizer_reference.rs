@@ -17,7 +17,11 @@ model! {
 }
 
 fn floats(v: &Value) -> Vec<f32> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
 }
 
 fn run<O: Optimizer<Six>>(mut opt: O, reference: &Value, data: &Value) -> f32 {
@@ -27,7 +31,13 @@ fn run<O: Optimizer<Six>>(mut opt: O, reference: &Value, data: &Value) -> f32 {
     m.get_mut(1).copy_from_slice(&init);
     let mut g = m.zero_grads();
     let mut worst = 0.0f32;
-    for (t, (grad, want)) in data["gradients"].as_array().unwrap().iter().zip(reference["params_after_step"].as_array().unwrap()).enumerate() {
+    for (t, (grad, want)) in data["gradients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(reference["params_after_step"].as_array().unwrap())
+        .enumerate()
+    {
         let grad = floats(grad);
         g.get_mut(0).copy_from_slice(&grad);
         g.get_mut(1).copy_from_slice(&grad);
@@ -37,7 +47,11 @@ fn run<O: Optimizer<Six>>(mut opt: O, reference: &Value, data: &Value) -> f32 {
             for (j, (&a, &b)) in m.get(i).iter().zip(&want).enumerate() {
                 let err = (a - b).abs() / (1.0 + b.abs());
                 worst = worst.max(err);
-                assert!(err < 2e-6, "{} step {t} weight {j}: ours {a}, Keras {b}", reference["name"]);
+                assert!(
+                    err < 2e-6,
+                    "{} step {t} weight {j}: ours {a}, Keras {b}",
+                    reference["name"]
+                );
             }
         }
     }
@@ -46,16 +60,34 @@ fn run<O: Optimizer<Six>>(mut opt: O, reference: &Value, data: &Value) -> f32 {
 
 #[test]
 fn every_optimizer_matches_keras_step_by_step() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/optimizers.json")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/optimizers.json"
+    ))
+    .unwrap();
     let data: Value = serde_json::from_str(&text).unwrap();
     let mut checked = 0;
-    for c in data["configs"].as_array().unwrap().iter().filter(|c| c["library"] == "keras") {
+    for c in data["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["library"] == "keras")
+    {
         let h = &c["hyperparameters"];
         let f = |k: &str| h[k].as_f64().unwrap_or(0.0) as f32;
         let worst = match c["optimizer"].as_str().unwrap() {
-            "SGD" => run(Sgd::new(f("learning_rate")).momentum(f("momentum")).nesterov(h["nesterov"] == true).weight_decay(f("weight_decay")), c, &data),
+            "SGD" => run(
+                Sgd::new(f("learning_rate"))
+                    .momentum(f("momentum"))
+                    .nesterov(h["nesterov"] == true)
+                    .weight_decay(f("weight_decay")),
+                c,
+                &data,
+            ),
             "RMSprop" => {
-                let mut o = RmsProp::new(f("learning_rate")).momentum(f("momentum")).centered(h["centered"] == true);
+                let mut o = RmsProp::new(f("learning_rate"))
+                    .momentum(f("momentum"))
+                    .centered(h["centered"] == true);
                 o.rho = f("rho");
                 o.epsilon = f("epsilon");
                 run(o, c, &data)
@@ -67,7 +99,10 @@ fn every_optimizer_matches_keras_step_by_step() {
             }
             other => panic!("no optimizer {other}"),
         };
-        eprintln!("{:<28} worst relative difference {worst:.2e}", c["name"].as_str().unwrap());
+        eprintln!(
+            "{:<28} worst relative difference {worst:.2e}",
+            c["name"].as_str().unwrap()
+        );
         checked += 1;
     }
     assert_eq!(checked, 10, "every Keras configuration is checked");

@@ -22,7 +22,10 @@ model! {
     pub struct Regressor: 2 => [Dense<32, Relu>, Dense<1>]
 }
 
-fn spirals(n: usize) -> (Tensor<shape![_, 2]>, Tensor<(Dyn, Sz<1>)>) {
+/// Points and their classes.
+type Points = (Tensor<shape![_, 2]>, Tensor<(Dyn, Sz<1>)>);
+
+fn spirals(n: usize) -> Points {
     let (mut x, mut y) = (Vec::new(), Vec::new());
     for i in 0..n {
         let class = i % 2;
@@ -32,14 +35,30 @@ fn spirals(n: usize) -> (Tensor<shape![_, 2]>, Tensor<(Dyn, Sz<1>)>) {
         x.extend([r * a.cos(), r * a.sin()]);
         y.push(class as f32);
     }
-    (Tensor::from_shape_vec((Dyn(n), Sz), x).unwrap(), Tensor::from_shape_vec((Dyn(n), Sz), y).unwrap())
+    (
+        Tensor::from_shape_vec((Dyn(n), Sz), x).unwrap(),
+        Tensor::from_shape_vec((Dyn(n), Sz), y).unwrap(),
+    )
 }
 
 fn train(seed: u64, epochs: usize) -> (Vec<f32>, f32) {
     let (x, y) = spirals(1000);
-    let mut t = Trainer::new(Spiral::seeded(seed), Adam::new(0.01), BinaryCrossentropy, BinaryAccuracy::default());
-    let cfg = FitConfig { epochs, batch_size: 32, seed, verbosity: Verbosity::Silent, ..FitConfig::default() };
-    let h = t.fit(Data::f32(&x), Data::f32(&y), &cfg, None, &mut []).unwrap();
+    let mut t = Trainer::new(
+        Spiral::seeded(seed),
+        Adam::new(0.01),
+        BinaryCrossentropy,
+        BinaryAccuracy::default(),
+    );
+    let cfg = FitConfig {
+        epochs,
+        batch_size: 32,
+        seed,
+        verbosity: Verbosity::Silent,
+        ..FitConfig::default()
+    };
+    let h = t
+        .fit(Data::f32(&x), Data::f32(&y), &cfg, None, &mut [])
+        .unwrap();
     let e = t.evaluate(Data::f32(&x), Data::f32(&y), 256);
     (h.losses(), e.metric)
 }
@@ -47,7 +66,11 @@ fn train(seed: u64, epochs: usize) -> (Vec<f32>, f32) {
 #[test]
 fn spirals_train_to_97_percent_and_reproduce() {
     let (losses, acc) = train(7, 60);
-    eprintln!("spirals: loss {:.4} -> {:.4}, accuracy {acc:.4}", losses[0], losses[losses.len() - 1]);
+    eprintln!(
+        "spirals: loss {:.4} -> {:.4}, accuracy {acc:.4}",
+        losses[0],
+        losses[losses.len() - 1]
+    );
     assert!(acc >= 0.97, "accuracy {acc}");
     assert!(losses[losses.len() - 1] < losses[0] / 4.0);
     let (again, acc2) = train(7, 60);
@@ -58,10 +81,23 @@ fn spirals_train_to_97_percent_and_reproduce() {
 #[test]
 fn validation_split_and_early_stopping() {
     let (x, y) = spirals(400);
-    let mut t = Trainer::new(Spiral::seeded(1), Adam::new(0.01), BinaryCrossentropy, BinaryAccuracy::default());
-    let cfg = FitConfig { epochs: 500, batch_size: 32, validation_split: 0.25, verbosity: Verbosity::Silent, ..FitConfig::default() };
+    let mut t = Trainer::new(
+        Spiral::seeded(1),
+        Adam::new(0.01),
+        BinaryCrossentropy,
+        BinaryAccuracy::default(),
+    );
+    let cfg = FitConfig {
+        epochs: 500,
+        batch_size: 32,
+        validation_split: 0.25,
+        verbosity: Verbosity::Silent,
+        ..FitConfig::default()
+    };
     let mut stop = EarlyStopping::new(3);
-    let h = t.fit(Data::f32(&x), Data::f32(&y), &cfg, None, &mut [&mut stop]).unwrap();
+    let h = t
+        .fit(Data::f32(&x), Data::f32(&y), &cfg, None, &mut [&mut stop])
+        .unwrap();
     assert!(h.epochs.len() < 500, "early stopping stopped training");
     assert!(h.epochs.iter().all(|e| e.val_loss.is_some()));
 }
@@ -70,9 +106,21 @@ fn validation_split_and_early_stopping() {
 fn a_nan_loss_stops_training_with_the_epoch_and_step() {
     let (x, y) = spirals(256);
     // A learning rate this large overflows within a few steps.
-    let mut t = Trainer::new(Regressor::seeded(1), Sgd::new(1e30), MeanSquaredError, BinaryAccuracy::default());
-    let cfg = FitConfig { epochs: 5, batch_size: 32, verbosity: Verbosity::Silent, ..FitConfig::default() };
-    let err = t.fit(Data::f32(&x), Data::f32(&y), &cfg, None, &mut []).unwrap_err();
+    let mut t = Trainer::new(
+        Regressor::seeded(1),
+        Sgd::new(1e30),
+        MeanSquaredError,
+        BinaryAccuracy::default(),
+    );
+    let cfg = FitConfig {
+        epochs: 5,
+        batch_size: 32,
+        verbosity: Verbosity::Silent,
+        ..FitConfig::default()
+    };
+    let err = t
+        .fit(Data::f32(&x), Data::f32(&y), &cfg, None, &mut [])
+        .unwrap_err();
     match err {
         TrainError::NonFinite { epoch, step, .. } => {
             assert!(epoch >= 1 && step >= 1);

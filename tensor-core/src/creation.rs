@@ -340,11 +340,11 @@ impl<S: Shape<Dims = [usize; 1]>, E: Num> Tensor<S, E, Cpu> {
     pub fn try_arange(start: E, end: E, step: E) -> Result<Self, ShapeError> {
         let (a, b, s) = (start.to_f64(), end.to_f64(), step.to_f64());
         if s == 0.0 || !s.is_finite() || !a.is_finite() || !b.is_finite() {
-            return Err(ShapeError::new(
+            return Err(ShapeError::with_argument(
                 "arange",
                 &[],
-                &[],
-                "have a zero or non-finite step",
+                format!("start {a}, end {b}, step {s}"),
+                "do not fit: the step must be finite and non-zero",
             ));
         }
         let n = ((b - a) / s).ceil().max(0.0) as usize;
@@ -466,6 +466,7 @@ macro_rules! arr {
 
 macro_rules! nested {
     ($($a:ident $d:ident),+) => {
+        #[diagnostic::do_not_recommend]
         impl<E: Dtype, $(const $a: usize, $d: LiteralLen<$a>),+> NestedArray<E, ($($d,)+)> for arr!(E; $($a),+) {
             fn flat(&self) -> &[E] {
                 let s: &[_] = &self[..];

@@ -156,3 +156,23 @@ macro_rules! float {
     )*};
 }
 float!(f32, f64);
+
+/// Two element types that must be the same: both operands of `+ - * /`.
+/// Mixing `f32` and `f64` tensors is a compile error that says to convert
+/// one of them with [`cast`](crate::Tensor::cast).
+#[diagnostic::on_unimplemented(
+    message = "cannot mix element types: one tensor holds `{E}`, the other `{Self}`",
+    label = "the right operand holds `{Self}`, the left one `{E}`",
+    note = "convert one side first, e.g. `rhs.cast::<{E}>()`"
+)]
+pub trait SameDtype<E: Dtype>: Dtype {
+    /// The value, as the other type (which it is).
+    fn same(self) -> E;
+}
+
+impl<E: Dtype> SameDtype<E> for E {
+    #[inline(always)]
+    fn same(self) -> E {
+        self
+    }
+}

@@ -23,6 +23,8 @@ pub struct ShapeError {
     pub rhs: String,
     /// What is wrong, in words.
     pub reason: String,
+    /// Whether `rhs` is an argument (a range, an index) rather than a shape.
+    pub rhs_is_argument: bool,
 }
 
 impl ShapeError {
@@ -33,6 +35,24 @@ impl ShapeError {
             lhs: fmt_dims(lhs),
             rhs: fmt_dims(rhs),
             reason: reason.into(),
+            rhs_is_argument: false,
+        }
+    }
+
+    /// An error between a shape and an argument (a range, an index):
+    /// `narrow: shape (1000, 28, 28) and range 896..1024 do not fit: ...`.
+    pub fn with_argument(
+        op: &'static str,
+        lhs: &[usize],
+        argument: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        ShapeError {
+            op,
+            lhs: fmt_dims(lhs),
+            rhs: argument.into(),
+            reason: reason.into(),
+            rhs_is_argument: true,
         }
     }
 
@@ -47,6 +67,7 @@ impl ShapeError {
             lhs: fmt_dims(lhs),
             rhs: crate::shape::shape_name::<S>(),
             reason: reason.into(),
+            rhs_is_argument: false,
         }
     }
 }
@@ -67,11 +88,19 @@ pub fn fmt_dims(d: &[usize]) -> String {
 
 impl fmt::Display for ShapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: shapes {} and {} {}",
-            self.op, self.lhs, self.rhs, self.reason
-        )
+        if self.rhs_is_argument {
+            write!(
+                f,
+                "{}: shape {} and {} {}",
+                self.op, self.lhs, self.rhs, self.reason
+            )
+        } else {
+            write!(
+                f,
+                "{}: shapes {} and {} {}",
+                self.op, self.lhs, self.rhs, self.reason
+            )
+        }
     }
 }
 

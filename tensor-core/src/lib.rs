@@ -43,7 +43,7 @@ pub use autodiff::{Gradients, Tape, Var};
 pub use creation::{LiteralLen, NestedArray};
 pub use device::{Cpu, Device};
 pub use dim::{BroadcastDim, Dim, Dyn, One, SameDim, StaticDim, Sz};
-pub use dtype::{Dtype, Float, Num};
+pub use dtype::{Dtype, Float, Num, SameDtype};
 pub use error::ShapeError;
 pub use ops::axes::{Swapped, UnitDim};
 pub use ops::dot::dot;

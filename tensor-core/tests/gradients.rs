@@ -7,7 +7,7 @@ use tensor_core::autodiff::gradcheck::{
     gradcheck1, gradcheck2, gradcheck3, project, random_input, random_positive_input, GradCheck,
 };
 use tensor_core::autodiff::{sum_to, Tape, Var};
-use tensor_core::{shape, BroadcastShape, ConstShape, Dyn, One, Shape, Sz, Tensor};
+use tensor_core::{shape, BroadcastShape, ConstShape, Dyn, One, Sz, Tensor};
 
 fn rng(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)
@@ -63,7 +63,7 @@ unary_tests! {
 // ------------------------------------------------------ broadcasting binary
 
 /// Checks `+ - * / maximum minimum` between `a` and `b`, both ways round.
-fn check_binary<S1: Shape, S2: Shape>(a: &Tensor<S1, f64>, b: &Tensor<S2, f64>)
+fn check_binary<S1, S2>(a: &Tensor<S1, f64>, b: &Tensor<S2, f64>)
 where
     S1: BroadcastShape<S2>,
     S2: BroadcastShape<S1>,

@@ -11,4 +11,4 @@ pub use callbacks::{Callback, Control, EarlyStopping};
 pub use data::Data;
 pub use history::{EpochLog, History};
 pub use progress::{EpochProgress, Verbosity};
-pub use trainer::{predict, Evaluation, FitConfig, TrainError, Trainer};
+pub use trainer::{predict, Evaluation, FitConfig, Labeled, TrainError, Trainer};

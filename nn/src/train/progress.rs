@@ -85,7 +85,7 @@ impl EpochProgress {
     pub fn update(&self, step: usize, loss: f32, metric: f32) {
         if let Some(b) = &self.bar {
             // Redrawing costs microseconds; do it a few dozen times an epoch.
-            if step == self.steps || step % (self.steps / 40).max(1) == 0 {
+            if step == self.steps || step.is_multiple_of((self.steps / 40).max(1)) {
                 b.set_message(self.msg(step, loss, metric, ""));
                 b.set_position(step as u64);
             }

@@ -12,6 +12,9 @@ use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 use std::time::Instant;
 use tensor_core::Tensor;
 
+/// Inputs with their targets (validation data).
+pub type Labeled<'a, I, T> = (Data<'a, I>, Data<'a, T>);
+
 /// How `fit` runs.
 #[derive(Clone, Debug)]
 pub struct FitConfig {
@@ -191,7 +194,7 @@ where
         x: Data<'_, M::Input>,
         y: Data<'_, L::Target>,
         cfg: &FitConfig,
-        validation: Option<(Data<'_, M::Input>, Data<'_, L::Target>)>,
+        validation: Option<Labeled<'_, M::Input, L::Target>>,
         callbacks: &mut [&mut dyn Callback],
     ) -> Result<History, TrainError> {
         if x.len() != y.len() {

@@ -3,7 +3,7 @@
 
 use crate::{
     device::Cpu,
-    dtype::{Dtype, Float, Num},
+    dtype::{Dtype, Float, Num, SameDtype},
     error::ShapeError,
     shape::{broadcast_dims, BroadcastShape, Shape},
     Tensor,
@@ -182,39 +182,39 @@ macro_rules! binary_op {
             }
         }
 
-        impl<'a, 'b, S: Shape, S2: Shape, E: Num> $Trait<&'b Tensor<S2, E, Cpu>> for &'a Tensor<S, E, Cpu>
+        impl<'a, 'b, S: Shape, S2: Shape, E: Num, E2: SameDtype<E>> $Trait<&'b Tensor<S2, E2, Cpu>> for &'a Tensor<S, E, Cpu>
         where
             S: BroadcastShape<S2>,
         {
             type Output = Tensor<<S as BroadcastShape<S2>>::Output, E, Cpu>;
-            fn $method(self, rhs: &'b Tensor<S2, E, Cpu>) -> Self::Output {
-                self.$try(rhs).unwrap_or_else(|e| panic!("{e}"))
+            fn $method(self, rhs: &'b Tensor<S2, E2, Cpu>) -> Self::Output {
+                self.try_zip_with(rhs, $name, |x, y| x $op y.same()).unwrap_or_else(|e| panic!("{e}"))
             }
         }
-        impl<'b, S: Shape, S2: Shape, E: Num> $Trait<&'b Tensor<S2, E, Cpu>> for Tensor<S, E, Cpu>
+        impl<'b, S: Shape, S2: Shape, E: Num, E2: SameDtype<E>> $Trait<&'b Tensor<S2, E2, Cpu>> for Tensor<S, E, Cpu>
         where
             S: BroadcastShape<S2>,
         {
             type Output = Tensor<<S as BroadcastShape<S2>>::Output, E, Cpu>;
-            fn $method(self, rhs: &'b Tensor<S2, E, Cpu>) -> Self::Output {
+            fn $method(self, rhs: &'b Tensor<S2, E2, Cpu>) -> Self::Output {
                 (&self).$method(rhs)
             }
         }
-        impl<'a, S: Shape, S2: Shape, E: Num> $Trait<Tensor<S2, E, Cpu>> for &'a Tensor<S, E, Cpu>
+        impl<'a, S: Shape, S2: Shape, E: Num, E2: SameDtype<E>> $Trait<Tensor<S2, E2, Cpu>> for &'a Tensor<S, E, Cpu>
         where
             S: BroadcastShape<S2>,
         {
             type Output = Tensor<<S as BroadcastShape<S2>>::Output, E, Cpu>;
-            fn $method(self, rhs: Tensor<S2, E, Cpu>) -> Self::Output {
+            fn $method(self, rhs: Tensor<S2, E2, Cpu>) -> Self::Output {
                 self.$method(&rhs)
             }
         }
-        impl<S: Shape, S2: Shape, E: Num> $Trait<Tensor<S2, E, Cpu>> for Tensor<S, E, Cpu>
+        impl<S: Shape, S2: Shape, E: Num, E2: SameDtype<E>> $Trait<Tensor<S2, E2, Cpu>> for Tensor<S, E, Cpu>
         where
             S: BroadcastShape<S2>,
         {
             type Output = Tensor<<S as BroadcastShape<S2>>::Output, E, Cpu>;
-            fn $method(self, rhs: Tensor<S2, E, Cpu>) -> Self::Output {
+            fn $method(self, rhs: Tensor<S2, E2, Cpu>) -> Self::Output {
                 (&self).$method(&rhs)
             }
         }
@@ -302,7 +302,7 @@ mod tests {
         (out, v)
     }
 
-    fn check<S1: crate::Shape, S2: crate::Shape>(a: Tensor<S1, f64>, b: Tensor<S2, f64>)
+    fn check<S1, S2: crate::Shape>(a: Tensor<S1, f64>, b: Tensor<S2, f64>)
     where
         S1: crate::BroadcastShape<S2>,
     {

@@ -44,11 +44,7 @@ impl<S: Shape, E: Num> Tensor<S, E, Cpu> {
         } else {
             db[1]
         };
-        let rows = if k == 0 {
-            da[..da.len() - 1].iter().product()
-        } else {
-            self.data.len() / k
-        };
+        let rows: usize = da[..da.len() - 1].iter().product();
         let mut out_dims: Vec<usize> = da[..da.len() - 1].to_vec();
         if !<S as DotShape<S2>>::RHS_IS_VECTOR {
             out_dims.push(n);
@@ -105,7 +101,7 @@ impl<S: Shape, E: Num> Tensor<S, E, Cpu> {
 /// let b = Tensor::<shape![2]>::from_array([3., 4.]);
 /// assert_eq!(dot(&a, &b).as_slice(), &[3., 4.]);
 /// ```
-pub fn dot<S: Shape, S2: Shape, E: Num>(
+pub fn dot<S, S2: Shape, E: Num>(
     a: &Tensor<S, E, Cpu>,
     b: &Tensor<S2, E, Cpu>,
 ) -> Tensor<<S as DotShape<S2>>::Output, E, Cpu>

@@ -32,7 +32,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
         let n_dyn = S2::STATIC_DIMS.iter().filter(|d| d.is_none()).count();
         let dims: Vec<usize> = match n_dyn {
             0 => S2::STATIC_DIMS.iter().map(|d| d.unwrap()).collect(),
-            1 if known > 0 && n % known == 0 => S2::STATIC_DIMS
+            1 if known > 0 && n.is_multiple_of(known) => S2::STATIC_DIMS
                 .iter()
                 .map(|d| d.unwrap_or(n / known))
                 .collect(),

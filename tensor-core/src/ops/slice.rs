@@ -98,14 +98,11 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
         let dims = self.shape.dims();
         let n = dims.as_ref()[AXIS];
         if start.checked_add(len).is_none_or(|e| e > n) {
-            return Err(ShapeError::new(
+            return Err(ShapeError::with_argument(
                 "narrow",
                 dims.as_ref(),
-                &[start, len],
-                format!(
-                    "do not fit: range {start}..{} is past axis {AXIS}",
-                    start.saturating_add(len)
-                ),
+                format!("range {start}..{}", start.saturating_add(len)),
+                format!("do not fit: the range runs past axis {AXIS}"),
             ));
         }
         Ok(Tensor {
@@ -152,14 +149,14 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     {
         let dims = self.shape.dims();
         let n = dims.as_ref()[0];
-        let inner = if n == 0 { 0 } else { self.data.len() / n };
+        let inner: usize = dims.as_ref()[1..].iter().product();
         let mut data = Vec::with_capacity(indices.len() * inner);
         for &i in indices {
             if i >= n {
-                return Err(ShapeError::new(
+                return Err(ShapeError::with_argument(
                     "gather_rows",
                     dims.as_ref(),
-                    &[i],
+                    format!("index {i}"),
                     "do not fit: the index is past axis 0",
                 ));
             }
