@@ -56,7 +56,7 @@ struct Args {
     /// Which data set.
     #[arg(long, value_enum, default_value_t = DatasetChoice::Mnist)]
     dataset: DatasetChoice,
-    /// Threads of the matrix products (default: all physical cores).
+    /// Threads of the kernels (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
     /// Save the trained weights to this safetensors file.
@@ -87,9 +87,13 @@ fn ascii_digit(pixels: &[u8], side: usize) -> String {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args = Args::parse();
+    #[cfg(target_arch = "x86_64")]
+    #[allow(deprecated)]
+    if std::env::var_os("FTZ").is_some() {
+        unsafe { std::arch::x86_64::_mm_setcsr(std::arch::x86_64::_mm_getcsr() | 0x8040) };
+    }
     if let Some(t) = args.threads {
-        // Read by the GEMM's thread pool at its first use, below.
-        std::env::set_var("MATMUL_NUM_THREADS", t.to_string());
+        shaped::kernels::set_threads(t)?;
     }
     let (which, default_dir) = match args.dataset {
         DatasetChoice::Mnist => (Which::Mnist, "data/mnist"),

@@ -1,6 +1,6 @@
 //! Adam with Keras's defaults.
 
-use super::{flush, for_each_tensor, Optimizer};
+use super::{for_each_tensor, Optimizer};
 use crate::{Layer, Parameters};
 
 /// Adam, Keras's form: `m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
@@ -66,16 +66,7 @@ impl<M: Layer> Optimizer<M> for Adam<M::Grads> {
         let alpha = self.learning_rate * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t));
         let (ms, vs) = (self.m.as_mut().unwrap(), self.v.as_mut().unwrap());
         for_each_tensor(model, grads, |i, w, g| {
-            for (((w, &g), m), v) in w
-                .iter_mut()
-                .zip(g)
-                .zip(ms.get_mut(i).iter_mut())
-                .zip(vs.get_mut(i).iter_mut())
-            {
-                *m = flush(b1 * *m + (1.0 - b1) * g);
-                *v = flush(b2 * *v + (1.0 - b2) * g * g);
-                *w -= alpha * *m / (v.sqrt() + eps);
-            }
+            super::kernels::adam(w, g, ms.get_mut(i), vs.get_mut(i), alpha, b1, b2, eps)
         });
     }
     fn state(&self) -> Vec<(&'static str, &M::Grads)> {

@@ -3,6 +3,7 @@
 //! accumulators).
 
 mod adam;
+mod kernels;
 mod rmsprop;
 mod sgd;
 
@@ -29,17 +30,7 @@ pub trait Optimizer<M: Layer> {
     fn set_iterations(&mut self, t: u64);
 }
 
-/// Flushes a subnormal float to zero. RMSprop's and Adam's accumulators decay
-/// towards zero for weights whose gradient stays zero (MNIST's border
-/// pixels); subnormal arithmetic is many times slower on x86.
-#[inline(always)]
-pub(crate) fn flush(x: f32) -> f32 {
-    if x.abs() < f32::MIN_POSITIVE {
-        0.0
-    } else {
-        x
-    }
-}
+pub(crate) use kernels::flush;
 
 /// Zips each tensor of the model, its gradient and one or more state tensors.
 pub(crate) fn for_each_tensor<M: Layer>(

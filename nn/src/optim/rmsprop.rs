@@ -104,12 +104,7 @@ impl<M: Layer> Optimizer<M> for RmsProp<M::Grads> {
             let v = acc.get_mut(i);
             match (mg.as_deref_mut(), vel.as_deref_mut()) {
                 // The chapter's case, kept as one tight loop.
-                (None, None) => {
-                    for ((w, &g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
-                        *v = flush(rho * *v + (1.0 - rho) * g * g);
-                        *w -= lr * g / (*v + eps).sqrt();
-                    }
-                }
+                (None, None) => super::kernels::rmsprop(w, g, v, lr, rho, eps),
                 (mg, vel) => {
                     let mut mg = mg.map(|m| m.get_mut(i));
                     let mut vel = vel.map(|m| m.get_mut(i));

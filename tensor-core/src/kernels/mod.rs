@@ -3,3 +3,20 @@
 //! compile its own copy of the heavy code.
 
 pub mod gemm;
+
+/// Sets how many threads the kernels use (default: one per core). Call it
+/// before the first tensor operation; later calls return an error and
+/// change nothing.
+///
+/// ```
+/// // In a program's `main`, before any work:
+/// let _ = tensor_core::kernels::set_threads(2);
+/// ```
+pub fn set_threads(n: usize) -> Result<(), rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new().num_threads(n).build_global()
+}
+
+/// How many threads the kernels use.
+pub fn threads() -> usize {
+    rayon::current_num_threads()
+}
