@@ -9,3 +9,11 @@ fn shape_errors_do_not_compile() {
     // so the post-monomorphization asserts (reshape, slice, permute) fire.
     t.pass("tests/ui/pass/*.rs");
 }
+
+/// `model!` mistakes, checked with `cargo check` alone (this case list has
+/// no passing case, so trybuild does not build): each fails at the check.
+#[test]
+fn model_errors_fail_at_cargo_check() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/model/*.rs");
+}

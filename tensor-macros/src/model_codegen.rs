@@ -38,7 +38,15 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     } = def;
     let grads_name = format_ident!("{}Grads", name);
     let cache_name = format_ident!("{}Cache", name);
-    let input_ty = quote_spanned!(*input_span=> ( #( #nn::tensor_core::Sz<{ #input }>, )* ));
+    // A literal or a const name goes in as is; another expression in braces.
+    let dims: Vec<TokenStream> = input
+        .iter()
+        .map(|e| match e {
+            syn::Expr::Lit(_) | syn::Expr::Path(_) | syn::Expr::Block(_) => quote!(#e),
+            e => quote!({ #e }),
+        })
+        .collect();
+    let input_ty = quote_spanned!(*input_span=> ( #( #nn::tensor_core::Sz<#dims>, )* ));
 
     // Each layer's concrete type, built for the previous layer's output.
     let mut ins = vec![input_ty.clone()];
@@ -82,8 +90,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
         let mut s = TokenStream::new();
         let f0 = fields[0];
         s.extend(quote!(let mut t_0 = ::std::vec::Vec::new(); #nn::Layer::forward(&self.#f0, x, n, &mut t_0);));
-        for i in 1..n - 1 {
-            let f = fields[i];
+        for (i, f) in fields.iter().enumerate().take(n - 1).skip(1) {
             let (a, b) = (format_ident!("t_{}", i - 1), format_ident!("t_{}", i));
             s.extend(quote!(let mut #b = ::std::vec::Vec::new(); #nn::Layer::forward(&self.#f, &#a, n, &mut #b);));
         }
