@@ -43,7 +43,16 @@ pub(crate) fn rmsprop(w: &mut [f32], g: &[f32], v: &mut [f32], lr: f32, rho: f32
 
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
 #[allow(clippy::too_many_arguments)]
-fn adam_chunk(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], alpha: f32, b1: f32, b2: f32, eps: f32) {
+fn adam_chunk(
+    w: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    alpha: f32,
+    b1: f32,
+    b2: f32,
+    eps: f32,
+) {
     for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
         *m = flush(b1 * *m + (1.0 - b1) * g);
         *v = flush(b2 * *v + (1.0 - b2) * g * g);
@@ -53,7 +62,16 @@ fn adam_chunk(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], alpha: f32
 
 /// Keras's Adam step with the bias correction folded into `alpha`.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn adam(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], alpha: f32, b1: f32, b2: f32, eps: f32) {
+pub(crate) fn adam(
+    w: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    alpha: f32,
+    b1: f32,
+    b2: f32,
+    eps: f32,
+) {
     if w.len() <= CHUNK {
         return adam_chunk(w, g, m, v, alpha, b1, b2, eps);
     }

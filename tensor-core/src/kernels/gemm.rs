@@ -22,16 +22,41 @@ pub struct MatRef<'a, E> {
 impl<'a, E> MatRef<'a, E> {
     /// A row-major matrix with `cols` columns.
     pub fn row_major(data: &'a [E], cols: usize) -> Self {
-        MatRef { data, rs: cols, cs: 1 }
+        MatRef {
+            data,
+            rs: cols,
+            cs: 1,
+        }
     }
     /// The transpose of a row-major matrix with `cols` columns.
     pub fn transposed(data: &'a [E], cols: usize) -> Self {
-        MatRef { data, rs: 1, cs: cols }
+        MatRef {
+            data,
+            rs: 1,
+            cs: cols,
+        }
     }
 }
 
 fn fits<E>(m: &MatRef<'_, E>, rows: usize, cols: usize) -> bool {
     rows == 0 || cols == 0 || (rows - 1) * m.rs + (cols - 1) * m.cs < m.data.len()
+}
+
+static KERNEL_CALLS: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// How many times `matrixmultiply` has been called so far (by all threads).
+/// `matrixmultiply` allocates its packing buffer on every call: with this
+/// count, a test can tell those allocations from any others.
+///
+/// ```
+/// use tensor_core::kernels::gemm::{gemm, kernel_calls, MatRef};
+/// let before = kernel_calls();
+/// let mut c = [0.0f32; 1];
+/// gemm(1, 1, 1, 1.0, MatRef::row_major(&[2.0], 1), MatRef::row_major(&[3.0], 1), 0.0, &mut c);
+/// assert!(kernel_calls() > before);
+/// ```
+pub fn kernel_calls() -> usize {
+    KERNEL_CALLS.load(core::sync::atomic::Ordering::Relaxed)
 }
 
 /// Below this many multiply-adds a product runs on one thread: splitting a
@@ -57,13 +82,43 @@ trait Fast: Copy + Send + Sync + 'static {
     /// # Safety
     /// The pointers must cover the strided ranges read and written.
     #[allow(clippy::too_many_arguments)]
-    unsafe fn kernel(m: usize, k: usize, n: usize, alpha: Self, a: *const Self, rsa: isize, csa: isize, b: *const Self, rsb: isize, csb: isize, beta: Self, c: *mut Self, rsc: isize, csc: isize);
+    unsafe fn kernel(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: Self,
+        a: *const Self,
+        rsa: isize,
+        csa: isize,
+        b: *const Self,
+        rsb: isize,
+        csb: isize,
+        beta: Self,
+        c: *mut Self,
+        rsc: isize,
+        csc: isize,
+    );
     const ZERO: Self;
     const ONE: Self;
 }
 
 impl Fast for f32 {
-    unsafe fn kernel(m: usize, k: usize, n: usize, alpha: f32, a: *const f32, rsa: isize, csa: isize, b: *const f32, rsb: isize, csb: isize, beta: f32, c: *mut f32, rsc: isize, csc: isize) {
+    unsafe fn kernel(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: f32,
+        a: *const f32,
+        rsa: isize,
+        csa: isize,
+        b: *const f32,
+        rsb: isize,
+        csb: isize,
+        beta: f32,
+        c: *mut f32,
+        rsc: isize,
+        csc: isize,
+    ) {
         matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
     }
     const ZERO: f32 = 0.0;
@@ -71,7 +126,22 @@ impl Fast for f32 {
 }
 
 impl Fast for f64 {
-    unsafe fn kernel(m: usize, k: usize, n: usize, alpha: f64, a: *const f64, rsa: isize, csa: isize, b: *const f64, rsb: isize, csb: isize, beta: f64, c: *mut f64, rsc: isize, csc: isize) {
+    unsafe fn kernel(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: f64,
+        a: *const f64,
+        rsa: isize,
+        csa: isize,
+        b: *const f64,
+        rsb: isize,
+        csb: isize,
+        beta: f64,
+        c: *mut f64,
+        rsc: isize,
+        csc: isize,
+    ) {
         matrixmultiply::dgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
     }
     const ZERO: f64 = 0.0;
@@ -95,7 +165,23 @@ unsafe fn block<T: Fast>(
     ldc: usize,
 ) {
     let beta = if accumulate { T::ONE } else { T::ZERO };
-    T::kernel(m, k, n, alpha, r.a, rsa as isize, csa as isize, r.b, rsb as isize, csb as isize, beta, r.c, ldc as isize, 1);
+    KERNEL_CALLS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    T::kernel(
+        m,
+        k,
+        n,
+        alpha,
+        r.a,
+        rsa as isize,
+        csa as isize,
+        r.b,
+        rsb as isize,
+        csb as isize,
+        beta,
+        r.c,
+        ldc as isize,
+        1,
+    );
 }
 
 /// The product on `threads` threads, split along the longer of `m` and `n`.
@@ -110,8 +196,16 @@ fn fast<T: Fast>(
     accumulate: bool,
     c: &mut [T],
 ) {
-    let threads = if m * n * k >= PARALLEL_MIN_MACS { rayon::current_num_threads().min(m.max(n) / 16).max(1) } else { 1 };
-    let raw = Raw { a: a.data.as_ptr(), b: b.data.as_ptr(), c: c.as_mut_ptr() };
+    let threads = if m * n * k >= PARALLEL_MIN_MACS {
+        rayon::current_num_threads().min(m.max(n) / 16).max(1)
+    } else {
+        1
+    };
+    let raw = Raw {
+        a: a.data.as_ptr(),
+        b: b.data.as_ptr(),
+        c: c.as_mut_ptr(),
+    };
     let (sa, sb) = ((a.rs, a.cs), (b.rs, b.cs));
     if threads == 1 {
         // SAFETY: `gemm` checked that the operands cover m x k, k x n and m x n.
@@ -127,9 +221,17 @@ fn fast<T: Fast>(
         // Capture the views whole (not field by field): they are Sync.
         let raw = raw;
         let r = if by_rows {
-            Raw { a: raw.a.add(start * a.rs), b: raw.b, c: raw.c.add(start * n) }
+            Raw {
+                a: raw.a.add(start * a.rs),
+                b: raw.b,
+                c: raw.c.add(start * n),
+            }
         } else {
-            Raw { a: raw.a, b: raw.b.add(start * b.cs), c: raw.c.add(start) }
+            Raw {
+                a: raw.a,
+                b: raw.b.add(start * b.cs),
+                c: raw.c.add(start),
+            }
         };
         let (bm, bn) = if by_rows { (size, n) } else { (m, size) };
         block(bm, k, bn, alpha, r, sa, sb, accumulate, n);
@@ -189,13 +291,17 @@ pub fn gemm<E: Num>(
     beta: E,
     c: &mut [E],
 ) {
-    assert!(fits(&a, m, k) && fits(&b, k, n) && c.len() >= m * n, "gemm: operand too small");
+    assert!(
+        fits(&a, m, k) && fits(&b, k, n) && c.len() >= m * n,
+        "gemm: operand too small"
+    );
     if m == 0 || n == 0 {
         return;
     }
     let c = &mut c[..m * n];
     if k == 0 {
-        c.iter_mut().for_each(|x| *x = if beta == E::ZERO { E::ZERO } else { beta * *x });
+        c.iter_mut()
+            .for_each(|x| *x = if beta == E::ZERO { E::ZERO } else { beta * *x });
         return;
     }
     // Blocks accumulate with beta 1 or replace with beta 0: scale first for
@@ -207,12 +313,26 @@ pub fn gemm<E: Num>(
     let t = TypeId::of::<E>();
     if t == TypeId::of::<f32>() {
         // SAFETY: `E` is exactly `f32` here, so these casts are identities.
-        let (a, b, c, alpha) = unsafe { (cast::<E, f32>(a), cast::<E, f32>(b), &mut *(c as *mut [E] as *mut [f32]), *(&alpha as *const E as *const f32)) };
+        let (a, b, c, alpha) = unsafe {
+            (
+                cast::<E, f32>(a),
+                cast::<E, f32>(b),
+                &mut *(c as *mut [E] as *mut [f32]),
+                *(&alpha as *const E as *const f32),
+            )
+        };
         return fast(m, k, n, alpha, a, b, accumulate, c);
     }
     if t == TypeId::of::<f64>() {
         // SAFETY: `E` is exactly `f64` here.
-        let (a, b, c, alpha) = unsafe { (cast::<E, f64>(a), cast::<E, f64>(b), &mut *(c as *mut [E] as *mut [f64]), *(&alpha as *const E as *const f64)) };
+        let (a, b, c, alpha) = unsafe {
+            (
+                cast::<E, f64>(a),
+                cast::<E, f64>(b),
+                &mut *(c as *mut [E] as *mut [f64]),
+                *(&alpha as *const E as *const f64),
+            )
+        };
         return fast(m, k, n, alpha, a, b, accumulate, c);
     }
     reference_gemm(m, k, n, alpha, a, b, beta, c);
@@ -223,7 +343,11 @@ pub fn gemm<E: Num>(
 /// # Safety
 /// `E` and `T` must be the same type.
 unsafe fn cast<E, T>(m: MatRef<'_, E>) -> MatRef<'_, T> {
-    MatRef { data: &*(m.data as *const [E] as *const [T]), rs: m.rs, cs: m.cs }
+    MatRef {
+        data: &*(m.data as *const [E] as *const [T]),
+        rs: m.rs,
+        cs: m.cs,
+    }
 }
 
 /// The plain triple loop, the reference every fast path is tested against.

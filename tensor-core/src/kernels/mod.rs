@@ -3,6 +3,7 @@
 //! compile its own copy of the heavy code.
 
 pub mod gemm;
+pub mod sparse;
 
 /// Sets how many threads the kernels use (default: one per core). Call it
 /// before the first tensor operation; later calls return an error and
@@ -13,7 +14,9 @@ pub mod gemm;
 /// let _ = tensor_core::kernels::set_threads(2);
 /// ```
 pub fn set_threads(n: usize) -> Result<(), rayon::ThreadPoolBuildError> {
-    rayon::ThreadPoolBuilder::new().num_threads(n).build_global()
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()
 }
 
 /// How many threads the kernels use.
