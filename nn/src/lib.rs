@@ -9,6 +9,8 @@
 //! * [`activation`]: [`Relu`], [`Sigmoid`], [`Tanh`], [`Softmax`], [`Linear`].
 //! * [`params`]: [`Parameters`], how optimizers and checkpoints walk a model.
 
+#![warn(missing_docs)]
+
 pub mod activation;
 pub mod batch;
 pub mod checkpoint;
@@ -21,6 +23,7 @@ pub mod metrics;
 pub mod one_hot;
 pub mod optim;
 pub mod params;
+pub mod plot;
 pub mod summary;
 pub mod train;
 

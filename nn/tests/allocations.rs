@@ -45,7 +45,7 @@ fn batch(n: usize, sparse: bool) -> (Vec<f32>, Vec<f32>) {
     let x: Vec<f32> = (0..n * 784)
         .map(|i| {
             let v = ((i * 7919) % 255) as f32 / 255.0;
-            if sparse && (i * 31) % 5 != 0 {
+            if sparse && !(i * 31).is_multiple_of(5) {
                 0.0
             } else {
                 v

@@ -28,6 +28,8 @@
 //! checked at run time: the `try_` form of an op returns a [`ShapeError`]
 //! naming both shapes, and the plain form panics with the same words.
 
+#![warn(missing_docs)]
+
 pub mod autodiff;
 pub mod creation;
 pub mod device;

@@ -3,7 +3,7 @@
 //!
 //! A shape is a tuple of dims, `()` for a scalar up to six axes:
 //! `(Sz<32>, Sz<10>)` is a 32 x 10 matrix, `(Dyn, Sz<784>)` a batch of
-//! 784-vectors whose length is known at run time. The [`shape!`](crate::shape)
+//! 784-vectors whose length is known at run time. The [`shape!`](macro@crate::shape)
 //! macro writes them with plain numbers.
 
 use crate::dim::{BroadcastDim, Dim, One, SameDim, StaticDim};

@@ -12,7 +12,7 @@ use core::fmt;
 ///
 /// * `S` is the [`Shape`]: a tuple of dims, each static
 ///   ([`Sz<N>`](crate::Sz), [`One`](crate::One)) or run-time
-///   ([`Dyn`](crate::Dyn)). Write it with [`shape!`](crate::shape).
+///   ([`Dyn`](crate::Dyn)). Write it with [`shape!`](macro@crate::shape).
 /// * `E` is the element type (the dtype): `f32` by default.
 /// * `D` is the [`Device`]: [`Cpu`] by default.
 ///

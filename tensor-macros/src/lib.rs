@@ -3,6 +3,8 @@
 //! Procedural macros of `shaped`. [`model!`] turns a stack of layers into a
 //! typed struct whose every intermediate shape the compiler computes.
 
+#![warn(missing_docs)]
+
 use proc_macro::TokenStream;
 
 mod model_codegen;

@@ -204,7 +204,7 @@ mod tests {
         (0..rows * cols)
             .map(|i| {
                 let h = (i as u32).wrapping_mul(2654435761).wrapping_add(seed);
-                if h % 5 == 0 {
+                if h.is_multiple_of(5) {
                     (h % 97) as f32 / 97.0 - 0.5
                 } else {
                     0.0
