@@ -12,6 +12,7 @@
 
 use clap::{Parser, ValueEnum};
 use shaped::nn::{
+    checkpoint,
     datasets::{Mnist as MnistData, Which},
     losses::CategoricalCrossentropy,
     metrics::Accuracy,
@@ -184,6 +185,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     println!("test_acc: {:.4}", eval.metric);
     println!("fit_seconds: {fit_seconds:.3}");
+    if let Some(path) = &args.save {
+        checkpoint::save_with_optimizer(&trainer.model, &trainer.optimizer, path)?;
+        if !quiet {
+            println!(
+                "saved the weights and the optimizer's state to {}",
+                path.display()
+            );
+        }
+    }
     let epoch_seconds: Vec<String> = history
         .epochs
         .iter()
