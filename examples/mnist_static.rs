@@ -18,7 +18,7 @@ use shaped::nn::{
     metrics::Accuracy,
     model,
     optim::RmsProp,
-    to_categorical,
+    plot, to_categorical,
     train::{Data, FitConfig, Trainer, Verbosity},
     Dense, Relu, Softmax,
 };
@@ -70,6 +70,10 @@ struct Args {
     /// sparse input (for comparison).
     #[arg(long)]
     dense_only: bool,
+    /// Let RMSprop's accumulator decay into subnormal floats instead of
+    /// flushing them to zero (to measure what flushing saves).
+    #[arg(long)]
+    keep_subnormals: bool,
     /// Print only the results (for benchmarks).
     #[arg(long)]
     quiet: bool,
@@ -185,6 +189,24 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     println!("test_acc: {:.4}", eval.metric);
     println!("fit_seconds: {fit_seconds:.3}");
+    if let Some(dir) = &args.plot {
+        std::fs::create_dir_all(dir)?;
+        let (digit_path, curves_path) = (dir.join("train_image_4.png"), dir.join("training.png"));
+        plot::digit_png(digit.as_slice(), 28, 10, &digit_path)?;
+        let (losses, accuracies) = (history.losses(), history.metrics());
+        plot::curves_png(
+            "MNIST: 784 -> 512 relu -> 10 softmax, RMSprop",
+            &[("loss", &losses), ("accuracy", &accuracies)],
+            &curves_path,
+        )?;
+        if !quiet {
+            println!(
+                "wrote {} and {}",
+                digit_path.display(),
+                curves_path.display()
+            );
+        }
+    }
     if let Some(path) = &args.save {
         checkpoint::save_with_optimizer(&trainer.model, &trainer.optimizer, path)?;
         if !quiet {

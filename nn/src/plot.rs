@@ -250,22 +250,32 @@ fn draw_curves<DB: DrawingBackend>(
 
     // Margins as matplotlib's: 5% of the data range on each side.
     let last = epochs as f64;
-    let x_pad = ((last - 1.0) * 0.05).max(0.25);
+    // At most 0.9 epoch, so no tick for an epoch 0 appears.
+    let x_pad = ((last - 1.0) * 0.05).clamp(0.25, 0.9);
     let x_range = (1.0 - x_pad)..(last + x_pad);
-    let y_pad = if hi > lo { (hi - lo) * 0.05 } else { 0.5 };
+    let y_pad = if hi > lo {
+        (hi - lo) * 0.05
+    } else if lo != 0.0 {
+        lo.abs() * 0.1
+    } else {
+        0.5
+    };
     let y_range = (lo - y_pad)..(hi + y_pad);
 
+    let y_label = tick_formatter(y_range.end - y_range.start, Y_LABELS);
+
     let mut chart = ChartBuilder::on(root)
-        .caption(title, (FONT, 26).into_font())
+        .caption(title, (FONT, 32).into_font())
         .margin(16)
-        .x_label_area_size(50)
-        .y_label_area_size(64)
+        .x_label_area_size(60)
+        .y_label_area_size(72)
         .build_cartesian_2d(x_range.clone(), y_range.clone())?;
 
     chart
         .configure_mesh()
         .x_labels(epochs.clamp(2, 10))
-        .y_labels(8)
+        .y_labels(Y_LABELS)
+        .y_label_formatter(&y_label)
         .x_label_formatter(&|x| {
             if (x - x.round()).abs() < 1e-6 {
                 format!("{}", x.round() as i64)
@@ -274,8 +284,8 @@ fn draw_curves<DB: DrawingBackend>(
             }
         })
         .x_desc("epoch")
-        .label_style((FONT, 15).into_font())
-        .axis_desc_style((FONT, 17).into_font())
+        .label_style((FONT, 19).into_font())
+        .axis_desc_style((FONT, 21).into_font())
         .bold_line_style(RGBColor(0xe6, 0xe6, 0xe6))
         .light_line_style(TRANSPARENT)
         .axis_style(RGBColor(0x40, 0x40, 0x40))
@@ -286,11 +296,18 @@ fn draw_curves<DB: DrawingBackend>(
         for run in finite_runs(values) {
             chart.draw_series(LineSeries::new(run, color.stroke_width(2)))?;
         }
+        // A marker per epoch while they stay apart.
+        let radius = match epochs {
+            0..=20 => 4,
+            21..=50 => 3,
+            _ => 0,
+        };
         chart
             .draw_series(
                 finite_runs(values)
                     .flatten()
-                    .map(|p| Circle::new(p, 4, color.filled())),
+                    .filter(|_| radius > 0)
+                    .map(|p| Circle::new(p, radius, color.filled())),
             )?
             .label(name)
             .legend(move |(x, y)| {
@@ -303,11 +320,46 @@ fn draw_curves<DB: DrawingBackend>(
         .position(legend_position(series, &x_range, &y_range))
         .margin(12)
         .legend_area_size(30)
-        .label_font((FONT, 15).into_font())
+        .label_font((FONT, 19).into_font())
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(0xcc, 0xcc, 0xcc))
         .draw()?;
     Ok(())
+}
+
+/// At most this many labelled ticks on the y axis.
+const Y_LABELS: usize = 8;
+
+/// Formats ticks of an axis spanning `span` with at most `max_ticks` ticks
+/// with as many decimals as the tick step needs, the same for every tick
+/// ("0.30", not "0.3", beside "0.31").
+fn tick_formatter(span: f64, max_ticks: usize) -> impl Fn(&f64) -> String {
+    // The finest step m * 10^e (m = 1, 2, 5) giving at most `max_ticks`
+    // ticks, as plotters chooses them.
+    let (mut m, mut e) = (1u8, span.log10().ceil().clamp(-30.0, 30.0) as i32);
+    for _ in 0..100 {
+        let (fm, fe) = match m {
+            1 => (5, e - 1),
+            5 => (2, e),
+            _ => (1, e),
+        };
+        let ticks = span / (f64::from(fm) * 10f64.powi(fe)) + 1.0;
+        // Also stops on a NaN span.
+        if !ticks.is_finite() || ticks > max_ticks as f64 {
+            break;
+        }
+        (m, e) = (fm, fe);
+    }
+    let step = f64::from(m) * 10f64.powi(e);
+    let decimals = usize::try_from(-e).unwrap_or(0);
+    move |&v| {
+        let v = if v.abs() < step * 1e-6 { 0.0 } else { v };
+        // One more decimal at a time, should the step have been misjudged.
+        (decimals..=decimals + 6)
+            .map(|d| format!("{v:.d$}"))
+            .find(|s| s.parse::<f64>().is_ok_and(|p| (p - v).abs() <= step * 1e-3))
+            .unwrap_or_else(|| v.to_string())
+    }
 }
 
 /// The maximal runs of finite values of one series, as `(epoch, value)`
@@ -508,6 +560,17 @@ mod tests {
         assert!(matches!(err, PlotError::InvalidInput { .. }), "{err}");
         let err = curves_png("nan", &[("loss", &[f32::NAN])], &path).unwrap_err();
         assert!(matches!(err, PlotError::InvalidInput { .. }), "{err}");
+    }
+
+    #[test]
+    fn tick_labels_share_their_decimals() {
+        assert_eq!(tick_formatter(0.062, 8)(&0.3), "0.30");
+        assert_eq!(tick_formatter(0.062, 8)(&0.31), "0.31");
+        assert_eq!(tick_formatter(1.05, 8)(&0.2), "0.2");
+        assert_eq!(tick_formatter(2.6, 8)(&1.0), "1.0");
+        assert_eq!(tick_formatter(1.0, 8)(&-1e-17), "0.0");
+        assert_eq!(tick_formatter(500.0, 8)(&100.0), "100");
+        assert_eq!(tick_formatter(0.00099, 8)(&0.0004), "0.0004");
     }
 
     #[test]

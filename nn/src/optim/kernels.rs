@@ -29,16 +29,40 @@ fn rmsprop_chunk(w: &mut [f32], g: &[f32], v: &mut [f32], lr: f32, rho: f32, eps
     }
 }
 
+/// The same step without flushing subnormals (to measure what flushing saves).
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+fn rmsprop_chunk_keep(w: &mut [f32], g: &[f32], v: &mut [f32], lr: f32, rho: f32, eps: f32) {
+    for ((w, &g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
+        *v = rho * *v + (1.0 - rho) * g * g;
+        *w -= lr * g / (*v + eps).sqrt();
+    }
+}
+
 /// Keras's RMSprop step without momentum or centering, in place:
-/// `v = rho v + (1 - rho) g^2; w -= lr g / sqrt(v + eps)`.
-pub(crate) fn rmsprop(w: &mut [f32], g: &[f32], v: &mut [f32], lr: f32, rho: f32, eps: f32) {
+/// `v = rho v + (1 - rho) g^2; w -= lr g / sqrt(v + eps)`, flushing
+/// subnormal `v` to zero when `flush_subnormals`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn rmsprop(
+    w: &mut [f32],
+    g: &[f32],
+    v: &mut [f32],
+    lr: f32,
+    rho: f32,
+    eps: f32,
+    flush_subnormals: bool,
+) {
+    let f = if flush_subnormals {
+        rmsprop_chunk
+    } else {
+        rmsprop_chunk_keep
+    };
     if w.len() <= CHUNK {
-        return rmsprop_chunk(w, g, v, lr, rho, eps);
+        return f(w, g, v, lr, rho, eps);
     }
     w.par_chunks_mut(CHUNK)
         .zip(g.par_chunks(CHUNK))
         .zip(v.par_chunks_mut(CHUNK))
-        .for_each(|((w, g), v)| rmsprop_chunk(w, g, v, lr, rho, eps));
+        .for_each(|((w, g), v)| f(w, g, v, lr, rho, eps));
 }
 
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]

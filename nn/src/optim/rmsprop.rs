@@ -34,6 +34,9 @@ pub struct RmsProp<G> {
     pub momentum: f32,
     /// Divide by the variance rather than the second moment.
     pub centered: bool,
+    /// Flush subnormal accumulator values to zero (on by default; off only
+    /// to measure what it saves).
+    pub flush_subnormals: bool,
     acc: Option<G>,
     mean_grad: Option<G>,
     velocity: Option<G>,
@@ -48,6 +51,7 @@ impl<G> Default for RmsProp<G> {
             epsilon: 1e-7,
             momentum: 0.0,
             centered: false,
+            flush_subnormals: true,
             acc: None,
             mean_grad: None,
             velocity: None,
@@ -97,6 +101,7 @@ impl<M: Layer> Optimizer<M> for RmsProp<M::Grads> {
     fn step(&mut self, model: &mut M, grads: &M::Grads) {
         self.allocate(model);
         let (lr, rho, eps, mom) = (self.learning_rate, self.rho, self.epsilon, self.momentum);
+        let keep = self.flush_subnormals;
         let acc = self.acc.as_mut().expect("allocated by state_mut");
         let mut mg = self.mean_grad.as_mut();
         let mut vel = self.velocity.as_mut();
@@ -104,7 +109,7 @@ impl<M: Layer> Optimizer<M> for RmsProp<M::Grads> {
             let v = acc.get_mut(i);
             match (mg.as_deref_mut(), vel.as_deref_mut()) {
                 // The chapter's case, kept as one tight loop.
-                (None, None) => super::kernels::rmsprop(w, g, v, lr, rho, eps),
+                (None, None) => super::kernels::rmsprop(w, g, v, lr, rho, eps, keep),
                 (mg, vel) => {
                     let mut mg = mg.map(|m| m.get_mut(i));
                     let mut vel = vel.map(|m| m.get_mut(i));
