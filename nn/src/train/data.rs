@@ -63,11 +63,7 @@ impl<'a, S: Batched> Data<'a, S> {
         for (o, &i) in out.chunks_mut(k).zip(indices) {
             match self.src {
                 Source::F32(d) => o.copy_from_slice(&d[i * k..(i + 1) * k]),
-                Source::U8 { data, scale } => {
-                    for (o, &p) in o.iter_mut().zip(&data[i * k..(i + 1) * k]) {
-                        *o = p as f32 * scale;
-                    }
-                }
+                Source::U8 { data, scale } => scale_u8(o, &data[i * k..(i + 1) * k], scale),
             }
         }
     }
@@ -92,5 +88,13 @@ impl<'a, S: Batched> Data<'a, S> {
 impl<'a, S: Batched> From<&'a Tensor<S::Batch, f32>> for Data<'a, S> {
     fn from(t: &'a Tensor<S::Batch, f32>) -> Self {
         Data::f32(t)
+    }
+}
+
+/// `o = p * scale` for every pixel, compiled for several SIMD levels.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512bw", "x86_64+avx2"))]
+fn scale_u8(o: &mut [f32], p: &[u8], scale: f32) {
+    for (o, &p) in o.iter_mut().zip(p) {
+        *o = p as f32 * scale;
     }
 }
