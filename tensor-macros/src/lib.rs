@@ -13,7 +13,7 @@ mod model_syntax;
 /// Defines a model: a struct holding a stack of layers, each built for the
 /// shape the layer before it produces.
 ///
-/// ```ignore
+/// ```text
 /// model! {
 ///     /// Chollet's MNIST network.
 ///     pub struct Mnist: 784 => [Dense<512, Relu>, Dense<10, Softmax>]
@@ -31,7 +31,9 @@ mod model_syntax;
 /// are `<Name>Grads`, with one field per layer. A layer that cannot take the
 /// shape it receives is a compile error at that layer, naming both.
 ///
-/// The full, tested example is in the `nn` crate's documentation.
+/// Runnable examples, compiled and run as doctests, are in the `nn` crate
+/// (`nn::train::predict`, `nn::checkpoint::save`): this crate cannot run
+/// them itself, since the code `model!` writes names `nn`.
 #[proc_macro]
 pub fn model(input: TokenStream) -> TokenStream {
     match syn::parse::<model_syntax::ModelDef>(input) {
