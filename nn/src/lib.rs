@@ -15,6 +15,7 @@ pub mod activation;
 pub mod batch;
 pub mod checkpoint;
 pub mod datasets;
+pub mod gradcheck;
 pub mod init;
 pub mod layer;
 pub mod layers;

@@ -1,0 +1,334 @@
+//! Every layer's backward, and the gradients of whole models through their
+//! loss (the fused softmax + crossentropy path included), against central
+//! finite differences.
+
+use nn::{
+    gradcheck::GradCheck,
+    losses::{
+        BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanAbsoluteError, MeanSquaredError,
+        SparseCategoricalCrossentropy,
+    },
+    model, Dense, DenseLayer, Dropout, Flatten, Layer, Linear, Parameters, Relu, Sigmoid, Softmax,
+    Tanh,
+};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+fn inputs(len: usize, seed: u64) -> Vec<f32> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..len).map(|_| rng.random_range(-1.0..1.0)).collect()
+}
+
+model! {
+    /// Dense layers with every activation.
+    pub struct Mlp: 6 => [Dense<5, Tanh>, Dense<5, Sigmoid>, Dense<4, Relu>, Dense<3, Softmax>]
+}
+
+model! {
+    /// A rank-2 sample, flattened, with activations as layers of their own.
+    pub struct Shaped: (2, 3) => [Flatten<6>, Dense<4>, Tanh, Dense<4>, Relu, Dense<3>, Softmax]
+}
+
+model! {
+    /// A model used as a layer.
+    pub struct Inner: 4 => [Dense<4, Tanh>]
+}
+
+model! {
+    /// ... inside another model.
+    pub struct Outer: 6 => [Dense<4, Relu>, Inner, Dense<3, Softmax>]
+}
+
+model! {
+    /// Chollet's MNIST network.
+    pub struct Mnist: 784 => [Dense<512, Relu>, Dense<10, Softmax>]
+}
+
+#[test]
+fn every_layer_passes_the_gradient_check() {
+    let check = GradCheck::default();
+    let mut rng = StdRng::seed_from_u64(1);
+    let x = inputs(4 * 6, 2);
+    for (name, n) in [
+        (
+            "dense linear",
+            check.check(&mut DenseLayer::<6, 5, Linear>::init(&mut rng), &x, 4),
+        ),
+        (
+            "dense relu",
+            check.check(&mut DenseLayer::<6, 5, Relu>::init(&mut rng), &x, 4),
+        ),
+        (
+            "dense sigmoid",
+            check.check(&mut DenseLayer::<6, 5, Sigmoid>::init(&mut rng), &x, 4),
+        ),
+        (
+            "dense tanh",
+            check.check(&mut DenseLayer::<6, 5, Tanh>::init(&mut rng), &x, 4),
+        ),
+        (
+            "dense softmax",
+            check.check(&mut DenseLayer::<6, 5, Softmax>::init(&mut rng), &x, 4),
+        ),
+        ("mlp", check.check(&mut Mlp::seeded(3), &x, 4)),
+        (
+            "flatten and activation layers",
+            check.check(&mut Shaped::seeded(4), &x, 4),
+        ),
+        (
+            "a model inside a model",
+            check.check(&mut Outer::seeded(5), &x, 4),
+        ),
+    ] {
+        let n = n.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(n > 0, "{name}: nothing checked");
+    }
+}
+
+#[test]
+fn the_sparse_input_path_has_the_same_gradients() {
+    // Three quarters zeros: the dense layer takes its sparse path.
+    let x: Vec<f32> = inputs(8 * 784, 7)
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| if i % 4 == 0 { v } else { 0.0 })
+        .collect();
+    let check = GradCheck {
+        samples_per_tensor: 200,
+        ..GradCheck::default()
+    };
+    check.check(&mut Mnist::seeded(8), &x, 8).unwrap();
+}
+
+#[test]
+fn dropout_scales_what_it_keeps_and_its_backward_uses_the_same_mask() {
+    type D = <Dropout<50> as nn::LayerSpec<(tensor_core::Sz<1000>,)>>::Layer;
+    let d = D::init(&mut StdRng::seed_from_u64(0));
+    let x = vec![1.0f32; 1000];
+    let (mut out, mut mask) = (Vec::new(), Vec::new());
+    d.forward_train(&x, 1, &mut out, &mut mask, &mut StdRng::seed_from_u64(9));
+    let kept = out.iter().filter(|&&v| v != 0.0).count();
+    assert!(
+        (400..600).contains(&kept),
+        "kept {kept} of 1000 at rate 0.5"
+    );
+    assert!(out.iter().all(|&v| v == 0.0 || v == 2.0));
+    let mut g = vec![1.0f32; 1000];
+    let mut dx = Vec::new();
+    d.backward(
+        &x,
+        &out,
+        1,
+        &mut g,
+        false,
+        &mut mask,
+        &mut (),
+        Some(&mut dx),
+    );
+    assert_eq!(
+        dx, out,
+        "the gradient flows only where the value was kept, scaled alike"
+    );
+    let mut inference = Vec::new();
+    d.forward(&x, 1, &mut inference);
+    assert_eq!(inference, x, "dropout is the identity at inference");
+}
+
+/// dLoss/dParameters of `model` through `loss`, the way the trainer takes
+/// it (fused with the final activation when it can), against finite
+/// differences of the loss.
+fn check_through_loss<M: Layer, L: Loss<M::Output>>(
+    mut model: M,
+    loss: L,
+    x: &[f32],
+    y: &[f32],
+    n: usize,
+) -> bool {
+    let mut rng = StdRng::seed_from_u64(0);
+    let (mut out, mut cache) = (Vec::new(), M::Cache::default());
+    model.forward_train(x, n, &mut out, &mut cache, &mut rng);
+    let mut g = vec![0.0; out.len()];
+    let fused = loss.grad_before_activation(M::FINAL_ACTIVATION, &out, y, n, &mut g);
+    if !fused {
+        loss.grad(&out, y, n, &mut g);
+    }
+    let mut grads = model.zero_grads();
+    model.backward(x, &out, n, &mut g, fused, &mut cache, &mut grads, None);
+    let close = |a: f32, b: f32| (a - b).abs() <= 5e-3 + 3e-2 * a.abs().max(b.abs());
+    let mut buf = Vec::new();
+    let (mut checked, mut kinks) = (0, 0);
+    for t in 0..model.len() {
+        for i in 0..model.get(t).len().min(40) {
+            let orig = model.get(t)[i];
+            let mut diff = |h: f32| {
+                model.get_mut(t)[i] = orig + h;
+                model.forward(x, n, &mut buf);
+                let up = loss.loss(&buf, y, n) as f64;
+                model.get_mut(t)[i] = orig - h;
+                model.forward(x, n, &mut buf);
+                let down = loss.loss(&buf, y, n) as f64;
+                model.get_mut(t)[i] = orig;
+                ((up - down) / (2.0 * h as f64)) as f32
+            };
+            let analytic = grads.get(t)[i];
+            let mut numeric = diff(1e-3);
+            if !close(analytic, numeric) {
+                // A relu kink inside the step: measure again with a tenth of it.
+                kinks += 1;
+                numeric = diff(1e-4);
+            }
+            assert!(
+                close(analytic, numeric),
+                "{} {}[{i}]: backward {analytic}, finite differences {numeric}",
+                L::NAME,
+                model.name_of(t)
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        kinks * 5 <= checked,
+        "{kinks} of {checked} entries needed the finer step"
+    );
+    fused
+}
+
+#[test]
+fn models_train_on_the_gradient_of_their_loss() {
+    let x = inputs(5 * 6, 11);
+    let onehot: Vec<f32> = (0..5)
+        .flat_map(|i| (0..3).map(move |c| if c == i % 3 { 1.0 } else { 0.0 }))
+        .collect();
+    let labels: Vec<f32> = (0..5).map(|i| (i % 3) as f32).collect();
+    let soft: Vec<f32> = inputs(15, 12).iter().map(|v| (v + 1.0) / 2.0).collect();
+    assert!(
+        check_through_loss(Mlp::seeded(1), CategoricalCrossentropy, &x, &onehot, 5),
+        "softmax + crossentropy is fused"
+    );
+    assert!(check_through_loss(
+        Mlp::seeded(2),
+        SparseCategoricalCrossentropy,
+        &x,
+        &labels,
+        5
+    ));
+    assert!(
+        !check_through_loss(Mlp::seeded(3), MeanSquaredError, &x, &soft, 5),
+        "no fusion for mse"
+    );
+    model! {
+        /// Ends with a sigmoid.
+        pub struct Binary: 6 => [Dense<4, Tanh>, Dense<3, Sigmoid>]
+    }
+    model! {
+        /// Ends with a softmax layer of its own: crossentropy is not fused
+        /// through a dense layer but through the activation layer.
+        pub struct Regress: 6 => [Dense<4, Tanh>, Dense<3>]
+    }
+    assert!(check_through_loss(
+        Binary::seeded(4),
+        BinaryCrossentropy,
+        &x,
+        &soft,
+        5
+    ));
+    assert!(!check_through_loss(
+        Regress::seeded(5),
+        MeanAbsoluteError,
+        &x,
+        &soft,
+        5
+    ));
+    assert!(
+        check_through_loss(Shaped::seeded(6), CategoricalCrossentropy, &x, &onehot, 5),
+        "through a Softmax layer"
+    );
+}
+
+#[test]
+fn the_chapter_network_passes_end_to_end() {
+    let x: Vec<f32> = inputs(8 * 784, 21).iter().map(|v| v.max(0.0)).collect();
+    let y: Vec<f32> = (0..8)
+        .flat_map(|i| (0..10).map(move |c| if c == i { 1.0 } else { 0.0 }))
+        .collect();
+    assert!(check_through_loss(
+        Mnist::seeded(0),
+        CategoricalCrossentropy,
+        &x,
+        &y,
+        8
+    ));
+}
+
+/// A dense layer whose backward is wrong by half on the bias gradient.
+struct Wrong(DenseLayer<6, 5, Tanh>);
+
+impl Parameters for Wrong {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn name_of(&self, i: usize) -> String {
+        self.0.name_of(i)
+    }
+    fn shape_of(&self, i: usize) -> Vec<usize> {
+        self.0.shape_of(i)
+    }
+    fn get(&self, i: usize) -> &[f32] {
+        self.0.get(i)
+    }
+    fn get_mut(&mut self, i: usize) -> &mut [f32] {
+        self.0.get_mut(i)
+    }
+}
+
+impl Layer for Wrong {
+    type Input = <DenseLayer<6, 5, Tanh> as Layer>::Input;
+    type Output = <DenseLayer<6, 5, Tanh> as Layer>::Output;
+    type Grads = <DenseLayer<6, 5, Tanh> as Layer>::Grads;
+    type Cache = <DenseLayer<6, 5, Tanh> as Layer>::Cache;
+    const PARAMS: usize = 35;
+    fn init(rng: &mut StdRng) -> Self {
+        Wrong(DenseLayer::init(rng))
+    }
+    fn zero_grads(&self) -> Self::Grads {
+        self.0.zero_grads()
+    }
+    fn summary_rows(&self, name: &str, rows: &mut Vec<nn::SummaryRow>) {
+        self.0.summary_rows(name, rows)
+    }
+    fn forward(&self, x: &[f32], n: usize, out: &mut Vec<f32>) {
+        self.0.forward(x, n, out)
+    }
+    fn forward_train(
+        &self,
+        x: &[f32],
+        n: usize,
+        out: &mut Vec<f32>,
+        c: &mut Self::Cache,
+        rng: &mut StdRng,
+    ) {
+        self.0.forward_train(x, n, out, c, rng)
+    }
+    fn backward(
+        &self,
+        x: &[f32],
+        out: &[f32],
+        n: usize,
+        g: &mut [f32],
+        skip: bool,
+        c: &mut Self::Cache,
+        grads: &mut Self::Grads,
+        gi: Option<&mut Vec<f32>>,
+    ) {
+        self.0.backward(x, out, n, g, skip, c, grads, gi);
+        grads.bias.as_mut_slice().iter_mut().for_each(|b| *b *= 1.5);
+    }
+}
+
+#[test]
+fn the_check_catches_a_wrong_backward() {
+    let x = inputs(4 * 6, 2);
+    let err = GradCheck::default()
+        .check(&mut Wrong::init(&mut StdRng::seed_from_u64(1)), &x, 4)
+        .unwrap_err();
+    assert!(err.what.starts_with("parameter bias["), "{err}");
+}
