@@ -2,6 +2,7 @@
 
 use crate::batch::Batched;
 use core::marker::PhantomData;
+use rayon::prelude::*;
 use tensor_core::Tensor;
 
 #[derive(Clone, Copy)]
@@ -56,16 +57,23 @@ impl<'a, S: Batched> Data<'a, S> {
     pub fn is_empty(&self) -> bool {
         self.n == 0
     }
-    /// Copies the samples at `indices` into `out` (resized, capacity kept).
+    /// Copies the samples at `indices` into `out` (resized, capacity kept),
+    /// sharing the rows among the kernel threads.
     pub fn gather(&self, indices: &[usize], out: &mut Vec<f32>) {
         let k = S::NUMEL;
         out.resize(indices.len() * k, 0.0);
-        for (o, &i) in out.chunks_mut(k).zip(indices) {
-            match self.src {
-                Source::F32(d) => o.copy_from_slice(&d[i * k..(i + 1) * k]),
-                Source::U8 { data, scale } => scale_u8(o, &data[i * k..(i + 1) * k], scale),
-            }
-        }
+        // Rows per task: enough that a task outweighs handing it out.
+        let rows = (4096 / k.max(1)).max(1);
+        out.par_chunks_mut(rows * k)
+            .zip(indices.par_chunks(rows))
+            .for_each(|(o, idx)| {
+                for (o, &i) in o.chunks_mut(k).zip(idx) {
+                    match self.src {
+                        Source::F32(d) => o.copy_from_slice(&d[i * k..(i + 1) * k]),
+                        Source::U8 { data, scale } => scale_u8(o, &data[i * k..(i + 1) * k], scale),
+                    }
+                }
+            });
     }
     /// The samples `start..start + len`, split off (for a validation split).
     pub fn split(&self, start: usize, len: usize) -> Self {
