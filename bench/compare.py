@@ -53,16 +53,18 @@ def torch_version(pytorch_cmd):
         return "unavailable (%s)" % e.__class__.__name__, None
 
 
+def cpu_snapshot():
+    """(total, idle) jiffies of all CPUs, from /proc/stat."""
+    with open("/proc/stat") as fh:
+        f = [int(x) for x in fh.readline().split()[1:8]]
+    return sum(f), f[3] + f[4]
+
+
 def cpu_busy_fraction(interval=1.0):
-    """Fraction of all CPU time that was busy over `interval` seconds (from /proc/stat)."""
-    def snap():
-        with open("/proc/stat") as fh:
-            f = [int(x) for x in fh.readline().split()[1:]]
-        idle = f[3] + (f[4] if len(f) > 4 else 0)
-        return sum(f), idle
-    t1, i1 = snap()
+    """Fraction of all CPU time that was busy over `interval` seconds."""
+    t1, i1 = cpu_snapshot()
     time.sleep(interval)
-    t2, i2 = snap()
+    t2, i2 = cpu_snapshot()
     return 1.0 - (i2 - i1) / max(1, t2 - t1)
 
 
@@ -78,6 +80,7 @@ def wait_idle(threshold, timeout):
 def run_one(argv, label):
     """Run argv from the repo root; return dict with fit_seconds, test_acc, peak_rss_mb, cpu_seconds, wall."""
     with tempfile.TemporaryFile(mode="w+") as out, tempfile.TemporaryFile(mode="w+") as err:
+        s0 = cpu_snapshot()
         t0 = time.perf_counter()
         try:
             proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=REPO)
@@ -86,6 +89,7 @@ def run_one(argv, label):
         _, status, ru = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from waiting again
         wall = time.perf_counter() - t0
+        s1 = cpu_snapshot()
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
@@ -97,12 +101,18 @@ def run_one(argv, label):
     if not fit or not acc:
         raise SystemExit("%s: no fit_seconds:/test_acc: lines in the output of %s\n%s" % (
             label, shlex.join(argv), stdout[-2000:]))
+    cpu = ru.ru_utime + ru.ru_stime
+    # CPU time that OTHER processes used while the child ran, as a share of the machine:
+    # (all busy CPU time over the run - the child's own) / (wall * nproc).
+    busy_s = ((s1[0] - s0[0]) - (s1[1] - s0[1])) / os.sysconf("SC_CLK_TCK")
+    others = max(0.0, busy_s - cpu) / (wall * (os.cpu_count() or 1))
     return {
         "fit_seconds": float(fit[-1]),
         "test_acc": float(acc[-1]),
         "peak_rss_mb": ru.ru_maxrss / 1024.0,  # Linux: KiB
-        "cpu_seconds": ru.ru_utime + ru.ru_stime,
+        "cpu_seconds": cpu,
         "wall_seconds": wall,
+        "others_share": others,
     }
 
 
@@ -153,21 +163,21 @@ def main():
     print(flush=True)
 
     results = {"shaped": [], "pytorch": []}
-    print("%-4s %-8s %5s %12s %9s %10s %9s %6s" % ("run", "side", "seed", "fit_seconds", "test_acc",
-                                                  "peakRSS_MB", "cpu_s", "busy"))
+    print("%-4s %-8s %5s %12s %9s %10s %9s %7s" % ("run", "side", "seed", "fit_seconds", "test_acc",
+                                                  "peakRSS_MB", "cpu_s", "others"))
     for i in range(args.runs):
         seed = args.seed + i
         for side in ("shaped", "pytorch"):
             argv = (shaped_base if side == "shaped" else pytorch_base) + common + ["--seed", str(seed), "--quiet"] + extra
             if side == "pytorch" and args.flush_denormal:
                 argv.append("--flush-denormal")
-            busy = wait_idle(args.wait_idle, args.idle_timeout) if args.wait_idle is not None else cpu_busy_fraction(0.5)
+            busy = wait_idle(args.wait_idle, args.idle_timeout) if args.wait_idle is not None else None
             r = run_one(argv, side)
             r.update(seed=seed, busy_before=busy)
             results[side].append(r)
-            print("%-4d %-8s %5d %12.3f %9.4f %10.1f %9.1f %5.0f%%" % (
+            print("%-4d %-8s %5d %12.3f %9.4f %10.1f %9.1f %6.0f%%" % (
                 i, side, seed, r["fit_seconds"], r["test_acc"], r["peak_rss_mb"], r["cpu_seconds"],
-                100 * busy), flush=True)
+                100 * r["others_share"]), flush=True)
 
     med = {s: {k: statistics.median(r[k] for r in rs) for k in ("fit_seconds", "test_acc", "peak_rss_mb", "cpu_seconds")}
            for s, rs in results.items()}
@@ -177,8 +187,10 @@ def main():
     for k, f in (("fit_seconds", "%12.3f"), ("test_acc", "%12.4f"), ("peak_rss_mb", "%12.1f"), ("cpu_seconds", "%12.1f")):
         a, b = med["shaped"][k], med["pytorch"][k]
         print("%-16s %s %s %14s" % (k, f % a, f % b, fmt_ratio(a, b)))
-    print("(busy = share of all CPUs in use just before the run; anything well above 0%% means another "
-          "process competed with the benchmark. load at end: %s)" % " ".join("%.2f" % x for x in os.getloadavg()))
+    worst = max(r["others_share"] for rs in results.values() for r in rs)
+    print("(others = share of the machine's CPU time used by OTHER processes while the run went on; "
+          "worst %.0f%%.%s)" % (100 * worst, "  WARNING: the machine was not quiet, timings are inflated."
+                                if worst > 0.10 else ""))
 
     if args.json:
         with open(args.json, "w") as fh:
