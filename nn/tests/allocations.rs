@@ -1,7 +1,8 @@
 //! A training step allocates nothing of its own once the buffers have grown
 //! to the batch size: counted by a global allocator that tallies every
 //! allocation. The only allocations left are `matrixmultiply`'s packing
-//! buffers, one per call of its kernel, which the kernels count.
+//! buffers, one per call of its kernel, which the kernels count: none with
+//! MNIST-like sparse input, a few for large dense products.
 
 use nn::{
     losses::CategoricalCrossentropy,

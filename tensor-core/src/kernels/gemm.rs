@@ -321,6 +321,9 @@ pub fn gemm<E: Num>(
                 *(&alpha as *const E as *const f32),
             )
         };
+        if super::skinny::try_gemm(m, k, n, alpha, a, b, accumulate, c) {
+            return;
+        }
         return fast(m, k, n, alpha, a, b, accumulate, c);
     }
     if t == TypeId::of::<f64>() {

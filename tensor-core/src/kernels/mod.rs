@@ -3,6 +3,7 @@
 //! compile its own copy of the heavy code.
 
 pub mod gemm;
+pub mod skinny;
 pub mod sparse;
 
 /// Sets how many threads the kernels use (default: one per core). Call it
