@@ -31,34 +31,82 @@ pub(crate) fn try_gemm(
     accumulate: bool,
     c: &mut [f32],
 ) -> bool {
-    if n <= MAX && b.cs == 1 && (a.cs == 1 || a.rs == 1) {
-        if !accumulate {
-            c[..m * n].fill(0.0);
-        }
-        if a.cs == 1 {
-            narrow_rows(m, k, n, alpha, a.data, a.rs, b.data, b.rs, c);
-        } else {
-            narrow_cols(m, k, n, alpha, a.data, a.cs, b.data, b.rs, c);
-        }
-        return true;
+    let narrow = n <= MAX && b.cs == 1 && (a.cs == 1 || a.rs == 1);
+    let thin_inner = k <= MAX && n >= MAX && (b.cs == 1 || b.rs == 1);
+    if !(narrow || thin_inner) {
+        return false;
     }
-    if k <= MAX && n >= MAX && (b.cs == 1 || b.rs == 1) {
-        if !accumulate {
-            c[..m * n].fill(0.0);
-        }
-        if b.cs == 1 {
-            thin(m, k, n, alpha, (a.data, a.rs, a.cs), b.data, b.rs, c);
+    if !accumulate {
+        c[..m * n].fill(0.0);
+    }
+    // Rows `i0..i0 + rows` of the product into `c` (those rows of the output).
+    let run = |i0: usize, rows: usize, c: &mut [f32]| {
+        if narrow && a.cs == 1 {
+            narrow_rows(
+                rows,
+                k,
+                n,
+                alpha,
+                &a.data[i0 * a.rs..],
+                a.rs,
+                b.data,
+                b.rs,
+                c,
+            );
+        } else if narrow {
+            narrow_cols(rows, k, n, alpha, &a.data[i0..], a.cs, b.data, b.rs, c);
+        } else if b.cs == 1 {
+            thin(
+                rows,
+                k,
+                n,
+                alpha,
+                (&a.data[i0 * a.rs..], a.rs, a.cs),
+                b.data,
+                b.rs,
+                c,
+            );
         } else {
             SCRATCH.with(|s| {
                 let mut bt = s.borrow_mut();
                 bt.clear();
                 bt.extend((0..k).flat_map(|p| (0..n).map(move |j| b.data[p * b.rs + j * b.cs])));
-                thin(m, k, n, alpha, (a.data, a.rs, a.cs), &bt, n, c);
+                thin(
+                    rows,
+                    k,
+                    n,
+                    alpha,
+                    (&a.data[i0 * a.rs..], a.rs, a.cs),
+                    &bt,
+                    n,
+                    c,
+                );
             });
         }
-        return true;
+    };
+    split_rows(0, m, n, m * n * k, &mut c[..m * n], &run);
+    true
+}
+
+/// Runs `f` on halves of the rows on the kernel threads while the work is
+/// large enough to pay for it (by `rayon::join`, which allocates nothing).
+fn split_rows(
+    i0: usize,
+    rows: usize,
+    n: usize,
+    work: usize,
+    c: &mut [f32],
+    f: &(impl Fn(usize, usize, &mut [f32]) + Sync),
+) {
+    if rows < 32 || work < (1 << 17) || rayon::current_num_threads() == 1 {
+        return f(i0, rows, c);
     }
-    false
+    let half = rows / 2;
+    let (top, bottom) = c.split_at_mut(half * n);
+    rayon::join(
+        || split_rows(i0, half, n, work / 2, top, f),
+        || split_rows(i0 + half, rows - half, n, work / 2, bottom, f),
+    );
 }
 
 /// `c[i, :] += alpha sum_p a[i, p] b[p, :]` with rows of `a` contiguous.
