@@ -130,13 +130,24 @@ fn a_save_killed_midway_leaves_the_previous_checkpoint_intact() {
     model! { struct Big: 1024 => [Dense<1024>, Dense<1024>] }
     let first = Big::seeded(7);
     checkpoint::save(&first, &path).unwrap();
-    let mut saw_child_save = false;
-    for delay_ms in [40, 90, 150, 230] {
+    let modified = || std::fs::metadata(&path).and_then(|m| m.modified()).unwrap();
+    for delay_ms in [0, 3, 7, 13] {
+        let before = modified();
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "child_saves_forever", "--nocapture"])
             .env("NN_CKPT_CHILD", &path)
             .spawn()
             .unwrap();
+        // Wait until the child has replaced the file at least once, so that
+        // it is in its loop of back-to-back saves, then kill it mid-way.
+        let start = std::time::Instant::now();
+        while modified() == before {
+            assert!(
+                start.elapsed().as_secs() < 60,
+                "the child never finished a save"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         child.kill().unwrap();
         child.wait().unwrap();
@@ -147,11 +158,9 @@ fn a_save_killed_midway_leaves_the_previous_checkpoint_intact() {
             weights(&loaded)[1..] == weights(&first)[1..],
             "a checkpoint mixes two saves"
         );
-        saw_child_save |= weights(&loaded)[0] >= 1.0;
+        assert!(
+            weights(&loaded)[0] >= 1.0,
+            "the file is one of the child's saves"
+        );
     }
-    // The child did complete saves before it was killed (in the middle of another).
-    assert!(
-        saw_child_save,
-        "the child never finished a save: the test proved nothing"
-    );
 }
