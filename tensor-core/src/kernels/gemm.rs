@@ -51,9 +51,10 @@ static KERNEL_CALLS: core::sync::atomic::AtomicUsize = core::sync::atomic::Atomi
 /// ```
 /// use tensor_core::kernels::gemm::{gemm, kernel_calls, MatRef};
 /// let before = kernel_calls();
-/// let mut c = [0.0f32; 1];
-/// gemm(1, 1, 1, 1.0, MatRef::row_major(&[2.0], 1), MatRef::row_major(&[3.0], 1), 0.0, &mut c);
+/// let (a, mut c) = (vec![1.0f32; 32 * 32], vec![0.0f32; 32 * 32]);
+/// gemm(32, 32, 32, 1.0, MatRef::row_major(&a, 32), MatRef::row_major(&a, 32), 0.0, &mut c);
 /// assert!(kernel_calls() > before);
+/// assert_eq!(c[0], 32.0);
 /// ```
 pub fn kernel_calls() -> usize {
     KERNEL_CALLS.load(core::sync::atomic::Ordering::Relaxed)
