@@ -17,6 +17,23 @@ pub trait Metric<Out: Batched> {
     fn reset(&mut self);
 }
 
+/// Right answers out of those seen.
+#[derive(Clone, Copy, Debug, Default)]
+struct Tally {
+    correct: usize,
+    seen: usize,
+}
+
+impl Tally {
+    fn share(&self) -> f32 {
+        if self.seen == 0 {
+            0.0
+        } else {
+            self.correct as f32 / self.seen as f32
+        }
+    }
+}
+
 fn argmax(row: &[f32]) -> usize {
     let mut best = 0;
     for (i, &v) in row.iter().enumerate() {
@@ -39,8 +56,7 @@ fn argmax(row: &[f32]) -> usize {
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Accuracy {
-    correct: usize,
-    seen: usize,
+    tally: Tally,
 }
 
 impl<Out: Batched> Metric<Out> for Accuracy {
@@ -49,16 +65,12 @@ impl<Out: Batched> Metric<Out> for Accuracy {
     fn update(&mut self, pred: &[f32], target: &[f32], n: usize) {
         let k = Out::NUMEL;
         for (p, y) in pred.chunks(k).zip(target.chunks(k)).take(n) {
-            self.correct += usize::from(argmax(p) == argmax(y));
+            self.tally.correct += usize::from(argmax(p) == argmax(y));
         }
-        self.seen += n;
+        self.tally.seen += n;
     }
     fn result(&self) -> f32 {
-        if self.seen == 0 {
-            0.0
-        } else {
-            self.correct as f32 / self.seen as f32
-        }
+        self.tally.share()
     }
     fn reset(&mut self) {
         *self = Self::default();
@@ -76,8 +88,7 @@ impl<Out: Batched> Metric<Out> for Accuracy {
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SparseAccuracy {
-    correct: usize,
-    seen: usize,
+    tally: Tally,
 }
 
 impl<Out: Batched> Metric<Out> for SparseAccuracy {
@@ -86,16 +97,12 @@ impl<Out: Batched> Metric<Out> for SparseAccuracy {
     fn update(&mut self, pred: &[f32], target: &[f32], n: usize) {
         let k = Out::NUMEL;
         for (p, &y) in pred.chunks(k).zip(target).take(n) {
-            self.correct += usize::from(argmax(p) as f32 == y);
+            self.tally.correct += usize::from(argmax(p) as f32 == y);
         }
-        self.seen += n;
+        self.tally.seen += n;
     }
     fn result(&self) -> f32 {
-        if self.seen == 0 {
-            0.0
-        } else {
-            self.correct as f32 / self.seen as f32
-        }
+        self.tally.share()
     }
     fn reset(&mut self) {
         *self = Self::default();
@@ -113,8 +120,7 @@ impl<Out: Batched> Metric<Out> for SparseAccuracy {
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BinaryAccuracy {
-    correct: usize,
-    seen: usize,
+    tally: Tally,
 }
 
 impl<Out: Batched> Metric<Out> for BinaryAccuracy {
@@ -122,16 +128,12 @@ impl<Out: Batched> Metric<Out> for BinaryAccuracy {
     const NAME: &'static str = "binary_accuracy";
     fn update(&mut self, pred: &[f32], target: &[f32], _: usize) {
         for (&p, &y) in pred.iter().zip(target) {
-            self.correct += usize::from((p > 0.5) == (y > 0.5));
+            self.tally.correct += usize::from((p > 0.5) == (y > 0.5));
         }
-        self.seen += pred.len();
+        self.tally.seen += pred.len();
     }
     fn result(&self) -> f32 {
-        if self.seen == 0 {
-            0.0
-        } else {
-            self.correct as f32 / self.seen as f32
-        }
+        self.tally.share()
     }
     fn reset(&mut self) {
         *self = Self::default();

@@ -19,23 +19,7 @@ impl<S: Batched, A: Activation> ActivationLayer<S, A> {
     }
 }
 
-impl<S: Batched, A: Activation> crate::Parameters for ActivationLayer<S, A> {
-    fn len(&self) -> usize {
-        0
-    }
-    fn name_of(&self, i: usize) -> String {
-        ().name_of(i)
-    }
-    fn shape_of(&self, i: usize) -> Vec<usize> {
-        ().shape_of(i)
-    }
-    fn get(&self, i: usize) -> &[f32] {
-        ().get(i)
-    }
-    fn get_mut(&mut self, i: usize) -> &mut [f32] {
-        panic!("no parameter {i}")
-    }
-}
+crate::parameters_struct!([S: Batched, A: Activation] ActivationLayer<S, A> {});
 
 impl<S: Batched, A: Activation> Layer for ActivationLayer<S, A> {
     type Input = S;

@@ -16,23 +16,7 @@ pub struct Dropout<const PERCENT: usize>;
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct DropoutLayer<S: Batched, const PERCENT: usize>(PhantomData<S>);
 
-impl<S: Batched, const P: usize> crate::Parameters for DropoutLayer<S, P> {
-    fn len(&self) -> usize {
-        0
-    }
-    fn name_of(&self, i: usize) -> String {
-        ().name_of(i)
-    }
-    fn shape_of(&self, i: usize) -> Vec<usize> {
-        ().shape_of(i)
-    }
-    fn get(&self, i: usize) -> &[f32] {
-        ().get(i)
-    }
-    fn get_mut(&mut self, i: usize) -> &mut [f32] {
-        panic!("no parameter {i}")
-    }
-}
+crate::parameters_struct!([S: Batched, const P: usize] DropoutLayer<S, P> {});
 
 impl<S: Batched, const P: usize> Layer for DropoutLayer<S, P> {
     type Input = S;

@@ -17,23 +17,7 @@ pub struct Flatten<const N: usize>;
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct FlattenLayer<S: Batched, const N: usize>(PhantomData<S>);
 
-impl<S: Batched, const N: usize> crate::Parameters for FlattenLayer<S, N> {
-    fn len(&self) -> usize {
-        0
-    }
-    fn name_of(&self, i: usize) -> String {
-        ().name_of(i)
-    }
-    fn shape_of(&self, i: usize) -> Vec<usize> {
-        ().shape_of(i)
-    }
-    fn get(&self, i: usize) -> &[f32] {
-        ().get(i)
-    }
-    fn get_mut(&mut self, i: usize) -> &mut [f32] {
-        panic!("no parameter {i}")
-    }
-}
+crate::parameters_struct!([S: Batched, const N: usize] FlattenLayer<S, N> {});
 
 impl<S: Batched, const N: usize> Layer for FlattenLayer<S, N> {
     type Input = S;
