@@ -167,38 +167,42 @@ fn parse<'a>(path: &Path, bytes: &'a [u8]) -> Result<SafeTensors<'a>, Checkpoint
 }
 
 /// Checks that every tensor of `p` (under `prefix`) is in `st` with its
-/// shape, then copies them all; nothing is copied if any check fails.
-fn fill<P: Parameters>(
+/// shape and dtype, and returns their views, in `p`'s order.
+fn views<'a, P: Parameters>(
     path: &Path,
-    st: &SafeTensors<'_>,
-    p: &mut P,
+    st: &SafeTensors<'a>,
+    p: &P,
     prefix: &str,
-) -> Result<(), CheckpointError> {
-    let mut views = Vec::with_capacity(p.len());
-    for i in 0..p.len() {
-        let name = format!("{prefix}{}", p.name_of(i));
-        let v = st.tensor(&name).map_err(|_| CheckpointError::Missing {
-            path: path.to_path_buf(),
-            name: name.clone(),
-        })?;
-        let expected = p.shape_of(i);
-        if v.dtype() != Dtype::F32 || v.shape() != expected.as_slice() {
-            return Err(CheckpointError::Mismatch {
+) -> Result<Vec<TensorView<'a>>, CheckpointError> {
+    (0..p.len())
+        .map(|i| {
+            let name = format!("{prefix}{}", p.name_of(i));
+            let v = st.tensor(&name).map_err(|_| CheckpointError::Missing {
                 path: path.to_path_buf(),
-                name,
-                expected,
-                found: v.shape().to_vec(),
-                dtype: format!("{:?}", v.dtype()),
-            });
-        }
-        views.push(v);
-    }
+                name: name.clone(),
+            })?;
+            let expected = p.shape_of(i);
+            if v.dtype() != Dtype::F32 || v.shape() != expected.as_slice() {
+                return Err(CheckpointError::Mismatch {
+                    path: path.to_path_buf(),
+                    name,
+                    expected,
+                    found: v.shape().to_vec(),
+                    dtype: format!("{:?}", v.dtype()),
+                });
+            }
+            Ok(v)
+        })
+        .collect()
+}
+
+/// Copies checked views into `p`'s tensors.
+fn copy<P: Parameters>(views: &[TensorView<'_>], p: &mut P) {
     for (i, v) in views.iter().enumerate() {
         for (x, b) in p.get_mut(i).iter_mut().zip(v.data().chunks_exact(4)) {
             *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
         }
     }
-    Ok(())
 }
 
 /// Loads weights saved by [`save`] into `model`. A missing tensor, another
@@ -207,7 +211,9 @@ pub fn load<M: Parameters>(model: &mut M, path: impl AsRef<Path>) -> Result<(), 
     let path = path.as_ref();
     let bytes = read(path)?;
     let st = parse(path, &bytes)?;
-    fill(path, &st, model, "")
+    let v = views(path, &st, model, "")?;
+    copy(&v, model);
+    Ok(())
 }
 
 /// Loads weights and optimizer state saved by [`save_with_optimizer`].
@@ -220,27 +226,22 @@ pub fn load_with_optimizer<M: Layer, O: Optimizer<M>>(
     let path = path.as_ref();
     let bytes = read(path)?;
     let st = parse(path, &bytes)?;
-    // Check first, on copies, so that a failure leaves both untouched.
-    let mut staged: Vec<(&'static str, M::Grads)> = Vec::new();
-    for (slot, g) in optimizer.state_mut(model) {
-        let mut copy = model.zero_grads();
-        fill(path, &st, &mut copy, &format!("optimizer/{slot}/"))?;
-        let _ = g;
-        staged.push((slot, copy));
-    }
-    let mut weights = model.zero_grads();
-    // The model's own tensors, checked against a scratch copy of its shapes.
-    fill(path, &st, &mut weights, "")?;
-    fill(path, &st, model, "")?;
-    for ((_, g), (_, copy)) in optimizer.state_mut(model).into_iter().zip(staged) {
-        for i in 0..copy.len() {
-            g.get_mut(i).copy_from_slice(copy.get(i));
-        }
-    }
     let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| CheckpointError::Corrupt {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
+    // Check every tensor, the model's and the optimizer's, before changing
+    // any, so that a failure leaves both as they were.
+    let weights = views(path, &st, model, "")?;
+    let mut slots = optimizer.state_mut(model);
+    let states = slots
+        .iter()
+        .map(|(slot, g)| views(path, &st, &**g, &format!("optimizer/{slot}/")))
+        .collect::<Result<Vec<_>, _>>()?;
+    for ((_, g), v) in slots.iter_mut().zip(&states) {
+        copy(v, &mut **g);
+    }
+    copy(&weights, model);
     if let Some(t) = meta
         .metadata()
         .as_ref()

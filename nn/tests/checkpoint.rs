@@ -164,3 +164,24 @@ fn a_save_killed_midway_leaves_the_previous_checkpoint_intact() {
         );
     }
 }
+
+#[test]
+fn a_refused_load_with_optimizer_changes_neither() {
+    let path = tmp("opt-shape");
+    let mut wide = Trainer::new(
+        Wider::seeded(1),
+        RmsProp::default(),
+        CategoricalCrossentropy,
+        Accuracy::default(),
+    );
+    let x: Vec<f32> = (0..2 * 6).map(|i| i as f32 * 0.1).collect();
+    wide.train_step(&x, &[1., 0., 0., 0., 1., 0.], 2).unwrap();
+    checkpoint::save_with_optimizer(&wide.model, &wide.optimizer, &path).unwrap();
+    let t = trained();
+    let (mut model, mut opt) = (t.model, t.optimizer);
+    let (before, state_before) = (weights(&model), weights(Optimizer::<Net>::state(&opt)[0].1));
+    assert!(checkpoint::load_with_optimizer(&mut model, &mut opt, &path).is_err());
+    assert_eq!(weights(&model), before);
+    assert_eq!(weights(Optimizer::<Net>::state(&opt)[0].1), state_before);
+    assert_eq!(Optimizer::<Net>::iterations(&opt), 3);
+}

@@ -101,7 +101,8 @@ impl<M: Layer> Optimizer<M> for RmsProp<M::Grads> {
     fn step(&mut self, model: &mut M, grads: &M::Grads) {
         self.allocate(model);
         let (lr, rho, eps, mom) = (self.learning_rate, self.rho, self.epsilon, self.momentum);
-        let keep = self.flush_subnormals;
+        let flush_subnormals = self.flush_subnormals;
+        let flush = |x: f32| if flush_subnormals { flush(x) } else { x };
         let acc = self.acc.as_mut().expect("allocated by state_mut");
         let mut mg = self.mean_grad.as_mut();
         let mut vel = self.velocity.as_mut();
@@ -109,7 +110,7 @@ impl<M: Layer> Optimizer<M> for RmsProp<M::Grads> {
             let v = acc.get_mut(i);
             match (mg.as_deref_mut(), vel.as_deref_mut()) {
                 // The chapter's case, kept as one tight loop.
-                (None, None) => super::kernels::rmsprop(w, g, v, lr, rho, eps, keep),
+                (None, None) => super::kernels::rmsprop(w, g, v, lr, rho, eps, flush_subnormals),
                 (mg, vel) => {
                     let mut mg = mg.map(|m| m.get_mut(i));
                     let mut vel = vel.map(|m| m.get_mut(i));

@@ -103,51 +103,34 @@ trait Fast: Copy + Send + Sync + 'static {
     const ONE: Self;
 }
 
-impl Fast for f32 {
-    unsafe fn kernel(
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: f32,
-        a: *const f32,
-        rsa: isize,
-        csa: isize,
-        b: *const f32,
-        rsb: isize,
-        csb: isize,
-        beta: f32,
-        c: *mut f32,
-        rsc: isize,
-        csc: isize,
-    ) {
-        matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
-    }
-    const ZERO: f32 = 0.0;
-    const ONE: f32 = 1.0;
+macro_rules! fast {
+    ($t:ty, $gemm:path) => {
+        impl Fast for $t {
+            unsafe fn kernel(
+                m: usize,
+                k: usize,
+                n: usize,
+                alpha: $t,
+                a: *const $t,
+                rsa: isize,
+                csa: isize,
+                b: *const $t,
+                rsb: isize,
+                csb: isize,
+                beta: $t,
+                c: *mut $t,
+                rsc: isize,
+                csc: isize,
+            ) {
+                $gemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
+            }
+            const ZERO: $t = 0.0;
+            const ONE: $t = 1.0;
+        }
+    };
 }
-
-impl Fast for f64 {
-    unsafe fn kernel(
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: f64,
-        a: *const f64,
-        rsa: isize,
-        csa: isize,
-        b: *const f64,
-        rsb: isize,
-        csb: isize,
-        beta: f64,
-        c: *mut f64,
-        rsc: isize,
-        csc: isize,
-    ) {
-        matrixmultiply::dgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
-    }
-    const ZERO: f64 = 0.0;
-    const ONE: f64 = 1.0;
-}
+fast!(f32, matrixmultiply::sgemm);
+fast!(f64, matrixmultiply::dgemm);
 
 /// One block of the product (m x n, row stride `ldc`), on the calling thread.
 ///
