@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tensor_core::{
     kernels::{
         gemm::{gemm, MatRef},
-        sparse::SparseRows,
+        sparse::SparseBlocks,
     },
     Sz, Tensor,
 };
@@ -49,7 +49,7 @@ pub fn sparse_inputs() -> bool {
 /// of its input, when the input was sparse enough to use them.
 #[derive(Clone, Debug, Default)]
 pub struct DenseCache {
-    sparse: SparseRows,
+    sparse: SparseBlocks,
     used_sparse: bool,
 }
 
@@ -126,7 +126,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Parameters for DenseLayer
 impl<const IN: usize, const OUT: usize, A: Activation> DenseLayer<IN, OUT, A> {
     /// `out = x W + b` for `n` rows, then the activation; from the
     /// non-zeros of `x` when `sparse` is given.
-    fn affine(&self, x: &[f32], n: usize, out: &mut Vec<f32>, sparse: Option<&SparseRows>) {
+    fn affine(&self, x: &[f32], n: usize, out: &mut Vec<f32>, sparse: Option<&SparseBlocks>) {
         assert_eq!(x.len(), n * IN, "dense: input is not {n} x {IN}");
         out.resize(n * OUT, 0.0);
         let b = self.params.bias.as_slice();
@@ -190,7 +190,8 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
         _: &mut StdRng,
     ) {
         // Judge the density on a few rows: cheap, and batches are alike.
-        cache.used_sparse = sparse_inputs() && SparseRows::density(x, IN, 8) <= SPARSE_MAX_DENSITY;
+        cache.used_sparse =
+            sparse_inputs() && SparseBlocks::density(x, IN, 8) <= SPARSE_MAX_DENSITY;
         if cache.used_sparse {
             cache.sparse.build(x, n, IN);
             self.affine(x, n, out, Some(&cache.sparse));

@@ -197,6 +197,7 @@ where
         validation: Option<Labeled<'_, M::Input, L::Target>>,
         callbacks: &mut [&mut dyn Callback],
     ) -> Result<History, TrainError> {
+        tensor_core::kernels::join_kernel_threads();
         if x.len() != y.len() {
             return Err(TrainError::LengthMismatch {
                 inputs: x.len(),
@@ -289,6 +290,7 @@ where
             x.len(),
             y.len()
         );
+        tensor_core::kernels::join_kernel_threads();
         self.metric.reset();
         let (mut loss_sum, mut seen) = (0.0f64, 0usize);
         let idx: Vec<usize> = (0..x.len()).collect();
