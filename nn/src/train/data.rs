@@ -62,18 +62,36 @@ impl<'a, S: Batched> Data<'a, S> {
     pub fn gather(&self, indices: &[usize], out: &mut Vec<f32>) {
         let k = S::NUMEL;
         out.resize(indices.len() * k, 0.0);
-        // Rows per task: enough that a task outweighs handing it out.
-        let rows = (4096 / k.max(1)).max(1);
+        // Tasks of about 32K values, enough that a task outweighs handing it
+        // out, with the rows spread evenly over them.
+        let tasks = (indices.len() * k).div_ceil(1 << 15).max(1);
+        let rows = indices.len().div_ceil(tasks).max(1);
         out.par_chunks_mut(rows * k)
             .zip(indices.par_chunks(rows))
             .for_each(|(o, idx)| {
-                for (o, &i) in o.chunks_mut(k).zip(idx) {
+                for (t, (o, &i)) in o.chunks_mut(k).zip(idx).enumerate() {
+                    // Samples are read in shuffled order, so the hardware
+                    // cannot guess the next one: ask for it a few rows ahead.
+                    if let Some(&ahead) = idx.get(t + PREFETCH_AHEAD) {
+                        self.prefetch(ahead);
+                    }
                     match self.src {
                         Source::F32(d) => o.copy_from_slice(&d[i * k..(i + 1) * k]),
                         Source::U8 { data, scale } => scale_u8(o, &data[i * k..(i + 1) * k], scale),
                     }
                 }
             });
+    }
+    /// Starts loading sample `i` into the cache.
+    fn prefetch(&self, i: usize) {
+        let k = S::NUMEL;
+        let bytes: &[u8] = match self.src {
+            Source::F32(d) => as_bytes(d.get(i * k..(i + 1) * k).unwrap_or(&[])),
+            Source::U8 { data, .. } => data.get(i * k..(i + 1) * k).unwrap_or(&[]),
+        };
+        for line in bytes.chunks(64) {
+            prefetch_line(line);
+        }
     }
     /// The samples `start..start + len`, split off (for a validation split).
     pub fn split(&self, start: usize, len: usize) -> Self {
@@ -99,10 +117,61 @@ impl<'a, S: Batched> From<&'a Tensor<S::Batch, f32>> for Data<'a, S> {
     }
 }
 
+/// Samples read ahead of the one being copied.
+const PREFETCH_AHEAD: usize = 4;
+
+fn as_bytes(d: &[f32]) -> &[u8] {
+    // SAFETY: any f32 is four valid bytes, and u8 has alignment 1.
+    unsafe { core::slice::from_raw_parts(d.as_ptr().cast(), core::mem::size_of_val(d)) }
+}
+
+/// A hint to load the cache line holding `line[0]`; it changes nothing
+/// else (and does nothing off x86_64).
+#[inline(always)]
+fn prefetch_line(line: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(b) = line.first() {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch only hints the cache, even for a bad address;
+        // this one points into `line`. SSE is part of x86_64.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((b as *const u8).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = line;
+}
+
 /// `o = p * scale` for every pixel, compiled for several SIMD levels.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512bw", "x86_64+avx2"))]
 fn scale_u8(o: &mut [f32], p: &[u8], scale: f32) {
     for (o, &p) in o.iter_mut().zip(p) {
         *o = p as f32 * scale;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tensor_core::{shape, Dyn, Sz};
+
+    #[test]
+    fn gather_copies_and_scales_the_chosen_samples_in_order() {
+        // 300 samples of 784: several parallel tasks, and read-ahead
+        // running off the end of each task.
+        let n = 300;
+        let pixels: Vec<u8> = (0..n * 784).map(|i| (i * 7 % 251) as u8).collect();
+        let images = Tensor::<shape![_, 784], u8>::from_shape_vec((Dyn(n), Sz), pixels).unwrap();
+        let floats = images.cast::<f32>();
+        let idx: Vec<usize> = (0..n).map(|i| (i * 37 + 5) % n).collect();
+        let (mut a, mut b) = (Vec::new(), vec![f32::NAN; 3]);
+        Data::<shape![784]>::u8_scaled(&images, 0.5).gather(&idx, &mut a);
+        Data::<shape![784]>::f32(&floats).gather(&idx, &mut b);
+        assert_eq!(a.len(), n * 784);
+        for (r, &i) in idx.iter().enumerate() {
+            for j in [0, 1, 400, 783] {
+                let p = images.as_slice()[i * 784 + j] as f32;
+                assert_eq!(a[r * 784 + j], p * 0.5, "u8 sample {i}, pixel {j}");
+                assert_eq!(b[r * 784 + j], p, "f32 sample {i}, pixel {j}");
+            }
+        }
     }
 }

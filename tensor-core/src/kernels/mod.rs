@@ -3,6 +3,7 @@
 //! compile its own copy of the heavy code.
 
 pub mod gemm;
+mod lanes;
 pub mod skinny;
 pub mod sparse;
 
