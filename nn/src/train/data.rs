@@ -73,7 +73,7 @@ impl<'a, S: Batched> Data<'a, S> {
                     // Samples are read in shuffled order, so the hardware
                     // cannot guess the next one: ask for it a few rows ahead.
                     if let Some(&ahead) = idx.get(t + PREFETCH_AHEAD) {
-                        self.prefetch(ahead);
+                        self.prefetch_sample(ahead);
                     }
                     match self.src {
                         Source::F32(d) => o.copy_from_slice(&d[i * k..(i + 1) * k]),
@@ -83,14 +83,11 @@ impl<'a, S: Batched> Data<'a, S> {
             });
     }
     /// Starts loading sample `i` into the cache.
-    fn prefetch(&self, i: usize) {
+    fn prefetch_sample(&self, i: usize) {
         let k = S::NUMEL;
-        let bytes: &[u8] = match self.src {
-            Source::F32(d) => as_bytes(d.get(i * k..(i + 1) * k).unwrap_or(&[])),
-            Source::U8 { data, .. } => data.get(i * k..(i + 1) * k).unwrap_or(&[]),
-        };
-        for line in bytes.chunks(64) {
-            prefetch_line(line);
+        match self.src {
+            Source::F32(d) => prefetch(d.get(i * k..(i + 1) * k).unwrap_or(&[])),
+            Source::U8 { data, .. } => prefetch(data.get(i * k..(i + 1) * k).unwrap_or(&[])),
         }
     }
     /// The samples `start..start + len`, split off (for a validation split).
@@ -120,24 +117,20 @@ impl<'a, S: Batched> From<&'a Tensor<S::Batch, f32>> for Data<'a, S> {
 /// Samples read ahead of the one being copied.
 const PREFETCH_AHEAD: usize = 4;
 
-fn as_bytes(d: &[f32]) -> &[u8] {
-    // SAFETY: any f32 is four valid bytes, and u8 has alignment 1.
-    unsafe { core::slice::from_raw_parts(d.as_ptr().cast(), core::mem::size_of_val(d)) }
-}
-
-/// A hint to load the cache line holding `line[0]`; it changes nothing
-/// else (and does nothing off x86_64).
+/// A hint to load every cache line of `sample`; it changes nothing else
+/// (and does nothing off x86_64).
 #[inline(always)]
-fn prefetch_line(line: &[u8]) {
+fn prefetch<T>(sample: &[T]) {
     #[cfg(target_arch = "x86_64")]
-    if let Some(b) = line.first() {
+    for at in (0..core::mem::size_of_val(sample)).step_by(64) {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let line = sample.as_ptr().cast::<i8>().wrapping_add(at);
         // SAFETY: a prefetch only hints the cache, even for a bad address;
-        // this one points into `line`. SSE is part of x86_64.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>((b as *const u8).cast()) };
+        // this one points into `sample`. SSE is part of x86_64.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(line) };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = line;
+    let _ = sample;
 }
 
 /// `o = p * scale` for every pixel, compiled for several SIMD levels.

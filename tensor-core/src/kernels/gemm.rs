@@ -365,6 +365,40 @@ pub fn reference_gemm<E: Num>(
     }
 }
 
+/// Deterministic test operands for an `m x k` by `k x n` product.
+#[cfg(test)]
+pub(crate) fn test_operands(m: usize, k: usize, n: usize) -> (Vec<f32>, Vec<f32>) {
+    let a = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+    let b = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+    (a, b)
+}
+
+/// The four ways the tests read `a` (`m x k`) and `b` (`k x n`): each
+/// row-major or through a transposed view, as `(a transposed, b
+/// transposed, a, b)`.
+#[cfg(test)]
+pub(crate) fn test_layouts<'a>(
+    a: &'a [f32],
+    b: &'a [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+) -> [(bool, bool, MatRef<'a, f32>, MatRef<'a, f32>); 4] {
+    [(false, false), (true, false), (false, true), (true, true)].map(|(ta, tb)| {
+        let av = if ta {
+            MatRef::transposed(a, m)
+        } else {
+            MatRef::row_major(a, k)
+        };
+        let bv = if tb {
+            MatRef::transposed(b, k)
+        } else {
+            MatRef::row_major(b, n)
+        };
+        (ta, tb, av, bv)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,19 +412,8 @@ mod tests {
     }
 
     fn check(m: usize, k: usize, n: usize) {
-        let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
-        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
-        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
-            let av = if ta {
-                MatRef::transposed(&a, m)
-            } else {
-                MatRef::row_major(&a, k)
-            };
-            let bv = if tb {
-                MatRef::transposed(&b, k)
-            } else {
-                MatRef::row_major(&b, n)
-            };
+        let (a, b) = test_operands(m, k, n);
+        for (_, _, av, bv) in test_layouts(&a, &b, m, k, n) {
             let mut c1 = vec![1.0f32; m * n];
             let mut c2 = c1.clone();
             gemm(m, k, n, 0.5, av, bv, 2.0, &mut c1);

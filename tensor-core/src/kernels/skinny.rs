@@ -826,7 +826,7 @@ fn thin_block<V: Lanes, const R: usize, const C: usize, const PART: bool>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::gemm::reference_gemm;
+    use crate::kernels::gemm::{reference_gemm, test_layouts, test_operands};
 
     /// The instruction sets this CPU can run: the portable loops always.
     fn isas() -> Vec<Isa> {
@@ -849,45 +849,33 @@ mod tests {
     /// instruction set the CPU has, against
     /// `reference_gemm`; returns how many of the layouts took a skinny loop.
     fn check(m: usize, k: usize, n: usize) -> usize {
-        let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
-        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+        let (a, b) = test_operands(m, k, n);
         let mut taken = 0;
-        for (isa, ta, tb) in isas().into_iter().flat_map(|isa| {
-            [(false, false), (true, false), (false, true), (true, true)]
-                .map(|(ta, tb)| (isa, ta, tb))
-        }) {
-            let av = if ta {
-                MatRef::transposed(&a, m)
-            } else {
-                MatRef::row_major(&a, k)
-            };
-            let bv = if tb {
-                MatRef::transposed(&b, k)
-            } else {
-                MatRef::row_major(&b, n)
-            };
-            for accumulate in [false, true] {
-                let mut got = vec![if accumulate { 0.5 } else { f32::NAN }; m * n];
-                if !try_gemm_on(isa, m, k, n, 0.75, av, bv, accumulate, &mut got) {
-                    continue;
-                }
-                taken += 1;
-                let mut want = vec![0.5f32; m * n];
-                reference_gemm(
-                    m,
-                    k,
-                    n,
-                    0.75,
-                    av,
-                    bv,
-                    if accumulate { 1.0 } else { 0.0 },
-                    &mut want,
-                );
-                for (e, (x, y)) in got.iter().zip(&want).enumerate() {
-                    assert!(
+        for isa in isas() {
+            for (ta, tb, av, bv) in test_layouts(&a, &b, m, k, n) {
+                for accumulate in [false, true] {
+                    let mut got = vec![if accumulate { 0.5 } else { f32::NAN }; m * n];
+                    if !try_gemm_on(isa, m, k, n, 0.75, av, bv, accumulate, &mut got) {
+                        continue;
+                    }
+                    taken += 1;
+                    let mut want = vec![0.5f32; m * n];
+                    reference_gemm(
+                        m,
+                        k,
+                        n,
+                        0.75,
+                        av,
+                        bv,
+                        if accumulate { 1.0 } else { 0.0 },
+                        &mut want,
+                    );
+                    for (e, (x, y)) in got.iter().zip(&want).enumerate() {
+                        assert!(
                         (x - y).abs() < 1e-3,
                         "{isa:?} {m}x{k}x{n} ta {ta} tb {tb} acc {accumulate} at {e}: {x} vs {y}"
                     );
+                    }
                 }
             }
         }

@@ -79,11 +79,8 @@ impl SparseBlocks {
         self.cols = cols;
         let words = cols.div_ceil(64);
         self.masks.resize(rows * words, 0);
-        let masks = &mut self.masks;
         if words > 0 {
-            for (row, m) in x.chunks_exact(cols).zip(masks.chunks_exact_mut(words)) {
-                nonzero_mask(row, m);
-            }
+            nonzero_masks(x, cols, &mut self.masks);
         }
         self.nnz = self.masks.iter().map(|w| w.count_ones() as usize).sum();
         let masks = &self.masks;
@@ -167,49 +164,60 @@ impl SparseBlocks {
     }
 }
 
-/// Sets bit `j` of `mask` when `row[j] != 0` (NaN counts as non-zero).
-fn nonzero_mask(row: &[f32], mask: &mut [u64]) {
+/// For each row of the row-major `x` (`cols` wide, `cols > 0`), sets bit
+/// `j` of the row's mask words when `x[i, j] != 0` (NaN counts as
+/// non-zero).
+fn nonzero_masks(x: &[f32], cols: usize, masks: &mut [u64]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx") {
         // SAFETY: the CPU has AVX, checked just above.
-        return unsafe { nonzero_mask_avx(row, mask) };
+        return unsafe { nonzero_masks_avx(x, cols, masks) };
     }
-    for (w, m) in mask.iter_mut().enumerate() {
-        let chunk = &row[w * 64..(w * 64 + 64).min(row.len())];
-        *m = chunk
-            .iter()
-            .enumerate()
-            .fold(0, |bits, (j, &v)| bits | ((v != 0.0) as u64) << j);
+    nonzero_masks_plain(x, cols, masks)
+}
+
+/// [`nonzero_masks`] in plain code, for CPUs without AVX.
+fn nonzero_masks_plain(x: &[f32], cols: usize, masks: &mut [u64]) {
+    let words = cols.div_ceil(64);
+    for (row, mask) in x.chunks_exact(cols).zip(masks.chunks_exact_mut(words)) {
+        for (chunk, m) in row.chunks(64).zip(mask) {
+            *m = chunk
+                .iter()
+                .enumerate()
+                .fold(0, |bits, (j, &v)| bits | ((v != 0.0) as u64) << j);
+        }
     }
 }
 
-/// [`nonzero_mask`] eight lanes at a time: one compare and one `movemask`
+/// [`nonzero_masks`] eight lanes at a time: one compare and one `movemask`
 /// per eight floats (the compiler does not find this form by itself).
 ///
 /// # Safety
 /// The CPU must support AVX.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx")]
-unsafe fn nonzero_mask_avx(row: &[f32], mask: &mut [u64]) {
+unsafe fn nonzero_masks_avx(x: &[f32], cols: usize, masks: &mut [u64]) {
     use std::arch::x86_64::{
         _mm256_cmp_ps, _mm256_loadu_ps, _mm256_movemask_ps, _mm256_setzero_ps, _CMP_NEQ_UQ,
     };
     let zero = _mm256_setzero_ps();
-    for (w, m) in mask.iter_mut().enumerate() {
-        let chunk = &row[w * 64..(w * 64 + 64).min(row.len())];
-        let mut lanes = chunk.chunks_exact(8);
-        let mut bits = 0u64;
-        for (k, c) in (&mut lanes).enumerate() {
-            // SAFETY: `c` holds exactly 8 floats; unaligned loads are allowed.
-            let v = unsafe { _mm256_loadu_ps(c.as_ptr()) };
-            let neq = _mm256_cmp_ps::<_CMP_NEQ_UQ>(v, zero);
-            bits |= (_mm256_movemask_ps(neq) as u8 as u64) << (8 * k);
+    let words = cols.div_ceil(64);
+    for (row, mask) in x.chunks_exact(cols).zip(masks.chunks_exact_mut(words)) {
+        for (chunk, m) in row.chunks(64).zip(mask) {
+            let mut lanes = chunk.chunks_exact(8);
+            let mut bits = 0u64;
+            for (k, c) in (&mut lanes).enumerate() {
+                // SAFETY: `c` holds exactly 8 floats; unaligned loads are allowed.
+                let v = unsafe { _mm256_loadu_ps(c.as_ptr()) };
+                let neq = _mm256_cmp_ps::<_CMP_NEQ_UQ>(v, zero);
+                bits |= (_mm256_movemask_ps(neq) as u8 as u64) << (8 * k);
+            }
+            let done = chunk.len() - lanes.remainder().len();
+            for (l, &v) in lanes.remainder().iter().enumerate() {
+                bits |= ((v != 0.0) as u64) << (done + l);
+            }
+            *m = bits;
         }
-        let done = chunk.len() - lanes.remainder().len();
-        for (l, &v) in lanes.remainder().iter().enumerate() {
-            bits |= ((v != 0.0) as u64) << (done + l);
-        }
-        *m = bits;
     }
 }
 
@@ -474,6 +482,22 @@ mod tests {
         let mut out = vec![0.0f32; 4 * 3];
         s.matmul_add(&vec![1.0; 70 * 3], 3, &mut out);
         assert!(out[6..9].iter().all(|v| v.is_nan()) && out[..6].iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn the_vector_and_plain_masks_agree() {
+        let (rows, cols) = (3, 150);
+        let mut x = sparse_matrix(rows, cols, 5);
+        x[7] = f32::NAN;
+        x[8] = -0.0;
+        x[149] = 2.0;
+        let words = cols.div_ceil(64);
+        let (mut got, mut want) = (vec![0; rows * words], vec![0; rows * words]);
+        nonzero_masks(&x, cols, &mut got);
+        nonzero_masks_plain(&x, cols, &mut want);
+        assert_eq!(got, want);
+        assert_eq!(want[0] >> 7 & 0b11, 0b01, "NaN is non-zero, -0 is zero");
+        assert_eq!(want[2] >> (149 - 128) & 1, 1);
     }
 
     #[test]
