@@ -54,6 +54,7 @@ pub trait Num:
 /// ```
 /// use tensor_core::Float;
 /// assert_eq!(Float::relu(-2.0f32), 0.0);
+/// assert!(Float::relu(f32::NAN).is_nan());
 /// assert!((Float::sigmoid(0.0f64) - 0.5).abs() < 1e-12);
 /// ```
 pub trait Float: Num + Neg<Output = Self> {
@@ -83,12 +84,13 @@ pub trait Float: Num + Neg<Output = Self> {
     const NEG_INFINITY: Self;
     /// Machine epsilon.
     const EPSILON: Self;
-    /// max(x, 0).
+    /// max(x, 0), with NaN kept as NaN (numpy, PyTorch and TensorFlow do
+    /// the same; `x.max(0.0)` would turn NaN into 0 and hide it).
     fn relu(self) -> Self {
-        if self > Self::ZERO {
-            self
-        } else {
+        if self < Self::ZERO {
             Self::ZERO
+        } else {
+            self
         }
     }
     /// 1 / (1 + e^-x), computed without overflow.

@@ -8,6 +8,7 @@ use crate::{
     device::Cpu,
     dtype::Float,
     error::ShapeError,
+    ops::binary::{nan_max, nan_min},
     shape::{BroadcastShape, Shape},
     Tensor,
 };
@@ -107,26 +108,52 @@ impl<S: Shape, E: Float> Var<S, E> {
             false,
         )
     }
-    /// The element-wise maximum of two broadcast values. The gradient goes
-    /// to the larger operand (to `self` on ties).
+    /// The element-wise maximum of two broadcast values; a NaN in either
+    /// gives NaN (numpy). The gradient goes to the operand the value came
+    /// from: the larger one, `self` on ties or when `self` is NaN.
     pub fn maximum<S2: Shape>(&self, rhs: &Var<S2, E>) -> Var<Out<S, S2>, E>
     where
         S: BroadcastShape<S2>,
     {
-        let lhs = |a: E, b: E| if a >= b { E::ONE } else { E::ZERO };
-        let rhs_wins = |a: E, b: E| if a >= b { E::ZERO } else { E::ONE };
-        self.zip_var(rhs, "maximum", Float::max, lhs, rhs_wins, false)
+        let lhs = |a: E, b: E| {
+            if a >= b || a.is_nan() {
+                E::ONE
+            } else {
+                E::ZERO
+            }
+        };
+        let rhs_wins = |a: E, b: E| {
+            if a >= b || a.is_nan() {
+                E::ZERO
+            } else {
+                E::ONE
+            }
+        };
+        self.zip_var(rhs, "maximum", nan_max, lhs, rhs_wins, false)
             .unwrap_or_else(|e| panic!("{e}"))
     }
-    /// The element-wise minimum of two broadcast values. The gradient goes
-    /// to the smaller operand (to `self` on ties).
+    /// The element-wise minimum of two broadcast values; a NaN in either
+    /// gives NaN (numpy). The gradient goes to the operand the value came
+    /// from: the smaller one, `self` on ties or when `self` is NaN.
     pub fn minimum<S2: Shape>(&self, rhs: &Var<S2, E>) -> Var<Out<S, S2>, E>
     where
         S: BroadcastShape<S2>,
     {
-        let lhs = |a: E, b: E| if a <= b { E::ONE } else { E::ZERO };
-        let rhs_wins = |a: E, b: E| if a <= b { E::ZERO } else { E::ONE };
-        self.zip_var(rhs, "minimum", Float::min, lhs, rhs_wins, false)
+        let lhs = |a: E, b: E| {
+            if a <= b || a.is_nan() {
+                E::ONE
+            } else {
+                E::ZERO
+            }
+        };
+        let rhs_wins = |a: E, b: E| {
+            if a <= b || a.is_nan() {
+                E::ZERO
+            } else {
+                E::ONE
+            }
+        };
+        self.zip_var(rhs, "minimum", nan_min, lhs, rhs_wins, false)
             .unwrap_or_else(|e| panic!("{e}"))
     }
 }

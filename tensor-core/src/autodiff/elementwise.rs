@@ -26,7 +26,8 @@ impl<S: Shape, E: Float> Var<S, E> {
         })
     }
 
-    /// max(x, 0), element-wise. Its derivative is taken as 0 at 0.
+    /// max(x, 0), element-wise; NaN stays NaN. Its derivative is taken as 0
+    /// at 0 (and at NaN, as PyTorch's).
     pub fn relu(&self) -> Var<S, E> {
         self.map_var(Float::relu, |x| if x > E::ZERO { E::ONE } else { E::ZERO })
     }
@@ -75,11 +76,11 @@ impl<S: Shape, E: Float> Var<S, E> {
     pub fn powf(&self, p: E) -> Var<S, E> {
         self.map_var(move |x| x.powf(p), move |x| p * x.powf(p - E::ONE))
     }
-    /// Each element limited to `[low, high]`. The gradient passes where
+    /// Each element limited to `[low, high]`; NaN stays NaN. The gradient passes where
     /// `low <= x <= high` and is 0 outside.
     pub fn clamp(&self, low: E, high: E) -> Var<S, E> {
         self.map_var(
-            move |x| x.max(low).min(high),
+            move |x| crate::ops::unary::clamp_nan(x, low, high),
             move |x| {
                 if x >= low && x <= high {
                     E::ONE

@@ -234,14 +234,41 @@ binary_op!(Sub, sub, try_sub, SubAssign, sub_assign, -, "sub");
 binary_op!(Mul, mul, try_mul, MulAssign, mul_assign, *, "mul");
 binary_op!(Div, div, try_div, DivAssign, div_assign, /, "div");
 
+/// The larger of `a` and `b`, NaN if either is NaN (numpy's `maximum`;
+/// `f32::max` would return the other operand and hide the NaN).
+#[inline(always)]
+pub(crate) fn nan_max<E: Float>(a: E, b: E) -> E {
+    if a > b || a.is_nan() {
+        a
+    } else {
+        b
+    }
+}
+
+/// The smaller of `a` and `b`, NaN if either is NaN (numpy's `minimum`).
+#[inline(always)]
+pub(crate) fn nan_min<E: Float>(a: E, b: E) -> E {
+    if a < b || a.is_nan() {
+        a
+    } else {
+        b
+    }
+}
+
 impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
-    /// The element-wise maximum of two broadcast tensors.
+    /// The element-wise maximum of two broadcast tensors. A NaN in either
+    /// operand gives NaN, as numpy's `maximum` does.
     ///
     /// ```
     /// use tensor_core::{shape, Tensor};
     /// let a = Tensor::<shape![3]>::from_array([1., 5., 3.]);
     /// let b = Tensor::<shape![]>::scalar(2.);
     /// assert_eq!(a.maximum(&b).as_slice(), &[2., 5., 3.]);
+    /// let n = f32::NAN;
+    /// let m = Tensor::<shape![4]>::from_array([n, -1., 2., n])
+    ///     .maximum(&Tensor::<shape![4]>::from_array([0., n, 1., 5.]));
+    /// assert!(m.as_slice()[0].is_nan() && m.as_slice()[1].is_nan() && m.as_slice()[3].is_nan());
+    /// assert_eq!(m.as_slice()[2], 2.);
     /// ```
     pub fn maximum<S2: Shape>(
         &self,
@@ -250,15 +277,17 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     where
         S: BroadcastShape<S2>,
     {
-        self.try_zip_with(rhs, "maximum", Float::max)
+        self.try_zip_with(rhs, "maximum", nan_max)
             .unwrap_or_else(|e| panic!("{e}"))
     }
-    /// The element-wise minimum of two broadcast tensors.
+    /// The element-wise minimum of two broadcast tensors. A NaN in either
+    /// operand gives NaN, as numpy's `minimum` does.
     ///
     /// ```
     /// use tensor_core::{shape, Tensor};
     /// let a = Tensor::<shape![3]>::from_array([1., 5., 3.]);
     /// assert_eq!(a.minimum(&Tensor::scalar(2.)).as_slice(), &[1., 2., 2.]);
+    /// assert!(a.minimum(&Tensor::scalar(f32::NAN)).as_slice().iter().all(|v| v.is_nan()));
     /// ```
     pub fn minimum<S2: Shape>(
         &self,
@@ -267,7 +296,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     where
         S: BroadcastShape<S2>,
     {
-        self.try_zip_with(rhs, "minimum", Float::min)
+        self.try_zip_with(rhs, "minimum", nan_min)
             .unwrap_or_else(|e| panic!("{e}"))
     }
 }

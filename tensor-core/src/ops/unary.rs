@@ -9,6 +9,14 @@ use crate::{
 };
 use core::ops::Neg;
 
+/// `x` limited to `[low, high]`, NaN if any of the three is NaN (numpy's
+/// `clip`).
+#[inline(always)]
+pub(crate) fn clamp_nan<E: Float>(x: E, low: E, high: E) -> E {
+    use crate::ops::binary::{nan_max, nan_min};
+    nan_min(nan_max(x, low), high)
+}
+
 impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// Applies `f` to every element, giving a tensor of the same shape
     /// (possibly of another element type).
@@ -75,7 +83,7 @@ macro_rules! unary {
     };
 }
 unary! {
-    relu, relu_inplace, Float::relu, "max(x, 0), element-wise.", "[-1.0, 2.0]", "[0.0, 2.0]";
+    relu, relu_inplace, Float::relu, "max(x, 0), element-wise; NaN stays NaN (numpy, PyTorch).", "[-1.0, 2.0]", "[0.0, 2.0]";
     exp, exp_inplace, Float::exp, "e^x, element-wise.", "[0.0, 1.0]", "[1.0, std::f64::consts::E]";
     ln, ln_inplace, Float::ln, "The natural logarithm, element-wise.", "[1.0, std::f64::consts::E]", "[0.0, 1.0]";
     sqrt, sqrt_inplace, Float::sqrt, "The square root, element-wise.", "[4.0, 9.0]", "[2.0, 3.0]";
@@ -104,15 +112,18 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     pub fn powf(&self, p: E) -> Self {
         self.map(|x| x.powf(p))
     }
-    /// Each element limited to `[low, high]`.
+    /// Each element limited to `[low, high]` (numpy's `clip`): NaN stays
+    /// NaN, and a NaN bound makes every element NaN, as in numpy.
     ///
     /// ```
     /// use tensor_core::{shape, Tensor};
-    /// let x = Tensor::<shape![3]>::from_array([-1., 0.5, 2.]);
-    /// assert_eq!(x.clamp(0., 1.).as_slice(), &[0., 0.5, 1.]);
+    /// let x = Tensor::<shape![4]>::from_array([-1., 0.5, 2., f32::NAN]);
+    /// let c = x.clamp(0., 1.);
+    /// assert_eq!(&c.as_slice()[..3], &[0., 0.5, 1.]);
+    /// assert!(c.as_slice()[3].is_nan());
     /// ```
     pub fn clamp(&self, low: E, high: E) -> Self {
-        self.map(|x| x.max(low).min(high))
+        self.map(|x| clamp_nan(x, low, high))
     }
 }
 
