@@ -10,7 +10,7 @@
 pub enum ActivationKind {
     /// No activation (or a layer without one).
     Linear,
-    /// max(x, 0).
+    /// max(x, 0); NaN stays NaN.
     Relu,
     /// 1 / (1 + e^-x).
     Sigmoid,
@@ -36,7 +36,7 @@ pub trait Activation: Copy + Default + Send + Sync + 'static {
 /// The identity: a purely linear layer.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Linear;
-/// max(x, 0).
+/// max(x, 0); NaN stays NaN, as in numpy, PyTorch and TensorFlow.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Relu;
 /// The logistic sigmoid.
@@ -60,7 +60,10 @@ impl Activation for Relu {
     const KIND: ActivationKind = ActivationKind::Relu;
     const NAME: &'static str = "relu";
     fn forward(x: &mut [f32], _: usize) {
-        x.iter_mut().for_each(|v| *v = v.max(0.0));
+        // `v.max(0.0)` would turn NaN into 0 and hide it; this keeps it
+        // (numpy, PyTorch, TensorFlow), and is still a select that vectorizes.
+        x.iter_mut()
+            .for_each(|v| *v = if *v < 0.0 { 0.0 } else { *v });
     }
     fn backward(y: &[f32], grad: &mut [f32], _: usize) {
         for (g, &y) in grad.iter_mut().zip(y) {

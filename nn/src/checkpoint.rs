@@ -3,9 +3,16 @@
 //!
 //! A save writes a temporary file beside the target, flushes it to disk and
 //! renames it over the target, so a save killed midway leaves the previous
-//! checkpoint as it was. A load checks every tensor's name, dtype and shape
+//! checkpoint as it was. The temporary file is hidden and named so that it
+//! cannot pass for a checkpoint (`.model.safetensors.<pid>.partial` for
+//! `model.safetensors`); one left by a killed save is removed by the next
+//! save to the same path. A load checks every tensor's name, dtype and shape
 //! before changing anything, so a wrong or corrupt file leaves the model as
 //! it was and returns an error naming what differs.
+//!
+//! An optimizer saved before its first step has no state yet: its file holds
+//! no `optimizer/` tensors and `iterations = 0`, and loading it resets the
+//! optimizer to that untouched state.
 
 use crate::{optim::Optimizer, Layer, Parameters};
 use safetensors::{tensor::TensorView, Dtype, SafeTensors};
@@ -97,14 +104,59 @@ fn write_atomically(
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let mut f = fs::File::create(&tmp).map_err(io)?;
-    f.write_all(&bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    drop(f);
-    fs::rename(&tmp, path).map_err(io)
+    remove_stale_partials(path);
+    let tmp = partial_path(path, std::process::id());
+    let written = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written.map_err(io)
+}
+
+/// The hidden temporary file a save of `path` writes first:
+/// `.model.safetensors.<pid>.partial` beside `model.safetensors`.
+fn partial_path(path: &Path, pid: u32) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{pid}.partial"))
+}
+
+/// Removes the temporary files that killed saves of `path` left behind.
+/// (Two processes saving to the same path at the same moment are not
+/// supported: one of the saves may then fail, but no file is corrupted.)
+fn remove_stale_partials(path: &Path) {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let prefix = format!(".{name}.");
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let n = e.file_name();
+        let n = n.to_string_lossy();
+        if let Some(pid) = n
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".partial"))
+        {
+            if pid.parse::<u32>().is_ok() {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
 }
 
 /// Saves the weights of `model` to `path` (safetensors, names like
@@ -209,8 +261,32 @@ fn copy<P: Parameters>(views: &[TensorView<'_>], p: &mut P) {
 /// shape, or a corrupt file is an error, and `model` is left unchanged.
 pub fn load<M: Parameters>(model: &mut M, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
     let path = path.as_ref();
-    let bytes = read(path)?;
-    let st = parse(path, &bytes)?;
+    load_bytes_from(model, &read(path)?, path)
+}
+
+/// [`load`] from the bytes of a checkpoint file in memory; errors name the
+/// file as `<bytes>`.
+///
+/// ```
+/// use nn::{checkpoint, model, Dense};
+/// model! { struct Net: 2 => [Dense<1>] }
+/// let mut net = Net::seeded(0);
+/// let err = checkpoint::load_bytes(&mut net, b"not a checkpoint").unwrap_err();
+/// assert!(err.to_string().starts_with("<bytes>: not a valid safetensors file"));
+/// ```
+pub fn load_bytes<M: Parameters>(model: &mut M, bytes: &[u8]) -> Result<(), CheckpointError> {
+    load_bytes_from(model, bytes, Path::new(IN_MEMORY))
+}
+
+/// What errors call a checkpoint held in memory.
+const IN_MEMORY: &str = "<bytes>";
+
+fn load_bytes_from<M: Parameters>(
+    model: &mut M,
+    bytes: &[u8],
+    path: &Path,
+) -> Result<(), CheckpointError> {
+    let st = parse(path, bytes)?;
     let v = views(path, &st, model, "")?;
     copy(&v, model);
     Ok(())
@@ -224,30 +300,59 @@ pub fn load_with_optimizer<M: Layer, O: Optimizer<M>>(
     path: impl AsRef<Path>,
 ) -> Result<(), CheckpointError> {
     let path = path.as_ref();
-    let bytes = read(path)?;
-    let st = parse(path, &bytes)?;
-    let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| CheckpointError::Corrupt {
+    load_with_optimizer_from(model, optimizer, &read(path)?, path)
+}
+
+/// [`load_with_optimizer`] from the bytes of a checkpoint file in memory;
+/// errors name the file as `<bytes>`.
+pub fn load_with_optimizer_bytes<M: Layer, O: Optimizer<M>>(
+    model: &mut M,
+    optimizer: &mut O,
+    bytes: &[u8],
+) -> Result<(), CheckpointError> {
+    load_with_optimizer_from(model, optimizer, bytes, Path::new(IN_MEMORY))
+}
+
+fn load_with_optimizer_from<M: Layer, O: Optimizer<M>>(
+    model: &mut M,
+    optimizer: &mut O,
+    bytes: &[u8],
+    path: &Path,
+) -> Result<(), CheckpointError> {
+    let st = parse(path, bytes)?;
+    let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| CheckpointError::Corrupt {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
     // Check every tensor, the model's and the optimizer's, before changing
     // any, so that a failure leaves both as they were.
     let weights = views(path, &st, model, "")?;
+    let iterations: Option<u64> = meta
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get("iterations"))
+        .and_then(|s| s.parse().ok());
+    // An optimizer saved before its first step has no state in the file:
+    // it loads as zeros (the state it starts from).
+    let untouched =
+        iterations == Some(0) && !st.names().iter().any(|n| n.starts_with("optimizer/"));
     let mut slots = optimizer.state_mut(model);
-    let states = slots
-        .iter()
-        .map(|(slot, g)| views(path, &st, &**g, &format!("optimizer/{slot}/")))
-        .collect::<Result<Vec<_>, _>>()?;
+    let states = if untouched {
+        Vec::new()
+    } else {
+        slots
+            .iter()
+            .map(|(slot, g)| views(path, &st, &**g, &format!("optimizer/{slot}/")))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    if untouched {
+        slots.iter_mut().for_each(|(_, g)| g.fill_zero());
+    }
     for ((_, g), v) in slots.iter_mut().zip(&states) {
         copy(v, &mut **g);
     }
     copy(&weights, model);
-    if let Some(t) = meta
-        .metadata()
-        .as_ref()
-        .and_then(|m| m.get("iterations"))
-        .and_then(|s| s.parse().ok())
-    {
+    if let Some(t) = iterations {
         optimizer.set_iterations(t);
     }
     Ok(())

@@ -124,6 +124,15 @@ fn child_saves_forever() {
     }
 }
 
+/// The files beside the checkpoint other than itself.
+fn others(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "model.safetensors")
+        .collect()
+}
+
 #[test]
 fn a_save_killed_midway_leaves_the_previous_checkpoint_intact() {
     let path = tmp("killed");
@@ -131,7 +140,8 @@ fn a_save_killed_midway_leaves_the_previous_checkpoint_intact() {
     let first = Big::seeded(7);
     checkpoint::save(&first, &path).unwrap();
     let modified = || std::fs::metadata(&path).and_then(|m| m.modified()).unwrap();
-    for delay_ms in [0, 3, 7, 13] {
+    let mut leftovers = 0;
+    for delay_ms in [0, 1, 2, 3, 5, 7, 9, 11, 13, 17, 19, 23] {
         let before = modified();
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--exact", "child_saves_forever", "--nocapture"])
@@ -162,7 +172,51 @@ fn a_save_killed_midway_leaves_the_previous_checkpoint_intact() {
             weights(&loaded)[0] >= 1.0,
             "the file is one of the child's saves"
         );
+        // A killed save may leave its temporary file, but never one that
+        // looks like a checkpoint: hidden, and ending in `.partial`.
+        for name in others(&path) {
+            assert!(
+                name.starts_with(".model.safetensors.") && name.ends_with(".partial"),
+                "a killed save left {name:?} beside the checkpoint"
+            );
+            leftovers += 1;
+        }
     }
+    eprintln!("{leftovers} of 12 kills left a temporary file");
+    // The next save removes whatever killed saves left.
+    checkpoint::save(&first, &path).unwrap();
+    assert_eq!(others(&path), Vec::<String>::new());
+}
+
+#[test]
+fn an_optimizer_saved_before_its_first_step_round_trips() {
+    let path = tmp("untouched");
+    let fresh = Net::seeded(5);
+    let opt: RmsProp<NetGrads> = RmsProp::default();
+    checkpoint::save_with_optimizer(&fresh, &opt, &path).unwrap();
+    // Load into a trained model and optimizer: both become the saved ones.
+    let t = trained();
+    let (mut model, mut loaded) = (t.model, t.optimizer);
+    checkpoint::load_with_optimizer(&mut model, &mut loaded, &path)
+        .expect("an untouched optimizer's checkpoint loads");
+    assert_eq!(weights(&model), weights(&fresh));
+    assert_eq!(Optimizer::<Net>::iterations(&loaded), 0);
+    for (slot, g) in Optimizer::<Net>::state(&loaded) {
+        assert!(weights(g).iter().all(|&v| v == 0.0), "{slot} is not zero");
+    }
+    // And it trains on exactly as a fresh optimizer does.
+    let x: Vec<f32> = (0..4 * 6).map(|i| (i as f32 * 0.37).sin()).collect();
+    let y = [1., 0., 0., 0., 1., 0., 0., 0., 1., 1., 0., 0.];
+    let mut a = Trainer::new(model, loaded, CategoricalCrossentropy, Accuracy::default());
+    let mut b = Trainer::new(
+        Net::seeded(5),
+        RmsProp::default(),
+        CategoricalCrossentropy,
+        Accuracy::default(),
+    );
+    a.train_step(&x, &y, 4).unwrap();
+    b.train_step(&x, &y, 4).unwrap();
+    assert_eq!(weights(&a.model), weights(&b.model));
 }
 
 #[test]

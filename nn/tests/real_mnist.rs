@@ -203,14 +203,16 @@ fn real_mnist_broken_folder_errors_name_the_file() {
             d.join(files[1].name).display()
         )
     );
-    // obtain moves the bad raw file aside, keeps the good .gz, fetches nothing.
-    let mut log = Vec::new();
-    obtain(&d, Which::Mnist, &mut |l| log.push(l.to_string())).unwrap();
+    // obtain reports the bad raw file, leaves it as it is, fetches nothing.
+    let before = fs::read(d.join(files[1].name)).unwrap();
+    let err = obtain(&d, Which::Mnist, &mut |_| {}).unwrap_err();
     assert!(
-        d.join("train-labels-idx1-ubyte.invalid").is_file(),
-        "{log:?}"
+        err.to_string()
+            .starts_with(&d.join(files[1].name).display().to_string()),
+        "{err}"
     );
-    Mnist::load(&d).unwrap();
+    assert_eq!(fs::read(d.join(files[1].name)).unwrap(), before);
+    assert!(!d.join("train-labels-idx1-ubyte.invalid").exists());
     fs::remove_dir_all(&d).unwrap();
 
     // Truncated training images.

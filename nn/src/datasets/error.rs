@@ -162,6 +162,15 @@ pub enum DatasetError {
         /// What is wrong with it.
         source: IdxError,
     },
+    /// A folder (or something else that is not a regular file) is where a
+    /// data file should be.
+    #[error("{} is a directory (or another non-file), where the data file {name} should be", .path.display())]
+    NotAFile {
+        /// What is there.
+        path: PathBuf,
+        /// The data file's name.
+        name: &'static str,
+    },
     /// Neither `name` nor `name.gz` is in the folder.
     #[error("{}: neither {name} nor {name}.gz is there", .dir.display())]
     Missing {

@@ -104,9 +104,11 @@ impl Fetcher<'_> {
 /// Makes sure the four files of `which` are in `dir` and have the published
 /// SHA-256 sums, fetching what is missing; returns `dir`.
 ///
-/// Files already in `dir` (raw, or gzipped with `.gz`) that verify are kept;
-/// ones that do not are renamed to `<file>.invalid` and fetched again. The
-/// sources are tried in order, each until it fails:
+/// Files already in `dir` (raw, or gzipped with `.gz`) that verify are kept.
+/// One that does not verify is an error that says why (its checksum, or
+/// what is wrong with its header): files already there are never renamed,
+/// replaced or deleted, only missing ones are fetched. The sources are
+/// tried in order, each until it fails:
 ///
 /// - Fashion-MNIST: a copy of Debian's `dataset-fashion-mnist` in
 ///   `/usr/share/datasets/fashion-mnist`, when installed;
@@ -124,6 +126,8 @@ impl Fetcher<'_> {
 /// # Errors
 ///
 /// [`DatasetError::Io`] if `dir` cannot be created or written;
+/// the verification error of a file already in `dir` that is not a valid
+/// copy; [`DatasetError::NotAFile`] for a folder where a file should be;
 /// [`DatasetError::NotObtained`] if some file could not be had from any
 /// source: its message lists each source tried with its error, and tells
 /// which files to place by hand where, with their checksums.
@@ -270,9 +274,9 @@ fn read(path: &Path) -> Result<Vec<u8>, DatasetError> {
     })
 }
 
-/// Whether `dir` holds a valid copy of `spec`, raw or gzipped. Copies that
-/// do not verify are renamed to `<file>.invalid`, so that the loader cannot
-/// pick them instead of a good one.
+/// Whether `dir` holds a copy of `spec`, raw or gzipped; every copy there
+/// must verify. A copy that does not is an error saying why, and is left as
+/// it is: it is the user's file, and the loader would otherwise pick it.
 fn present_and_valid(
     dir: &Path,
     spec: &FileSpec,
@@ -281,21 +285,18 @@ fn present_and_valid(
     let mut valid = false;
     for file in [spec.name.to_string(), format!("{}.gz", spec.name)] {
         let path = dir.join(&file);
-        if !path.is_file() {
+        if !path.exists() {
             continue;
         }
-        match spec.verify_bytes(&path, &read(&path)?) {
-            Ok(()) => valid = true,
-            Err(e) => {
-                let aside = dir.join(format!("{file}.invalid"));
-                log(&format!("{e}; moving it aside to {}", aside.display()));
-                fs::rename(&path, &aside).map_err(|source| DatasetError::Io {
-                    path: path.clone(),
-                    action: "rename",
-                    source,
-                })?;
-            }
+        if !path.is_file() {
+            return Err(DatasetError::NotAFile {
+                path,
+                name: spec.name,
+            });
         }
+        spec.verify_bytes(&path, &read(&path)?)?;
+        log(&format!("{}: verified", path.display()));
+        valid = true;
     }
     Ok(valid)
 }
@@ -401,14 +402,13 @@ mod tests {
     }
 
     #[test]
-    fn wrong_files_in_a_source_are_rejected_and_bad_local_ones_moved_aside() {
+    fn wrong_files_in_a_source_are_rejected() {
         let dir = temp_dir("bad");
         let src = temp_dir("bad-src");
         fs::create_dir_all(&dir).unwrap();
         fs::create_dir_all(&src).unwrap();
         let images = Which::Mnist.files()[0].name;
         fs::write(src.join(images), b"not it").unwrap();
-        fs::write(dir.join(images), b"stale").unwrap();
         let err = obtain_from(
             &dir,
             Which::Mnist,
@@ -420,12 +420,54 @@ mod tests {
         eprintln!("{msg}");
         assert!(msg.contains("SHA-256 of the uncompressed data is"), "{msg}");
         assert!(!dir.join(images).exists());
-        assert_eq!(
-            fs::read(dir.join(format!("{images}.invalid"))).unwrap(),
-            b"stale"
-        );
         fs::remove_dir_all(&dir).unwrap();
         fs::remove_dir_all(&src).unwrap();
+    }
+
+    #[test]
+    fn a_bad_file_already_there_is_an_error_and_is_left_alone() {
+        let dir = temp_dir("stale");
+        let src = temp_dir("stale-src");
+        fs::create_dir_all(&dir).unwrap();
+        fs::create_dir_all(&src).unwrap();
+        let images = Which::Mnist.files()[0].name;
+        fs::write(dir.join(images), b"stale").unwrap();
+        let err = obtain_from(
+            &dir,
+            Which::Mnist,
+            &[Source::Folder(src.clone())],
+            &mut |_| {},
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, DatasetError::Checksum { .. }), "{msg}");
+        assert!(
+            msg.starts_with(&dir.join(images).display().to_string()),
+            "{msg}"
+        );
+        // Not renamed, not replaced, nothing else written.
+        assert_eq!(fs::read(dir.join(images)).unwrap(), b"stale");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
+        fs::remove_dir_all(&dir).unwrap();
+        fs::remove_dir_all(&src).unwrap();
+    }
+
+    #[test]
+    fn a_folder_where_a_file_should_be_is_named_as_such() {
+        let dir = temp_dir("folder");
+        let images = Which::Mnist.files()[0].name;
+        fs::create_dir_all(dir.join(format!("{images}.gz"))).unwrap();
+        let err = obtain_from(&dir, Which::Mnist, &[], &mut |_| {}).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{} is a directory (or another non-file), where the data file {images} should be",
+                dir.join(format!("{images}.gz")).display()
+            )
+        );
+        let err = crate::datasets::Mnist::load(&dir).unwrap_err();
+        assert!(matches!(err, DatasetError::NotAFile { .. }), "{err}");
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Adam with Keras's defaults.
 
-use super::{for_each_tensor, Optimizer};
+use super::{for_each_tensor, NonFiniteIn, Optimizer};
 use crate::{Layer, Parameters};
 
 /// Adam, Keras's form: `m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
@@ -56,6 +56,9 @@ impl<M: Layer> Optimizer<M> for Adam<M::Grads> {
         "Adam"
     }
     fn step(&mut self, model: &mut M, grads: &M::Grads) {
+        self.step_checked(model, grads);
+    }
+    fn step_checked(&mut self, model: &mut M, grads: &M::Grads) -> Option<NonFiniteIn> {
         if self.m.is_none() {
             self.m = Some(model.zero_grads());
             self.v = Some(model.zero_grads());
@@ -67,7 +70,7 @@ impl<M: Layer> Optimizer<M> for Adam<M::Grads> {
         let (ms, vs) = (self.m.as_mut().unwrap(), self.v.as_mut().unwrap());
         for_each_tensor(model, grads, |i, w, g| {
             super::kernels::adam(w, g, ms.get_mut(i), vs.get_mut(i), alpha, b1, b2, eps)
-        });
+        })
     }
     fn state(&self) -> Vec<(&'static str, &M::Grads)> {
         match (&self.m, &self.v) {

@@ -19,6 +19,23 @@ pub trait Optimizer<M: Layer> {
     fn name(&self) -> &'static str;
     /// One update of `model` from `grads`.
     fn step(&mut self, model: &mut M, grads: &M::Grads);
+    /// One update, reporting the first tensor (in the model's order) whose
+    /// gradient, or whose value after the update, holds a NaN or an
+    /// infinity; the update is made either way. `fit` stops on it with
+    /// [`TrainError::NonFinite`](crate::train::TrainError::NonFinite).
+    ///
+    /// The default steps, then reads every gradient and parameter once more;
+    /// the optimizers of this crate check inside their update loop instead,
+    /// in the same pass over memory.
+    fn step_checked(&mut self, model: &mut M, grads: &M::Grads) -> Option<NonFiniteIn> {
+        self.step(model, grads);
+        let mut first = None;
+        for i in 0..model.len() {
+            let f = kernels::check_all(model.get(i), grads.get(i));
+            first = first.or_else(|| NonFiniteIn::from_check(i, f));
+        }
+        first
+    }
     /// The state, for checkpoints: (name, tensors) pairs, in a fixed order.
     fn state(&self) -> Vec<(&'static str, &M::Grads)>;
     /// The state, mutable, for loading a checkpoint. Allocates it if this
@@ -30,15 +47,44 @@ pub trait Optimizer<M: Layer> {
     fn set_iterations(&mut self, t: u64);
 }
 
-pub(crate) use kernels::flush;
+pub(crate) use kernels::{flush, Finite};
 
-/// Zips each tensor of the model, its gradient and one or more state tensors.
+/// Which tensor an update found NaN or infinite in, by its index in the
+/// model's [`Parameters`] order (`model.name_of(i)` names it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NonFiniteIn {
+    /// The gradient of tensor `i`.
+    Gradient(usize),
+    /// Tensor `i` itself, after the update.
+    Parameter(usize),
+}
+
+impl NonFiniteIn {
+    /// The report of tensor `i`'s check: its gradient first (a NaN gradient
+    /// makes the parameter NaN too; the gradient is the cause).
+    pub(crate) fn from_check(i: usize, f: Finite) -> Option<NonFiniteIn> {
+        if !f.grad_ok() {
+            Some(NonFiniteIn::Gradient(i))
+        } else if !f.param_ok() {
+            Some(NonFiniteIn::Parameter(i))
+        } else {
+            None
+        }
+    }
+}
+
+/// Zips each tensor of the model with its gradient; `f` updates it and
+/// returns its check. Every tensor is updated; the first failed check is
+/// returned.
 pub(crate) fn for_each_tensor<M: Layer>(
     model: &mut M,
     grads: &M::Grads,
-    mut f: impl FnMut(usize, &mut [f32], &[f32]),
-) {
+    mut f: impl FnMut(usize, &mut [f32], &[f32]) -> Finite,
+) -> Option<NonFiniteIn> {
+    let mut first = None;
     for i in 0..model.len() {
-        f(i, model.get_mut(i), grads.get(i));
+        let check = f(i, model.get_mut(i), grads.get(i));
+        first = first.or_else(|| NonFiniteIn::from_check(i, check));
     }
+    first
 }

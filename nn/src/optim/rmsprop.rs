@@ -1,6 +1,6 @@
 //! RMSprop exactly as Keras computes it.
 
-use super::{flush, for_each_tensor, Optimizer};
+use super::{flush, for_each_tensor, kernels::check_all, NonFiniteIn, Optimizer};
 use crate::{Layer, Parameters};
 
 /// RMSprop, Keras's form (not PyTorch's):
@@ -99,6 +99,9 @@ impl<M: Layer> Optimizer<M> for RmsProp<M::Grads> {
         "RMSprop"
     }
     fn step(&mut self, model: &mut M, grads: &M::Grads) {
+        self.step_checked(model, grads);
+    }
+    fn step_checked(&mut self, model: &mut M, grads: &M::Grads) -> Option<NonFiniteIn> {
         self.allocate(model);
         let (lr, rho, eps, mom) = (self.learning_rate, self.rho, self.epsilon, self.momentum);
         let flush_subnormals = self.flush_subnormals;
@@ -106,7 +109,7 @@ impl<M: Layer> Optimizer<M> for RmsProp<M::Grads> {
         let acc = self.acc.as_mut().expect("allocated by state_mut");
         let mut mg = self.mean_grad.as_mut();
         let mut vel = self.velocity.as_mut();
-        for_each_tensor(model, grads, |i, w, g| {
+        let first = for_each_tensor(model, grads, |i, w, g| {
             let v = acc.get_mut(i);
             match (mg.as_deref_mut(), vel.as_deref_mut()) {
                 // The chapter's case, kept as one tight loop.
@@ -130,10 +133,12 @@ impl<M: Layer> Optimizer<M> for RmsProp<M::Grads> {
                             None => *w -= step,
                         }
                     }
+                    check_all(w, g)
                 }
             }
         });
         self.t += 1;
+        first
     }
     fn state(&self) -> Vec<(&'static str, &M::Grads)> {
         let mut s = Vec::new();

@@ -1,7 +1,7 @@
 //! Stochastic gradient descent with momentum, Nesterov momentum and weight
 //! decay, as Keras computes them.
 
-use super::{for_each_tensor, Optimizer};
+use super::{for_each_tensor, kernels::check_all, NonFiniteIn, Optimizer};
 use crate::{Layer, Parameters};
 
 /// SGD. With `momentum` m > 0 (Keras's form):
@@ -68,6 +68,9 @@ impl<M: Layer> Optimizer<M> for Sgd<M::Grads> {
         "SGD"
     }
     fn step(&mut self, model: &mut M, grads: &M::Grads) {
+        self.step_checked(model, grads);
+    }
+    fn step_checked(&mut self, model: &mut M, grads: &M::Grads) -> Option<NonFiniteIn> {
         let (lr, m, wd, nesterov) = (
             self.learning_rate,
             self.momentum,
@@ -78,7 +81,7 @@ impl<M: Layer> Optimizer<M> for Sgd<M::Grads> {
             self.velocity = Some(model.zero_grads());
         }
         let mut vel = self.velocity.as_mut();
-        for_each_tensor(model, grads, |i, w, g| {
+        let first = for_each_tensor(model, grads, |i, w, g| {
             if wd > 0.0 {
                 w.iter_mut().for_each(|w| *w -= lr * wd * *w);
             }
@@ -91,8 +94,10 @@ impl<M: Layer> Optimizer<M> for Sgd<M::Grads> {
                     }
                 }
             }
+            check_all(w, g)
         });
         self.t += 1;
+        first
     }
     fn state(&self) -> Vec<(&'static str, &M::Grads)> {
         self.velocity.iter().map(|v| ("momentum", v)).collect()

@@ -9,6 +9,6 @@ mod trainer;
 
 pub use callbacks::{Callback, Control, EarlyStopping};
 pub use data::Data;
-pub use history::{EpochLog, History};
+pub use history::{Divergence, EpochLog, History};
 pub use progress::{EpochProgress, Verbosity};
-pub use trainer::{predict, Evaluation, FitConfig, Labeled, TrainError, Trainer};
+pub use trainer::{predict, Evaluation, FitConfig, Labeled, NonFiniteValue, TrainError, Trainer};

@@ -27,6 +27,9 @@ fn keras_time(secs: f64) -> String {
     }
 }
 
+/// What the line says when the loss diverges ([`Divergence`](super::Divergence)).
+pub const DIVERGING: &str = " - diverging";
+
 /// The progress of one epoch.
 pub struct EpochProgress {
     bar: Option<ProgressBar>,
@@ -81,22 +84,27 @@ impl EpochProgress {
         )
     }
 
-    /// After step `step` (from 1), with the running means so far.
-    pub fn update(&self, step: usize, loss: f32, metric: f32) {
+    /// After step `step` (from 1), with the running means so far;
+    /// `diverging` appends ` - diverging` to the line.
+    pub fn update(&self, step: usize, loss: f32, metric: f32, diverging: bool) {
         if let Some(b) = &self.bar {
             // Redrawing costs microseconds; do it a few dozen times an epoch.
             if step == self.steps || step.is_multiple_of((self.steps / 40).max(1)) {
-                b.set_message(self.msg(step, loss, metric, ""));
+                b.set_message(self.msg(step, loss, metric, if diverging { DIVERGING } else { "" }));
                 b.set_position(step as u64);
             }
         }
     }
 
-    /// Ends the epoch with its final means and validation results.
-    pub fn finish(self, loss: f32, metric: f32, val: Option<(f32, f32)>) {
-        let extra = val
+    /// Ends the epoch with its final means and validation results;
+    /// `diverging` appends ` - diverging` to the line.
+    pub fn finish(self, loss: f32, metric: f32, val: Option<(f32, f32)>, diverging: bool) {
+        let mut extra = val
             .map(|(l, m)| format!(" - val_loss: {l:.4} - val_{}: {m:.4}", self.metric_name))
             .unwrap_or_default();
+        if diverging {
+            extra.push_str(DIVERGING);
+        }
         let msg = self.msg(self.steps, loss, metric, &extra);
         match &self.bar {
             Some(b) => {

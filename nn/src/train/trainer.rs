@@ -1,13 +1,20 @@
 //! The training loop: Keras's `compile` + `fit` / `evaluate` / `predict`,
 //! and [`Trainer::train_step`] for writing one's own loop.
 
+use super::history::Divergence;
 use super::{
     callbacks::{Callback, Control},
     data::Data,
     history::{EpochLog, History},
     progress::{EpochProgress, Verbosity},
 };
-use crate::{batch::Batched, losses::Loss, metrics::Metric, optim::Optimizer, Layer};
+use crate::{
+    batch::Batched,
+    losses::Loss,
+    metrics::Metric,
+    optim::{NonFiniteIn, Optimizer},
+    Layer,
+};
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 use std::time::Instant;
 use tensor_core::Tensor;
@@ -47,17 +54,46 @@ impl Default for FitConfig {
     }
 }
 
+/// What became NaN or infinite in a training step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NonFiniteValue {
+    /// The batch's loss, with its value (checked before the backward pass:
+    /// the model is not updated).
+    Loss(f32),
+    /// The gradient of the named tensor (`dense_0.kernel`); the step's
+    /// update was made, so the tensor holds non-finite values too.
+    Gradient(String),
+    /// The named tensor itself, after the step's update (from a finite
+    /// gradient: a step too large).
+    Parameter(String),
+}
+
+impl std::fmt::Display for NonFiniteValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NonFiniteValue::Loss(v) => write!(f, "the loss became {v}"),
+            NonFiniteValue::Gradient(n) => {
+                write!(f, "the gradient of `{n}` became NaN or infinite")
+            }
+            NonFiniteValue::Parameter(n) => {
+                write!(f, "`{n}` became NaN or infinite after the update")
+            }
+        }
+    }
+}
+
 /// Why training stopped with an error.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TrainError {
-    /// The loss became NaN or infinite.
+    /// The loss, a gradient or a parameter became NaN or infinite: `fit`
+    /// stops at the first step where any does.
     NonFinite {
         /// The epoch, from 1.
         epoch: usize,
         /// The step within the epoch, from 1.
         step: usize,
-        /// The loss value.
-        loss: f32,
+        /// What became non-finite.
+        what: NonFiniteValue,
     },
     /// Inputs and targets hold different numbers of samples.
     LengthMismatch {
@@ -73,10 +109,9 @@ pub enum TrainError {
 impl std::fmt::Display for TrainError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TrainError::NonFinite { epoch, step, loss } => write!(
-                f,
-                "the loss became {loss} at epoch {epoch}, step {step}: training stopped"
-            ),
+            TrainError::NonFinite { epoch, step, what } => {
+                write!(f, "{what} at epoch {epoch}, step {step}: training stopped")
+            }
             TrainError::LengthMismatch { inputs, targets } => {
                 write!(f, "{inputs} input samples but {targets} target samples")
             }
@@ -151,13 +186,15 @@ where
     }
 
     /// One step on a batch of `n` samples already in flat buffers: forward,
-    /// loss, backward, update, metric. Returns the batch's loss.
-    pub fn train_step(&mut self, x: &[f32], y: &[f32], n: usize) -> Result<f32, f32> {
+    /// loss, backward, update, metric. Returns the batch's loss, or what
+    /// became NaN or infinite: the loss (then nothing is updated), a
+    /// gradient or a parameter (checked inside the optimizer's update pass).
+    pub fn train_step(&mut self, x: &[f32], y: &[f32], n: usize) -> Result<f32, NonFiniteValue> {
         let m = &mut self.model;
         m.forward_train(x, n, &mut self.out, &mut self.cache, &mut self.rng);
         let loss = self.loss.loss(&self.out, y, n);
         if !loss.is_finite() {
-            return Err(loss);
+            return Err(NonFiniteValue::Loss(loss));
         }
         self.grad.resize(self.out.len(), 0.0);
         let fused =
@@ -176,9 +213,13 @@ where
             &mut self.grads,
             None,
         );
-        self.optimizer.step(m, &self.grads);
+        let bad = self.optimizer.step_checked(m, &self.grads);
         self.metric.update(&self.out, y, n);
-        Ok(loss)
+        match bad {
+            None => Ok(loss),
+            Some(NonFiniteIn::Gradient(i)) => Err(NonFiniteValue::Gradient(m.name_of(i))),
+            Some(NonFiniteIn::Parameter(i)) => Err(NonFiniteValue::Parameter(m.name_of(i))),
+        }
     }
 
     /// The gradients of the last step.
@@ -187,8 +228,14 @@ where
     }
 
     /// Trains on `x` and `y` as Keras's `fit` does, calling `callbacks` at
-    /// every epoch's end. Returns the per-epoch history; a NaN or infinite
-    /// loss stops training with an error naming the epoch and step.
+    /// every epoch's end. Returns the per-epoch history.
+    ///
+    /// The first time the loss, a gradient or a parameter becomes NaN or
+    /// infinite, training stops with [`TrainError::NonFinite`] naming the
+    /// epoch, the step and what it was (`dense_0.kernel`). A loss that
+    /// diverges (see [`Divergence`]) does not stop training: it is marked
+    /// in the progress line (`- diverging`) and recorded in
+    /// [`History::diverged`].
     pub fn fit(
         &mut self,
         x: Data<'_, M::Input>,
@@ -219,7 +266,12 @@ where
         let mut history = History {
             metric_name: Me::NAME,
             epochs: Vec::new(),
+            diverged: None,
         };
+        // The loss of the untrained model (the first step), and the first
+        // epoch's mean: what a diverging loss is measured against.
+        let mut first_step_loss = None;
+        let mut first_epoch_loss = None;
         for epoch in 1..=cfg.epochs {
             if cfg.shuffle {
                 self.order.shuffle(&mut shuffle_rng);
@@ -239,23 +291,36 @@ where
                 let r = self.train_step(&xb, &yb, n);
                 self.x = xb;
                 self.y = yb;
-                let loss = r.map_err(|loss| TrainError::NonFinite {
+                let loss = r.map_err(|what| TrainError::NonFinite {
                     epoch,
                     step: step + 1,
-                    loss,
+                    what,
                 })?;
+                let first = *first_step_loss.get_or_insert(loss);
                 loss_sum += loss as f64 * n as f64;
                 seen += n;
-                progress.update(
-                    step + 1,
-                    (loss_sum / seen as f64) as f32,
-                    self.metric.result(),
-                );
+                let running = (loss_sum / seen as f64) as f32;
+                // Judged once a tenth of the epoch is in the mean, so that
+                // one noisy batch does not raise it.
+                let settled = (step + 1) * 10 >= steps;
+                let diverging = settled && Divergence::rule(running, first, first_epoch_loss);
+                progress.update(step + 1, running, self.metric.result(), diverging);
             }
             let seconds = start.elapsed().as_secs_f64();
             let (loss, metric) = ((loss_sum / seen as f64) as f32, self.metric.result());
+            let first = first_step_loss.unwrap_or(loss);
+            let diverging = Divergence::rule(loss, first, first_epoch_loss);
+            if diverging && history.diverged.is_none() {
+                history.diverged = Some(Divergence {
+                    epoch,
+                    loss,
+                    first_step_loss: first,
+                    first_epoch_loss: first_epoch_loss.unwrap_or(loss),
+                });
+            }
+            first_epoch_loss.get_or_insert(loss);
             let val = validation.map(|(vx, vy)| self.evaluate(vx, vy, cfg.batch_size));
-            progress.finish(loss, metric, val.map(|e| (e.loss, e.metric)));
+            progress.finish(loss, metric, val.map(|e| (e.loss, e.metric)), diverging);
             let log = EpochLog {
                 epoch,
                 loss,
