@@ -34,8 +34,7 @@ fn example() -> &'static Path {
         let stdout = String::from_utf8_lossy(&out.stdout);
         let line = stdout
             .lines()
-            .filter(|l| l.contains("\"name\":\"mnist_static\"") && l.contains("\"executable\":\""))
-            .last()
+            .rfind(|l| l.contains("\"name\":\"mnist_static\"") && l.contains("\"executable\":\""))
             .expect("cargo names the example's executable");
         let start = line.find("\"executable\":\"").unwrap() + "\"executable\":\"".len();
         let end = start + line[start..].find('"').unwrap();

@@ -43,7 +43,10 @@ fn digits(n: usize) -> (Vec<f32>, Vec<f32>) {
     (x, y)
 }
 
-fn tensors(x: Vec<f32>, y: Vec<f32>) -> (Tensor<shape![_, 784]>, Tensor<shape![_, 10]>) {
+/// Images and one-hot labels.
+type Set = (Tensor<shape![_, 784]>, Tensor<shape![_, 10]>);
+
+fn tensors(x: Vec<f32>, y: Vec<f32>) -> Set {
     let n = y.len() / 10;
     (
         Tensor::from_shape_vec((Dyn(n), Sz), x).unwrap(),
