@@ -6,6 +6,9 @@
 //!   inside the tensor, `Copy`), `rot.dot(&p)` each;
 //! * `plain_arrays`: `[f32; 2]` points and a hand-written 2 x 2 product, the
 //!   floor the inline tensors should reach;
+//! * `generic_array`: `GenericArray<f32, U2>` points (the element count as a
+//!   typenum, the alternative to `Inline`'s nested arrays) and the same
+//!   hand-written product;
 //! * `batched`: all points in one `(1e6, 2)` tensor, `points.dot(&rot_t)`.
 //!
 //! Each result is collected into a new buffer of 1e6 points. Run with
@@ -15,6 +18,7 @@
 //! ```
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use generic_array::{typenum::U2, GenericArray};
 use std::hint::black_box;
 use tensor_core::{shape, Dyn, InlineTensor, Sz, Tensor};
 
@@ -78,6 +82,23 @@ fn rotation(c: &mut Criterion) {
                         r[0][0] * p[0] + r[0][1] * p[1],
                         r[1][0] * p[0] + r[1][1] * p[1],
                     ]
+                })
+                .collect();
+            black_box(out)
+        })
+    });
+    let ga_pts: Vec<GenericArray<f32, U2>> =
+        pts.iter().map(|&p| GenericArray::from_array(p)).collect();
+    g.bench_function("generic_array", |bch| {
+        bch.iter(|| {
+            let r = black_box(rot);
+            let out: Vec<GenericArray<f32, U2>> = ga_pts
+                .iter()
+                .map(|p| {
+                    GenericArray::from_array([
+                        r[0][0] * p[0] + r[0][1] * p[1],
+                        r[1][0] * p[0] + r[1][1] * p[1],
+                    ])
                 })
                 .collect();
             black_box(out)

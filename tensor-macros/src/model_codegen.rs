@@ -196,9 +196,15 @@ pub fn expand(def: &ModelDef) -> TokenStream {
 
     // Spanned at the name, so that a message pointing at this impl ("but
     // `LayerSpec<(Sz<512>,)>` is implemented") shows the model's name.
-    let spec_impl_header = {
+    let spec_impl = {
         let nn = respan(nn.clone(), name.span());
-        quote_spanned!(name.span()=> impl #nn::LayerSpec<#input_ty> for #name)
+        quote_spanned! {name.span()=>
+            impl #nn::LayerSpec<#input_ty> for #name {
+                const OUT: ::core::result::Result<#nn::SampleDims, #nn::Reason> =
+                    ::core::result::Result::Ok(#last_dims);
+                type Layer<Out: #nn::Batched> = #name;
+            }
+        }
     };
 
     let doc_grads =
@@ -278,10 +284,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             }
         }
 
-        #spec_impl_header {
-            const OUT: ::core::result::Result<#nn::SampleDims, #nn::Reason> = ::core::result::Result::Ok(#last_dims);
-            type Layer<Out: #nn::Batched> = #name;
-        }
+        #spec_impl
 
         impl #name {
             /// The number of trainable scalars.

@@ -19,6 +19,14 @@ pub const COMPUTED: usize = usize::MAX;
 /// `Flatten<768> receives shape (28, 28), which holds 784 elements`.
 ///
 /// ```
+/// use nn::{model, Dense, DenseLayer, Flatten, Relu, Softmax};
+/// model! { struct Images: (28, 28) => [Flatten, Dense<512, Relu>, Dense<10, Softmax>] }
+/// let m = Images::seeded(0);
+/// let hidden: &DenseLayer<784, 512, Relu> = &m.dense_1; // 784 computed
+/// assert_eq!(Images::PARAMS, 784 * 512 + 512 + 512 * 10 + 10);
+/// ```
+///
+/// ```
 /// use nn::{Flatten, LayerSpec, SampleDims};
 /// use tensor_core::shape;
 /// assert_eq!(<Flatten as LayerSpec<shape![13, 13, 32]>>::OUT, Ok(SampleDims::new(&[5408])));
