@@ -47,7 +47,12 @@ fn conv_stack_shapes_are_computed() {
     assert_eq!(Cnn::PARAMS, 5408 * 10 + 10);
     same_type(&dense.params.kernel, &Tensor::<shape![5408, 10]>::zeros());
     let summary = m.summary();
-    for shape in ["(None, 26, 26, 32)", "(None, 13, 13, 32)", "(None, 5408)", "(None, 10)"] {
+    for shape in [
+        "(None, 26, 26, 32)",
+        "(None, 13, 13, 32)",
+        "(None, 5408)",
+        "(None, 10)",
+    ] {
         assert!(summary.contains(shape), "{shape} missing from\n{summary}");
     }
     // The model's own spec reports its output dims.
@@ -68,7 +73,12 @@ fn deeper_conv_stack() {
     let _: &DenseLayer<576, 64, Relu> = &m.dense_6;
     assert_eq!(Deeper::PARAMS, 576 * 64 + 64 + 64 * 10 + 10);
     let s = m.summary();
-    for shape in ["(None, 11, 11, 64)", "(None, 5, 5, 64)", "(None, 3, 3, 64)", "(None, 576)"] {
+    for shape in [
+        "(None, 11, 11, 64)",
+        "(None, 5, 5, 64)",
+        "(None, 3, 3, 64)",
+        "(None, 576)",
+    ] {
         assert!(s.contains(shape), "{shape} missing from\n{s}");
     }
 }
@@ -79,7 +89,10 @@ fn flatten_without_a_count_equals_the_written_count() {
     let _: &DenseLayer<784, 512, Relu> = &a.dense_1;
     assert_eq!(Computed::PARAMS, Written::PARAMS);
     assert_eq!(a.dense_1.params, b.dense_1.params);
-    assert_eq!(<<Computed as Layer>::Output as shaped::ConstShape>::NUMEL, 10);
+    assert_eq!(
+        <<Computed as Layer>::Output as shaped::ConstShape>::NUMEL,
+        10
+    );
     assert_eq!(
         <Flatten as LayerSpec<shape![14, 14]>>::OUT,
         Ok(SampleDims::new(&[196]))

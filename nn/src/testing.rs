@@ -100,7 +100,9 @@ impl<S: Batched, const F: usize, const K: usize> LayerSpec<S> for Conv2D<F, K> {
         let d = SampleDims::of::<S>();
         match image(name, d) {
             Err(e) => Err(e),
-            Ok(_) if K == 0 || F == 0 => Err(name.text(": the kernel size and filter count must be at least 1")),
+            Ok(_) if K == 0 || F == 0 => {
+                Err(name.text(": the kernel size and filter count must be at least 1"))
+            }
             Ok((h, w, _)) if K > h || K > w => Err(name
                 .text(": a ")
                 .num(K)

@@ -104,9 +104,7 @@ fn rotation(c: &mut Criterion) {
             black_box(out)
         })
     });
-    g.bench_function("batched", |bch| {
-        bch.iter(|| black_box(batch.dot(&rot_t)))
-    });
+    g.bench_function("batched", |bch| bch.iter(|| black_box(batch.dot(&rot_t))));
     g.finish();
 }
 

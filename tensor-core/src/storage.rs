@@ -33,6 +33,14 @@ use core::ops::{Add, Mul, Sub};
 /// Where a [`Tensor`]'s elements live, for shape `S` and element type `E`:
 /// [`Heap`] (a `Vec`, the default) or [`Inline`] (the nested array of a small
 /// static shape). The tensor holds a [`Buf`](Self::Buf).
+///
+/// ```
+/// use tensor_core::{shape, Heap, Inline, Storage};
+/// let v: <Heap as Storage<shape![3], f32>>::Buf = vec![1.0, 2.0, 3.0];
+/// assert_eq!(<Heap as Storage<shape![3], f32>>::slice(&v), &[1.0, 2.0, 3.0]);
+/// let a: <Inline as Storage<shape![2, 2], i32>>::Buf = [[1, 2], [3, 4]];
+/// assert_eq!(<Inline as Storage<shape![2, 2], i32>>::slice(&a), &[1, 2, 3, 4]);
+/// ```
 pub trait Storage<S, E>: Copy + Default + fmt::Debug + PartialEq + Send + Sync + 'static {
     /// The buffer a tensor holds.
     type Buf: Clone + PartialEq + Send + Sync;
@@ -44,6 +52,12 @@ pub trait Storage<S, E>: Copy + Default + fmt::Debug + PartialEq + Send + Sync +
 
 /// Elements in a `Vec` on the heap: any shape, run-time sizes included. The
 /// default storage of [`Tensor`].
+///
+/// ```
+/// use tensor_core::{shape, Cpu, Heap, Tensor};
+/// let t: Tensor<shape![2], f32, Cpu, Heap> = Tensor::<shape![2]>::zeros();
+/// assert_eq!(t.as_slice(), &[0.0, 0.0]);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Heap;
 
@@ -61,6 +75,12 @@ impl<S: Shape, E: Dtype> Storage<S, E> for Heap {
 
 /// Elements inside the tensor, as the nested array of its static shape
 /// (`[[E; 3]; 2]` for `(2, 3)`): see [`InlineTensor`].
+///
+/// ```
+/// use tensor_core::{shape, Cpu, Inline, InlineTensor, Tensor};
+/// let t: Tensor<shape![2], f32, Cpu, Inline> = InlineTensor::new([1.0, 2.0]);
+/// assert_eq!(t.as_slice(), &[1.0, 2.0]);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Inline;
 
@@ -79,6 +99,12 @@ impl<S: InlineShape<E>, E: Dtype> Storage<S, E> for Inline {
 /// A static shape whose elements can be stored inline, as the nested array
 /// of its dims: `(Sz<2>, Sz<3>)` holds `[[E; 3]; 2]`. Implemented for shapes
 /// of rank 0 to 4 whose dims are all [`Sz`].
+///
+/// ```
+/// use tensor_core::{shape, InlineShape};
+/// let a: <shape![2, 3] as InlineShape<u8>>::Array = [[1, 2, 3], [4, 5, 6]];
+/// assert_eq!(<shape![2, 3] as InlineShape<u8>>::flat(&a), &[1, 2, 3, 4, 5, 6]);
+/// ```
 pub trait InlineShape<E: Dtype>: ConstShape {
     /// The nested array.
     type Array: Copy + PartialEq + fmt::Debug + Send + Sync + 'static;
@@ -320,6 +346,9 @@ mod tests {
         assert_eq!(q.to_array(), [5.0, 2.0]);
         let s = InlineTensor::<shape![], i32>::new([7]);
         assert_eq!(s.as_slice(), &[7]);
-        assert_eq!(format!("{q:?}"), "Tensor(shape=(2,), dtype=float32, device=cpu, [5.0, 2.0])");
+        assert_eq!(
+            format!("{q:?}"),
+            "Tensor(shape=(2,), dtype=float32, device=cpu, [5.0, 2.0])"
+        );
     }
 }
