@@ -83,7 +83,9 @@ impl<In: Batched, Out: Batched, Spec: StubName> Layer for ShapeStub<In, Out, Spe
     }
 }
 
-/// `Err` unless `d` is `(height, width, channels)`.
+/// `Err` unless `d` is `(height, width, channels)`. (A `Reason` is large,
+/// but it only ever lives in consts evaluated by the compiler.)
+#[allow(clippy::result_large_err)]
 const fn image(layer: Reason, d: SampleDims) -> Result<(usize, usize, usize), Reason> {
     if d.rank() == 3 {
         Ok((d.dim(0), d.dim(1), d.dim(2)))
