@@ -2,7 +2,12 @@
 //! implements, and [`LayerSpec`], how a layer written in `model!` is built
 //! for the shape the layer before it produces.
 
-use crate::{activation::ActivationKind, batch::Batched, params::Parameters};
+use crate::{
+    activation::ActivationKind,
+    batch::Batched,
+    params::Parameters,
+    sample_dims::{Reason, SampleDims},
+};
 use rand::rngs::StdRng;
 use tensor_core::ConstShape;
 
@@ -82,20 +87,45 @@ pub trait Layer: Parameters + Sized + Send + Sync {
 }
 
 /// How a layer written in `model!` is built for its input shape `In` (the
-/// previous layer's output). `Dense<512, Relu>` builds `DenseLayer<784, 512, Relu>`
-/// when fed 784 values; a layer with a fixed input accepts only that shape,
-/// and anything else is a compile error at the layer's line in `model!`.
+/// previous layer's output): the contract every layer, built-in or not,
+/// implements.
+///
+/// * [`OUT`](Self::OUT) computes the output dims from the input dims in a
+///   `const` (any `const fn` arithmetic: a convolution's `H - K + 1`, a
+///   flatten's product), or gives the [`Reason`] it cannot take `In`.
+///   `model!` evaluates it where the model is defined, so a refusal is a
+///   `cargo check` error at that layer with the message as its headline.
+/// * [`Layer`](Self::Layer) is the built layer, typed by the output shape
+///   `Out` that `OUT` describes (`model!` computes `Out` and passes it), so
+///   a layer whose output size is arithmetic on its input needs no type-level
+///   arithmetic: `type Layer<Out> = MyConv<In, Out>`. Its
+///   [`Layer::Output`] must be `Out` (`model!` checks).
+///
+/// A spec that has no impl for `In` at all (`Dense` fed a rank-2 sample) is
+/// a trait error at the layer, naming both.
+///
+/// ```
+/// use nn::{Dense, LayerSpec, Relu, SampleDims};
+/// use tensor_core::shape;
+/// assert_eq!(
+///     <Dense<512, Relu> as LayerSpec<shape![784]>>::OUT,
+///     Ok(SampleDims::new(&[512]))
+/// );
+/// type L = <Dense<512, Relu> as LayerSpec<shape![784]>>::Layer<shape![512]>;
+/// assert_eq!(<L as nn::Layer>::PARAMS, 784 * 512 + 512);
+/// ```
 #[diagnostic::on_unimplemented(
     message = "layer `{Self}` cannot take an input of shape `{In}`",
     label = "this layer receives `{In}` from the layer before it",
-    note = "each layer's input is the output of the layer before it (the model's input for the first); a rank-2 sample needs `Flatten<N>` before `Dense`"
+    note = "each layer's input is the output of the layer before it (the model's input for the first); a sample of rank 2 or more needs `Flatten` before `Dense`"
 )]
 pub trait LayerSpec<In: Batched> {
-    /// The layer built for that input.
-    type Layer: Layer<Input = In>;
-    /// A check evaluated where the model is defined (at `cargo check`), for
-    /// rules the trait system cannot express, such as `Flatten<N>`'s count.
-    const CHECK: () = ();
+    /// The dims of one output sample for input `In`, or why `In` does not
+    /// fit.
+    const OUT: Result<SampleDims, Reason>;
+    /// The layer built for input `In` and output `Out` (the shape `OUT`
+    /// describes).
+    type Layer<Out: Batched>: Layer<Input = In>;
 }
 
 /// Formats a per-sample shape with the batch axis first, as Keras does:

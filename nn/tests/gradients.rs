@@ -101,7 +101,8 @@ fn the_sparse_input_path_has_the_same_gradients() {
 
 #[test]
 fn dropout_scales_what_it_keeps_and_its_backward_uses_the_same_mask() {
-    type D = <Dropout<50> as nn::LayerSpec<(tensor_core::Sz<1000>,)>>::Layer;
+    type D =
+        <Dropout<50> as nn::LayerSpec<(tensor_core::Sz<1000>,)>>::Layer<(tensor_core::Sz<1000>,)>;
     let d = D::init(&mut StdRng::seed_from_u64(0));
     let x = vec![1.0f32; 1000];
     let (mut out, mut mask) = (Vec::new(), Vec::new());

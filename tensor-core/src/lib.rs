@@ -19,6 +19,8 @@
 //! * [`dim`]: one axis, static ([`Sz<N>`](Sz), [`One`]) or run-time ([`Dyn`]).
 //! * [`shape`](mod@shape): tuples of dims and the rules between them.
 //! * [`tensor`]: the [`Tensor`] type and its attributes.
+//! * [`storage`]: where the elements live: a `Vec`, or inline for a small
+//!   static shape ([`InlineTensor`]).
 //! * [`creation`]: zeros, ones, full, eye, arange, linspace, random tensors.
 //! * [`ops`]: element-wise ops, broadcasting, dot, reshape, axes, reductions,
 //!   softmax, slicing, indexing.
@@ -39,6 +41,7 @@ pub mod error;
 pub mod kernels;
 pub mod ops;
 pub mod shape;
+pub mod storage;
 pub mod tensor;
 
 pub use autodiff::{Gradients, Tape, Var};
@@ -53,4 +56,5 @@ pub use shape::{
     shape_name, AxisOf, BroadcastShape, ConstShape, DotShape, InsertAxis, RemoveAxis, ReplaceAxis,
     Shape,
 };
+pub use storage::{Heap, Inline, InlineShape, InlineTensor, Storage};
 pub use tensor::{Matrix, Scalar, Tensor, Vector};

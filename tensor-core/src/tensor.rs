@@ -5,6 +5,7 @@ use crate::{
     dtype::Dtype,
     error::{fmt_dims, ShapeError},
     shape::{ConstShape, Shape},
+    storage::{Heap, Storage},
 };
 use core::fmt;
 
@@ -15,6 +16,9 @@ use core::fmt;
 ///   ([`Dyn`](crate::Dyn)). Write it with [`shape!`](macro@crate::shape).
 /// * `E` is the element type (the dtype): `f32` by default.
 /// * `D` is the [`Device`]: [`Cpu`] by default.
+/// * `B` is the [`Storage`] of the elements: [`Heap`] (a `Vec`) by default; a small
+///   static shape can keep them inline instead
+///   ([`InlineTensor`](crate::InlineTensor): `Copy`, no allocation).
 ///
 /// ```
 /// use tensor_core::{shape, Tensor};
@@ -25,10 +29,10 @@ use core::fmt;
 /// assert_eq!(x.dtype(), "float32");
 /// assert_eq!(x.device(), "cpu");
 /// ```
-#[derive(Clone, PartialEq)]
-pub struct Tensor<S: Shape, E: Dtype = f32, D: Device = Cpu> {
+#[derive(Clone, Copy, PartialEq)]
+pub struct Tensor<S: Shape, E: Dtype = f32, D: Device = Cpu, B: Storage<S, E> = Heap> {
     pub(crate) shape: S,
-    pub(crate) data: Vec<E>,
+    pub(crate) data: B::Buf,
     pub(crate) device: D,
 }
 
@@ -39,7 +43,7 @@ pub type Vector<const N: usize, E = f32> = Tensor<(crate::Sz<N>,), E>;
 /// A rank-2 tensor of static size `M` x `N`.
 pub type Matrix<const M: usize, const N: usize, E = f32> = Tensor<(crate::Sz<M>, crate::Sz<N>), E>;
 
-impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
+impl<S: Shape, E: Dtype, D: Device, B: Storage<S, E>> Tensor<S, E, D, B> {
     /// The number of axes (numpy's `ndim`).
     pub fn ndim(&self) -> usize {
         S::RANK
@@ -54,7 +58,7 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     }
     /// The number of elements.
     pub fn numel(&self) -> usize {
-        self.data.len()
+        B::slice(&self.data).len()
     }
     /// The element type's name, as numpy names it.
     pub fn dtype(&self) -> &'static str {
@@ -66,12 +70,15 @@ impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     }
     /// The elements in row-major order.
     pub fn as_slice(&self) -> &[E] {
-        &self.data
+        B::slice(&self.data)
     }
     /// The elements in row-major order, mutable.
     pub fn as_mut_slice(&mut self) -> &mut [E] {
-        &mut self.data
+        B::slice_mut(&mut self.data)
     }
+}
+
+impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// The elements, consuming the tensor.
     pub fn into_vec(self) -> Vec<E> {
         self.data
@@ -142,7 +149,7 @@ impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
     }
 }
 
-impl<S: Shape, E: Dtype, D: Device> fmt::Debug for Tensor<S, E, D> {
+impl<S: Shape, E: Dtype, D: Device, B: Storage<S, E>> fmt::Debug for Tensor<S, E, D, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -151,15 +158,15 @@ impl<S: Shape, E: Dtype, D: Device> fmt::Debug for Tensor<S, E, D> {
             E::NAME,
             D::NAME
         )?;
-        write_nested(f, self.shape.dims().as_ref(), &self.data)?;
+        write_nested(f, self.shape.dims().as_ref(), self.as_slice())?;
         f.write_str(")")
     }
 }
 
 /// Prints like numpy: `[[1.0, 2.0], [3.0, 4.0]]`; long axes are elided.
-impl<S: Shape, E: Dtype, D: Device> fmt::Display for Tensor<S, E, D> {
+impl<S: Shape, E: Dtype, D: Device, B: Storage<S, E>> fmt::Display for Tensor<S, E, D, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_nested(f, self.shape.dims().as_ref(), &self.data)
+        write_nested(f, self.shape.dims().as_ref(), self.as_slice())
     }
 }
 

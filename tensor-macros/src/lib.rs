@@ -18,6 +18,10 @@ mod model_syntax;
 ///     /// Chollet's MNIST network.
 ///     pub struct Mnist: 784 => [Dense<512, Relu>, Dense<10, Softmax>]
 /// }
+/// model! {
+///     /// On images: `Flatten` computes the 784.
+///     pub struct Images: (28, 28) => [Flatten, Dense<512, Relu>, Dense<10, Softmax>]
+/// }
 /// ```
 ///
 /// The input is a per-sample shape: a number, a const name, a `{ expr }`,
@@ -25,15 +29,25 @@ mod model_syntax;
 /// implements `nn::LayerSpec` for its input, optionally named (`hidden:
 /// Dense<512, Relu>`; by default `dense_0`, `dense_1`, ...).
 ///
-/// The struct gets `new(&mut StdRng)`, `PARAMS`, `summary()`, and implements
-/// `nn::Layer` (forward, training forward, backward), `nn::Parameters` and
-/// `nn::LayerSpec` (so a model is a layer of another model). Its gradients
-/// are `<Name>Grads`, with one field per layer. A layer that cannot take the
-/// shape it receives is a compile error at that layer, naming both.
+/// No size is written by hand: for each layer the macro emits a `const`
+/// holding the layer's output dims, computed by its spec's `OUT` (a
+/// `const fn` of the input dims, which `cargo check` evaluates), and feeds
+/// the next layer the shape it describes. A layer that cannot take its
+/// input is one compile error at that layer: either the spec's message
+/// (`Flatten<768> receives shape (28, 28), which holds 784 elements`) or,
+/// for a spec with no impl for that input, `` layer `Dense<512, Relu>`
+/// cannot take an input of shape `(Sz<28>, Sz<28>)` ``. The generated items
+/// are named after the model and the field (`Mnist_dense_0_output`, ...).
+///
+/// The struct gets `new(&mut StdRng)`, `seeded(u64)`, `PARAMS`,
+/// `summary()`, and implements `nn::Layer` (forward, training forward,
+/// backward), `nn::Parameters` and `nn::LayerSpec` (so a model is a layer
+/// of another model). Its gradients are `<Name>Grads`, with one field per
+/// layer.
 ///
 /// Runnable examples, compiled and run as doctests, are in the `nn` crate
-/// (`nn::train::predict`, `nn::checkpoint::save`): this crate cannot run
-/// them itself, since the code `model!` writes names `nn`.
+/// (`nn::train::predict`, `nn::checkpoint::save`, `nn::Flatten`): this
+/// crate cannot run them itself, since the code `model!` writes names `nn`.
 #[proc_macro]
 pub fn model(input: TokenStream) -> TokenStream {
     match syn::parse::<model_syntax::ModelDef>(input) {

@@ -2,7 +2,7 @@
 //! `Layer`, `Parameters` and `LayerSpec` impls.
 
 use crate::model_syntax::ModelDef;
-use proc_macro2::TokenStream;
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use proc_macro_crate::{crate_name, FoundCrate};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -24,6 +24,25 @@ fn nn_path() -> TokenStream {
         }
         _ => quote!(::nn),
     }
+}
+
+/// The same tokens, all spanned at `span`: the generated code that checks a
+/// layer then reports at the layer, not at the whole `model!` invocation.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Group(g) => {
+                let mut out = Group::new(g.delimiter(), respan(g.stream(), span));
+                out.set_span(span);
+                TokenTree::Group(out)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
 }
 
 pub fn expand(def: &ModelDef) -> TokenStream {
@@ -48,19 +67,47 @@ pub fn expand(def: &ModelDef) -> TokenStream {
         .collect();
     let input_ty = quote_spanned!(*input_span=> ( #( #nn::tensor_core::Sz<#dims>, )* ));
 
-    // Each layer's concrete type, built for the previous layer's output.
+    // For each layer: a const holding its output dims (computed by the
+    // spec's `OUT` from its input; a refusal fails this const's evaluation,
+    // spanned at the layer), the output shape as a type, and the built layer
+    // typed by it. Everything downstream refers to that const, so one refusal
+    // gives one error. The items get names derived from the model and field.
     let mut ins = vec![input_ty.clone()];
     let mut tys = Vec::new();
-    let mut checks = Vec::new();
+    let mut items = Vec::new();
+    let mut last_dims = None;
     for l in layers.iter() {
         let spec = &l.ty;
         let prev = ins.last().unwrap().clone();
         let span = spec.span();
-        let ty = quote_spanned!(span=> <#spec as #nn::LayerSpec<#prev>>::Layer);
-        checks.push(quote_spanned!(span=> const _: () = <#spec as #nn::LayerSpec<#prev>>::CHECK;));
-        ins.push(quote!(<#ty as #nn::Layer>::Output));
-        tys.push(ty);
+        let dims_name = format_ident!("{}_{}_output", name, l.name);
+        let out_name = format_ident!("{}_{}_Output", name, l.name);
+        let layer_name = format_ident!("{}_{}_Layer", name, l.name);
+        let nn = respan(nn.clone(), span);
+        let support = quote!(#nn::model_support);
+        let dims_i = (0..5usize).map(|i| quote!({ #dims_name.dim(#i) }));
+        items.push(quote_spanned! {span=>
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals)]
+            const #dims_name: #nn::SampleDims = #support::dims::<
+                { #support::rank_or_refuse(&<#spec as #nn::LayerSpec<#prev>>::OUT) },
+            >(<#spec as #nn::LayerSpec<#prev>>::OUT);
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            type #out_name = <#support::DimsType<{ #dims_name.rank() }, #(#dims_i),*> as #support::ToShape>::Shape;
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            type #layer_name = <#spec as #nn::LayerSpec<
+                <#prev as #support::Guard<{ #dims_name.rank() > 0 }>>::Passed,
+            >>::Layer<#out_name>;
+            const _: () = #support::check_output::<#layer_name, #out_name>();
+        });
+        ins.push(quote!(#out_name));
+        tys.push(quote!(#layer_name));
+        last_dims = Some(dims_name);
     }
+    let last_dims = last_dims.expect("a model has at least one layer");
+    let last_out = ins.last().unwrap().clone();
     let fields: Vec<_> = layers.iter().map(|l| &l.name).collect();
     let n = layers.len();
     let last_field = fields[n - 1];
@@ -147,6 +194,19 @@ pub fn expand(def: &ModelDef) -> TokenStream {
         back.extend(quote!(#nn::Layer::backward(&self.#f, #x_i, #o_i, n, #g_i, #skip, &mut cache.#c, &mut grads.#f, #gin);));
     }
 
+    // Spanned at the name, so that a message pointing at this impl ("but
+    // `LayerSpec<(Sz<512>,)>` is implemented") shows the model's name.
+    let spec_impl = {
+        let nn = respan(nn.clone(), name.span());
+        quote_spanned! {name.span()=>
+            impl #nn::LayerSpec<#input_ty> for #name {
+                const OUT: ::core::result::Result<#nn::SampleDims, #nn::Reason> =
+                    ::core::result::Result::Ok(#last_dims);
+                type Layer<Out: #nn::Batched> = #name;
+            }
+        }
+    };
+
     let doc_grads =
         format!("The gradients of [`{name}`]: one field per layer, shaped like its parameters.");
     let doc_cache = format!("What [`{name}`]'s training forward keeps for backward: each inner layer's output and gradient buffers, reused from step to step.");
@@ -170,14 +230,14 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             #( #cache_fields: <#tys as #nn::Layer>::Cache, )*
         }
 
-        #(#checks)*
+        #(#items)*
 
         #nn::parameters_struct!([] #name { #(#fields),* });
         #nn::parameters_struct!([] #grads_name { #(#fields),* });
 
         impl #nn::Layer for #name {
             type Input = #input_ty;
-            type Output = <#last_ty as #nn::Layer>::Output;
+            type Output = #last_out;
             type Grads = #grads_name;
             type Cache = #cache_name;
             const PARAMS: usize = 0 #( + <#tys as #nn::Layer>::PARAMS )*;
@@ -224,9 +284,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             }
         }
 
-        impl #nn::LayerSpec<#input_ty> for #name {
-            type Layer = #name;
-        }
+        #spec_impl
 
         impl #name {
             /// The number of trainable scalars.

@@ -4,6 +4,7 @@ use crate::batch::Batched;
 use crate::{
     activation::{Activation, Linear, Relu, Sigmoid, Softmax, Tanh},
     layer::{batch_shape_name, Layer, LayerSpec, SummaryRow},
+    sample_dims::{Reason, SampleDims},
 };
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
@@ -72,7 +73,8 @@ impl<S: Batched, A: Activation> Layer for ActivationLayer<S, A> {
 macro_rules! activation_spec {
     ($($a:ty),*) => {$(
         impl<S: Batched> LayerSpec<S> for $a {
-            type Layer = ActivationLayer<S, $a>;
+            const OUT: Result<SampleDims, Reason> = Ok(SampleDims::of::<S>());
+            type Layer<Out: Batched> = ActivationLayer<S, $a>;
         }
     )*};
 }

@@ -5,7 +5,9 @@ use crate::{
     activation::{Activation, Linear},
     init::glorot_uniform,
     layer::{batch_shape_name, Layer, LayerSpec, SummaryRow},
-    parameters_struct, Parameters,
+    parameters_struct,
+    sample_dims::{Reason, SampleDims},
+    Batched, Parameters,
 };
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
@@ -59,7 +61,7 @@ pub struct DenseCache {
 /// ```
 /// use nn::{Dense, LayerSpec, Relu};
 /// use tensor_core::shape;
-/// type L = <Dense<512, Relu> as LayerSpec<shape![784]>>::Layer;
+/// type L = <Dense<512, Relu> as LayerSpec<shape![784]>>::Layer<shape![512]>;
 /// assert_eq!(<L as nn::Layer>::PARAMS, 784 * 512 + 512);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
@@ -255,11 +257,13 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
 }
 
 impl<const IN: usize, const OUT: usize, A: Activation> LayerSpec<(Sz<IN>,)> for Dense<OUT, A> {
-    type Layer = DenseLayer<IN, OUT, A>;
+    const OUT: Result<SampleDims, Reason> = Ok(SampleDims::new(&[OUT]));
+    type Layer<Out: Batched> = DenseLayer<IN, OUT, A>;
 }
 
 impl<const IN: usize, const OUT: usize, A: Activation> LayerSpec<(Sz<IN>,)>
     for DenseLayer<IN, OUT, A>
 {
-    type Layer = Self;
+    const OUT: Result<SampleDims, Reason> = Ok(SampleDims::new(&[OUT]));
+    type Layer<Out: Batched> = Self;
 }

@@ -4,6 +4,7 @@
 
 use crate::batch::Batched;
 use crate::layer::{batch_shape_name, Layer, LayerSpec, SummaryRow};
+use crate::sample_dims::{Reason, SampleDims};
 use core::marker::PhantomData;
 use rand::{rngs::StdRng, Rng};
 
@@ -81,6 +82,12 @@ impl<S: Batched, const P: usize> Layer for DropoutLayer<S, P> {
 }
 
 impl<S: Batched, const P: usize> LayerSpec<S> for Dropout<P> {
-    type Layer = DropoutLayer<S, P>;
-    const CHECK: () = assert!(P < 100, "Dropout<P>: the rate P is a percentage below 100");
+    const OUT: Result<SampleDims, Reason> = if P < 100 {
+        Ok(SampleDims::of::<S>())
+    } else {
+        Err(Reason::new("Dropout<")
+            .num(P)
+            .text(">: the rate P is a percentage below 100"))
+    };
+    type Layer<Out: Batched> = DropoutLayer<S, P>;
 }

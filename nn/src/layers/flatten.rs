@@ -1,32 +1,64 @@
-//! `Flatten<N>`: a sample of any static shape holding `N` elements becomes a
-//! vector of `N`. The count is checked where the model is defined.
+//! `Flatten`: a sample of any static shape becomes a vector of all its
+//! elements, the count computed where the model is defined.
 
 use crate::batch::Batched;
 use crate::layer::{batch_shape_name, Layer, LayerSpec, SummaryRow};
+use crate::sample_dims::{Reason, SampleDims};
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
-use tensor_core::Sz;
 
-/// Flattens each sample to `N` values, as written in `model!`:
-/// `(28, 28) => [Flatten<784>, Dense<512, Relu>, ...]`. A shape that does
-/// not hold `N` elements fails at `cargo check`, naming both.
+/// The `N` of a [`Flatten`] written without one: the count is computed.
+pub const COMPUTED: usize = usize::MAX;
+
+/// Flattens each sample to one axis, as written in `model!`:
+/// `(28, 28) => [Flatten, Dense<512, Relu>, ...]` gives the dense layer 784
+/// inputs.
+///
+/// `Flatten<N>` states the count as well and is checked: `Flatten<768>` of
+/// a `(28, 28)` sample fails at `cargo check` with
+/// `Flatten<768> receives shape (28, 28), which holds 784 elements`.
+///
+/// ```
+/// use nn::{model, Dense, DenseLayer, Flatten, Relu, Softmax};
+/// model! { struct Images: (28, 28) => [Flatten, Dense<512, Relu>, Dense<10, Softmax>] }
+/// let m = Images::seeded(0);
+/// let hidden: &DenseLayer<784, 512, Relu> = &m.dense_1; // 784 computed
+/// assert_eq!(Images::PARAMS, 784 * 512 + 512 + 512 * 10 + 10);
+/// ```
+///
+/// ```
+/// use nn::{Flatten, LayerSpec, SampleDims};
+/// use tensor_core::shape;
+/// assert_eq!(<Flatten as LayerSpec<shape![13, 13, 32]>>::OUT, Ok(SampleDims::new(&[5408])));
+/// assert_eq!(
+///     <Flatten<768> as LayerSpec<shape![28, 28]>>::OUT.unwrap_err().as_str(),
+///     "Flatten<768> receives shape (28, 28), which holds 784 elements"
+/// );
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Flatten<const N: usize>;
+pub struct Flatten<const N: usize = COMPUTED>;
 
-/// The flatten layer built for input shape `S`.
+/// The flatten layer built for input shape `In`; `Out` is `(Sz<n>,)`, `n`
+/// the number of elements of `In`.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct FlattenLayer<S: Batched, const N: usize>(PhantomData<S>);
+pub struct FlattenLayer<In: Batched, Out: Batched>(PhantomData<(In, Out)>);
 
-crate::parameters_struct!([S: Batched, const N: usize] FlattenLayer<S, N> {});
+crate::parameters_struct!([In: Batched, Out: Batched] FlattenLayer<In, Out> {});
 
-impl<S: Batched, const N: usize> Layer for FlattenLayer<S, N> {
-    type Input = S;
-    type Output = (Sz<N>,);
+impl<In: Batched, Out: Batched> Layer for FlattenLayer<In, Out> {
+    type Input = In;
+    type Output = Out;
     type Grads = ();
     type Cache = ();
     const PARAMS: usize = 0;
 
     fn init(_: &mut StdRng) -> Self {
+        const {
+            assert!(
+                Out::RANK == 1 && In::NUMEL == Out::NUMEL,
+                "FlattenLayer<In, Out>: Out must be one axis holding In's elements"
+            )
+        };
         FlattenLayer(PhantomData)
     }
     fn zero_grads(&self) {}
@@ -63,9 +95,21 @@ impl<S: Batched, const N: usize> Layer for FlattenLayer<S, N> {
 }
 
 impl<S: Batched, const N: usize> LayerSpec<S> for Flatten<N> {
-    type Layer = FlattenLayer<S, N>;
-    const CHECK: () = assert!(
-        S::NUMEL == N,
-        "Flatten<N> receives a shape that does not hold N elements"
-    );
+    const OUT: Result<SampleDims, Reason> = {
+        let dims = SampleDims::of::<S>();
+        match dims.checked_numel() {
+            None => Err(Reason::new("Flatten receives shape ")
+                .dims(dims)
+                .text(", whose element count overflows usize")),
+            Some(n) if N == COMPUTED || N == n => Ok(SampleDims::new(&[n])),
+            Some(n) => Err(Reason::new("Flatten<")
+                .num(N)
+                .text("> receives shape ")
+                .dims(dims)
+                .text(", which holds ")
+                .num(n)
+                .text(" elements")),
+        }
+    };
+    type Layer<Out: Batched> = FlattenLayer<S, Out>;
 }

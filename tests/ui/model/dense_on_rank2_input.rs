@@ -1,7 +1,7 @@
 use shaped::nn::{model, Dense, Relu, Softmax};
 
 model! {
-    /// Images need `Flatten<784>` before a dense layer.
+    /// Images need `Flatten` before a dense layer.
     pub struct Mnist: (28, 28) => [Dense<512, Relu>, Dense<10, Softmax>]
 }
 
