@@ -39,11 +39,12 @@ fn mnist_mean_and_std_match_numpy() {
         "{}",
         x.std_all()
     );
-    // The u8 tensor's own reductions, exact: a u64 sum, an f64 mean.
+    // The u8 tensor's own reductions: an exact u64 sum, f64 mean and std
+    // (to the reference's own rounding: a plain f64 loop over 47M values).
     let sum: u64 = u8s.as_slice().iter().map(|&p| p as u64).sum();
     assert_eq!(u8s.sum_all(), sum);
-    assert!((u8s.mean_all() / 255.0 - mean).abs() < 1e-12);
-    assert!((u8s.std_all() / 255.0 - var.sqrt()).abs() < 1e-12);
+    assert!((u8s.mean_all() / 255.0 - mean).abs() < 1e-9 * mean);
+    assert!((u8s.std_all() / 255.0 - var.sqrt()).abs() < 1e-9 * var.sqrt());
     // Per pixel, along the batch axis (the mean image).
     let per_pixel = x.mean::<0>();
     let want0: f64 = (0..labels.len())
