@@ -23,7 +23,14 @@ use crate::{
 use dims::{Bound, FromEnd, Ix, SliceDim};
 
 /// The shape of the static slice `Lo..Hi` ([`Ix`] / [`FromEnd`] ends) of
-/// axis `AXIS`: that axis becomes the slice's length, computed.
+/// axis `AXIS`: that axis becomes the slice's length, computed. This is the
+/// trait a failed static slice reports (the method-level traits below
+/// forward to it).
+#[diagnostic::on_unimplemented(
+    message = "slice `{Lo}..{Hi}` does not fit axis {AXIS} of shape `{Self}`",
+    label = "this range is not within axis {AXIS} of `{Self}`, start before end",
+    note = "`Ix<N>` counts from the start, `FromEnd<N>` from the end (Python's -N); axes past 4096 need `slice_sized`"
+)]
 pub trait SliceAxis<const AXIS: usize, Lo, Hi>: Shape {
     /// The shape of the slice.
     type Output: Shape;
