@@ -10,7 +10,7 @@ use nn::{
     train::{Data, EarlyStopping, FitConfig, TrainError, Trainer, Verbosity},
     Dense, Relu, Sigmoid, Tanh,
 };
-use tensor_core::{shape, Dyn, One, Sz, Tensor};
+use tensor_core::{shape, Dyn, Sz, Tensor};
 
 model! {
     /// A small classifier of points in the plane.
@@ -23,7 +23,7 @@ model! {
 }
 
 /// Points and their classes.
-type Points = (Tensor<shape![_, 2]>, Tensor<shape![_, 1]>);
+type Points = (Tensor<shape![_, 2]>, Tensor<(Dyn, Sz<1>)>);
 
 fn spirals(n: usize) -> Points {
     let (mut x, mut y) = (Vec::new(), Vec::new());
@@ -37,7 +37,7 @@ fn spirals(n: usize) -> Points {
     }
     (
         Tensor::from_shape_vec((Dyn(n), Sz), x).unwrap(),
-        Tensor::from_shape_vec((Dyn(n), One), y).unwrap(),
+        Tensor::from_shape_vec((Dyn(n), Sz), y).unwrap(),
     )
 }
 

@@ -120,6 +120,10 @@ impl<S: SliceAxis<AXIS, Lo, Hi>, const AXIS: usize, Lo, Hi> SliceBy<AXIS, Lo, Hi
     }
 }
 
+/// The tensor [`Tensor::try_slice_by`] returns.
+pub type Sliced<S, E, const AXIS: usize, Lo, Hi> =
+    Tensor<<S as SliceBy<AXIS, Lo, Hi>>::Output, E, Cpu>;
+
 /// The headline of a failed written-size slice: the range, the length and
 /// the shape.
 const fn slice_msg(
@@ -213,7 +217,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// ```
     pub fn try_slice_by<const AXIS: usize, Lo: Bound, Hi: Bound>(
         &self,
-    ) -> Result<Tensor<<S as SliceBy<AXIS, Lo, Hi>>::Output, E, Cpu>, ShapeError>
+    ) -> Result<Sliced<S, E, AXIS, Lo, Hi>, ShapeError>
     where
         S: SliceBy<AXIS, Lo, Hi>,
     {
