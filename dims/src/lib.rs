@@ -91,7 +91,7 @@ impl core::fmt::Debug for Dyn {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is past the sizes the compiler computes with (0 to 4096)",
     label = "this dim is larger than 4096",
-    note = "past 4096, write the computed size yourself: `slice_sized`, `reshape_sized`, `concat_sized`, `flatten_samples_sized` check it when the program is built"
+    note = "past 4096, write the computed size yourself: `slice_sized`, `reshape_sized` and `flatten_samples_sized` check it when the program is built; `try_concat` of run-time dims checks it when the program runs"
 )]
 pub trait Bridged {
     /// The size as a typenum number.

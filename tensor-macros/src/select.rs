@@ -95,13 +95,15 @@ fn split_range(t: &[TokenTree]) -> Option<(Vec<TokenTree>, Vec<TokenTree>, bool)
                     }
                 }
             }
-            if p.as_char() == ':' && p.spacing() == Spacing::Alone {
+            if p.as_char() == ':' {
                 // Not part of a `::` path separator.
-                let prev_colon = i > 0
-                    && matches!(&t[i - 1], TokenTree::Punct(q) if q.as_char() == ':' && q.spacing() == Spacing::Joint);
-                if !prev_colon {
-                    return Some((t[..i].to_vec(), t[i + 1..].to_vec(), false));
+                let next_colon = p.spacing() == Spacing::Joint
+                    && matches!(t.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == ':');
+                if next_colon {
+                    i += 2;
+                    continue;
                 }
+                return Some((t[..i].to_vec(), t[i + 1..].to_vec(), false));
             }
         }
         i += 1;
