@@ -6,7 +6,7 @@
 //! the book writes in its comments, and a wrong one would not compile.
 
 use rand::{rngs::StdRng, SeedableRng};
-use shaped::{dot, shape, Dim, Dtype, Dyn, Shape, Sz, Tensor};
+use shaped::{dot, s, shape, Dim, Dtype, Dyn, Shape, Sz, Tensor};
 
 /// Prints a tensor's rank, shape and dtype, as `x.ndim`, `x.shape` and
 /// `x.dtype` do in numpy.
@@ -147,33 +147,51 @@ fn main() {
     println!("  the digit, {:?}:", digit.shape());
     ascii_art(&digit);
 
-    // `digit[7:-7, 7:-7]`: the typed slice names the axis, the start and
-    // end (negative counts from the end, as in Python) and the length, so
-    // the result's type is 14 x 14. A range that does not hold 14 rows, or
-    // runs past row 28, does not build.
-    let crop: Tensor<shape![14, 14], u8> = digit.slice::<0, 7, -7, 14>().slice::<1, 7, -7, 14>();
+    // `digit[7:-7, 7:-7]`: `s!` reads numpy's selection and the compiler
+    // computes the crop's size (28 - 7 - 7 = 14 on each axis), so the
+    // annotation below is checked, not trusted. A range that runs past
+    // row 28 fails at `cargo check`.
+    let crop: Tensor<shape![14, 14], u8> = s!(digit[7..-7, 7..-7]);
     println!("  its center crop digit[7:-7, 7:-7], {:?}:", crop.shape());
     ascii_art(&crop);
     assert_eq!(crop[[0, 0]], digit[[7, 7]]);
+    // `digit[14:, 14:]`: the bottom-right corner.
+    let corner: Tensor<shape![14, 14], u8> = s!(digit[14.., 14..]);
+    assert_eq!(corner[[0, 0]], digit[[14, 14]]);
 
-    // `train_images[10:100]` selects 90 digits.
-    let my_slice = train_images.narrow::<0>(10, 90);
+    // `train_images[10:100]` selects 90 digits: static bounds, so the
+    // length 90 is in the type.
+    let my_slice: Tensor<shape![90, 28, 28], u8> = s!(train_images[10..100]);
     describe("my_slice", &my_slice);
+    // `train_images[4]` drops the first axis.
+    let fourth: Tensor<shape![28, 28], u8> = s!(train_images[4]);
+    describe("train_images[4]", &fourth);
 
     // ------------------------------------------------------------------
     section("2.2.8 Data batches");
 
     // `batch = train_images[128 * n : 128 * (n + 1)]`, over a set of 1000
-    // images: the batch length is a run-time size, the images stay 28 x 28.
+    // images: run-time bounds give a run-time length, clamped to the set as
+    // numpy does; the images stay 28 x 28.
     let set = Tensor::<shape![_, 28, 28], u8>::zeros_with((Dyn(1000), Sz, Sz));
     let n = 3;
-    let batch = set.narrow::<0>(128 * n, 128);
+    let batch = s!(set[128 * n..128 * (n + 1)]);
     describe("batch 3", &batch);
     // The last batch is short: 1000 = 7 * 128 + 104.
-    let last = set.narrow::<0>(128 * 7, 1000 - 128 * 7);
+    let n = 7;
+    let last = s!(set[128 * n..128 * (n + 1)]);
     describe("batch 7", &last);
-    // Asking for rows past the end is a run-time error naming both shapes.
+    assert_eq!(last.dims(), [104, 28, 28]);
+    // `narrow` takes a start and a length and does not clamp: rows past
+    // the end are a run-time error naming both shapes.
     println!("  {}", set.try_narrow::<0>(128 * 7, 128).unwrap_err());
+    // Joining batches back: `np.concatenate([batch, last])`.
+    let joined = batch.concat::<0, _>(&last);
+    describe("concat", &joined);
+    // Flattening each image for a dense layer, `x.reshape(-1, 784)` (no
+    // 784 written: the compiler multiplies 28 by 28).
+    let flat: Tensor<shape![_, 784], u8> = joined.flatten_samples();
+    describe("flat", &flat);
 
     // ------------------------------------------------------------------
     section("2.3.1 Element-wise operations");
@@ -258,7 +276,9 @@ fn main() {
     println!("  x.reshape((6, 1)) = {x}");
     let x = x.reshape::<shape![2, 3]>();
     println!("  x.reshape((2, 3)) = {x}");
-    // A reshape to 4 x 2 would not build: 6 elements cannot fill 8.
+    // A reshape to 4 x 2 fails at `cargo check`: "cannot reshape
+    // `(Sz<2>, Sz<3>)` to `(Sz<4>, Sz<2>)`: they hold different numbers of
+    // elements".
 
     let x = Tensor::<shape![300, 20]>::zeros();
     let xt: Tensor<shape![20, 300]> = x.t();

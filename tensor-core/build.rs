@@ -1,6 +1,7 @@
 //! Generates the per-rank trait impls of `src/shape/` (ranks 0 to 6): tuple
 //! shapes, axis access, axis removal/replacement/insertion, broadcasting and
-//! dot-product shape rules. Writing them by hand would be hundreds of
+//! dot-product shape rules, concatenation, flattening of samples and
+//! insertion of a stacked axis. Writing them by hand would be hundreds of
 //! near-identical lines; the rules themselves live in this file.
 
 use std::fmt::Write as _;
@@ -249,6 +250,88 @@ impl<{g}, K: Dim, N: Dim> DotShape<(K, N)> for {lt} where {k}: SameDim<K> {{
                     .collect::<Vec<_>>()
             ),
         );
+    }
+
+    // Concatenation along axis `i`: the other dims agree, axis `i` is summed.
+    for n in 1..=MAX_RANK {
+        let l = dims("A", n);
+        let r = dims("B", n);
+        let g: Vec<String> = l
+            .iter()
+            .chain(r.iter())
+            .map(|t| format!("{t}: Dim"))
+            .collect();
+        for i in 0..n {
+            let mut bounds = Vec::new();
+            let mut out = Vec::new();
+            for j in 0..n {
+                if j == i {
+                    bounds.push(format!("A{j}: dims::DimSum<B{j}>"));
+                    bounds.push(format!("<A{j} as dims::DimSum<B{j}>>::Output: Dim"));
+                    out.push(format!("<A{j} as dims::DimSum<B{j}>>::Output"));
+                } else {
+                    bounds.push(format!("A{j}: SameDim<B{j}>"));
+                    out.push(format!("<A{j} as SameDim<B{j}>>::Output"));
+                }
+            }
+            let _ = writeln!(
+                o,
+                "#[diagnostic::do_not_recommend]
+impl<{g}> ConcatShape<{i}, {rt}> for {lt} where {b} {{
+    type Output = {ot};
+}}",
+                g = g.join(", "),
+                rt = tuple(&r),
+                lt = tuple(&l),
+                b = bounds.join(", "),
+                ot = tuple(&out),
+            );
+        }
+    }
+
+    // Flattening each sample: (B, d1, ..., dk) -> (B, d1 * ... * dk).
+    for n in 2..=MAX_RANK {
+        let d = dims("D", n);
+        let rest = tuple(&d[1..]);
+        let _ = writeln!(
+            o,
+            "#[diagnostic::do_not_recommend]
+impl<{g}> FlattenSamples for {t}
+where
+    {rest}: dims::DimProduct,
+    <{rest} as dims::DimProduct>::Count: dims::CountDim,
+    <<{rest} as dims::DimProduct>::Count as dims::CountDim>::Dim: Dim,
+{{
+    type Output = (D0, <<{rest} as dims::DimProduct>::Count as dims::CountDim>::Dim);
+}}",
+            g = generics(&d),
+            t = tuple(&d),
+        );
+    }
+
+    // Insertion of a dim of any kind (stack's new axis).
+    for n in 0..MAX_RANK {
+        let d = dims("D", n);
+        for i in 0..=n {
+            let mut ins = d.clone();
+            ins.insert(i, "New".into());
+            let mut vals: Vec<String> = (0..n).map(|j| format!("self.{j}")).collect();
+            vals.insert(i, "new".into());
+            let _ = writeln!(
+                o,
+                "#[diagnostic::do_not_recommend]
+impl<{g}{comma} New: Dim> InsertDim<{i}, New> for {t} {{
+    type Output = {r};
+    #[inline]
+    fn insert_dim(&self, new: New) -> Self::Output {{ {v} }}
+}}",
+                g = generics(&d),
+                comma = if n == 0 { "" } else { "," },
+                t = tuple(&d),
+                r = tuple(&ins),
+                v = tuple(&vals),
+            );
+        }
     }
 
     let out = Path::new(&env::var("OUT_DIR").unwrap()).join("shape_impls.rs");

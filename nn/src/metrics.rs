@@ -1,7 +1,7 @@
 //! Metrics, reported as running means over an epoch, as Keras does.
 
 use crate::batch::Batched;
-use tensor_core::Sz;
+use tensor_core::One;
 
 /// A metric accumulated over batches.
 pub trait Metric<Out: Batched> {
@@ -92,7 +92,7 @@ pub struct SparseAccuracy {
 }
 
 impl<Out: Batched> Metric<Out> for SparseAccuracy {
-    type Target = (Sz<1>,);
+    type Target = (One,);
     const NAME: &'static str = "sparse_categorical_accuracy";
     fn update(&mut self, pred: &[f32], target: &[f32], n: usize) {
         let k = Out::NUMEL;

@@ -1,5 +1,15 @@
 //! Dimensions: one axis of a shape, known at compile time ([`Sz`], [`One`]) or
 //! only at run time ([`Dyn`]).
+//!
+//! The dim types themselves live in the `dims` crate (with the typenum
+//! bridge that computes sizes from sizes) and are re-exported here; this
+//! module holds the traits the shape rules use.
+//!
+//! ```
+//! use tensor_core::{Dim, Dyn, One, Sz};
+//! assert_eq!(Sz::<28>.size(), 28);
+//! assert_eq!(format!("{:?}", (Sz::<28>, One, Dyn(5))), "(28, 1, 5)");
+//! ```
 
 use core::fmt;
 
@@ -38,42 +48,7 @@ pub trait StaticDim: Dim + Default {
     const SIZE: usize;
 }
 
-/// A static dim of size `N`.
-///
-/// `Sz<N>` only matches `Sz<N>` (and [`Dyn`], checked at run time): it never
-/// stretches in broadcasting, even when `N` is 1. Use [`One`] for a size-1
-/// axis that stretches.
-///
-/// ```
-/// use tensor_core::{Dim, Sz};
-/// let d = Sz::<10>;
-/// assert_eq!(d.size(), 10);
-/// assert_eq!(Sz::<10>::from_size(9), None);
-/// ```
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Sz<const N: usize>;
-
-/// A static dim of size 1 that stretches to any size in broadcasting (numpy's
-/// size-1 rule). Reductions that keep an axis produce `One`.
-///
-/// ```
-/// use tensor_core::{Dim, One};
-/// assert_eq!(One.size(), 1);
-/// ```
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct One;
-
-/// A dim whose size is only known at run time: a batch, a data set's length.
-/// Operations that meet a `Dyn` check its size when they run and return an
-/// error (or panic, in their operator form) on a mismatch.
-///
-/// ```
-/// use tensor_core::{Dim, Dyn};
-/// assert_eq!(Dyn(128).size(), 128);
-/// assert_eq!(Dyn::from_size(96), Some(Dyn(96)));
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Dyn(pub usize);
+pub use dims::{Dyn, One, Sz};
 
 impl<const N: usize> Dim for Sz<N> {
     const STATIC: Option<usize> = Some(N);
@@ -113,24 +88,6 @@ impl Dim for Dyn {
     }
     fn from_size(n: usize) -> Option<Self> {
         Some(Dyn(n))
-    }
-}
-
-impl<const N: usize> fmt::Debug for Sz<N> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{N}")
-    }
-}
-
-impl fmt::Debug for One {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("1")
-    }
-}
-
-impl fmt::Debug for Dyn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
     }
 }
 

@@ -25,6 +25,8 @@
 //! * [`ops`]: element-wise ops, broadcasting, dot, reshape, axes, reductions,
 //!   softmax, slicing, indexing.
 //! * [`kernels`]: the run-time-sized loops and GEMM that every op calls.
+//! * [`numpy`]: every numpy operation of the book's chapter 2 in its shaped
+//!   form, with [`s!`](s) for numpy's selection syntax.
 //!
 //! Only sizes that are truly unknown until run time ([`Dyn`] dims) are
 //! checked at run time: the `try_` form of an op returns a [`ShapeError`]
@@ -33,12 +35,14 @@
 #![warn(missing_docs)]
 
 pub mod autodiff;
+mod const_msg;
 pub mod creation;
 pub mod device;
 pub mod dim;
 pub mod dtype;
 pub mod error;
 pub mod kernels;
+pub mod numpy;
 pub mod ops;
 pub mod shape;
 pub mod storage;
@@ -48,13 +52,17 @@ pub use autodiff::{Gradients, Tape, Var};
 pub use creation::{LiteralLen, NestedArray};
 pub use device::{Cpu, Device};
 pub use dim::{BroadcastDim, Dim, Dyn, One, SameDim, StaticDim, Sz};
+pub use dims::{FromEnd, Ix};
 pub use dtype::{Dtype, Float, Num, SameDtype};
 pub use error::ShapeError;
 pub use ops::axes::{Swapped, UnitDim};
 pub use ops::dot::dot;
+pub use ops::reshape::ReshapeTo;
+pub use ops::slice::{SliceAxis, SliceBy, SliceFrom, SliceFromEnd, SliceRange, SliceTrim};
 pub use shape::{
-    shape_name, AxisOf, BroadcastShape, ConstShape, DotShape, InsertAxis, RemoveAxis, ReplaceAxis,
-    Shape,
+    shape_name, AxisOf, BroadcastShape, ConcatShape, ConstShape, DotShape, FlattenSamples,
+    InsertAxis, InsertDim, RemoveAxis, ReplaceAxis, Shape,
 };
 pub use storage::{Heap, Inline, InlineShape, InlineTensor, Storage};
 pub use tensor::{Matrix, Scalar, Tensor, Vector};
+pub use tensor_macros::s;

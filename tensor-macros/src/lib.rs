@@ -9,6 +9,7 @@ use proc_macro::TokenStream;
 
 mod model_codegen;
 mod model_syntax;
+mod select;
 
 /// Defines a model: a struct holding a stack of layers, each built for the
 /// shape the layer before it produces.
@@ -54,4 +55,27 @@ pub fn model(input: TokenStream) -> TokenStream {
         Ok(def) => model_codegen::expand(&def).into(),
         Err(e) => e.to_compile_error().into(),
     }
+}
+
+/// numpy's selection syntax for a tensor: `s!(x[.., 7..-7, 7..-7])` is
+/// `x[:, 7:-7, 7:-7]`, `s!(x[4])` is `x[4]`. Each selector becomes a typed
+/// call (`slice`, `slice_from`, `slice_trim`, `slice_from_end`, `at`,
+/// `clamped`) on the axis it refers to, so the compiler computes every
+/// length and checks every static range.
+///
+/// | numpy | `s!` |
+/// |---|---|
+/// | `x[4]` | `s!(x[4])` (drops axis 0) |
+/// | `x[:, 7:-7, 7:-7]` | `s!(x[.., 7..-7, 7..-7])` (or `s!(x[:, 7:-7, 7:-7])`) |
+/// | `x[:, 14:, 14:]` | `s!(x[.., 14.., 14..])` |
+/// | `x[-2:]` | `s!(x[-2..])` |
+/// | `x[128 * n : 128 * (n + 1)]` | `s!(x[128 * n..128 * (n + 1)])` (run-time, clamped) |
+///
+/// Bounds that are integer literals, `{ blocks }` or upper-case const
+/// names are static; any other expression is a run-time bound, and such a
+/// range is clamped to the axis as numpy does. Runnable examples are in
+/// `tensor_core::numpy` (this crate cannot run them itself).
+#[proc_macro]
+pub fn s(input: TokenStream) -> TokenStream {
+    select::expand(input.into()).into()
 }

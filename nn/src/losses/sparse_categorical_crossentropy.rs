@@ -2,7 +2,7 @@
 
 use super::{Loss, EPSILON};
 use crate::{batch::Batched, ActivationKind};
-use tensor_core::Sz;
+use tensor_core::One;
 
 /// `-log(clip(p[label]))` per sample, averaged; each target is one label,
 /// stored as an `f32` integer. With a softmax output the gradient is taken
@@ -27,7 +27,7 @@ fn label(y: f32, k: usize) -> usize {
 }
 
 impl<Out: Batched> Loss<Out> for SparseCategoricalCrossentropy {
-    type Target = (Sz<1>,);
+    type Target = (One,);
     const NAME: &'static str = "sparse_categorical_crossentropy";
     fn loss(&self, pred: &[f32], target: &[f32], n: usize) -> f32 {
         let k = Out::NUMEL;

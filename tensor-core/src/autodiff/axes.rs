@@ -69,20 +69,20 @@ impl<E: Float, M: Dim, N: Dim> Var<(M, N), E> {
 }
 
 macro_rules! permute {
-    ($name:ident, $n:literal, $($A:ident),+) => {
+    ($name:ident, $perm:ident, $n:literal, $($A:ident),+) => {
         impl<S: Shape<Dims = [usize; $n]>, E: Float> Var<S, E> {
             #[doc = concat!("Reorders the ", stringify!($n), " axes: axis `k` of the result is axis `", stringify!($($A),+), "[k]` of `self`, like [`Tensor::", stringify!($name), "`](crate::Tensor::", stringify!($name), ").")]
-            pub fn $name<$(const $A: usize),+>(&self) -> Var<($(<S as AxisOf<$A>>::Dim,)+), E>
+            pub fn $name<$(const $A: usize),+>(&self) -> Var<<S as crate::ops::axes::$perm<$($A),+>>::Output, E>
             where
-                S: $(AxisOf<$A> +)+,
+                S: crate::ops::axes::$perm<$($A),+>,
             {
                 self.record_permuted(self.value.$name::<$($A),+>(), vec![$($A),+])
             }
         }
     };
 }
-permute!(permute2, 2, A, B);
-permute!(permute3, 3, A, B, C);
-permute!(permute4, 4, A, B, C, D);
-permute!(permute5, 5, A, B, C, D, F);
-permute!(permute6, 6, A, B, C, D, F, G);
+permute!(permute2, Permutation2, 2, A, B);
+permute!(permute3, Permutation3, 3, A, B, C);
+permute!(permute4, Permutation4, 4, A, B, C, D);
+permute!(permute5, Permutation5, 5, A, B, C, D, F);
+permute!(permute6, Permutation6, 6, A, B, C, D, F, G);

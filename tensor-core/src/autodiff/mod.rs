@@ -99,6 +99,7 @@
 mod axes;
 mod binary;
 mod broadcast;
+mod concat;
 mod dot;
 mod elementwise;
 pub mod gradcheck;

@@ -1,7 +1,14 @@
 //! Reshape and flatten on [`Var`]s: the same elements under another shape,
 //! so the backward adds the output gradient element for element.
 
-use crate::{autodiff::var::Var, dtype::Float, error::ShapeError, shape::Shape, Dyn, Tensor};
+use crate::{
+    autodiff::var::Var,
+    dtype::Float,
+    error::ShapeError,
+    ops::reshape::ReshapeTo,
+    shape::{FlattenSamples, Shape},
+    Dyn, Tensor,
+};
 
 /// The backward of every op that keeps the row-major order of the elements.
 fn same_order<E: Float>(g: &[E], gx: &mut [E]) {
@@ -24,9 +31,21 @@ impl<S: Shape, E: Float> Var<S, E> {
         Ok(self.relabel((*self.value).clone().try_reshape_with(shape)?))
     }
     /// Reshape to `S2`, like [`Tensor::reshape`]: two static shapes with
-    /// different element counts fail to build; otherwise a mismatch panics.
-    pub fn reshape<S2: Shape>(&self) -> Var<S2, E> {
+    /// different element counts fail at `cargo check`; otherwise a mismatch
+    /// panics.
+    pub fn reshape<S2: Shape>(&self) -> Var<<S as ReshapeTo<S2>>::Output, E>
+    where
+        S: ReshapeTo<S2>,
+    {
         self.relabel((*self.value).clone().reshape::<S2>())
+    }
+    /// Each sample flattened, the batch axis kept, like
+    /// [`Tensor::flatten_samples`].
+    pub fn flatten_samples(&self) -> Var<<S as FlattenSamples>::Output, E>
+    where
+        S: FlattenSamples,
+    {
+        self.relabel((*self.value).clone().flatten_samples())
     }
     /// All elements as one axis of run-time length.
     pub fn flatten(&self) -> Var<(Dyn,), E> {

@@ -7,9 +7,11 @@ use crate::{
     dtype::Float,
     error::ShapeError,
     ops::reduce::split_at_axis,
-    shape::{AxisOf, ReplaceAxis, Shape},
-    Dyn, Sz,
+    ops::slice::{SliceBy, SliceFrom, SliceFromEnd, SliceRange, SliceTrim},
+    shape::{ReplaceAxis, Shape},
+    Dyn,
 };
+use dims::{Bound, FromEnd, Ix};
 
 /// Adds the gradient `g` of the range `start..start + len` of `axis` into
 /// the input's gradient `gx` (input sizes `dims`).
@@ -25,20 +27,84 @@ fn unslice<E: Float>(g: &[E], dims: &[usize], axis: usize, start: usize, len: us
 }
 
 impl<S: Shape, E: Float> Var<S, E> {
-    /// The static slice `START..END` of axis `AXIS`, holding `LEN` elements,
-    /// with the rules of [`Tensor::slice`](crate::Tensor::slice) (negative
-    /// ends count from the end).
-    pub fn slice<const AXIS: usize, const START: isize, const END: isize, const LEN: usize>(
+    /// The static slice `Lo..Hi` of axis `AXIS`, with the rules of
+    /// [`Tensor::try_slice_by`]: the length is computed, a range that does
+    /// not fit a static axis does not compile, and one that does not fit a
+    /// run-time axis is an error.
+    pub fn try_slice_by<const AXIS: usize, Lo: Bound, Hi: Bound>(
         &self,
-    ) -> Var<<S as ReplaceAxis<AXIS, Sz<LEN>>>::Output, E>
+    ) -> Result<Var<<S as SliceBy<AXIS, Lo, Hi>>::Output, E>, ShapeError>
     where
-        S: AxisOf<AXIS> + ReplaceAxis<AXIS, Sz<LEN>>,
+        S: SliceBy<AXIS, Lo, Hi>,
     {
-        let value = self.value.slice::<AXIS, START, END, LEN>();
+        let value = self.value.try_slice_by::<AXIS, Lo, Hi>()?;
+        Ok(self.record_slice::<AXIS, Lo, _>(value))
+    }
+
+    /// Records a static slice of axis `AXIS` starting at `Lo`.
+    fn record_slice<const AXIS: usize, Lo: Bound, S2: Shape>(
+        &self,
+        value: crate::Tensor<S2, E>,
+    ) -> Var<S2, E> {
         let dims = self.value.dims().as_ref().to_vec();
-        let n = dims[AXIS] as isize;
-        let start = if START < 0 { n + START } else { START } as usize;
-        self.record1(value, move |g, gx| unslice(g, &dims, AXIS, start, LEN, gx))
+        let start = Lo::resolve(dims[AXIS]).expect("the slice was checked");
+        let len = value.dims().as_ref()[AXIS];
+        self.record1(value, move |g, gx| unslice(g, &dims, AXIS, start, len, gx))
+    }
+
+    /// [`try_slice_by`](Self::try_slice_by) that panics with the same words.
+    pub fn slice_by<const AXIS: usize, Lo: Bound, Hi: Bound>(
+        &self,
+    ) -> Var<<S as SliceBy<AXIS, Lo, Hi>>::Output, E>
+    where
+        S: SliceBy<AXIS, Lo, Hi>,
+    {
+        self.try_slice_by::<AXIS, Lo, Hi>()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Python's `x[START:END]`, like [`Tensor::slice`].
+    pub fn slice<const AXIS: usize, const START: usize, const END: usize>(
+        &self,
+    ) -> Var<<S as SliceRange<AXIS, START, END>>::Output, E>
+    where
+        S: SliceRange<AXIS, START, END>,
+    {
+        let value = self.value.slice::<AXIS, START, END>();
+        self.record_slice::<AXIS, Ix<START>, _>(value)
+    }
+
+    /// Python's `x[START:]`, like [`Tensor::slice_from`].
+    pub fn slice_from<const AXIS: usize, const START: usize>(
+        &self,
+    ) -> Var<<S as SliceFrom<AXIS, START>>::Output, E>
+    where
+        S: SliceFrom<AXIS, START>,
+    {
+        let value = self.value.slice_from::<AXIS, START>();
+        self.record_slice::<AXIS, Ix<START>, _>(value)
+    }
+
+    /// Python's `x[FRONT:-BACK]`, like [`Tensor::slice_trim`].
+    pub fn slice_trim<const AXIS: usize, const FRONT: usize, const BACK: usize>(
+        &self,
+    ) -> Var<<S as SliceTrim<AXIS, FRONT, BACK>>::Output, E>
+    where
+        S: SliceTrim<AXIS, FRONT, BACK>,
+    {
+        let value = self.value.slice_trim::<AXIS, FRONT, BACK>();
+        self.record_slice::<AXIS, Ix<FRONT>, _>(value)
+    }
+
+    /// Python's `x[-FROM:-TO]`, like [`Tensor::slice_from_end`].
+    pub fn slice_from_end<const AXIS: usize, const FROM: usize, const TO: usize>(
+        &self,
+    ) -> Var<<S as SliceFromEnd<AXIS, FROM, TO>>::Output, E>
+    where
+        S: SliceFromEnd<AXIS, FROM, TO>,
+    {
+        let value = self.value.slice_from_end::<AXIS, FROM, TO>();
+        self.record_slice::<AXIS, FromEnd<FROM>, _>(value)
     }
 
     /// The run-time range `start..start + len` of axis `AXIS` (a `Dyn` axis);

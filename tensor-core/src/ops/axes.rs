@@ -150,11 +150,257 @@ pub trait UnitDim: Dim {}
 impl UnitDim for One {}
 impl UnitDim for Sz<1> {}
 
+/// Two axes that differ: compared by the compiler (through the `dims`
+/// bridge), so that a permutation naming an axis twice fails at
+/// `cargo check`.
+pub trait DistinctAxes {}
+#[diagnostic::do_not_recommend]
+impl<const X: usize, const Y: usize> DistinctAxes for (Sz<X>, Sz<Y>)
+where
+    Sz<X>: dims::Bridged,
+    Sz<Y>: dims::Bridged,
+    <Sz<X> as dims::Bridged>::Tn:
+        typenum::IsNotEqual<<Sz<Y> as dims::Bridged>::Tn, Output = typenum::B1>,
+{
+}
+
+/// The axes `A, B` name each axis of a rank-2 shape once.
+#[diagnostic::on_unimplemented(
+    message = "permute2::<{A}, {B}>: an axis is named twice",
+    label = "each axis of `{Self}` must appear exactly once",
+    note = "axis `k` of the result is the axis named `k`-th; every axis from 0 to 1 must be named once"
+)]
+pub trait Permutation2<const A: usize, const B: usize>: Shape {
+    /// The permuted shape.
+    type Output: Shape;
+    /// The permuted shape value.
+    fn permuted(&self) -> Self::Output;
+}
+#[diagnostic::do_not_recommend]
+impl<S: Shape + AxisOf<A> + AxisOf<B>, const A: usize, const B: usize> Permutation2<A, B> for S
+where
+    (Sz<A>, Sz<B>): DistinctAxes,
+{
+    type Output = (<S as AxisOf<A>>::Dim, <S as AxisOf<B>>::Dim);
+    fn permuted(&self) -> Self::Output {
+        (AxisOf::<A>::axis_dim(self), AxisOf::<B>::axis_dim(self))
+    }
+}
+
+/// The axes `A, B, C` name each axis of a rank-3 shape once.
+#[diagnostic::on_unimplemented(
+    message = "permute3::<{A}, {B}, {C}>: an axis is named twice",
+    label = "each axis of `{Self}` must appear exactly once",
+    note = "axis `k` of the result is the axis named `k`-th; every axis from 0 to 2 must be named once"
+)]
+pub trait Permutation3<const A: usize, const B: usize, const C: usize>: Shape {
+    /// The permuted shape.
+    type Output: Shape;
+    /// The permuted shape value.
+    fn permuted(&self) -> Self::Output;
+}
+#[diagnostic::do_not_recommend]
+impl<
+        S: Shape + AxisOf<A> + AxisOf<B> + AxisOf<C>,
+        const A: usize,
+        const B: usize,
+        const C: usize,
+    > Permutation3<A, B, C> for S
+where
+    (Sz<A>, Sz<B>): DistinctAxes,
+    (Sz<A>, Sz<C>): DistinctAxes,
+    (Sz<B>, Sz<C>): DistinctAxes,
+{
+    type Output = (
+        <S as AxisOf<A>>::Dim,
+        <S as AxisOf<B>>::Dim,
+        <S as AxisOf<C>>::Dim,
+    );
+    fn permuted(&self) -> Self::Output {
+        (
+            AxisOf::<A>::axis_dim(self),
+            AxisOf::<B>::axis_dim(self),
+            AxisOf::<C>::axis_dim(self),
+        )
+    }
+}
+
+/// The axes `A, B, C, D` name each axis of a rank-4 shape once.
+#[diagnostic::on_unimplemented(
+    message = "permute4::<{A}, {B}, {C}, {D}>: an axis is named twice",
+    label = "each axis of `{Self}` must appear exactly once",
+    note = "axis `k` of the result is the axis named `k`-th; every axis from 0 to 3 must be named once"
+)]
+pub trait Permutation4<const A: usize, const B: usize, const C: usize, const D: usize>:
+    Shape
+{
+    /// The permuted shape.
+    type Output: Shape;
+    /// The permuted shape value.
+    fn permuted(&self) -> Self::Output;
+}
+#[diagnostic::do_not_recommend]
+impl<
+        S: Shape + AxisOf<A> + AxisOf<B> + AxisOf<C> + AxisOf<D>,
+        const A: usize,
+        const B: usize,
+        const C: usize,
+        const D: usize,
+    > Permutation4<A, B, C, D> for S
+where
+    (Sz<A>, Sz<B>): DistinctAxes,
+    (Sz<A>, Sz<C>): DistinctAxes,
+    (Sz<A>, Sz<D>): DistinctAxes,
+    (Sz<B>, Sz<C>): DistinctAxes,
+    (Sz<B>, Sz<D>): DistinctAxes,
+    (Sz<C>, Sz<D>): DistinctAxes,
+{
+    type Output = (
+        <S as AxisOf<A>>::Dim,
+        <S as AxisOf<B>>::Dim,
+        <S as AxisOf<C>>::Dim,
+        <S as AxisOf<D>>::Dim,
+    );
+    fn permuted(&self) -> Self::Output {
+        (
+            AxisOf::<A>::axis_dim(self),
+            AxisOf::<B>::axis_dim(self),
+            AxisOf::<C>::axis_dim(self),
+            AxisOf::<D>::axis_dim(self),
+        )
+    }
+}
+
+/// The axes `A, B, C, D, F` name each axis of a rank-5 shape once.
+#[diagnostic::on_unimplemented(
+    message = "permute5::<{A}, {B}, {C}, {D}, {F}>: an axis is named twice",
+    label = "each axis of `{Self}` must appear exactly once",
+    note = "axis `k` of the result is the axis named `k`-th; every axis from 0 to 4 must be named once"
+)]
+pub trait Permutation5<
+    const A: usize,
+    const B: usize,
+    const C: usize,
+    const D: usize,
+    const F: usize,
+>: Shape
+{
+    /// The permuted shape.
+    type Output: Shape;
+    /// The permuted shape value.
+    fn permuted(&self) -> Self::Output;
+}
+#[diagnostic::do_not_recommend]
+impl<
+        S: Shape + AxisOf<A> + AxisOf<B> + AxisOf<C> + AxisOf<D> + AxisOf<F>,
+        const A: usize,
+        const B: usize,
+        const C: usize,
+        const D: usize,
+        const F: usize,
+    > Permutation5<A, B, C, D, F> for S
+where
+    (Sz<A>, Sz<B>): DistinctAxes,
+    (Sz<A>, Sz<C>): DistinctAxes,
+    (Sz<A>, Sz<D>): DistinctAxes,
+    (Sz<A>, Sz<F>): DistinctAxes,
+    (Sz<B>, Sz<C>): DistinctAxes,
+    (Sz<B>, Sz<D>): DistinctAxes,
+    (Sz<B>, Sz<F>): DistinctAxes,
+    (Sz<C>, Sz<D>): DistinctAxes,
+    (Sz<C>, Sz<F>): DistinctAxes,
+    (Sz<D>, Sz<F>): DistinctAxes,
+{
+    type Output = (
+        <S as AxisOf<A>>::Dim,
+        <S as AxisOf<B>>::Dim,
+        <S as AxisOf<C>>::Dim,
+        <S as AxisOf<D>>::Dim,
+        <S as AxisOf<F>>::Dim,
+    );
+    fn permuted(&self) -> Self::Output {
+        (
+            AxisOf::<A>::axis_dim(self),
+            AxisOf::<B>::axis_dim(self),
+            AxisOf::<C>::axis_dim(self),
+            AxisOf::<D>::axis_dim(self),
+            AxisOf::<F>::axis_dim(self),
+        )
+    }
+}
+
+/// The axes `A, B, C, D, F, G` name each axis of a rank-6 shape once.
+#[diagnostic::on_unimplemented(
+    message = "permute6::<{A}, {B}, {C}, {D}, {F}, {G}>: an axis is named twice",
+    label = "each axis of `{Self}` must appear exactly once",
+    note = "axis `k` of the result is the axis named `k`-th; every axis from 0 to 5 must be named once"
+)]
+pub trait Permutation6<
+    const A: usize,
+    const B: usize,
+    const C: usize,
+    const D: usize,
+    const F: usize,
+    const G: usize,
+>: Shape
+{
+    /// The permuted shape.
+    type Output: Shape;
+    /// The permuted shape value.
+    fn permuted(&self) -> Self::Output;
+}
+#[diagnostic::do_not_recommend]
+impl<
+        S: Shape + AxisOf<A> + AxisOf<B> + AxisOf<C> + AxisOf<D> + AxisOf<F> + AxisOf<G>,
+        const A: usize,
+        const B: usize,
+        const C: usize,
+        const D: usize,
+        const F: usize,
+        const G: usize,
+    > Permutation6<A, B, C, D, F, G> for S
+where
+    (Sz<A>, Sz<B>): DistinctAxes,
+    (Sz<A>, Sz<C>): DistinctAxes,
+    (Sz<A>, Sz<D>): DistinctAxes,
+    (Sz<A>, Sz<F>): DistinctAxes,
+    (Sz<A>, Sz<G>): DistinctAxes,
+    (Sz<B>, Sz<C>): DistinctAxes,
+    (Sz<B>, Sz<D>): DistinctAxes,
+    (Sz<B>, Sz<F>): DistinctAxes,
+    (Sz<B>, Sz<G>): DistinctAxes,
+    (Sz<C>, Sz<D>): DistinctAxes,
+    (Sz<C>, Sz<F>): DistinctAxes,
+    (Sz<C>, Sz<G>): DistinctAxes,
+    (Sz<D>, Sz<F>): DistinctAxes,
+    (Sz<D>, Sz<G>): DistinctAxes,
+    (Sz<F>, Sz<G>): DistinctAxes,
+{
+    type Output = (
+        <S as AxisOf<A>>::Dim,
+        <S as AxisOf<B>>::Dim,
+        <S as AxisOf<C>>::Dim,
+        <S as AxisOf<D>>::Dim,
+        <S as AxisOf<F>>::Dim,
+        <S as AxisOf<G>>::Dim,
+    );
+    fn permuted(&self) -> Self::Output {
+        (
+            AxisOf::<A>::axis_dim(self),
+            AxisOf::<B>::axis_dim(self),
+            AxisOf::<C>::axis_dim(self),
+            AxisOf::<D>::axis_dim(self),
+            AxisOf::<F>::axis_dim(self),
+            AxisOf::<G>::axis_dim(self),
+        )
+    }
+}
+
 macro_rules! permute {
-    ($name:ident, $n:literal, $($A:ident),+) => {
+    ($name:ident, $perm:ident, $n:literal, $($A:ident),+) => {
         impl<S: Shape<Dims = [usize; $n]>, E: Dtype> Tensor<S, E, Cpu> {
             #[doc = concat!("Reorders the ", stringify!($n), " axes: axis `k` of the result is axis `", stringify!($($A),+), "[k]` of `self`, like `torch.permute`.")]
-            /// Naming an axis twice fails to build.
+            /// Naming an axis twice fails at `cargo check`.
             ///
             /// ```
             /// use tensor_core::{shape, Tensor};
@@ -162,24 +408,12 @@ macro_rules! permute {
             /// let y: Tensor<shape![4, 2, 3]> = x.permute3::<2, 0, 1>();
             /// assert_eq!(y.dims(), [4, 2, 3]);
             /// ```
-            pub fn $name<$(const $A: usize),+>(&self) -> Tensor<($(<S as AxisOf<$A>>::Dim,)+), E, Cpu>
+            pub fn $name<$(const $A: usize),+>(&self) -> Tensor<<S as $perm<$($A),+>>::Output, E, Cpu>
             where
-                S: $(AxisOf<$A> +)+,
+                S: $perm<$($A),+>,
             {
-                const {
-                    let p = [$($A),+];
-                    let mut i = 0;
-                    while i < p.len() {
-                        let mut j = i + 1;
-                        while j < p.len() {
-                            assert!(p[i] != p[j], "permute: an axis is named twice; each axis must appear exactly once (the axes are in the note below)");
-                            j += 1;
-                        }
-                        i += 1;
-                    }
-                };
                 Tensor {
-                    shape: ($(AxisOf::<$A>::axis_dim(&self.shape),)+),
+                    shape: self.shape.permuted(),
                     data: permute_data(&self.data, self.shape.dims().as_ref(), &[$($A),+]),
                     device: Cpu,
                 }
@@ -187,11 +421,11 @@ macro_rules! permute {
         }
     };
 }
-permute!(permute2, 2, A, B);
-permute!(permute3, 3, A, B, C);
-permute!(permute4, 4, A, B, C, D);
-permute!(permute5, 5, A, B, C, D, F);
-permute!(permute6, 6, A, B, C, D, F, G);
+permute!(permute2, Permutation2, 2, A, B);
+permute!(permute3, Permutation3, 3, A, B, C);
+permute!(permute4, Permutation4, 4, A, B, C, D);
+permute!(permute5, Permutation5, 5, A, B, C, D, F);
+permute!(permute6, Permutation6, 6, A, B, C, D, F, G);
 
 #[cfg(test)]
 mod tests {

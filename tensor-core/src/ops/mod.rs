@@ -3,6 +3,7 @@
 pub mod axes;
 pub mod binary;
 pub mod compare;
+pub mod concat;
 pub mod dot;
 pub mod index;
 pub mod reduce;

@@ -1,6 +1,59 @@
 //! Reshape and flatten: the same elements under another shape.
+//!
+//! Between static shapes the element counts are compared by the compiler
+//! (through the typenum bridge of the `dims` crate, for dims up to 4096):
+//! a wrong count fails at `cargo check`. With a run-time dim on either
+//! side, the count is checked when the program runs.
 
-use crate::{device::Cpu, dtype::Dtype, error::ShapeError, shape::Shape, Dyn, Tensor};
+use crate::{
+    const_msg::ConstMsg,
+    device::Cpu,
+    dtype::Dtype,
+    error::ShapeError,
+    shape::{FlattenSamples, Shape},
+    Dyn, Tensor,
+};
+
+/// Two shapes that may hold the same number of elements: equal counts when
+/// both are static (compared by the compiler), or a run-time dim on either
+/// side (compared when the program runs).
+///
+/// ```
+/// use tensor_core::{shape, ReshapeTo};
+/// fn fits<A: ReshapeTo<B>, B: tensor_core::Shape>() {}
+/// fits::<shape![28, 28], shape![784]>();
+/// fits::<shape![_, 28, 28], shape![_, 784]>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "cannot reshape `{Self}` to `{S2}`: they hold different numbers of elements",
+    label = "`{Self}` and `{S2}` hold different numbers of elements",
+    note = "static element counts are compared up to 8191 per product, from dims of at most 4096 (past that, use `reshape_sized`)"
+)]
+pub trait ReshapeTo<S2: Shape>: Shape {
+    /// The new shape, `S2` itself (named through this trait so that a
+    /// mismatch is reported once, at the call).
+    type Output: Shape;
+}
+
+#[diagnostic::do_not_recommend]
+impl<S: Shape, S2: Shape> ReshapeTo<S2> for S
+where
+    S: dims::DimProduct,
+    S2: dims::DimProduct,
+    <S as dims::DimProduct>::Count: dims::SameCount<<S2 as dims::DimProduct>::Count>,
+{
+    type Output = S2;
+}
+
+/// The headline of a failed static reshape: both shapes and their counts.
+const fn reshape_msg(from: &[Option<usize>], to: &[Option<usize>]) -> ConstMsg {
+    let m = ConstMsg::new()
+        .str("cannot reshape ")
+        .dims(from)
+        .str(" to ")
+        .dims(to);
+    m.str(": they hold different numbers of elements")
+}
 
 /// Whether two element counts can agree: `None` (a run-time dim) fits
 /// anything until run time.
@@ -75,10 +128,11 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
         })
     }
 
-    /// Reshape to `S2`. When both shapes are fully static, a different element
-    /// count fails to build (`cargo build`; `cargo check` does not evaluate
-    /// it); otherwise the count is checked at run time and a mismatch panics
-    /// with both shapes.
+    /// Reshape to `S2`. When both shapes are static, a different element
+    /// count fails at `cargo check`, naming both shapes; with a run-time dim
+    /// the count is checked when the program runs, and a mismatch panics
+    /// with both shapes ([`try_reshape`](Self::try_reshape) returns it as an
+    /// error).
     ///
     /// ```
     /// use tensor_core::{shape, Tensor};
@@ -88,14 +142,111 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// let z = y.reshape::<shape![6, 1]>();
     /// assert_eq!(z.dims(), [6, 1]);
     /// ```
-    pub fn reshape<S2: Shape>(self) -> Tensor<S2, E, Cpu> {
+    ///
+    /// `x.reshape::<shape![4, 2]>()` of a `(3, 2)` tensor does not compile:
+    /// ``cannot reshape `(Sz<3>, Sz<2>)` to `(Sz<4>, Sz<2>)`: they hold
+    /// different numbers of elements``.
+    pub fn reshape<S2: Shape>(self) -> Tensor<<S as ReshapeTo<S2>>::Output, E, Cpu>
+    where
+        S: ReshapeTo<S2>,
+    {
+        self.try_reshape().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`reshape`](Self::reshape) for shapes with a dim past the compiler's
+    /// range (4096): the static counts are compared when the program is
+    /// built (`cargo build`, not `cargo check`), with both shapes in the
+    /// message.
+    ///
+    /// ```
+    /// use tensor_core::{shape, Tensor};
+    /// let x = Tensor::<shape![2, 5000], u8>::zeros();
+    /// let y = x.reshape_sized::<shape![10000]>();
+    /// assert_eq!(y.dims(), [10000]);
+    /// ```
+    pub fn reshape_sized<S2: Shape>(self) -> Tensor<S2, E, Cpu> {
         const {
-            assert!(
-                counts_fit(S::STATIC_NUMEL, S2::STATIC_NUMEL),
-                "reshape: the new shape holds a different number of elements than the tensor (both shapes are in the note below)"
-            )
+            if !counts_fit(S::STATIC_NUMEL, S2::STATIC_NUMEL) {
+                panic!("{}", reshape_msg(S::STATIC_DIMS, S2::STATIC_DIMS).as_str())
+            }
         };
         self.try_reshape().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Flattens each sample: `(B, d1, ..., dk)` becomes `(B, d1 * ... * dk)`,
+    /// the product computed by the compiler (numpy's `x.reshape(len(x), -1)`).
+    /// Nothing is copied.
+    ///
+    /// ```
+    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// let crops = Tensor::<shape![_, 14, 14], u8>::zeros_with((Dyn(128), Sz, Sz));
+    /// let x: Tensor<shape![_, 196], u8> = crops.flatten_samples();
+    /// assert_eq!(x.dims(), [128, 196]);
+    /// ```
+    pub fn flatten_samples(self) -> Tensor<<S as FlattenSamples>::Output, E, Cpu>
+    where
+        S: FlattenSamples,
+    {
+        let dims = self.shape.dims();
+        let d = dims.as_ref();
+        let flat = [d[0], d[1..].iter().product()];
+        let shape = <S as FlattenSamples>::Output::from_dims(&flat)
+            .expect("the flattened shape's static dims are the products of the input's");
+        self.try_reshape_with(shape)
+            .expect("flattening keeps the element count")
+    }
+
+    /// [`flatten_samples`](Self::flatten_samples) with the flattened size
+    /// `N` written, for dims past the compiler's range: a wrong `N` fails
+    /// when the program is built, and on run-time dims panics.
+    ///
+    /// ```
+    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// let x = Tensor::<shape![_, 3, 5000], u8>::zeros_with((Dyn(2), Sz, Sz));
+    /// let y = x.flatten_samples_sized::<15000>();
+    /// assert_eq!(y.dims(), [2, 15000]);
+    /// ```
+    pub fn flatten_samples_sized<const N: usize>(
+        self,
+    ) -> Tensor<(<S as crate::AxisOf<0>>::Dim, crate::Sz<N>), E, Cpu>
+    where
+        S: crate::AxisOf<0>,
+    {
+        const {
+            let d = S::STATIC_DIMS;
+            let mut p = Some(1usize);
+            let mut i = 1;
+            while i < d.len() {
+                p = match (p, d[i]) {
+                    (Some(a), Some(b)) => a.checked_mul(b),
+                    _ => None,
+                };
+                i += 1;
+            }
+            if let Some(p) = p {
+                if p != N {
+                    let m = ConstMsg::new()
+                        .str("flatten_samples_sized::<")
+                        .num(N)
+                        .str(">: the samples of shape ")
+                        .dims(d)
+                        .str(" hold ")
+                        .num(p)
+                        .str(" elements");
+                    panic!("{}", m.as_str())
+                }
+            }
+        };
+        let dims = self.shape.dims();
+        let inner: usize = dims.as_ref()[1..].iter().product();
+        assert!(
+            inner == N,
+            "flatten_samples_sized::<{N}>: the samples of shape {} hold {inner} elements",
+            crate::error::fmt_dims(dims.as_ref())
+        );
+        let shape = (crate::AxisOf::<0>::axis_dim(&self.shape), crate::Sz::<N>);
+        self.try_reshape_with(shape)
+            .expect("the element count was checked")
     }
 
     /// All elements as one axis of run-time length.
@@ -135,6 +286,28 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "reshape: shapes (3, 10) and (_, 7) do not fit: the element count is not a multiple of the static dims"
+        );
+    }
+
+    #[test]
+    fn flatten_samples_keeps_the_batch_axis() {
+        let x =
+            Tensor::<shape![_, 2, 3], i32>::from_dims_vec(&[2, 2, 3], (0..12).collect()).unwrap();
+        let y: Tensor<shape![_, 6], i32> = x.clone().flatten_samples();
+        assert_eq!(y.dims(), [2, 6]);
+        assert_eq!(y.as_slice(), x.as_slice());
+        let z: Tensor<(Dyn, Dyn), i32> =
+            Tensor::<(Dyn, Sz<2>, Dyn), i32>::zeros_with((Dyn(4), Sz, Dyn(5))).flatten_samples();
+        assert_eq!(z.dims(), [4, 10]);
+    }
+
+    #[test]
+    fn const_message_names_both_shapes() {
+        const M: crate::const_msg::ConstMsg =
+            super::reshape_msg(&[Some(28), Some(28)], &[Some(785)]);
+        assert_eq!(
+            M.as_str(),
+            "cannot reshape (28, 28) to (785,): they hold different numbers of elements"
         );
     }
 }
