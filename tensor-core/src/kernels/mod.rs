@@ -1,11 +1,51 @@
 //! Low-level kernels on flat buffers with run-time sizes. Every statically
 //! shaped op funnels into these, so each distinct static shape does not
 //! compile its own copy of the heavy code.
+//!
+//! # The rule that keeps the `unsafe` code sound
+//!
+//! Every `pub` function here is safe to call with any arguments: sizes that
+//! overflow, strides that point past a buffer, buffers too short. It checks
+//! its sizes first, **with checked arithmetic** (`checked_mul`,
+//! `checked_add`: a product that wraps in a release build could otherwise
+//! pass a length check), and panics with a message or returns an error when
+//! they do not fit; only then does it reach the pointer arithmetic and the
+//! vector loads and stores inside, which do not check again. So:
+//!
+//! * an `unsafe fn` states its precondition in a `# Safety` section, and
+//!   every `unsafe` block or `unsafe impl` says in a `// SAFETY:` comment why
+//!   the precondition holds there (enforced: `unsafe_op_in_unsafe_fn` and
+//!   clippy's `undocumented_unsafe_blocks` are errors in this module);
+//! * the size checks live in the entry points, in one place per product,
+//!   and the inner loops receive only sizes those checks covered;
+//! * vector instructions run only on a CPU that has them.
+//!
+//! The fuzz target `tensor-core/fuzz` (`cargo +nightly fuzz run kernels`)
+//! drives the entry points with random sizes, strides and values (NaN,
+//! infinities, subnormals) against a plain reference.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
-pub mod gemm;
-mod lanes;
+mod blocked;
+pub mod dense;
+mod matmul;
+mod policy;
+mod prefetch;
+mod simd;
 pub mod skinny;
 pub mod sparse;
+#[cfg(test)]
+mod testing;
+mod view;
+
+pub use matmul::{matmul, reference, Accum, Lhs, MatmulError, Parallelism, Route, Scratch};
+pub use policy::{CostModel, SparsePolicy};
+pub use prefetch::prefetch;
+#[cfg(any(test, feature = "force-isa"))]
+pub use simd::force as force_isa;
+pub use simd::IsaKind;
+pub use sparse::SparseLhs;
+pub use view::{MatMut, MatRef};
 
 /// Sets how many threads the kernels use (default: one per core), counting
 /// the calling thread, which becomes one of them. Call it before the first
