@@ -368,7 +368,7 @@ fn report(data: &Data) {
         .num_threads(1)
         .build()
         .expect("a pool");
-    eprintln!("dense GFLOP/s (median of 21; floor {floor:?} GFLOP/s at the kernel threads):");
+    eprintln!("dense GFLOP/s (medians; floor {floor:?} GFLOP/s at the kernel threads):");
     let mut ns_per_mac = Vec::new();
     for (name, m, k, n, ta, tb) in DENSE {
         let ops = dense_operands(m, k, n);
@@ -376,15 +376,44 @@ fn report(data: &Data) {
         let mut out = vec![0.0f32; m * n];
         let mut scratch = Scratch::default();
         let mut run = || product(&mut out, Accum::Replace, a, b, (m, n), &mut scratch);
-        let t1 = one.install(|| median_seconds(21, &mut run));
-        let tn = median_seconds(21, &mut run);
+        // Alternately with matrixmultiply's sgemm (the previous kernel),
+        // so that both see the same load.
+        let (sa, sb) = (
+            (a.row_stride() as isize, a.col_stride() as isize),
+            (b.row_stride() as isize, b.col_stride() as isize),
+        );
+        let mut old = vec![0.0f32; m * n];
+        // (matrixmultiply is single-threaded without its `threading`
+        // feature.)
+        let mut mm = || {
+            let (pa, pb) = (a.data().as_ptr(), b.data().as_ptr());
+            // SAFETY: the views cover m x k and k x n, `old` holds m x n.
+            unsafe {
+                let c = old.as_mut_ptr();
+                matrixmultiply::sgemm(
+                    m, k, n, 1.0, pa, sa.0, sa.1, pb, sb.0, sb.1, 0.0, c, n as isize, 1,
+                )
+            }
+        };
+        let (mut t1, mut tm, mut tn) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..7 {
+            t1.push(one.install(|| median_seconds(5, &mut run)));
+            tm.push(median_seconds(5, &mut mm));
+            tn.push(median_seconds(5, &mut run));
+        }
+        let med = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let (t1, tm, tn) = (med(t1), med(tm), med(tn));
         let flops = 2.0 * (m * k * n) as f64;
-        let (g1, gn) = (flops / t1 / 1e9, flops / tn / 1e9);
+        let (g1, gm, gn) = (flops / t1 / 1e9, flops / tm / 1e9, flops / tn / 1e9);
         let share = floor.map_or(String::new(), |f| {
             format!(", {:.0}% of the floor", 100.0 * gn / f)
         });
         eprintln!(
-            "  {name}: {g1:.0} (1 thread), {gn:.0} ({} threads){share}",
+            "  {name}: {g1:.0} (1 thread; matrixmultiply {gm:.0}: x{:.2}), {gn:.0} ({} threads){share}",
+            g1 / gm,
             rayon::current_num_threads()
         );
         if name.starts_with("mnist") {

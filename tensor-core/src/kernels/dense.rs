@@ -1,19 +1,23 @@
-//! The dense product kernels behind [`matmul`](super::matmul): `f32` on
-//! the register-blocked kernel of `blocked` (crate-private), `f64` on
-//! `matrixmultiply`'s single-threaded kernels, split across the kernel
-//! threads by blocks of rows or columns when the product is large enough
-//! to pay for it. The views were checked by their constructors and the
-//! sizes by `matmul`.
+//! The dense product kernels behind [`matmul`](super::matmul): `f32` and
+//! `f64` on `matrixmultiply`'s single-threaded kernels, split across the
+//! kernel threads by blocks of rows or columns when the product is large
+//! enough to pay for it. The views were checked by their constructors and
+//! the sizes by `matmul`.
+//!
+//! (A register-blocked AVX-512/AVX2 kernel of our own, packing into the
+//! caller's buffers, measured 0.2x to 0.65x of `matrixmultiply` at the
+//! network's shapes in this session's benchmark and was not kept; so a
+//! dense `f32` product still allocates `matrixmultiply`'s packing buffer,
+//! which [`kernel_calls`] counts.)
 
 use super::matmul::Parallelism;
 use super::view::MatRef;
 
 static KERNEL_CALLS: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
-/// How many times `matrixmultiply` has been called so far (by all threads;
-/// only `f64` products use it). `matrixmultiply` allocates its packing
-/// buffer on every call: with this count, a test can tell those
-/// allocations from any others.
+/// How many times `matrixmultiply` has been called so far (by all
+/// threads). `matrixmultiply` allocates its packing buffer on every call:
+/// with this count, a test can tell those allocations from any others.
 ///
 /// ```
 /// use tensor_core::kernels::{dense::kernel_calls, matmul, Accum, MatMut, MatRef, Parallelism, Scratch};
@@ -28,7 +32,16 @@ pub fn kernel_calls() -> usize {
     KERNEL_CALLS.load(core::sync::atomic::Ordering::Relaxed)
 }
 
-pub(crate) use super::blocked::Buffers;
+/// Packing buffers of the `f32` kernel: none (`matrixmultiply` packs
+/// into its own).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Buffers {}
+
+impl Buffers {
+    pub(crate) fn capacity(&self) -> usize {
+        0
+    }
+}
 
 /// `c = alpha a b` (`+ c` when `add`), `c` row-major `m x n`.
 #[allow(clippy::too_many_arguments)]
@@ -42,9 +55,9 @@ pub(crate) fn gemm_f32(
     add: bool,
     c: &mut [f32],
     par: Parallelism,
-    buffers: &mut Buffers,
+    _buffers: &mut Buffers,
 ) {
-    super::blocked::gemm(m, k, n, alpha, a, b, add, c, par.threads(), buffers)
+    fast(m, k, n, alpha, a, b, add, c, par.threads())
 }
 
 /// [`gemm_f32`] for `f64`.

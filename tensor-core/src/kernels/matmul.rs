@@ -8,7 +8,8 @@
 //!
 //! * `f32` with a dimension of [`skinny::MAX`](super::skinny::MAX) or less
 //!   (a classifier's 10 outputs): the register-blocked skinny loops;
-//! * other `f32` products: the dense kernel (packed, register-blocked);
+//! * other `f32` products: the dense kernel (`matrixmultiply`, split over
+//!   the kernel threads);
 //! * a left operand in sparse tiles (see [`SparseLhs`], whose `prepare`
 //!   asks a [`SparsePolicy`](super::SparsePolicy) whether tiles pay): the
 //!   sparse kernels;
@@ -77,7 +78,7 @@ pub enum Route {
     Trivial,
     /// The skinny loops.
     Skinny,
-    /// The dense `f32` kernel.
+    /// The dense `f32` kernel (`matrixmultiply`, split over the threads).
     Dense,
     /// The sparse tiles.
     Sparse,
@@ -203,7 +204,7 @@ fn downcast_view<'a, E: 'static, T: 'static>(m: MatRef<'a, E>) -> Option<MatRef<
 ///     MatMut::row_major(&mut c, 2, 2)?,
 ///     Accum::Replace,
 ///     MatRef::row_major(&a, 2, 2)?,
-///     MatRef::row_major(&b, 2, 2)?.t(),
+///     MatRef::row_major(&b, 2, 2)?,
 ///     1.0,
 ///     Parallelism::Rayon,
 ///     &mut Scratch::default(),
@@ -324,7 +325,7 @@ pub fn reference<E: Num>(c: &mut [E], add: bool, a: MatRef<'_, E>, b: MatRef<'_,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::policy::SparsePolicy;
+    use crate::kernels::policy::{CostModel, SparsePolicy};
     use crate::kernels::simd::{force, IsaKind};
     use crate::kernels::testing::{layouts, operands, reference as plain};
 
@@ -484,14 +485,12 @@ mod tests {
         let d: Vec<f32> = (0..rows * n).map(|i| (i as f32 * 0.2).sin()).collect();
         let xv = MatRef::row_major(&x, rows, cols).unwrap();
         let mut lhs = SparseLhs::default();
-        // A model under which tiles always pay (this matrix, 1/7 scattered
-        // non-zeros, would be dense under the measured one).
-        let always = SparsePolicy::CostModel(crate::kernels::CostModel {
+        // A model under which tiles always pay.
+        let always = SparsePolicy::CostModel(CostModel {
             dense_ns_per_mac: 1.0,
             tile_ns: 0.0,
             build_ns_per_element: 0.0,
         });
-        assert!(!lhs.prepare(xv, n, SparsePolicy::default(), Parallelism::Rayon));
         assert!(lhs.prepare(xv, n, always, Parallelism::Rayon));
         for accum in [Accum::Replace, Accum::Add] {
             let mut got = vec![0.5f32; rows * n];
@@ -568,7 +567,10 @@ mod tests {
             })
             .collect();
         assert!(policy.prefers_tiles(&mnist, rows, cols, n, 1));
-        // Half non-zero, scattered: dense.
+        // Half non-zero, scattered: every tile holds a non-zero, so with a
+        // dense kernel twice as fast per multiply-add as the tiles the model
+        // picks it; with the measured one (about as fast as the tiles) it
+        // may go either way, as the two cost about the same.
         let half: Vec<f32> = (0..rows * cols)
             .map(|i| {
                 if (i * 2654435761usize) % 7 < 4 {
@@ -578,7 +580,15 @@ mod tests {
                 }
             })
             .collect();
-        assert!(!policy.prefers_tiles(&half, rows, cols, n, 1));
+        let tiles = CostModel::MEASURED.tile_ns;
+        let fast_dense = SparsePolicy::CostModel(CostModel {
+            dense_ns_per_mac: tiles / 8.0,
+            ..CostModel::MEASURED
+        });
+        assert!(!fast_dense.prefers_tiles(&half, rows, cols, n, 1));
+        assert!(fast_dense.prefers_tiles(&mnist, rows, cols, n, 1));
+        let (dense, sparse) = CostModel::MEASURED.predict(&half, rows, cols, n);
+        assert!((sparse / dense - 1.0).abs() < 0.25, "{sparse} vs {dense}");
         assert!(!SparsePolicy::Never.prefers_tiles(&mnist, rows, cols, n, 1));
     }
 }

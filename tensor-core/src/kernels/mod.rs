@@ -2,6 +2,39 @@
 //! shaped op funnels into these, so each distinct static shape does not
 //! compile its own copy of the heavy code.
 //!
+//! # The contract: one front door
+//!
+//! Every matrix product goes through [`matmul`]`(dst, accum, lhs, rhs,
+//! alpha, parallelism, scratch)`:
+//!
+//! * the operands are views that carry their rows, columns and strides
+//!   ([`MatRef`], checked when made; [`MatMut`], a row-major output), so a
+//!   product whose sizes do not agree is an error ([`MatmulError`]), and
+//!   nothing is written;
+//! * [`Accum`] says whether `dst` is replaced (its old contents, even NaN,
+//!   ignored) or added to;
+//! * [`Parallelism`] says whether the kernel threads may share the work;
+//! * [`Scratch`] holds the packing buffers, owned by the caller (a layer
+//!   keeps one), so that a product allocates nothing once they have grown;
+//! * the left operand may be a matrix held as sparse tiles ([`Lhs`],
+//!   [`SparseLhs`]), which the caller prepares under a [`SparsePolicy`]
+//!   value: a cost model of both kernels ([`CostModel`]) at the product's
+//!   shape and the input's measured tile count, or `Never`.
+//!
+//! `matmul` alone picks the kernel and says which it took ([`Route`]): the
+//! skinny loops (`skinny`: a dimension of 16 or less), the dense kernel
+//! (`matrixmultiply`, `f32` and `f64`), the sparse tiles, or the
+//! plain loop ([`reference`], other element types, and the reference of
+//! every test). The element type is tested in one place (a `TypeId`
+//! comparison behind a safe cast).
+//!
+//! The vector code has one mechanism (the crate-private `simd` module): a
+//! CPU feature token that only detection mints, vectors that only a token
+//! makes, and loops written once over a vector type and compiled per
+//! instruction set (AVX-512, AVX2 with FMA, plain code). A test-only switch
+//! forces each one (`force_isa`, compiled for the tests and with the
+//! `force-isa` feature).
+//!
 //! # The rule that keeps the `unsafe` code sound
 //!
 //! Every `pub` function here is safe to call with any arguments: sizes that
@@ -26,7 +59,6 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-mod blocked;
 pub mod dense;
 mod matmul;
 mod policy;
