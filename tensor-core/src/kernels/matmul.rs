@@ -567,10 +567,7 @@ mod tests {
             })
             .collect();
         assert!(policy.prefers_tiles(&mnist, rows, cols, n, 1));
-        // Half non-zero, scattered: every tile holds a non-zero, so with a
-        // dense kernel twice as fast per multiply-add as the tiles the model
-        // picks it; with the measured one (about as fast as the tiles) it
-        // may go either way, as the two cost about the same.
+        // Half non-zero, scattered: every tile holds a non-zero: dense.
         let half: Vec<f32> = (0..rows * cols)
             .map(|i| {
                 if (i * 2654435761usize) % 7 < 4 {
@@ -580,15 +577,15 @@ mod tests {
                 }
             })
             .collect();
-        let tiles = CostModel::MEASURED.tile_ns;
-        let fast_dense = SparsePolicy::CostModel(CostModel {
-            dense_ns_per_mac: tiles / 8.0,
+        assert!(!policy.prefers_tiles(&half, rows, cols, n, 1));
+        // A dense kernel much slower per multiply-add flips the choice.
+        let slow_dense = SparsePolicy::CostModel(CostModel {
+            dense_ns_per_mac: CostModel::MEASURED.tile_ns,
             ..CostModel::MEASURED
         });
-        assert!(!fast_dense.prefers_tiles(&half, rows, cols, n, 1));
-        assert!(fast_dense.prefers_tiles(&mnist, rows, cols, n, 1));
-        let (dense, sparse) = CostModel::MEASURED.predict(&half, rows, cols, n);
-        assert!((sparse / dense - 1.0).abs() < 0.25, "{sparse} vs {dense}");
+        assert!(slow_dense.prefers_tiles(&half, rows, cols, n, 1));
+        // A narrow product (a classifier) never pays for building tiles.
+        assert!(!policy.prefers_tiles(&mnist, rows, cols, 10, 1));
         assert!(!SparsePolicy::Never.prefers_tiles(&mnist, rows, cols, n, 1));
     }
 }
