@@ -46,12 +46,14 @@ model! {
     pub struct Deep: 784 => [Dense<256, Relu>, Dense<96, Relu>, Dense<10, Softmax>]
 }
 
-/// A batch; `sparse` keeps about a fifth of the pixels non-zero, as MNIST's.
+/// A batch; `sparse` keeps about a fifth of the pixels non-zero, in a
+/// band of each image, as MNIST's strokes cluster (scattered non-zeros fill
+/// every tile, and the cost model then rightly keeps the input dense).
 fn batch(n: usize, sparse: bool) -> (Vec<f32>, Vec<f32>) {
     let x: Vec<f32> = (0..n * 784)
         .map(|i| {
-            let v = ((i * 7919) % 255) as f32 / 255.0;
-            if sparse && !(i * 31).is_multiple_of(5) {
+            let v = 0.1 + ((i * 7919) % 255) as f32 / 255.0;
+            if sparse && !(300..450).contains(&(i % 784)) {
                 0.0
             } else {
                 v
@@ -108,13 +110,14 @@ fn a_training_step_allocates_nothing_but_the_gemm_packing_buffers() {
                 allocs, calls,
                 "every allocation of a step is one of matrixmultiply's"
             );
-            if sparse {
-                assert_eq!(
-                    calls, 0,
-                    "sparse input: the tiles and skinny loops, no packing"
-                );
-            }
             assert!(calls <= 12);
+        }
+        if sparse {
+            // The chapter's network on sparse input: tiles and skinny loops,
+            // no packing at all.
+            for counts in [rms, sgd, adam] {
+                assert_eq!(counts, (0, 0), "sparse input allocates");
+            }
         }
     }
 }
