@@ -10,6 +10,16 @@ come from os.wait4's rusage. That rusage covers the child and any descendants it
 point --shaped-cmd at the built binary, not at `cargo run`.
 
 Prints the machine info, one line per run, and a table of medians with the ratio shaped/pytorch.
+
+--case NAME picks a benchmark case, which sets the commands and flags of both sides (the data
+directory still comes from --data: point it at Fashion-MNIST for the fashion case):
+    mnist          the chapter's network (the default)
+    mnist-dense    the same, shaped with --dense-only (no sparse tiles)
+    fashion        the chapter's network on Fashion-MNIST (about half the pixels non-zero)
+    wide-2x1024    784 -> 1024 -> 1024 -> 10 relu MLP, 3 epochs (mlp_bench)
+    wide-2x2048    784 -> 2048 -> 2048 -> 10, 1 epoch
+    deep-3x512     784 -> 512 -> 512 -> 512 -> 10, 3 epochs
+    b32            the chapter's network, batch 32, 1 epoch (per-step overhead)
 """
 
 import argparse
@@ -27,6 +37,19 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_SHAPED = "target/release/examples/mnist_static"
 DEFAULT_PYTORCH = shlex.join([sys.executable, "bench/pytorch_mnist.py"])
+MLP = "target/release/examples/mlp_bench"
+
+# case -> (shaped command or None for the default, extra args for both sides, extra args for
+# shaped only, extra args for PyTorch only)
+CASES = {
+    "mnist": (None, [], [], []),
+    "mnist-dense": (None, [], ["--dense-only"], []),
+    "fashion": (None, [], ["--dataset", "fashion"], []),
+    "wide-2x1024": (MLP, ["--net", "2x1024", "--epochs", "3"], [], []),
+    "wide-2x2048": (MLP, ["--net", "2x2048", "--epochs", "1"], [], []),
+    "deep-3x512": (MLP, ["--net", "3x512", "--epochs", "3"], [], []),
+    "b32": (None, ["--batch-size", "32", "--epochs", "1"], [], []),
+}
 
 
 def cpu_model():
@@ -131,6 +154,9 @@ def main():
     ap.add_argument("--shaped-cmd", default=DEFAULT_SHAPED,
                     help="command for the shaped side, split like a shell would, run from the repo root "
                          "(default: %(default)s)")
+    ap.add_argument("--baseline-cmd", default=None,
+                    help="optional third side, run in turn with the other two and given the same flags as "
+                         "shaped: another build of shaped (a before/after comparison in one session)")
     ap.add_argument("--pytorch-cmd", default=DEFAULT_PYTORCH,
                     help="command for the PyTorch side (default: %(default)s)")
     ap.add_argument("--wait-idle", type=float, default=None, metavar="FRACTION",
@@ -138,7 +164,12 @@ def main():
                          "(e.g. 0.1), at most --idle-timeout seconds")
     ap.add_argument("--idle-timeout", type=float, default=300.0)
     ap.add_argument("--json", metavar="FILE", help="also write all per-run results to FILE")
+    ap.add_argument("--case", choices=sorted(CASES), default="mnist",
+                    help="the benchmark case (see above; default %(default)s)")
     args = ap.parse_args()
+    case_cmd, case_both, case_shaped, case_torch = CASES[args.case]
+    if case_cmd is not None and args.shaped_cmd == DEFAULT_SHAPED:
+        args.shaped_cmd = case_cmd
 
     common = ["--data", os.path.abspath(args.data)]
     extra = []
@@ -146,29 +177,35 @@ def main():
         extra += ["--threads", str(args.threads)]
     if args.epochs is not None:
         extra += ["--epochs", str(args.epochs)]
-    shaped_base = shlex.split(args.shaped_cmd)
-    pytorch_base = shlex.split(args.pytorch_cmd)
-    if args.shaped_cmd == DEFAULT_SHAPED and not os.path.exists(os.path.join(REPO, DEFAULT_SHAPED)):
+    shaped_base = shlex.split(args.shaped_cmd) + case_both + case_shaped
+    baseline_base = shlex.split(args.baseline_cmd) + case_both + case_shaped if args.baseline_cmd else None
+    pytorch_base = shlex.split(args.pytorch_cmd) + case_both + case_torch
+    if args.shaped_cmd in (DEFAULT_SHAPED, MLP) and not os.path.exists(os.path.join(REPO, args.shaped_cmd)):
         sys.exit("compare.py: %s not found; build it first: cargo build --release --example mnist_static "
-                 "(or pass --shaped-cmd)" % DEFAULT_SHAPED)
+                 "--example mlp_bench (or pass --shaped-cmd)" % args.shaped_cmd)
 
     tv, tthreads = torch_version(args.pytorch_cmd)
     print("machine : %s, nproc %d, %s %s" % (cpu_model(), os.cpu_count(), platform.system(), platform.release()))
     print("torch   : %s (default threads %s)%s" % (tv, tthreads, "  flush_denormal" if args.flush_denormal else ""))
+    print("case    : %s" % args.case)
     print("threads : %s" % (args.threads if args.threads is not None else "each side's default"))
     print("shaped  : %s" % shlex.join(shaped_base + common + ["--seed", "S", "--quiet"] + extra))
+    if baseline_base:
+        print("baseline: %s" % shlex.join(baseline_base + common + ["--seed", "S", "--quiet"] + extra))
     print("pytorch : %s" % shlex.join(pytorch_base + common + ["--seed", "S", "--quiet"] + extra
                                        + (["--flush-denormal"] if args.flush_denormal else [])))
     print("load    : %s (1/5/15 min) at start" % " ".join("%.2f" % x for x in os.getloadavg()))
     print(flush=True)
 
-    results = {"shaped": [], "pytorch": []}
+    sides = (["baseline"] if baseline_base else []) + ["shaped", "pytorch"]
+    bases = {"baseline": baseline_base, "shaped": shaped_base, "pytorch": pytorch_base}
+    results = {side: [] for side in sides}
     print("%-4s %-8s %5s %12s %9s %10s %9s %7s" % ("run", "side", "seed", "fit_seconds", "test_acc",
                                                   "peakRSS_MB", "cpu_s", "others"))
     for i in range(args.runs):
         seed = args.seed + i
-        for side in ("shaped", "pytorch"):
-            argv = (shaped_base if side == "shaped" else pytorch_base) + common + ["--seed", str(seed), "--quiet"] + extra
+        for side in sides:
+            argv = bases[side] + common + ["--seed", str(seed), "--quiet"] + extra
             if side == "pytorch" and args.flush_denormal:
                 argv.append("--flush-denormal")
             busy = wait_idle(args.wait_idle, args.idle_timeout) if args.wait_idle is not None else None
@@ -183,10 +220,18 @@ def main():
            for s, rs in results.items()}
     print()
     print("medians over %d runs each" % args.runs)
-    print("%-16s %12s %12s %14s" % ("metric", "shaped", "pytorch", "shaped/pytorch"))
+    if baseline_base:
+        print("%-16s %12s %12s %12s %14s %16s" % ("metric", "baseline", "shaped", "pytorch", "shaped/pytorch",
+                                                  "baseline/pytorch"))
+    else:
+        print("%-16s %12s %12s %14s" % ("metric", "shaped", "pytorch", "shaped/pytorch"))
     for k, f in (("fit_seconds", "%12.3f"), ("test_acc", "%12.4f"), ("peak_rss_mb", "%12.1f"), ("cpu_seconds", "%12.1f")):
         a, b = med["shaped"][k], med["pytorch"][k]
-        print("%-16s %s %s %14s" % (k, f % a, f % b, fmt_ratio(a, b)))
+        if baseline_base:
+            z = med["baseline"][k]
+            print("%-16s %s %s %s %14s %16s" % (k, f % z, f % a, f % b, fmt_ratio(a, b), fmt_ratio(z, b)))
+        else:
+            print("%-16s %s %s %14s" % (k, f % a, f % b, fmt_ratio(a, b)))
     worst = max(r["others_share"] for rs in results.values() for r in rs)
     print("(others = share of the machine's CPU time used by OTHER processes while the run went on; "
           "worst %.0f%%.%s)" % (100 * worst, "  WARNING: the machine was not quiet, timings are inflated."

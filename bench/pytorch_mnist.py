@@ -3,6 +3,7 @@
 
 Chollet's MNIST network (Deep Learning with Python, ch. 2):
     784 -> Dense(512, relu) -> Dense(10, softmax)
+(or, with --net, wider and deeper relu MLPs: 2x1024, 2x2048, 3x512 hidden)
     loss: categorical crossentropy (computed the fast PyTorch way: cross_entropy
           on the logits = log_softmax + nll_loss, mean over the batch)
     optimizer: RMSprop with Keras's hyper-parameters (lr 1e-3, rho/alpha 0.9,
@@ -58,17 +59,25 @@ def load_mnist(data_dir):
             images("t10k-images-idx3-ubyte.gz"), labels("t10k-labels-idx1-ubyte.gz"))
 
 
+# Hidden layer widths of each --net (all relu, then Linear 10): the same
+# networks as shaped's mnist_static (chapter) and mlp_bench (the others).
+NETS = {"chapter": [512], "2x1024": [1024, 1024], "2x2048": [2048, 2048], "3x512": [512, 512, 512]}
+
+
 class Net(torch.nn.Module):
-    def __init__(self):
+    def __init__(self, hidden=(512,)):
         super().__init__()
-        self.fc1 = torch.nn.Linear(784, 512)
-        self.fc2 = torch.nn.Linear(512, 10)
-        for layer in (self.fc1, self.fc2):
+        widths = [784] + list(hidden)
+        self.hidden = torch.nn.ModuleList(torch.nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
+        self.out = torch.nn.Linear(widths[-1], 10)
+        for layer in list(self.hidden) + [self.out]:
             torch.nn.init.xavier_uniform_(layer.weight)  # = Keras glorot_uniform
             torch.nn.init.zeros_(layer.bias)
 
     def forward(self, x):
-        return self.fc2(F.relu(self.fc1(x)))  # logits; softmax is folded into the loss
+        for layer in self.hidden:
+            x = F.relu(layer(x))
+        return self.out(x)  # logits; softmax is folded into the loss
 
 
 def main():
@@ -81,6 +90,8 @@ def main():
                     help="torch.set_num_threads(N); default: PyTorch's own default (= number of cores)")
     ap.add_argument("--flush-denormal", action="store_true", help="torch.set_flush_denormal(True)")
     ap.add_argument("--quiet", action="store_true", help="print only the fit_seconds/test_acc lines")
+    ap.add_argument("--net", choices=sorted(NETS), default="chapter",
+                    help="hidden layers: chapter = 512 (the default), 2x1024, 2x2048, 3x512")
     args = ap.parse_args()
 
     if args.threads is not None:
@@ -97,7 +108,7 @@ def main():
             torch.__version__, torch.get_num_threads(), args.flush_denormal,
             tuple(x_train.shape), tuple(x_test.shape)))
 
-    model = Net()
+    model = Net(NETS[args.net])
     opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
     bs = args.batch_size
 

@@ -192,7 +192,6 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
     if std::env::var_os("FTZ").is_some() {
         unsafe { std::arch::x86_64::_mm_setcsr(std::arch::x86_64::_mm_getcsr() | 0x8040) };
     }
-    shaped::nn::layers::dense::set_sparse_inputs(!args.dense_only);
     if let Some(t) = args.threads {
         shaped::kernels::set_threads(t).map_err(|e| failed(format!("--threads {t}"), e))?;
     }
@@ -250,7 +249,10 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let train_y = to_categorical::<10>(&train_labels)?;
     let test_y = to_categorical::<10>(&test_labels)?;
 
-    let model = Mnist::seeded(args.seed);
+    let mut model = Mnist::seeded(args.seed);
+    if args.dense_only {
+        shaped::nn::Layer::set_sparse_policy(&mut model, shaped::kernels::SparsePolicy::Never);
+    }
     if !quiet {
         println!("{}", model.summary());
     }

@@ -84,6 +84,11 @@ pub trait Layer: Parameters + Sized + Send + Sync {
         grads: &mut Self::Grads,
         grad_in: Option<&mut Vec<f32>>,
     );
+    /// Sets when the layer's training products may use sparse tiles of
+    /// their input ([`SparsePolicy`](tensor_core::kernels::SparsePolicy));
+    /// a model passes it to each of its layers, and layers without
+    /// products ignore it (the default).
+    fn set_sparse_policy(&mut self, _policy: tensor_core::kernels::SparsePolicy) {}
 }
 
 /// How a layer written in `model!` is built for its input shape `In` (the

@@ -1,18 +1,25 @@
-//! Timings of `tensor-core`'s low-level kernels at the shapes of the MNIST
-//! example's network (784 → 512 → 10, batches of 128), each on one thread
+//! Timings of `tensor-core`'s products, all through the front door
+//! [`matmul`], at the shapes of the benchmark's networks, each on one thread
 //! and on the default kernel threads (one per core):
 //!
-//! * `sparse`: [`SparseBlocks`] on an MNIST-like batch `X` (128 x 784, about
-//!   19% non-zero, in strokes): `build`, `matmul_add` (`X W`, W 784 x 512)
-//!   and `t_matmul` (`X^T D`, D 128 x 512).
-//! * `dense`: the same two products as dense [`gemm`] calls, for comparison.
+//! * `sparse`: [`SparseLhs`] on an MNIST-like batch `X` (128 x 784, about
+//!   19% non-zero, in strokes): `build` (the policy's check and the tiles),
+//!   `matmul_add` (`X W`, W 784 x 512) and `t_matmul` (`X^T D`, D 128 x 512).
+//! * `dense`: the dense kernel at the MNIST network's shapes (`X W`,
+//!   `X^T D`), the wide MLP's (784 -> 1024 -> 1024 -> 10, batch 128: its
+//!   forward, weight-gradient and input-gradient products) and the batch-32
+//!   chapter network's.
 //! * `skinny`: the classifier layer's products (`H W2` 128x512x10,
-//!   `H^T G` 512x128x10 and `G W2^T` 128x10x512), which `gemm` hands to its
-//!   loops for one small dimension.
+//!   `H^T G` 512x128x10 and `G W2^T` 128x10x512), on their own loops.
 //!
-//! Throughput is counted in dense multiply-adds (`m k n`), also for the
-//! sparse products, so `sparse` and `dense` figures compare directly; for
-//! `build` it is the pixels read. Run with
+//! Throughput is counted in floating-point operations of the dense product
+//! (`2 m k n`), also for the sparse products, so criterion's `elem/s` reads
+//! as FLOP/s and `sparse` and `dense` figures compare directly; for `build`
+//! it is the pixels read. Before the timings the bench prints the
+//! GFLOP/s of each dense shape against the floor given as
+//! `SGEMM_FLOOR_GFLOPS` (a BLAS's measured rate, e.g. from
+//! `bench/sgemm_floor.py`), and the constants of the sparse cost model
+//! measured here (`CostModel`). Run with
 //!
 //! ```sh
 //! cargo bench -p tensor-core --bench kernels
@@ -24,8 +31,9 @@ use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Thro
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::hint::black_box;
-use tensor_core::kernels::gemm::{gemm, MatRef};
-use tensor_core::kernels::sparse::SparseBlocks;
+use tensor_core::kernels::{
+    matmul, Accum, CostModel, MatMut, MatRef, Parallelism, Scratch, SparseLhs, SparsePolicy,
+};
 
 /// Batch size.
 const ROWS: usize = 128;
@@ -142,7 +150,7 @@ impl Data {
             "kernels bench: X is {ROWS} x {COLS}, {:.1}% non-zero (MNIST: about 19%), \
              tiles {:.0}% full by rows, {:.0}% by columns (MNIST: about 50%, 67%); \
              {} kernel threads by default",
-            100.0 * SparseBlocks::density(&x, COLS, ROWS),
+            100.0 * x.iter().filter(|&&v| v != 0.0).count() as f32 / x.len() as f32,
             100.0 * by_rows,
             100.0 * by_cols,
             rayon::current_num_threads(),
@@ -189,102 +197,293 @@ fn bench_threads(
     }
 }
 
+/// A policy under which the tiles always pay (to time them).
+const TILES: SparsePolicy = SparsePolicy::CostModel(CostModel {
+    dense_ns_per_mac: 1e9,
+    tile_ns: 0.0,
+    build_ns_per_element: 0.0,
+});
+
+fn view(data: &[f32], rows: usize, cols: usize) -> MatRef<'_, f32> {
+    MatRef::row_major(data, rows, cols).expect("bench operands fit")
+}
+
+/// `out (=|+=) lhs rhs` through the front door.
+fn product<'a>(
+    out: &mut [f32],
+    accum: Accum,
+    lhs: impl Into<tensor_core::kernels::Lhs<'a, f32>>,
+    rhs: MatRef<'_, f32>,
+    (m, n): (usize, usize),
+    scratch: &mut Scratch,
+) {
+    let dst = MatMut::row_major(out, m, n).expect("bench output fits");
+    matmul(dst, accum, lhs, rhs, 1.0, Parallelism::Rayon, scratch).expect("bench sizes agree");
+}
+
 fn sparse(c: &mut Criterion, data: &Data) {
     let mut group = c.benchmark_group("sparse");
-    let mut s = SparseBlocks::default();
+    let mut s = SparseLhs::default();
+    let x = view(&data.x, ROWS, COLS);
 
     group.throughput(Throughput::Elements((ROWS * COLS) as u64));
     bench_threads(&mut group, "build", || {
-        s.build(black_box(&data.x), ROWS, COLS);
+        s.prepare(black_box(x), HIDDEN, TILES, Parallelism::Rayon);
     });
 
-    s.build(&data.x, ROWS, COLS);
+    s.prepare(x, HIDDEN, TILES, Parallelism::Rayon);
     let s = &s;
-    group.throughput(Throughput::Elements((ROWS * COLS * HIDDEN) as u64));
+    group.throughput(Throughput::Elements((2 * ROWS * COLS * HIDDEN) as u64));
     let mut out = vec![0.0f32; ROWS * HIDDEN];
+    let mut scratch = Scratch::default();
+    let w1 = view(&data.w1, COLS, HIDDEN);
     bench_threads(&mut group, "matmul_add", || {
-        s.matmul_add(black_box(&data.w1), HIDDEN, &mut out);
+        product(
+            &mut out,
+            Accum::Add,
+            s.of(x),
+            black_box(w1),
+            (ROWS, HIDDEN),
+            &mut scratch,
+        );
         black_box(&mut out);
     });
     let mut out = vec![0.0f32; COLS * HIDDEN];
+    let d = view(&data.d, ROWS, HIDDEN);
     bench_threads(&mut group, "t_matmul", || {
-        s.t_matmul(black_box(&data.d), HIDDEN, &mut out);
+        product(
+            &mut out,
+            Accum::Replace,
+            s.of(x.t()),
+            black_box(d),
+            (COLS, HIDDEN),
+            &mut scratch,
+        );
         black_box(&mut out);
     });
     group.finish();
 }
 
-/// `c = alpha a b + beta c` timed as `name`, a m x k, b k x n.
-#[allow(clippy::too_many_arguments)]
-fn bench_gemm(
+/// `c (=|+=) a b` timed as `name`, a m x k, b k x n.
+fn bench_product(
     group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
     name: &str,
-    (m, k, n): (usize, usize, usize),
     a: MatRef<'_, f32>,
     b: MatRef<'_, f32>,
-    beta: f32,
+    accum: Accum,
 ) {
-    group.throughput(Throughput::Elements((m * k * n) as u64));
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    group.throughput(Throughput::Elements((2 * m * k * n) as u64));
     let mut out = vec![0.0f32; m * n];
+    let mut scratch = Scratch::default();
     bench_threads(group, name, || {
-        gemm(m, k, n, 1.0, black_box(a), black_box(b), beta, &mut out);
+        product(
+            &mut out,
+            accum,
+            black_box(a),
+            black_box(b),
+            (m, n),
+            &mut scratch,
+        );
         black_box(&mut out);
     });
 }
 
-fn dense(c: &mut Criterion, data: &Data) {
+/// The dense shapes: (name, m, k, n, a transposed, b transposed).
+const DENSE: [(&str, usize, usize, usize, bool, bool); 9] = [
+    ("mnist_xw_128x784x512", 128, 784, 512, false, false),
+    ("mnist_xtd_784x128x512", 784, 128, 512, true, false),
+    ("wide_xw_128x784x1024", 128, 784, 1024, false, false),
+    ("wide_hw_128x1024x1024", 128, 1024, 1024, false, false),
+    ("wide_htd_1024x128x1024", 1024, 128, 1024, true, false),
+    ("wide_dwt_128x1024x1024", 128, 1024, 1024, false, true),
+    ("b32_xw_32x784x512", 32, 784, 512, false, false),
+    ("b32_xtd_784x32x512", 784, 32, 512, true, false),
+    ("square_512", 512, 512, 512, false, false),
+];
+
+/// Operands for a dense shape: `a` (m x k, or stored k x m when
+/// transposed) and `b` (k x n, or stored n x k).
+fn dense_operands(m: usize, k: usize, n: usize) -> (Vec<f32>, Vec<f32>) {
+    (uniform(m * k, 1.0, 7), uniform(k * n, 0.05, 8))
+}
+
+fn dense_views<'a>(
+    (a, b): &'a (Vec<f32>, Vec<f32>),
+    (m, k, n, ta, tb): (usize, usize, usize, bool, bool),
+) -> (MatRef<'a, f32>, MatRef<'a, f32>) {
+    let a = if ta { view(a, k, m).t() } else { view(a, m, k) };
+    let b = if tb { view(b, n, k).t() } else { view(b, k, n) };
+    (a, b)
+}
+
+fn dense(c: &mut Criterion) {
     let mut group = c.benchmark_group("dense");
-    // The first layer's forward product, accumulating onto the bias.
-    bench_gemm(
-        &mut group,
-        "xw_128x784x512",
-        (ROWS, COLS, HIDDEN),
-        MatRef::row_major(&data.x, COLS),
-        MatRef::row_major(&data.w1, HIDDEN),
-        1.0,
-    );
-    // Its weight gradient, X read through a transposed view.
-    bench_gemm(
-        &mut group,
-        "xtd_784x128x512",
-        (COLS, ROWS, HIDDEN),
-        MatRef::transposed(&data.x, COLS),
-        MatRef::row_major(&data.d, HIDDEN),
-        0.0,
-    );
+    for (name, m, k, n, ta, tb) in DENSE {
+        let ops = dense_operands(m, k, n);
+        let (a, b) = dense_views(&ops, (m, k, n, ta, tb));
+        bench_product(&mut group, name, a, b, Accum::Replace);
+    }
     group.finish();
 }
 
 fn skinny(c: &mut Criterion, data: &Data) {
     let mut group = c.benchmark_group("skinny");
+    let (h, w2, g) = (
+        view(&data.h, ROWS, HIDDEN),
+        view(&data.w2, HIDDEN, CLASSES),
+        view(&data.g, ROWS, CLASSES),
+    );
     // Forward: H W2, a narrow output of 10 classes.
-    bench_gemm(
-        &mut group,
-        "hw_128x512x10",
-        (ROWS, HIDDEN, CLASSES),
-        MatRef::row_major(&data.h, HIDDEN),
-        MatRef::row_major(&data.w2, CLASSES),
-        1.0,
-    );
+    bench_product(&mut group, "hw_128x512x10", h, w2, Accum::Add);
     // Weight gradient: H^T G, H read transposed.
-    bench_gemm(
-        &mut group,
-        "htg_512x128x10",
-        (HIDDEN, ROWS, CLASSES),
-        MatRef::transposed(&data.h, HIDDEN),
-        MatRef::row_major(&data.g, CLASSES),
-        0.0,
-    );
+    bench_product(&mut group, "htg_512x128x10", h.t(), g, Accum::Replace);
     // Input gradient: G W2^T, a thin inner dimension of 10.
-    bench_gemm(
-        &mut group,
-        "gwt_128x10x512",
-        (ROWS, CLASSES, HIDDEN),
-        MatRef::row_major(&data.g, CLASSES),
-        MatRef::transposed(&data.w2, CLASSES),
-        0.0,
-    );
+    bench_product(&mut group, "gwt_128x10x512", g, w2.t(), Accum::Replace);
     group.finish();
+}
+
+/// The median seconds of `f` over `runs` runs (after one warm-up).
+fn median_seconds(runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut t: Vec<f64> = (0..runs)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            f();
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[runs / 2]
+}
+
+/// Prints each dense shape's GFLOP/s on one thread and on the kernel
+/// threads, against the floor, and the sparse cost model's constants
+/// measured on one thread.
+fn report(data: &Data) {
+    let floor: Option<f64> = std::env::var("SGEMM_FLOOR_GFLOPS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a pool");
+    eprintln!("dense GFLOP/s (medians; floor {floor:?} GFLOP/s at the kernel threads):");
+    let mut ns_per_mac = Vec::new();
+    for (name, m, k, n, ta, tb) in DENSE {
+        let ops = dense_operands(m, k, n);
+        let (a, b) = dense_views(&ops, (m, k, n, ta, tb));
+        let mut out = vec![0.0f32; m * n];
+        let mut scratch = Scratch::default();
+        let mut run = || product(&mut out, Accum::Replace, a, b, (m, n), &mut scratch);
+        // Alternately with matrixmultiply's sgemm (the previous kernel),
+        // so that both see the same load.
+        let (sa, sb) = (
+            (a.row_stride() as isize, a.col_stride() as isize),
+            (b.row_stride() as isize, b.col_stride() as isize),
+        );
+        let mut old = vec![0.0f32; m * n];
+        // (matrixmultiply is single-threaded without its `threading`
+        // feature.)
+        let mut mm = || {
+            let (pa, pb) = (a.data().as_ptr(), b.data().as_ptr());
+            // SAFETY: the views cover m x k and k x n, `old` holds m x n.
+            unsafe {
+                let c = old.as_mut_ptr();
+                matrixmultiply::sgemm(
+                    m, k, n, 1.0, pa, sa.0, sa.1, pb, sb.0, sb.1, 0.0, c, n as isize, 1,
+                )
+            }
+        };
+        let (mut t1, mut tm, mut tn) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..7 {
+            t1.push(one.install(|| median_seconds(5, &mut run)));
+            tm.push(median_seconds(5, &mut mm));
+            tn.push(median_seconds(5, &mut run));
+        }
+        let med = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let (t1, tm, tn) = (med(t1), med(tm), med(tn));
+        let flops = 2.0 * (m * k * n) as f64;
+        let (g1, gm, gn) = (flops / t1 / 1e9, flops / tm / 1e9, flops / tn / 1e9);
+        let share = floor.map_or(String::new(), |f| {
+            format!(", {:.0}% of the floor", 100.0 * gn / f)
+        });
+        eprintln!(
+            "  {name}: {g1:.0} (1 thread; matrixmultiply {gm:.0}: x{:.2}), {gn:.0} ({} threads){share}",
+            g1 / gm,
+            rayon::current_num_threads()
+        );
+        if name.starts_with("mnist") {
+            ns_per_mac.push(t1 * 1e9 / (m * k * n) as f64);
+        }
+    }
+    // The cost model: tiles and build on the MNIST-like batch.
+    let x = view(&data.x, ROWS, COLS);
+    let mut s = SparseLhs::default();
+    s.prepare(x, HIDDEN, TILES, Parallelism::Rayon);
+    let tiles = count_tiles(&data.x);
+    let build = one.install(|| {
+        median_seconds(21, || {
+            s.prepare(x, HIDDEN, TILES, Parallelism::Rayon);
+        })
+    });
+    let (mut out, mut grad) = (vec![0.0f32; ROWS * HIDDEN], vec![0.0f32; COLS * HIDDEN]);
+    let mut scratch = Scratch::default();
+    let (w1, d) = (view(&data.w1, COLS, HIDDEN), view(&data.d, ROWS, HIDDEN));
+    let products = one.install(|| {
+        median_seconds(21, || {
+            product(
+                &mut out,
+                Accum::Add,
+                s.of(x),
+                w1,
+                (ROWS, HIDDEN),
+                &mut scratch,
+            );
+            product(
+                &mut grad,
+                Accum::Replace,
+                s.of(x.t()),
+                d,
+                (COLS, HIDDEN),
+                &mut scratch,
+            );
+        })
+    });
+    eprintln!(
+        "cost model (1 thread): dense_ns_per_mac {:.4}, tile_ns {:.4}, build_ns_per_element {:.3} \
+         (CostModel::MEASURED: {:?})",
+        ns_per_mac.iter().sum::<f64>() / ns_per_mac.len() as f64,
+        products * 1e9 / (tiles * HIDDEN) as f64,
+        build * 1e9 / (ROWS * COLS) as f64,
+        CostModel::MEASURED,
+    );
+}
+
+/// The 4 x 1 and 1 x 4 tiles of `x` that hold a non-zero, in all.
+fn count_tiles(x: &[f32]) -> usize {
+    const G: usize = 4;
+    let nz = |r: usize, c: usize| x[r * COLS + c] != 0.0;
+    let by_rows: usize = (0..ROWS)
+        .step_by(G)
+        .map(|r0| {
+            (0..COLS)
+                .filter(|&c| (r0..(r0 + G).min(ROWS)).any(|r| nz(r, c)))
+                .count()
+        })
+        .sum();
+    let by_cols: usize = (0..ROWS)
+        .map(|r| {
+            (0..COLS)
+                .step_by(G)
+                .filter(|&c0| (c0..(c0 + G).min(COLS)).any(|c| nz(r, c)))
+                .count()
+        })
+        .sum();
+    by_rows + by_cols
 }
 
 fn kernels(c: &mut Criterion) {
@@ -292,8 +491,9 @@ fn kernels(c: &mut Criterion) {
     // kernel is not handed over to other threads at every call.
     tensor_core::kernels::join_kernel_threads();
     let data = Data::new();
+    report(&data);
     sparse(c, &data);
-    dense(c, &data);
+    dense(c);
     skinny(c, &data);
 }
 

@@ -282,6 +282,9 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             ) {
                 #back
             }
+            fn set_sparse_policy(&mut self, policy: #nn::tensor_core::kernels::SparsePolicy) {
+                #( #nn::Layer::set_sparse_policy(&mut self.#fields, policy); )*
+            }
         }
 
         #spec_impl

@@ -11,49 +11,35 @@ use crate::{
 };
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::cell::RefCell;
 use tensor_core::{
-    kernels::{
-        gemm::{gemm, MatRef},
-        sparse::SparseBlocks,
-    },
+    kernels::{matmul, Accum, MatMut, MatRef, Parallelism, Scratch, SparseLhs, SparsePolicy},
     Sz, Tensor,
 };
 
-/// Inputs with at most this share of non-zeros take the sparse path.
-pub const SPARSE_MAX_DENSITY: f32 = 0.3;
-
-static SPARSE_INPUTS: AtomicBool = AtomicBool::new(true);
-
-/// Turns the sparse-input path of training on or off (on by default).
-///
-/// When a dense layer's input batch is mostly exact zeros (MNIST's pixels:
-/// 19% non-zero), its training forward `x W` and its weight gradient
-/// `x^T g` are computed from the non-zeros alone, which gives the same
-/// result up to the order of additions in a fraction of the time. Turning it
-/// off makes every product a dense GEMM (for measuring, or for comparison).
-///
-/// ```
-/// nn::layers::dense::set_sparse_inputs(false);
-/// assert!(!nn::layers::dense::sparse_inputs());
-/// nn::layers::dense::set_sparse_inputs(true);
-/// ```
-pub fn set_sparse_inputs(enabled: bool) {
-    SPARSE_INPUTS.store(enabled, Ordering::Relaxed);
-}
-
-/// Whether the sparse-input path is on.
-pub fn sparse_inputs() -> bool {
-    SPARSE_INPUTS.load(Ordering::Relaxed)
-}
-
-/// What a dense layer's training forward keeps for backward: the non-zeros
-/// of its input, when the input was sparse enough to use them.
+/// What a dense layer's training forward keeps for backward: its input as
+/// sparse tiles when the [`SparsePolicy`] chose them, and the products'
+/// packing buffers.
 #[derive(Clone, Debug, Default)]
 pub struct DenseCache {
-    sparse: SparseBlocks,
-    used_sparse: bool,
+    lhs: SparseLhs,
+    scratch: Scratch,
 }
+
+impl DenseCache {
+    /// Whether the last training forward kept its input as sparse tiles.
+    pub fn used_sparse(&self) -> bool {
+        self.lhs.is_sparse()
+    }
+}
+
+std::thread_local! {
+    /// The packing buffers of inference (`forward` has no cache).
+    static INFERENCE: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// The sizes of a layer's buffers follow from its shape and the batch.
+const SIZES: &str = "dense: buffers sized for the layer and the batch";
 
 /// A dense layer as written in `model!`: `Dense<512, Relu>` has 512 outputs
 /// and takes its input width from the layer before it.
@@ -94,6 +80,9 @@ impl<const IN: usize, const OUT: usize> DenseParams<IN, OUT> {
 pub struct DenseLayer<const IN: usize, const OUT: usize, A: Activation = Linear> {
     /// The weights.
     pub params: DenseParams<IN, OUT>,
+    /// When the training products may use sparse tiles of the input
+    /// (default: when the kernels' cost model says they are cheaper).
+    pub sparse: SparsePolicy,
     _act: PhantomData<A>,
 }
 
@@ -102,6 +91,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> DenseLayer<IN, OUT, A> {
     pub fn from_params(params: DenseParams<IN, OUT>) -> Self {
         DenseLayer {
             params,
+            sparse: SparsePolicy::default(),
             _act: PhantomData,
         }
     }
@@ -126,29 +116,34 @@ impl<const IN: usize, const OUT: usize, A: Activation> Parameters for DenseLayer
 }
 
 impl<const IN: usize, const OUT: usize, A: Activation> DenseLayer<IN, OUT, A> {
-    /// `out = x W + b` for `n` rows, then the activation; from the
-    /// non-zeros of `x` when `sparse` is given.
-    fn affine(&self, x: &[f32], n: usize, out: &mut Vec<f32>, sparse: Option<&SparseBlocks>) {
+    /// `out = x W + b` for `n` rows, then the activation; `lhs` gives the
+    /// tiles of `x` when they were prepared.
+    fn affine(
+        &self,
+        x: &[f32],
+        n: usize,
+        out: &mut Vec<f32>,
+        lhs: &SparseLhs,
+        scratch: &mut Scratch,
+    ) {
         assert_eq!(x.len(), n * IN, "dense: input is not {n} x {IN}");
         out.resize(n * OUT, 0.0);
         let b = self.params.bias.as_slice();
         for row in out.chunks_mut(OUT) {
             row.copy_from_slice(b);
         }
-        let w = self.params.kernel.as_slice();
-        match sparse {
-            Some(s) => s.matmul_add(w, OUT, out),
-            None => gemm(
-                n,
-                IN,
-                OUT,
-                1.0,
-                MatRef::row_major(x, IN),
-                MatRef::row_major(w, OUT),
-                1.0,
-                out,
-            ),
-        }
+        let x = MatRef::row_major(x, n, IN).expect(SIZES);
+        let w = MatRef::row_major(self.params.kernel.as_slice(), IN, OUT).expect(SIZES);
+        matmul(
+            MatMut::row_major(out, n, OUT).expect(SIZES),
+            Accum::Add,
+            lhs.of(x),
+            w,
+            1.0,
+            Parallelism::Rayon,
+            scratch,
+        )
+        .expect(SIZES);
         A::forward(out, OUT);
     }
 }
@@ -181,7 +176,8 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
         });
     }
     fn forward(&self, x: &[f32], n: usize, out: &mut Vec<f32>) {
-        self.affine(x, n, out, None)
+        let dense = SparseLhs::default();
+        INFERENCE.with(|s| self.affine(x, n, out, &dense, &mut s.borrow_mut()))
     }
     fn forward_train(
         &self,
@@ -191,15 +187,13 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
         cache: &mut DenseCache,
         _: &mut StdRng,
     ) {
-        // Judge the density on a few rows: cheap, and batches are alike.
-        cache.used_sparse =
-            sparse_inputs() && SparseBlocks::density(x, IN, 8) <= SPARSE_MAX_DENSITY;
-        if cache.used_sparse {
-            cache.sparse.build(x, n, IN);
-            self.affine(x, n, out, Some(&cache.sparse));
-        } else {
-            self.affine(x, n, out, None)
-        }
+        assert_eq!(x.len(), n * IN, "dense: input is not {n} x {IN}");
+        let xv = MatRef::row_major(x, n, IN).expect(SIZES);
+        cache.lhs.prepare(xv, OUT, self.sparse, Parallelism::Rayon);
+        self.affine(x, n, out, &cache.lhs, &mut cache.scratch)
+    }
+    fn set_sparse_policy(&mut self, policy: SparsePolicy) {
+        self.sparse = policy;
     }
     fn backward(
         &self,
@@ -216,21 +210,19 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
             A::backward(out, grad_out, OUT);
         }
         let g: &[f32] = grad_out;
-        // dW = x^T g (IN x n . n x OUT), read through a transposed view.
-        if cache.used_sparse {
-            cache.sparse.t_matmul(g, OUT, grads.kernel.as_mut_slice());
-        } else {
-            gemm(
-                IN,
-                n,
-                OUT,
-                1.0,
-                MatRef::transposed(x, IN),
-                MatRef::row_major(g, OUT),
-                0.0,
-                grads.kernel.as_mut_slice(),
-            );
-        }
+        let gv = MatRef::row_major(g, n, OUT).expect(SIZES);
+        let xv = MatRef::row_major(x, n, IN).expect(SIZES);
+        // dW = x^T g (IN x n . n x OUT), from the tiles of x when kept.
+        matmul(
+            MatMut::row_major(grads.kernel.as_mut_slice(), IN, OUT).expect(SIZES),
+            Accum::Replace,
+            cache.lhs.of(xv.t()),
+            gv,
+            1.0,
+            Parallelism::Rayon,
+            &mut cache.scratch,
+        )
+        .expect(SIZES);
         // db = column sums of g.
         let db = grads.bias.as_mut_slice();
         db.fill(0.0);
@@ -242,16 +234,17 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
         // dx = g W^T (n x OUT . OUT x IN), only when the layer below needs it.
         if let Some(dx) = grad_in {
             dx.resize(n * IN, 0.0);
-            gemm(
-                n,
-                OUT,
-                IN,
+            let w = MatRef::row_major(self.params.kernel.as_slice(), IN, OUT).expect(SIZES);
+            matmul(
+                MatMut::row_major(dx, n, IN).expect(SIZES),
+                Accum::Replace,
+                gv,
+                w.t(),
                 1.0,
-                MatRef::row_major(g, OUT),
-                MatRef::transposed(self.params.kernel.as_slice(), OUT),
-                0.0,
-                dx,
-            );
+                Parallelism::Rayon,
+                &mut cache.scratch,
+            )
+            .expect(SIZES);
         }
     }
 }

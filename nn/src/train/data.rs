@@ -86,8 +86,12 @@ impl<'a, S: Batched> Data<'a, S> {
     fn prefetch_sample(&self, i: usize) {
         let k = S::NUMEL;
         match self.src {
-            Source::F32(d) => prefetch(d.get(i * k..(i + 1) * k).unwrap_or(&[])),
-            Source::U8 { data, .. } => prefetch(data.get(i * k..(i + 1) * k).unwrap_or(&[])),
+            Source::F32(d) => {
+                tensor_core::kernels::prefetch(d.get(i * k..(i + 1) * k).unwrap_or(&[]))
+            }
+            Source::U8 { data, .. } => {
+                tensor_core::kernels::prefetch(data.get(i * k..(i + 1) * k).unwrap_or(&[]))
+            }
         }
     }
     /// The samples `start..start + len`, split off (for a validation split).
@@ -116,22 +120,6 @@ impl<'a, S: Batched> From<&'a Tensor<S::Batch, f32>> for Data<'a, S> {
 
 /// Samples read ahead of the one being copied.
 const PREFETCH_AHEAD: usize = 4;
-
-/// A hint to load every cache line of `sample`; it changes nothing else
-/// (and does nothing off x86_64).
-#[inline(always)]
-fn prefetch<T>(sample: &[T]) {
-    #[cfg(target_arch = "x86_64")]
-    for at in (0..core::mem::size_of_val(sample)).step_by(64) {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let line = sample.as_ptr().cast::<i8>().wrapping_add(at);
-        // SAFETY: a prefetch only hints the cache, even for a bad address;
-        // this one points into `sample`. SSE is part of x86_64.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(line) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = sample;
-}
 
 /// `o = p * scale` for every pixel, compiled for several SIMD levels.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512bw", "x86_64+avx2"))]

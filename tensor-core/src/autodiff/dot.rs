@@ -10,7 +10,7 @@ use crate::{
     autodiff::var::Var,
     dtype::Float,
     error::ShapeError,
-    kernels::gemm::{gemm, MatRef},
+    kernels::{matmul, Accum, MatMut, MatRef, Parallelism, Scratch},
     shape::{DotShape, Shape},
 };
 use std::rc::Rc;
@@ -40,13 +40,31 @@ impl<S: Shape, E: Float> Var<S, E> {
             value,
             move |g, ga| {
                 // dA (rows x K) += dC (rows x N) . Bᵀ (N x K)
-                let bt = MatRef::transposed(&b.data, n);
-                gemm(rows, n, k, E::ONE, MatRef::row_major(g, n), bt, E::ONE, ga);
+                let fit = "dot: gradients have their values' shapes";
+                matmul(
+                    MatMut::row_major(ga, rows, k).expect(fit),
+                    Accum::Add,
+                    MatRef::row_major(g, rows, n).expect(fit),
+                    MatRef::row_major(&b.data, k, n).expect(fit).t(),
+                    E::ONE,
+                    Parallelism::Rayon,
+                    &mut Scratch::default(),
+                )
+                .expect(fit);
             },
             move |g, gb| {
                 // dB (K x N) += Aᵀ (K x rows) . dC (rows x N)
-                let at = MatRef::transposed(&a.data, k);
-                gemm(k, rows, n, E::ONE, at, MatRef::row_major(g, n), E::ONE, gb);
+                let fit = "dot: gradients have their values' shapes";
+                matmul(
+                    MatMut::row_major(gb, k, n).expect(fit),
+                    Accum::Add,
+                    MatRef::row_major(&a.data, rows, k).expect(fit).t(),
+                    MatRef::row_major(g, rows, n).expect(fit),
+                    E::ONE,
+                    Parallelism::Rayon,
+                    &mut Scratch::default(),
+                )
+                .expect(fit);
             },
         ))
     }

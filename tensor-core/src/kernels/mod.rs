@@ -1,11 +1,83 @@
 //! Low-level kernels on flat buffers with run-time sizes. Every statically
 //! shaped op funnels into these, so each distinct static shape does not
 //! compile its own copy of the heavy code.
+//!
+//! # The contract: one front door
+//!
+//! Every matrix product goes through [`matmul`]`(dst, accum, lhs, rhs,
+//! alpha, parallelism, scratch)`:
+//!
+//! * the operands are views that carry their rows, columns and strides
+//!   ([`MatRef`], checked when made; [`MatMut`], a row-major output), so a
+//!   product whose sizes do not agree is an error ([`MatmulError`]), and
+//!   nothing is written;
+//! * [`Accum`] says whether `dst` is replaced (its old contents, even NaN,
+//!   ignored) or added to;
+//! * [`Parallelism`] says whether the kernel threads may share the work;
+//! * [`Scratch`] holds the packing buffers, owned by the caller (a layer
+//!   keeps one), so that a product allocates nothing once they have grown;
+//! * the left operand may be a matrix held as sparse tiles ([`Lhs`],
+//!   [`SparseLhs`]), which the caller prepares under a [`SparsePolicy`]
+//!   value: a cost model of both kernels ([`CostModel`]) at the product's
+//!   shape and the input's measured tile count, or `Never`.
+//!
+//! `matmul` alone picks the kernel and says which it took ([`Route`]): the
+//! skinny loops (`skinny`: a dimension of 16 or less), the dense kernel
+//! (`matrixmultiply`, `f32` and `f64`), the sparse tiles, or the
+//! plain loop ([`reference`], other element types, and the reference of
+//! every test). The element type is tested in one place (a `TypeId`
+//! comparison behind a safe cast).
+//!
+//! The vector code has one mechanism (the crate-private `simd` module): a
+//! CPU feature token that only detection mints, vectors that only a token
+//! makes, and loops written once over a vector type and compiled per
+//! instruction set (AVX-512, AVX2 with FMA, plain code). A test-only switch
+//! forces each one (`force_isa`, compiled for the tests and with the
+//! `force-isa` feature).
+//!
+//! # The rule that keeps the `unsafe` code sound
+//!
+//! Every `pub` function here is safe to call with any arguments: sizes that
+//! overflow, strides that point past a buffer, buffers too short. It checks
+//! its sizes first, **with checked arithmetic** (`checked_mul`,
+//! `checked_add`: a product that wraps in a release build could otherwise
+//! pass a length check), and panics with a message or returns an error when
+//! they do not fit; only then does it reach the pointer arithmetic and the
+//! vector loads and stores inside, which do not check again. So:
+//!
+//! * an `unsafe fn` states its precondition in a `# Safety` section, and
+//!   every `unsafe` block or `unsafe impl` says in a `// SAFETY:` comment why
+//!   the precondition holds there (enforced: `unsafe_op_in_unsafe_fn` and
+//!   clippy's `undocumented_unsafe_blocks` are errors in this module);
+//! * the size checks live in the entry points, in one place per product,
+//!   and the inner loops receive only sizes those checks covered;
+//! * vector instructions run only on a CPU that has them.
+//!
+//! The fuzz target `tensor-core/fuzz` (`cargo +nightly fuzz run kernels`)
+//! drives the entry points with random sizes, strides and values (NaN,
+//! infinities, subnormals) against a plain reference.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
-pub mod gemm;
-mod lanes;
+pub mod dense;
+mod matmul;
+mod policy;
+mod prefetch;
+mod simd;
 pub mod skinny;
 pub mod sparse;
+#[cfg(test)]
+mod testing;
+mod view;
+
+pub use matmul::{matmul, reference, Accum, Lhs, MatmulError, Parallelism, Route, Scratch};
+pub use policy::{CostModel, SparsePolicy};
+pub use prefetch::prefetch;
+#[cfg(any(test, feature = "force-isa"))]
+pub use simd::force as force_isa;
+pub use simd::IsaKind;
+pub use sparse::SparseLhs;
+pub use view::{MatMut, MatRef};
 
 /// Sets how many threads the kernels use (default: one per core), counting
 /// the calling thread, which becomes one of them. Call it before the first

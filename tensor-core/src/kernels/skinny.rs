@@ -24,16 +24,17 @@
 //! The results equal the plain triple loop's up to the order of the
 //! additions (and the fused roundings of FMA). The packed copy of `b` is
 //! made once per product, before the rows are shared among the threads,
-//! into a buffer kept from call to call.
+//! into the caller's scratch buffer.
 //!
 //! The loops are written once, over a vector type (`Lanes`, in the
-//! crate-private `lanes` module, which says why explicit vectors), and
-//! compiled for AVX-512, AVX2 with FMA and plain code, chosen at run time
-//! by the CPU; the functions that compile them for each are here.
+//! crate-private `simd` module, which says why explicit vectors and how
+//! the CPU feature tokens keep them sound), and compiled for AVX-512, AVX2
+//! with FMA and plain code, chosen at run time by the CPU; the functions
+//! that compile them for each are here.
 
-use super::gemm::MatRef;
-use super::lanes::{Isa, Lanes, Portable};
-use std::cell::RefCell;
+use super::matmul::Parallelism;
+use super::simd::{Isa, Lanes, Portable};
+use super::view::MatRef;
 
 /// The largest small dimension handled here.
 pub const MAX: usize = 16;
@@ -41,11 +42,6 @@ pub const MAX: usize = 16;
 /// The inner dimension of a narrow product with contiguous rows of `a` is
 /// walked in chunks of this many (see [`pack_chunks`]).
 const CHUNK: usize = 16;
-
-thread_local! {
-    /// A packed copy of the right operand, reused from call to call.
-    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
-}
 
 /// The loop a product takes.
 #[derive(Clone, Copy, PartialEq)]
@@ -62,7 +58,8 @@ enum Loop {
 
 /// `c = alpha a b (+ c when accumulate)` if the shapes and layouts suit one
 /// of the loops here; returns false (doing nothing) otherwise. `c` is
-/// row-major `m x n`.
+/// row-major `m x n`; `a` and `b` are `m x k` and `k x n` (checked by the
+/// caller, as the views were when made); `packed` is the caller's scratch.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn try_gemm(
     m: usize,
@@ -73,12 +70,14 @@ pub(crate) fn try_gemm(
     b: MatRef<'_, f32>,
     accumulate: bool,
     c: &mut [f32],
+    par: Parallelism,
+    packed: &mut Vec<f32>,
 ) -> bool {
-    try_gemm_on(Isa::detect(), m, k, n, alpha, a, b, accumulate, c)
+    let isa = Isa::detect();
+    try_gemm_on(isa, m, k, n, alpha, a, b, accumulate, c, par, packed)
 }
 
-/// [`try_gemm`] with the vector instructions `isa` (which the CPU must
-/// have).
+/// [`try_gemm`] with the vector instructions `isa`.
 #[allow(clippy::too_many_arguments)]
 fn try_gemm_on(
     isa: Isa,
@@ -90,6 +89,8 @@ fn try_gemm_on(
     b: MatRef<'_, f32>,
     accumulate: bool,
     c: &mut [f32],
+    par: Parallelism,
+    packed: &mut Vec<f32>,
 ) -> bool {
     let narrow = n <= MAX && b.cs == 1 && (a.cs == 1 || a.rs == 1);
     let thin_inner = k <= MAX && n >= MAX && (b.cs == 1 || b.rs == 1);
@@ -104,14 +105,9 @@ fn try_gemm_on(
         return true;
     }
     // The packed copy is made once, by the calling thread, and read by all.
-    // It is taken out of the thread-local slot rather than borrowed, so that
-    // a product started on this thread while it waits for the others (rayon
-    // may hand it one) finds the slot free; that one packs into a new vector.
     let packs = matches!(path, Loop::Rows | Loop::ThinPacked);
-    let mut packed = Vec::new();
     let mut bp: &[f32] = &[];
     if packs {
-        packed = SCRATCH.with(RefCell::take);
         let len = match path {
             Loop::Rows => k.div_ceil(CHUNK) * n * CHUNK,
             _ => k * n,
@@ -124,6 +120,7 @@ fn try_gemm_on(
         pack(isa, path, k, n, b, &mut packed[at..at + len]);
         bp = &packed[at..at + len];
     }
+    let threads = par.threads();
     // Rows `i0..i0 + rows` of the product into `c` (those rows of the output).
     let run = |i0: usize, rows: usize, c: &mut [f32]| match path {
         Loop::Rows => narrow_rows(
@@ -180,15 +177,7 @@ fn try_gemm_on(
             )
         }
     };
-    split_rows(0, m, n, m * n * k, &mut c[..m * n], &run);
-    if packs {
-        SCRATCH.with(|s| {
-            let mut s = s.borrow_mut();
-            if packed.capacity() >= s.capacity() {
-                *s = packed;
-            }
-        });
-    }
+    split_rows(0, m, n, m * n * k, threads, &mut c[..m * n], &run);
     true
 }
 
@@ -199,17 +188,18 @@ fn split_rows(
     rows: usize,
     n: usize,
     work: usize,
+    threads: usize,
     c: &mut [f32],
     f: &(impl Fn(usize, usize, &mut [f32]) + Sync),
 ) {
-    if rows < 32 || work < (1 << 17) || rayon::current_num_threads() == 1 {
+    if rows < 32 || work < (1 << 17) || threads <= 1 {
         return f(i0, rows, c);
     }
     let half = rows / 2;
     let (top, bottom) = c.split_at_mut(half * n);
     rayon::join(
-        || split_rows(i0, half, n, work / 2, top, f),
-        || split_rows(i0 + half, rows - half, n, work / 2, bottom, f),
+        || split_rows(i0, half, n, work / 2, threads, top, f),
+        || split_rows(i0 + half, rows - half, n, work / 2, threads, bottom, f),
     );
 }
 
@@ -217,13 +207,21 @@ fn split_rows(
 /// [`Loop::ThinPacked`]; the others read `b` in place).
 fn pack(isa: Isa, path: Loop, k: usize, n: usize, b: MatRef<'_, f32>, out: &mut [f32]) {
     match isa {
-        // SAFETY: the CPU has the features (`Isa::detect`).
+        // SAFETY: the token `t` proves the CPU has AVX-512F.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { x86::pack_avx512(path, k, n, b, out) },
-        // SAFETY: as above.
+        Isa::Avx512(t) => unsafe { x86::pack_avx512(t, path, k, n, b, out) },
+        // SAFETY: the token `t` proves the CPU has AVX2 and FMA.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 if gathers(b) => unsafe { x86::pack_avx2(path, k, n, b, out) },
-        _ => pack_with::<Portable>(path, k, n, b, out),
+        Isa::Avx2(t) if gathers(b) => unsafe { x86::pack_avx2(t, path, k, n, b, out) },
+        _ => pack_with::<Portable>(plain(), path, k, n, b, out),
+    }
+}
+
+/// The plain-code token (always available).
+fn plain() -> <Portable as Lanes>::Token {
+    match Isa::available(super::simd::IsaKind::Portable) {
+        Some(Isa::Portable(t)) => t,
+        _ => unreachable!("plain code is always available"),
     }
 }
 
@@ -236,10 +234,17 @@ fn gathers(b: MatRef<'_, f32>) -> bool {
 
 /// [`pack`] on vectors `V`.
 #[inline(always)]
-fn pack_with<V: Lanes>(path: Loop, k: usize, n: usize, b: MatRef<'_, f32>, out: &mut [f32]) {
+fn pack_with<V: Lanes>(
+    t: V::Token,
+    path: Loop,
+    k: usize,
+    n: usize,
+    b: MatRef<'_, f32>,
+    out: &mut [f32],
+) {
     match path {
-        Loop::Rows => pack_chunks::<V>(k, n, b.data, b.rs, out),
-        Loop::ThinPacked => pack_transposed::<V>(k, n, b.data, b.cs, out),
+        Loop::Rows => pack_chunks::<V>(t, k, n, b.data, b.rs, out),
+        Loop::ThinPacked => pack_transposed::<V>(t, k, n, b.data, b.cs, out),
         Loop::Cols | Loop::Thin => {}
     }
 }
@@ -253,7 +258,7 @@ fn pack_with<V: Lanes>(path: Loop, k: usize, n: usize, b: MatRef<'_, f32>, out: 
 /// row, each product counts once, and the `n` pieces of `b` a chunk of `a`
 /// meets are adjacent.
 #[inline(always)]
-fn pack_chunks<V: Lanes>(k: usize, n: usize, b: &[f32], ldb: usize, out: &mut [f32]) {
+fn pack_chunks<V: Lanes>(t: V::Token, k: usize, n: usize, b: &[f32], ldb: usize, out: &mut [f32]) {
     let chunks = k.div_ceil(CHUNK);
     for (q, chunk) in out.chunks_exact_mut(n * CHUNK).enumerate() {
         // The first row of `b` in the chunk, and the lanes `from..to` that
@@ -270,13 +275,14 @@ fn pack_chunks<V: Lanes>(k: usize, n: usize, b: &[f32], ldb: usize, out: &mut [f
             while h < CHUNK {
                 let v = if h < to {
                     V::gather(
+                        t,
                         &b[(off + h) * ldb + j..],
                         ldb,
                         from.saturating_sub(h),
                         to - h,
                     )
                 } else {
-                    V::zero()
+                    V::zero(t)
                 };
                 v.store(&mut piece[h..]);
                 h += V::LEN;
@@ -288,10 +294,17 @@ fn pack_chunks<V: Lanes>(k: usize, n: usize, b: &[f32], ldb: usize, out: &mut [f
 /// `b` (`k x n`, columns contiguous and `ldt` apart) copied row-major into
 /// `out`.
 #[inline(always)]
-fn pack_transposed<V: Lanes>(k: usize, n: usize, b: &[f32], ldt: usize, out: &mut [f32]) {
+fn pack_transposed<V: Lanes>(
+    t: V::Token,
+    k: usize,
+    n: usize,
+    b: &[f32],
+    ldt: usize,
+    out: &mut [f32],
+) {
     for (p, row) in out[..k * n].chunks_exact_mut(n).enumerate() {
         for (j0, piece) in (0..n).step_by(V::LEN).zip(row.chunks_mut(V::LEN)) {
-            V::gather(&b[j0 * ldt + p..], ldt, 0, piece.len()).store_part(piece);
+            V::gather(t, &b[j0 * ldt + p..], ldt, 0, piece.len()).store_part(piece);
         }
     }
 }
@@ -347,24 +360,24 @@ struct Thin<'a> {
 ///   `a`.
 /// * `narrow` (16 registers: AVX2 and plain code): about 12 sums.
 macro_rules! by_columns {
-    (rows_wide, $f:ident, $n:expr, $x:expr, $c:expr) => {
-        by_columns!(@arms $f, $n, $x, $c,
+    (rows_wide, $f:ident, $t:expr, $n:expr, $x:expr, $c:expr) => {
+        by_columns!(@arms $f, $t, $n, $x, $c,
             (1 8) (2 4) (3 3) (4 2) (5 2) (6 2) (7 2) (8 1)
             (9 1) (10 1) (11 1) (12 1) (13 1) (14 1) (15 1) (16 1))
     };
-    (cols_wide, $f:ident, $n:expr, $x:expr, $c:expr) => {
-        by_columns!(@arms $f, $n, $x, $c,
+    (cols_wide, $f:ident, $t:expr, $n:expr, $x:expr, $c:expr) => {
+        by_columns!(@arms $f, $t, $n, $x, $c,
             (1 4) (2 4) (3 4) (4 4) (5 4) (6 4) (7 3) (8 3)
             (9 2) (10 2) (11 2) (12 2) (13 1) (14 1) (15 1) (16 1))
     };
-    (narrow, $f:ident, $n:expr, $x:expr, $c:expr) => {
-        by_columns!(@arms $f, $n, $x, $c,
+    (narrow, $f:ident, $t:expr, $n:expr, $x:expr, $c:expr) => {
+        by_columns!(@arms $f, $t, $n, $x, $c,
             (1 4) (2 4) (3 3) (4 2) (5 2) (6 2) (7 1) (8 1)
             (9 1) (10 1) (11 1) (12 1) (13 1) (14 1) (15 1) (16 1))
     };
-    (@arms $f:ident, $n:expr, $x:expr, $c:expr, $(($nn:literal $r:literal))*) => {
+    (@arms $f:ident, $t:expr, $n:expr, $x:expr, $c:expr, $(($nn:literal $r:literal))*) => {
         match $n {
-            $($nn => $f::<$nn, $r>($x, $c),)*
+            $($nn => $f::<$nn, $r>($t, $x, $c),)*
             _ => unreachable!("a narrow product has 1 to {} columns", $crate::kernels::skinny::MAX),
         }
     };
@@ -374,56 +387,61 @@ macro_rules! by_columns {
 mod x86 {
     //! The loops compiled for AVX-512 and AVX2.
     //!
-    //! Safety: the functions here enable those features and make the
-    //! vectors [`Zmm`] and [`Ymm`], whose methods use them without checking
-    //! again; they are called only where [`super::Isa::detect`] found them
-    //! (or, in tests, the CPU was checked first).
+    //! Safety: each function here enables the features its token argument
+    //! proves the CPU has; the callers pass a token from detection.
 
     use super::{cols_n, pack_with, rows_n, thin_rows, Lanes, Loop, MatRef, Narrow, Thin, CHUNK};
-    use crate::kernels::lanes::{transpose, Ymm, Zmm};
+    use crate::kernels::simd::{transpose, Avx2Fma, Avx512, Ymm, Zmm};
 
     /// [`rows_n`] on [`Zmm`], compiled apart for each width.
     #[target_feature(enable = "avx512f")]
     #[inline(never)]
-    fn rows_zmm<const N: usize, const R: usize>(x: Narrow<'_>, c: &mut [f32]) {
-        rows_n::<Zmm, N, R>(x, c)
+    fn rows_zmm<const N: usize, const R: usize>(t: Avx512, x: Narrow<'_>, c: &mut [f32]) {
+        rows_n::<Zmm, N, R>(t, x, c)
     }
 
     /// [`cols_n`] on [`Zmm`], compiled apart for each width.
     #[target_feature(enable = "avx512f")]
     #[inline(never)]
-    fn cols_zmm<const N: usize, const R: usize>(x: Narrow<'_>, c: &mut [f32]) {
-        cols_n::<Zmm, N, R>(x, c)
+    fn cols_zmm<const N: usize, const R: usize>(t: Avx512, x: Narrow<'_>, c: &mut [f32]) {
+        cols_n::<Zmm, N, R>(t, x, c)
     }
 
     /// [`rows_n`] on [`Ymm`], compiled apart for each width.
     #[target_feature(enable = "avx2,fma")]
     #[inline(never)]
-    fn rows_ymm<const N: usize, const R: usize>(x: Narrow<'_>, c: &mut [f32]) {
-        rows_n::<Ymm, N, R>(x, c)
+    fn rows_ymm<const N: usize, const R: usize>(t: Avx2Fma, x: Narrow<'_>, c: &mut [f32]) {
+        rows_n::<Ymm, N, R>(t, x, c)
     }
 
     /// [`cols_n`] on [`Ymm`], compiled apart for each width.
     #[target_feature(enable = "avx2,fma")]
     #[inline(never)]
-    fn cols_ymm<const N: usize, const R: usize>(x: Narrow<'_>, c: &mut [f32]) {
-        cols_n::<Ymm, N, R>(x, c)
+    fn cols_ymm<const N: usize, const R: usize>(t: Avx2Fma, x: Narrow<'_>, c: &mut [f32]) {
+        cols_n::<Ymm, N, R>(t, x, c)
     }
 
     /// [`super::pack`] by 16 x 16 transposes in registers (a gather per
     /// vector is several times slower on AMD's cores).
     #[target_feature(enable = "avx512f")]
-    pub(super) fn pack_avx512(path: Loop, k: usize, n: usize, b: MatRef<'_, f32>, out: &mut [f32]) {
+    pub(super) fn pack_avx512(
+        t: Avx512,
+        path: Loop,
+        k: usize,
+        n: usize,
+        b: MatRef<'_, f32>,
+        out: &mut [f32],
+    ) {
         match path {
-            Loop::Rows => pack_chunks(k, n, b.data, b.rs, out),
-            Loop::ThinPacked => pack_transposed(k, n, b.data, b.cs, out),
+            Loop::Rows => pack_chunks(t, k, n, b.data, b.rs, out),
+            Loop::ThinPacked => pack_transposed(t, k, n, b.data, b.cs, out),
             Loop::Cols | Loop::Thin => {}
         }
     }
 
     /// [`super::pack_chunks`] (the same layout).
     #[inline(always)]
-    fn pack_chunks(k: usize, n: usize, b: &[f32], ldb: usize, out: &mut [f32]) {
+    fn pack_chunks(t: Avx512, k: usize, n: usize, b: &[f32], ldb: usize, out: &mut [f32]) {
         let chunks = k.div_ceil(CHUNK);
         for (q, chunk) in out.chunks_exact_mut(n * CHUNK).enumerate() {
             // The first row of `b` in the chunk, and the rows `from..to` of
@@ -435,89 +453,104 @@ mod x86 {
             } else {
                 (0, 0, k)
             };
-            let mut r = [Zmm::zero(); 16];
+            let mut r = [Zmm::zero(t); 16];
             if (from, to) == (0, CHUNK) {
                 // (A fixed count: the rows stay in registers.)
                 for (l, r) in r.iter_mut().enumerate() {
                     let at = (off + l) * ldb;
-                    *r = Zmm::load_part(&b[at..at + n]);
+                    *r = Zmm::load_part(t, &b[at..at + n]);
                 }
             } else {
                 for (l, r) in r.iter_mut().enumerate().take(to).skip(from) {
                     let at = (off + l) * ldb;
-                    *r = Zmm::load_part(&b[at..at + n]);
+                    *r = Zmm::load_part(t, &b[at..at + n]);
                 }
             }
-            let t = transpose(r);
-            for (t, piece) in t.iter().zip(chunk.chunks_exact_mut(CHUNK)) {
-                t.store(piece);
+            let tr = transpose(r);
+            for (v, piece) in tr.iter().zip(chunk.chunks_exact_mut(CHUNK)) {
+                v.store(piece);
             }
         }
     }
 
     /// [`super::pack_transposed`].
     #[inline(always)]
-    fn pack_transposed(k: usize, n: usize, b: &[f32], ldt: usize, out: &mut [f32]) {
+    fn pack_transposed(t: Avx512, k: usize, n: usize, b: &[f32], ldt: usize, out: &mut [f32]) {
         for j0 in (0..n).step_by(16) {
             let w = (n - j0).min(16);
-            let mut r = [Zmm::zero(); 16];
+            let mut r = [Zmm::zero(t); 16];
             for (l, r) in r.iter_mut().enumerate().take(w) {
                 let at = (j0 + l) * ldt;
-                *r = Zmm::load_part(&b[at..at + k]);
+                *r = Zmm::load_part(t, &b[at..at + k]);
             }
-            let t = transpose(r);
-            for (p, t) in t.iter().enumerate().take(k) {
-                t.store_part(&mut out[p * n + j0..p * n + j0 + w]);
+            let tr = transpose(r);
+            for (p, v) in tr.iter().enumerate().take(k) {
+                v.store_part(&mut out[p * n + j0..p * n + j0 + w]);
             }
         }
     }
 
     #[target_feature(enable = "avx2,fma")]
-    pub(super) fn pack_avx2(path: Loop, k: usize, n: usize, b: MatRef<'_, f32>, out: &mut [f32]) {
-        pack_with::<Ymm>(path, k, n, b, out)
+    pub(super) fn pack_avx2(
+        t: Avx2Fma,
+        path: Loop,
+        k: usize,
+        n: usize,
+        b: MatRef<'_, f32>,
+        out: &mut [f32],
+    ) {
+        pack_with::<Ymm>(t, path, k, n, b, out)
     }
 
     #[target_feature(enable = "avx512f")]
-    pub(super) fn narrow_rows_avx512(x: Narrow<'_>, n: usize, c: &mut [f32]) {
-        by_columns!(rows_wide, rows_zmm, n, x, c)
+    pub(super) fn narrow_rows_avx512(t: Avx512, x: Narrow<'_>, n: usize, c: &mut [f32]) {
+        by_columns!(rows_wide, rows_zmm, t, n, x, c)
     }
 
     #[target_feature(enable = "avx2,fma")]
-    pub(super) fn narrow_rows_avx2(x: Narrow<'_>, n: usize, c: &mut [f32]) {
-        by_columns!(narrow, rows_ymm, n, x, c)
+    pub(super) fn narrow_rows_avx2(t: Avx2Fma, x: Narrow<'_>, n: usize, c: &mut [f32]) {
+        by_columns!(narrow, rows_ymm, t, n, x, c)
     }
 
     #[target_feature(enable = "avx512f")]
-    pub(super) fn narrow_cols_avx512(x: Narrow<'_>, n: usize, c: &mut [f32]) {
-        by_columns!(cols_wide, cols_zmm, n, x, c)
+    pub(super) fn narrow_cols_avx512(t: Avx512, x: Narrow<'_>, n: usize, c: &mut [f32]) {
+        by_columns!(cols_wide, cols_zmm, t, n, x, c)
     }
 
     #[target_feature(enable = "avx2,fma")]
-    pub(super) fn narrow_cols_avx2(x: Narrow<'_>, n: usize, c: &mut [f32]) {
-        by_columns!(narrow, cols_ymm, n, x, c)
+    pub(super) fn narrow_cols_avx2(t: Avx2Fma, x: Narrow<'_>, n: usize, c: &mut [f32]) {
+        by_columns!(narrow, cols_ymm, t, n, x, c)
     }
 
     #[target_feature(enable = "avx512f")]
-    pub(super) fn thin_avx512(x: Thin<'_>, c: &mut [f32]) {
+    pub(super) fn thin_avx512(t: Avx512, x: Thin<'_>, c: &mut [f32]) {
         // 4 x 4 accumulators, 4 pieces of `b`: 20 of the 32 registers.
-        thin_rows::<Zmm, 4, 4>(&x, c)
+        thin_rows::<Zmm, 4, 4>(t, &x, c)
     }
 
     #[target_feature(enable = "avx2,fma")]
-    pub(super) fn thin_avx2(x: Thin<'_>, c: &mut [f32]) {
+    pub(super) fn thin_avx2(t: Avx2Fma, x: Thin<'_>, c: &mut [f32]) {
         // 2 x 4 accumulators, 4 pieces of `b`: 12 of the 16 registers.
-        thin_rows::<Ymm, 2, 4>(&x, c)
+        thin_rows::<Ymm, 2, 4>(t, &x, c)
     }
 }
 
 /// [`rows_n`] on [`Portable`] vectors.
-fn rows_portable<const N: usize, const R: usize>(x: Narrow<'_>, c: &mut [f32]) {
-    rows_n::<Portable, N, R>(x, c)
+fn rows_portable<const N: usize, const R: usize>(
+    t: <Portable as Lanes>::Token,
+    x: Narrow<'_>,
+    c: &mut [f32],
+) {
+    rows_n::<Portable, N, R>(t, x, c)
 }
 
 /// [`cols_n`] on [`Portable`] vectors.
-fn cols_portable<const N: usize, const R: usize>(x: Narrow<'_>, c: &mut [f32]) {
-    cols_n::<Portable, N, R>(x, c)
+fn cols_portable<const N: usize, const R: usize>(
+    t: <Portable as Lanes>::Token,
+    x: Narrow<'_>,
+    c: &mut [f32],
+) {
+    cols_n::<Portable, N, R>(t, x, c)
 }
 
 /// `c[i, j] = alpha dot(a[i, :], b[:, j])` (`+ c` when accumulating) with
@@ -527,26 +560,26 @@ fn cols_portable<const N: usize, const R: usize>(x: Narrow<'_>, c: &mut [f32]) {
 /// lanes are added up at the end.
 fn narrow_rows(isa: Isa, x: Narrow<'_>, n: usize, c: &mut [f32]) {
     match isa {
-        // SAFETY: the CPU has the features (`Isa::detect`).
+        // SAFETY: the token `t` proves the CPU has AVX-512F.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { x86::narrow_rows_avx512(x, n, c) },
-        // SAFETY: as above.
+        Isa::Avx512(t) => unsafe { x86::narrow_rows_avx512(t, x, n, c) },
+        // SAFETY: the token `t` proves the CPU has AVX2 and FMA.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => unsafe { x86::narrow_rows_avx2(x, n, c) },
-        Isa::Portable => by_columns!(narrow, rows_portable, n, x, c),
+        Isa::Avx2(t) => unsafe { x86::narrow_rows_avx2(t, x, n, c) },
+        Isa::Portable(t) => by_columns!(narrow, rows_portable, t, n, x, c),
     }
 }
 
 /// [`narrow_rows`] for `N` columns, `R` rows at a time.
 #[inline(always)]
-fn rows_n<V: Lanes, const N: usize, const R: usize>(x: Narrow<'_>, c: &mut [f32]) {
+fn rows_n<V: Lanes, const N: usize, const R: usize>(t: V::Token, x: Narrow<'_>, c: &mut [f32]) {
     let mut i = 0;
     while i + R <= x.m {
-        rows_block::<V, N, R>(i, &x, c);
+        rows_block::<V, N, R>(t, i, &x, c);
         i += R;
     }
     while i < x.m {
-        rows_block::<V, N, 1>(i, &x, c);
+        rows_block::<V, N, 1>(t, i, &x, c);
         i += 1;
     }
 }
@@ -554,7 +587,12 @@ fn rows_n<V: Lanes, const N: usize, const R: usize>(x: Narrow<'_>, c: &mut [f32]
 /// Rows `i..i + R` of [`narrow_rows`].
 #[inline(always)]
 #[allow(clippy::needless_range_loop)]
-fn rows_block<V: Lanes, const N: usize, const R: usize>(i: usize, x: &Narrow<'_>, c: &mut [f32]) {
+fn rows_block<V: Lanes, const N: usize, const R: usize>(
+    t: V::Token,
+    i: usize,
+    x: &Narrow<'_>,
+    c: &mut [f32],
+) {
     let k = x.k;
     let chunks = k.div_ceil(CHUNK);
     let body = chunks.saturating_sub(1);
@@ -566,14 +604,14 @@ fn rows_block<V: Lanes, const N: usize, const R: usize>(i: usize, x: &Narrow<'_>
         rows[r] = &x.a[(i + r) * x.sa..(i + r) * x.sa + k];
         whole[r] = &rows[r].as_chunks::<CHUNK>().0[..body];
     }
-    let mut acc = [[V::zero(); N]; R];
+    let mut acc = [[V::zero(t); N]; R];
     // Every chunk but the last, read in place.
     for (q, bq) in packed[..body].iter().enumerate() {
         let mut aq: [&[f32]; R] = [&[]; R];
         for r in 0..R {
             aq[r] = &whole[r][q];
         }
-        chunk_product(&mut acc, &aq, (0, CHUNK), bq);
+        chunk_product(t, &mut acc, &aq, (0, CHUNK), bq);
     }
     if chunks > 0 {
         // The last chunk ends at the end of the rows (see `pack_chunks`).
@@ -591,7 +629,7 @@ fn rows_block<V: Lanes, const N: usize, const R: usize>(i: usize, x: &Narrow<'_>
         } else {
             (0, k)
         };
-        chunk_product(&mut acc, &aq, lanes, &packed[body]);
+        chunk_product(t, &mut acc, &aq, lanes, &packed[body]);
     }
     for (r, acc) in acc.iter().enumerate() {
         V::reduce(
@@ -608,6 +646,7 @@ fn rows_block<V: Lanes, const N: usize, const R: usize>(i: usize, x: &Narrow<'_>
 #[inline(always)]
 #[allow(clippy::needless_range_loop)]
 fn chunk_product<V: Lanes, const N: usize, const R: usize>(
+    t: V::Token,
     acc: &mut [[V; N]; R],
     a: &[&[f32]; R],
     (from, to): (usize, usize),
@@ -615,12 +654,13 @@ fn chunk_product<V: Lanes, const N: usize, const R: usize>(
 ) {
     let mut h = 0;
     while h < CHUNK {
-        let mut av = [V::zero(); R];
+        let mut av = [V::zero(t); R];
         for r in 0..R {
             av[r] = if from <= h && h + V::LEN <= to {
-                V::load(&a[r][h..])
+                V::load(t, &a[r][h..])
             } else {
                 V::load_range(
+                    t,
                     &a[r][h.min(to)..],
                     from.saturating_sub(h),
                     to.saturating_sub(h),
@@ -628,7 +668,7 @@ fn chunk_product<V: Lanes, const N: usize, const R: usize>(
             };
         }
         for j in 0..N {
-            let bv = V::load(&b[j][h..]);
+            let bv = V::load(t, &b[j][h..]);
             for r in 0..R {
                 acc[r][j] = av[r].mul_add(bv, acc[r][j]);
             }
@@ -644,31 +684,31 @@ fn chunk_product<V: Lanes, const N: usize, const R: usize>(
 /// in registers over all `p`.
 fn narrow_cols(isa: Isa, x: Narrow<'_>, n: usize, c: &mut [f32]) {
     match isa {
-        // SAFETY: the CPU has the features (`Isa::detect`).
+        // SAFETY: the token `t` proves the CPU has AVX-512F.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { x86::narrow_cols_avx512(x, n, c) },
-        // SAFETY: as above.
+        Isa::Avx512(t) => unsafe { x86::narrow_cols_avx512(t, x, n, c) },
+        // SAFETY: the token `t` proves the CPU has AVX2 and FMA.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => unsafe { x86::narrow_cols_avx2(x, n, c) },
-        Isa::Portable => by_columns!(narrow, cols_portable, n, x, c),
+        Isa::Avx2(t) => unsafe { x86::narrow_cols_avx2(t, x, n, c) },
+        Isa::Portable(t) => by_columns!(narrow, cols_portable, t, n, x, c),
     }
 }
 
 /// [`narrow_cols`] for `N` columns, `R` vectors of rows at a time.
 #[inline(always)]
-fn cols_n<V: Lanes, const N: usize, const R: usize>(x: Narrow<'_>, c: &mut [f32]) {
+fn cols_n<V: Lanes, const N: usize, const R: usize>(t: V::Token, x: Narrow<'_>, c: &mut [f32]) {
     let (m, w) = (x.m, V::LEN);
     let mut i = 0;
     while i + R * w <= m {
-        cols_block::<V, N, R, false>(i, &x, c);
+        cols_block::<V, N, R, false>(t, i, &x, c);
         i += R * w;
     }
     while i + w <= m {
-        cols_block::<V, N, 1, false>(i, &x, c);
+        cols_block::<V, N, 1, false>(t, i, &x, c);
         i += w;
     }
     if i < m {
-        cols_block::<V, N, 1, true>(i, &x, c);
+        cols_block::<V, N, 1, true>(t, i, &x, c);
     }
 }
 
@@ -677,25 +717,26 @@ fn cols_n<V: Lanes, const N: usize, const R: usize>(x: Narrow<'_>, c: &mut [f32]
 #[inline(always)]
 #[allow(clippy::needless_range_loop)]
 fn cols_block<V: Lanes, const N: usize, const R: usize, const PART: bool>(
+    t: V::Token,
     i0: usize,
     x: &Narrow<'_>,
     c: &mut [f32],
 ) {
     let rows = if PART { x.m - i0 } else { R * V::LEN };
-    let mut acc = [[V::zero(); N]; R];
+    let mut acc = [[V::zero(t); N]; R];
     for p in 0..x.k {
-        let mut av = [V::zero(); R];
+        let mut av = [V::zero(t); R];
         for r in 0..R {
             let at = p * x.sa + i0 + r * V::LEN;
             av[r] = if PART {
-                V::load_part(&x.a[at..at + rows])
+                V::load_part(t, &x.a[at..at + rows])
             } else {
-                V::load(&x.a[at..])
+                V::load(t, &x.a[at..])
             };
         }
         let brow: &[f32; N] = x.b[p * x.sb..p * x.sb + N].try_into().unwrap();
         for j in 0..N {
-            let bv = V::splat(brow[j]);
+            let bv = V::splat(t, brow[j]);
             for r in 0..R {
                 acc[r][j] = av[r].mul_add(bv, acc[r][j]);
             }
@@ -721,33 +762,38 @@ fn cols_block<V: Lanes, const N: usize, const R: usize, const PART: bool>(
 /// the block.
 fn thin(isa: Isa, x: Thin<'_>, c: &mut [f32]) {
     match isa {
-        // SAFETY: the CPU has the features (`Isa::detect`).
+        // SAFETY: the token `t` proves the CPU has AVX-512F.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { x86::thin_avx512(x, c) },
-        // SAFETY: as above.
+        Isa::Avx512(t) => unsafe { x86::thin_avx512(t, x, c) },
+        // SAFETY: the token `t` proves the CPU has AVX2 and FMA.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => unsafe { x86::thin_avx2(x, c) },
-        Isa::Portable => thin_rows::<Portable, 2, 4>(&x, c),
+        Isa::Avx2(t) => unsafe { x86::thin_avx2(t, x, c) },
+        Isa::Portable(t) => thin_rows::<Portable, 2, 4>(t, &x, c),
     }
 }
 
 /// [`thin`], `R` rows at a time, `C` vectors of columns.
 #[inline(always)]
-fn thin_rows<V: Lanes, const R: usize, const C: usize>(x: &Thin<'_>, c: &mut [f32]) {
+fn thin_rows<V: Lanes, const R: usize, const C: usize>(t: V::Token, x: &Thin<'_>, c: &mut [f32]) {
     let mut i = 0;
     while i + R <= x.m {
-        thin_cols::<V, R, C>(i, x, c);
+        thin_cols::<V, R, C>(t, i, x, c);
         i += R;
     }
     while i < x.m {
-        thin_cols::<V, 1, C>(i, x, c);
+        thin_cols::<V, 1, C>(t, i, x, c);
         i += 1;
     }
 }
 
 /// Rows `i..i + R` of [`thin`], by blocks of `C LEN` columns, then `LEN`.
 #[inline(always)]
-fn thin_cols<V: Lanes, const R: usize, const C: usize>(i: usize, x: &Thin<'_>, c: &mut [f32]) {
+fn thin_cols<V: Lanes, const R: usize, const C: usize>(
+    t: V::Token,
+    i: usize,
+    x: &Thin<'_>,
+    c: &mut [f32],
+) {
     // The rows of `a` times `alpha`, gathered once for all the blocks of
     // columns.
     let mut a = [[0.0f32; MAX]; R];
@@ -759,15 +805,15 @@ fn thin_cols<V: Lanes, const R: usize, const C: usize>(i: usize, x: &Thin<'_>, c
     let (n, w) = (x.n, V::LEN);
     let mut j = 0;
     while j + C * w <= n {
-        thin_block::<V, R, C, false>(i, j, &a, x, c);
+        thin_block::<V, R, C, false>(t, i, j, &a, x, c);
         j += C * w;
     }
     while j + w <= n {
-        thin_block::<V, R, 1, false>(i, j, &a, x, c);
+        thin_block::<V, R, 1, false>(t, i, j, &a, x, c);
         j += w;
     }
     if j < n {
-        thin_block::<V, R, 1, true>(i, j, &a, x, c);
+        thin_block::<V, R, 1, true>(t, i, j, &a, x, c);
     }
 }
 
@@ -777,6 +823,7 @@ fn thin_cols<V: Lanes, const R: usize, const C: usize>(i: usize, x: &Thin<'_>, c
 #[inline(always)]
 #[allow(clippy::needless_range_loop)]
 fn thin_block<V: Lanes, const R: usize, const C: usize, const PART: bool>(
+    t: V::Token,
     i: usize,
     j0: usize,
     a: &[[f32; MAX]; R],
@@ -784,20 +831,20 @@ fn thin_block<V: Lanes, const R: usize, const C: usize, const PART: bool>(
     c: &mut [f32],
 ) {
     let cols = if PART { x.n - j0 } else { C * V::LEN };
-    let mut acc = [[V::zero(); C]; R];
+    let mut acc = [[V::zero(t); C]; R];
     for p in 0..x.k.min(MAX) {
         let at = p * x.ldb + j0;
         let brow = &x.b[at..at + cols];
-        let mut bv = [V::zero(); C];
+        let mut bv = [V::zero(t); C];
         for v in 0..C {
             bv[v] = if PART {
-                V::load_part(brow)
+                V::load_part(t, brow)
             } else {
-                V::load(&brow[v * V::LEN..])
+                V::load(t, &brow[v * V::LEN..])
             };
         }
         for r in 0..R {
-            let s = V::splat(a[r][p]);
+            let s = V::splat(t, a[r][p]);
             for v in 0..C {
                 acc[r][v] = s.mul_add(bv[v], acc[r][v]);
             }
@@ -810,13 +857,17 @@ fn thin_block<V: Lanes, const R: usize, const C: usize, const PART: bool>(
             let out = &mut row[v * V::LEN..];
             if PART {
                 let s = if x.accumulate {
-                    s.add(V::load_part(out))
+                    s.add(V::load_part(t, out))
                 } else {
                     s
                 };
                 s.store_part(out)
             } else {
-                let s = if x.accumulate { s.add(V::load(out)) } else { s };
+                let s = if x.accumulate {
+                    s.add(V::load(t, out))
+                } else {
+                    s
+                };
                 s.store(out)
             }
         }
@@ -826,24 +877,8 @@ fn thin_block<V: Lanes, const R: usize, const C: usize, const PART: bool>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::gemm::{reference_gemm, test_layouts, test_operands};
-
-    /// The instruction sets this CPU can run: the portable loops always.
-    fn isas() -> Vec<Isa> {
-        let mut isas = vec![Isa::Portable];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-            {
-                isas.push(Isa::Avx2);
-            }
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                isas.push(Isa::Avx512);
-            }
-        }
-        isas
-    }
+    use crate::kernels::simd::all_isas as isas;
+    use crate::kernels::testing::{layouts as test_layouts, operands as test_operands, reference};
 
     /// Every layout of `a` and `b`, replacing and accumulating, on every
     /// instruction set the CPU has, against
@@ -855,21 +890,16 @@ mod tests {
             for (ta, tb, av, bv) in test_layouts(&a, &b, m, k, n) {
                 for accumulate in [false, true] {
                     let mut got = vec![if accumulate { 0.5 } else { f32::NAN }; m * n];
-                    if !try_gemm_on(isa, m, k, n, 0.75, av, bv, accumulate, &mut got) {
+                    let par = Parallelism::Rayon;
+                    let mut pack = Vec::new();
+                    if !try_gemm_on(
+                        isa, m, k, n, 0.75, av, bv, accumulate, &mut got, par, &mut pack,
+                    ) {
                         continue;
                     }
                     taken += 1;
                     let mut want = vec![0.5f32; m * n];
-                    reference_gemm(
-                        m,
-                        k,
-                        n,
-                        0.75,
-                        av,
-                        bv,
-                        if accumulate { 1.0 } else { 0.0 },
-                        &mut want,
-                    );
+                    reference(av, bv, 0.75, &mut want, accumulate);
                     for (e, (x, y)) in got.iter().zip(&want).enumerate() {
                         assert!(
                         (x - y).abs() < 1e-3,
@@ -959,36 +989,21 @@ mod tests {
                     a[at(i, k.saturating_sub(CHUNK + 1).max(k / 2))] = f32::INFINITY;
                 }
                 let av = if ta {
-                    MatRef {
-                        data: &a,
-                        rs: 1,
-                        cs: m + pa,
-                    }
+                    MatRef::new(&a, m, k, 1, m + pa).unwrap()
                 } else {
-                    MatRef {
-                        data: &a,
-                        rs: k + pa,
-                        cs: 1,
-                    }
+                    MatRef::new(&a, m, k, k + pa, 1).unwrap()
                 };
                 let bv = if tb {
-                    MatRef {
-                        data: &b,
-                        rs: 1,
-                        cs: k + pb,
-                    }
+                    MatRef::new(&b, k, n, 1, k + pb).unwrap()
                 } else {
-                    MatRef {
-                        data: &b,
-                        rs: n + pb,
-                        cs: 1,
-                    }
+                    MatRef::new(&b, k, n, n + pb, 1).unwrap()
                 };
                 let mut want = vec![0.0f32; m * n];
-                reference_gemm(m, k, n, 1.0, av, bv, 0.0, &mut want);
+                reference(av, bv, 1.0, &mut want, false);
                 for isa in isas() {
                     let mut got = vec![f32::NAN; m * n];
-                    if !try_gemm_on(isa, m, k, n, 1.0, av, bv, false, &mut got) {
+                    let (par, mut pack) = (Parallelism::Rayon, Vec::new());
+                    if !try_gemm_on(isa, m, k, n, 1.0, av, bv, false, &mut got, par, &mut pack) {
                         continue;
                     }
                     for (e, (x, y)) in got.iter().zip(&want).enumerate() {
@@ -1005,42 +1020,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn the_network_shapes_take_the_skinny_loops() {
-        let (a, b) = (vec![1.0f32; 512 * 128], vec![1.0f32; 128 * 10]);
-        let mut c = vec![0.0f32; 512 * 10];
-        assert!(try_gemm(
-            512,
-            128,
-            10,
-            1.0,
-            MatRef::transposed(&a, 512),
-            MatRef::row_major(&b, 10),
-            false,
-            &mut c
-        ));
-        let mut wide = vec![0.0f32; 128 * 512];
-        assert!(try_gemm(
-            128,
-            10,
-            512,
-            1.0,
-            MatRef::row_major(&b, 10),
-            MatRef::transposed(&a[..5120], 10),
-            false,
-            &mut wide
-        ));
-        assert!(!try_gemm(
-            128,
-            784,
-            512,
-            1.0,
-            MatRef::row_major(&a, 784),
-            MatRef::row_major(&a, 512),
-            false,
-            &mut vec![0.0; 128 * 512]
-        ));
     }
 }

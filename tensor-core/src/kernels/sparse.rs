@@ -9,7 +9,10 @@
 //! threads. The results equal the dense products up to the order of the
 //! additions (and the single rounding of fused multiply-adds).
 
-use multiversion::{multiversion, target::selected_target};
+use super::matmul::{Accum, MatmulError, Parallelism, Route};
+use super::policy::SparsePolicy;
+use super::simd::Isa;
+use super::view::MatRef;
 
 /// Columns of the output computed together.
 pub const BLOCK: usize = 64;
@@ -31,7 +34,7 @@ pub const GROUP: usize = 4;
 /// non-zero, and two thirds of the column tiles', since neighbouring pixels
 /// are alike).
 #[derive(Clone, Debug, Default)]
-pub struct SparseBlocks {
+pub(crate) struct SparseBlocks {
     rows: usize,
     cols: usize,
     /// Bit `j` of row `i`'s words: `X[i, j] != 0`.
@@ -48,27 +51,12 @@ pub struct SparseBlocks {
 }
 
 impl SparseBlocks {
-    /// The share of entries that are non-zero in `x`, read from the first
-    /// `sample` rows (or all).
-    ///
-    /// ```
-    /// use tensor_core::kernels::sparse::SparseBlocks;
-    /// assert_eq!(SparseBlocks::density(&[0.0, 1.0, 0.0, 0.0], 2, 2), 0.25);
-    /// ```
-    pub fn density(x: &[f32], cols: usize, sample: usize) -> f32 {
-        let n = (sample * cols).min(x.len());
-        if n == 0 {
-            return 1.0;
-        }
-        x[..n].iter().filter(|&&v| v != 0.0).count() as f32 / n as f32
-    }
-
     /// Rebuilds from the row-major `rows x cols` matrix `x`. The two tilings
     /// are built at the same time on the kernel threads.
-    pub fn build(&mut self, x: &[f32], rows: usize, cols: usize) {
-        assert_eq!(
-            x.len(),
-            rows * cols,
+    pub(crate) fn build(&mut self, x: &[f32], rows: usize, cols: usize, threads: usize) {
+        // Checked: a wrapped `rows * cols` could equal a short `x.len()`.
+        assert!(
+            rows.checked_mul(cols) == Some(x.len()),
             "sparse: the matrix is not {rows} x {cols}"
         );
         assert!(
@@ -88,7 +76,7 @@ impl SparseBlocks {
         let by_cols = (&mut self.col_start, &mut self.col_row, &mut self.col_val);
         let tile_rows = || build_row_groups(x, rows, cols, masks, by_rows);
         let tile_cols = || build_col_groups(x, rows, cols, masks, by_cols);
-        if rayon::current_num_threads() > 1 && rows * cols >= 1 << 14 {
+        if threads > 1 && rows * cols >= 1 << 14 {
             rayon::join(tile_rows, tile_cols);
         } else {
             tile_rows();
@@ -97,19 +85,25 @@ impl SparseBlocks {
     }
 
     /// The number of non-zeros.
-    pub fn nnz(&self) -> usize {
+    pub(crate) fn nnz(&self) -> usize {
         self.nnz
     }
 
     /// `out += X W` where `W` is row-major `cols x n` and `out` row-major
     /// `rows x n` (pre-filled, e.g. with the bias).
-    pub fn matmul_add(&self, w: &[f32], n: usize, out: &mut [f32]) {
+    pub(crate) fn matmul_add(&self, w: &[f32], n: usize, out: &mut [f32], threads: usize) {
+        // Checked arithmetic: a wrapped product would let the unchecked
+        // writes into `out` run past its end.
         assert!(
-            w.len() >= self.cols * n && out.len() >= self.rows * n,
-            "sparse matmul: operand too small"
+            covers(w.len(), self.cols, n) && covers(out.len(), self.rows, n),
+            "sparse matmul: an operand is too small for {} x {} by {} x {n}",
+            self.rows,
+            self.cols,
+            self.cols
         );
         let out_ptr = SendPtr(out.as_mut_ptr());
         let rows = self.rows;
+        let isa = Isa::detect();
         let run = move |b: usize| {
             let ptr = out_ptr;
             let (c0, width) = (b * BLOCK, BLOCK.min(n - b * BLOCK));
@@ -124,7 +118,7 @@ impl SparseBlocks {
                     a[..width].copy_from_slice(o);
                 }
                 let (col, val) = (&self.row_col[s..e], &self.row_val[s * GROUP..e * GROUP]);
-                tile_product(&mut acc, col, val, w, n, c0, width);
+                tile_product(isa, &mut acc, col, val, w, n, c0, width);
                 for (i, a) in acc.iter().enumerate().take(live) {
                     // SAFETY: as above.
                     let o = unsafe { out_slice(ptr, (r0 + i) * n + c0, width) };
@@ -132,18 +126,23 @@ impl SparseBlocks {
                 }
             }
         };
-        for_blocks(n.div_ceil(BLOCK), &run);
+        for_blocks(n.div_ceil(BLOCK), threads, &run);
     }
 
     /// `out = X^T D` where `D` is row-major `rows x n` and `out` row-major
     /// `cols x n` (overwritten).
-    pub fn t_matmul(&self, d: &[f32], n: usize, out: &mut [f32]) {
+    pub(crate) fn t_matmul(&self, d: &[f32], n: usize, out: &mut [f32], threads: usize) {
+        // Checked, as in `matmul_add`.
         assert!(
-            d.len() >= self.rows * n && out.len() >= self.cols * n,
-            "sparse t_matmul: operand too small"
+            covers(d.len(), self.rows, n) && covers(out.len(), self.cols, n),
+            "sparse t_matmul: an operand is too small for ({} x {})^T by {} x {n}",
+            self.rows,
+            self.cols,
+            self.rows
         );
         let out_ptr = SendPtr(out.as_mut_ptr());
         let cols = self.cols;
+        let isa = Isa::detect();
         let run = move |b: usize| {
             let ptr = out_ptr;
             let (c0, width) = (b * BLOCK, BLOCK.min(n - b * BLOCK));
@@ -151,7 +150,7 @@ impl SparseBlocks {
                 let (s, e) = (self.col_start[g] as usize, self.col_start[g + 1] as usize);
                 let mut acc = [[0.0f32; BLOCK]; GROUP];
                 let (row, val) = (&self.col_row[s..e], &self.col_val[s * GROUP..e * GROUP]);
-                tile_product(&mut acc, row, val, d, n, c0, width);
+                tile_product(isa, &mut acc, row, val, d, n, c0, width);
                 for (i, a) in acc.iter().enumerate().take(GROUP.min(cols - j0)) {
                     // SAFETY: block `b` owns columns c0..c0 + width of every
                     // row of `out`, within the bounds asserted above.
@@ -160,20 +159,161 @@ impl SparseBlocks {
                 }
             }
         };
-        for_blocks(n.div_ceil(BLOCK), &run);
+        for_blocks(n.div_ceil(BLOCK), threads, &run);
     }
+}
+
+/// A left operand `X` that may be held as sparse tiles, owned by the caller
+/// (a layer keeps one per input) and rebuilt in place.
+///
+/// [`prepare`](Self::prepare) asks a [`SparsePolicy`] whether the products
+/// `X W` and `X^T D` (with `n` columns) cost less from the tiles than from
+/// the dense kernel, at `X`'s shape and density; if so it builds them.
+/// [`of`](Self::of) then hands [`matmul`](super::matmul) the tiles for `X`
+/// (or `X^T`), or `X` itself. The tiles are a copy of `X` when prepared:
+/// prepare again after changing it.
+///
+/// ```
+/// use tensor_core::kernels::{matmul, Accum, Lhs, MatMut, MatRef, Parallelism, Route, Scratch, SparseLhs, SparsePolicy};
+/// let mut x = vec![0.0f32; 64 * 256];
+/// x[5] = 2.0;
+/// let w = vec![1.0f32; 256 * 128];
+/// let xv = MatRef::row_major(&x, 64, 256)?;
+/// let mut lhs = SparseLhs::default();
+/// assert!(lhs.prepare(xv, 128, SparsePolicy::default(), Parallelism::None));
+/// let mut out = vec![0.0f32; 64 * 128];
+/// let route = matmul(
+///     MatMut::row_major(&mut out, 64, 128)?,
+///     Accum::Replace,
+///     lhs.of(xv),
+///     MatRef::row_major(&w, 256, 128)?,
+///     1.0,
+///     Parallelism::None,
+///     &mut Scratch::default(),
+/// )?;
+/// assert_eq!((route, out[0], out[128]), (Route::Sparse, 2.0, 0.0));
+/// // Told never to, it keeps `X` dense.
+/// assert!(!lhs.prepare(xv, 128, SparsePolicy::Never, Parallelism::None));
+/// assert!(matches!(lhs.of(xv), Lhs::Dense(_)));
+/// # Ok::<(), tensor_core::kernels::MatmulError>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct SparseLhs {
+    blocks: SparseBlocks,
+    /// The buffer the tiles were built from (address and length), when
+    /// they are live.
+    source: Option<(usize, usize)>,
+}
+
+impl SparseLhs {
+    /// Decides whether tiles pay for `x` (`rows x cols`, row-major) times
+    /// matrices of `n` columns, and builds them if so. Returns whether the
+    /// tiles are live.
+    pub fn prepare(
+        &mut self,
+        x: MatRef<'_, f32>,
+        n: usize,
+        policy: SparsePolicy,
+        par: Parallelism,
+    ) -> bool {
+        self.source = None;
+        let row_major = x.cs == 1 && (x.rs == x.cols || x.rows <= 1);
+        let (rows, cols) = (x.rows, x.cols);
+        if !row_major || rows == 0 || cols == 0 || rows > u32::MAX as usize {
+            return false;
+        }
+        let data = &x.data[..rows * cols];
+        if !policy.prefers_tiles(data, rows, cols, n, par.threads()) {
+            return false;
+        }
+        self.blocks.build(data, rows, cols, par.threads());
+        self.source = Some((data.as_ptr() as usize, data.len()));
+        true
+    }
+
+    /// The operand for `x`: the tiles if they were prepared from `x`
+    /// (same buffer and shape), for `x` or for its transpose; else `x`.
+    pub fn of<'a>(&'a self, x: MatRef<'a, f32>) -> super::matmul::Lhs<'a, f32> {
+        use super::matmul::Lhs;
+        let Some((at, len)) = self.source else {
+            return Lhs::Dense(x);
+        };
+        let (r, c) = (self.blocks.rows, self.blocks.cols);
+        let same = x.data.as_ptr() as usize == at && x.data.len() >= len;
+        if same && (x.rows, x.cols, x.rs, x.cs) == (r, c, c, 1) {
+            Lhs::Tiles(self)
+        } else if same && (x.rows, x.cols, x.rs, x.cs) == (c, r, 1, c) {
+            Lhs::TilesT(self)
+        } else {
+            Lhs::Dense(x)
+        }
+    }
+
+    /// Whether tiles are live.
+    pub fn is_sparse(&self) -> bool {
+        self.source.is_some()
+    }
+
+    /// The non-zeros of the prepared `X` (0 when no tiles are live).
+    pub fn nnz(&self) -> usize {
+        if self.is_sparse() {
+            self.blocks.nnz()
+        } else {
+            0
+        }
+    }
+
+    /// `X`'s rows and columns.
+    pub(crate) fn dims(&self) -> (usize, usize) {
+        (self.blocks.rows, self.blocks.cols)
+    }
+
+    /// `c = X w` or `c += X w` (`transposed`: `c = X^T w`), `w` row-major
+    /// with `n` columns; the sizes were checked by `matmul`.
+    pub(crate) fn product(
+        &self,
+        transposed: bool,
+        w: &[f32],
+        n: usize,
+        accum: Accum,
+        c: &mut [f32],
+        par: Parallelism,
+    ) -> Result<Route, MatmulError> {
+        let threads = par.threads();
+        match (transposed, accum) {
+            (false, Accum::Add) => self.blocks.matmul_add(w, n, c, threads),
+            (false, Accum::Replace) => {
+                c.fill(0.0);
+                self.blocks.matmul_add(w, n, c, threads)
+            }
+            (true, Accum::Replace) => self.blocks.t_matmul(w, n, c, threads),
+            (true, Accum::Add) => {
+                return Err(MatmulError::Unsupported("X^T D replaces its output"))
+            }
+        }
+        Ok(Route::Sparse)
+    }
+}
+
+/// Whether a buffer of `len` elements holds a row-major `rows x cols`
+/// matrix (the product computed without overflow).
+fn covers(len: usize, rows: usize, cols: usize) -> bool {
+    rows.checked_mul(cols).is_some_and(|need| len >= need)
 }
 
 /// For each row of the row-major `x` (`cols` wide, `cols > 0`), sets bit
 /// `j` of the row's mask words when `x[i, j] != 0` (NaN counts as
 /// non-zero).
 fn nonzero_masks(x: &[f32], cols: usize, masks: &mut [u64]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx") {
-        // SAFETY: the CPU has AVX, checked just above.
-        return unsafe { nonzero_masks_avx(x, cols, masks) };
+    match Isa::detect() {
+        // SAFETY: the token proves AVX-512F, and every CPU with it has AVX.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512(_) => unsafe { nonzero_masks_avx(x, cols, masks) },
+        // SAFETY: the token proves AVX2, which implies AVX.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2(_) => unsafe { nonzero_masks_avx(x, cols, masks) },
+        _ => nonzero_masks_plain(x, cols, masks),
     }
-    nonzero_masks_plain(x, cols, masks)
 }
 
 /// [`nonzero_masks`] in plain code, for CPUs without AVX.
@@ -316,27 +456,30 @@ unsafe fn out_slice<'a>(ptr: SendPtr, at: usize, len: usize) -> &'a mut [f32] {
 struct SendPtr(*mut f32);
 // SAFETY: each parallel task writes a disjoint block of columns.
 unsafe impl Send for SendPtr {}
+// SAFETY: as for `Send`: the tasks sharing it write disjoint blocks.
 unsafe impl Sync for SendPtr {}
 
 /// Runs `f(block)` for every block, split among the kernel threads by
 /// recursive `rayon::join` (no allocation).
-fn for_blocks(blocks: usize, f: &(impl Fn(usize) + Sync)) {
-    fn go(lo: usize, hi: usize, f: &(impl Fn(usize) + Sync)) {
-        if hi - lo <= 1 || rayon::current_num_threads() == 1 {
+fn for_blocks(blocks: usize, threads: usize, f: &(impl Fn(usize) + Sync)) {
+    fn go(lo: usize, hi: usize, threads: usize, f: &(impl Fn(usize) + Sync)) {
+        if hi - lo <= 1 || threads <= 1 {
             (lo..hi).for_each(f);
         } else {
             let mid = lo + (hi - lo) / 2;
-            rayon::join(|| go(lo, mid, f), || go(mid, hi, f));
+            rayon::join(|| go(lo, mid, threads, f), || go(mid, hi, threads, f));
         }
     }
-    go(0, blocks, f);
+    go(0, blocks, threads, f);
 }
 
 /// `acc[i][c] += sum_e val[e * GROUP + i] * m[idx[e], c0 + c]` for
 /// `c < width`, where `m` is row-major with `n` columns: each loaded piece
 /// of `m` serves the whole tile, and the sums stay in vector registers.
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+/// Compiled for AVX-512, AVX2 with FMA and plain code; `isa` picks.
+#[allow(clippy::too_many_arguments)]
 fn tile_product(
+    isa: Isa,
     acc: &mut [[f32; BLOCK]; GROUP],
     idx: &[u32],
     val: &[f32],
@@ -345,8 +488,68 @@ fn tile_product(
     c0: usize,
     width: usize,
 ) {
-    // Decided when each version is compiled, not on every call.
-    let fma = const { selected_target!().supports_feature_str("fma") };
+    match isa {
+        // SAFETY: the token proves the CPU has AVX-512F.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512(_) => unsafe { tile_product_avx512(acc, idx, val, m, n, c0, width) },
+        // SAFETY: the token proves the CPU has AVX2 and FMA.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2(_) => unsafe { tile_product_avx2(acc, idx, val, m, n, c0, width) },
+        _ => tile_product_with::<{ BLOCK / 2 }, false>(acc, idx, val, m, n, c0, width),
+    }
+}
+
+/// [`tile_product`] on AVX-512: 16 accumulators of 16 lanes, the whole tile
+/// in registers.
+///
+/// # Safety
+/// The CPU must have AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,fma")]
+unsafe fn tile_product_avx512(
+    acc: &mut [[f32; BLOCK]; GROUP],
+    idx: &[u32],
+    val: &[f32],
+    m: &[f32],
+    n: usize,
+    c0: usize,
+    width: usize,
+) {
+    tile_product_with::<BLOCK, true>(acc, idx, val, m, n, c0, width)
+}
+
+/// [`tile_product`] on AVX2: 8-lane registers, two halves of 16
+/// accumulators each.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn tile_product_avx2(
+    acc: &mut [[f32; BLOCK]; GROUP],
+    idx: &[u32],
+    val: &[f32],
+    m: &[f32],
+    n: usize,
+    c0: usize,
+    width: usize,
+) {
+    tile_product_with::<{ BLOCK / 2 }, true>(acc, idx, val, m, n, c0, width)
+}
+
+/// [`tile_product`] by panels of `W` columns; `FMA` when the target fuses
+/// multiply-adds (the library call `mul_add` becomes elsewhere is far
+/// slower).
+#[inline(always)]
+fn tile_product_with<const W: usize, const FMA: bool>(
+    acc: &mut [[f32; BLOCK]; GROUP],
+    idx: &[u32],
+    val: &[f32],
+    m: &[f32],
+    n: usize,
+    c0: usize,
+    width: usize,
+) {
     if width < BLOCK {
         for (e, &r) in idx.iter().enumerate() {
             let row = &m[r as usize * n + c0..r as usize * n + c0 + width];
@@ -356,13 +559,10 @@ fn tile_product(
                 }
             }
         }
-    } else if const { selected_target!().supports_feature_str("avx512f") } {
-        // 16 accumulators of 16 lanes: the whole tile in registers.
-        tile_panel::<BLOCK>(acc, 0, idx, val, m, n, c0, fma);
     } else {
-        // 8-lane registers: two halves of 16 accumulators each.
-        tile_panel::<{ BLOCK / 2 }>(acc, 0, idx, val, m, n, c0, fma);
-        tile_panel::<{ BLOCK / 2 }>(acc, BLOCK / 2, idx, val, m, n, c0, fma);
+        for at in (0..BLOCK).step_by(W) {
+            tile_panel::<W>(acc, at, idx, val, m, n, c0, FMA);
+        }
     }
 }
 
@@ -403,7 +603,7 @@ fn tile_panel<const W: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::gemm::{reference_gemm, MatRef};
+    use crate::kernels::testing::{panic_message, reference};
 
     fn sparse_matrix(rows: usize, cols: usize, seed: u32) -> Vec<f32> {
         (0..rows * cols)
@@ -433,38 +633,33 @@ mod tests {
             let w: Vec<f32> = (0..cols * n).map(|i| (i as f32 * 0.37).sin()).collect();
             let d: Vec<f32> = (0..rows * n).map(|i| (i as f32 * 0.11).cos()).collect();
             let mut s = SparseBlocks::default();
-            s.build(&x, rows, cols);
+            s.build(&x, rows, cols, 2);
             assert_eq!(s.nnz(), x.iter().filter(|&&v| v != 0.0).count());
+            let xv = MatRef::row_major(&x, rows, cols).unwrap();
             // X W + 1
             let mut got = vec![1.0f32; rows * n];
-            s.matmul_add(&w, n, &mut got);
+            s.matmul_add(&w, n, &mut got, 2);
             let mut want = vec![1.0f32; rows * n];
-            reference_gemm(
-                rows,
-                cols,
-                n,
-                1.0,
-                MatRef::row_major(&x, cols),
-                MatRef::row_major(&w, n),
+            reference(
+                xv,
+                MatRef::row_major(&w, cols, n).unwrap(),
                 1.0,
                 &mut want,
+                true,
             );
             for (a, b) in got.iter().zip(&want) {
                 assert!((a - b).abs() < 1e-3, "X W: {a} vs {b}");
             }
             // X^T D, overwriting garbage
             let mut got = vec![f32::NAN; cols * n];
-            s.t_matmul(&d, n, &mut got);
+            s.t_matmul(&d, n, &mut got, 2);
             let mut want = vec![0.0f32; cols * n];
-            reference_gemm(
-                cols,
-                rows,
-                n,
+            reference(
+                xv.t(),
+                MatRef::row_major(&d, rows, n).unwrap(),
                 1.0,
-                MatRef::transposed(&x, cols),
-                MatRef::row_major(&d, n),
-                0.0,
                 &mut want,
+                false,
             );
             for (a, b) in got.iter().zip(&want) {
                 assert!((a - b).abs() < 1e-3, "X^T D: {a} vs {b}");
@@ -477,10 +672,10 @@ mod tests {
         let mut x = vec![0.0f32; 4 * 70];
         x[2 * 70 + 66] = f32::NAN;
         let mut s = SparseBlocks::default();
-        s.build(&x, 4, 70);
+        s.build(&x, 4, 70, 1);
         assert_eq!(s.nnz(), 1);
         let mut out = vec![0.0f32; 4 * 3];
-        s.matmul_add(&vec![1.0; 70 * 3], 3, &mut out);
+        s.matmul_add(&vec![1.0; 70 * 3], 3, &mut out, 1);
         assert!(out[6..9].iter().all(|v| v.is_nan()) && out[..6].iter().all(|&v| v == 0.0));
     }
 
@@ -501,14 +696,37 @@ mod tests {
     }
 
     #[test]
+    fn sizes_whose_product_overflows_are_refused_before_any_write() {
+        // Issue 12's reproducer: `4 n` and `4 n` wrap to 0 for n = 2^62, so
+        // an empty `w` and a one-element `out` passed the size checks, and
+        // the blocks of columns were written far past `out`.
+        let mut s = SparseBlocks::default();
+        s.build(&[0.0; 16], 4, 4, 1);
+        let msg = panic_message(|| s.matmul_add(&[], 1 << 62, &mut [0.0], 1));
+        assert!(
+            msg.contains("sparse matmul: an operand is too small"),
+            "{msg}"
+        );
+        let msg = panic_message(|| s.t_matmul(&[], 1 << 62, &mut [0.0], 1));
+        assert!(
+            msg.contains("sparse t_matmul: an operand is too small"),
+            "{msg}"
+        );
+        // A matrix whose element count wraps to the length given.
+        let msg = panic_message(|| SparseBlocks::default().build(&[], 1 << 32, 1 << 32, 1));
+        assert!(msg.contains("is not 4294967296 x 4294967296"), "{msg}");
+    }
+
+    #[test]
     fn rebuilding_reuses_the_buffers() {
         let mut s = SparseBlocks::default();
         let x = sparse_matrix(16, 20, 3);
-        s.build(&x, 16, 20);
+        s.build(&x, 16, 20, 1);
         let nnz = s.nnz();
-        s.build(&sparse_matrix(16, 20, 9), 16, 20);
-        s.build(&x, 16, 20);
+        let cap = s.row_val.capacity() + s.col_val.capacity();
+        s.build(&sparse_matrix(16, 20, 9), 16, 20, 1);
+        s.build(&x, 16, 20, 1);
         assert_eq!(s.nnz(), nnz);
-        assert_eq!(SparseBlocks::density(&x, 20, 16), nnz as f32 / 320.0);
+        assert_eq!(s.row_val.capacity() + s.col_val.capacity(), cap);
     }
 }

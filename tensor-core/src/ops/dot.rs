@@ -5,7 +5,7 @@ use crate::{
     device::Cpu,
     dtype::Num,
     error::ShapeError,
-    kernels::gemm::{gemm, MatRef},
+    kernels::{matmul, Accum, MatMut, MatRef, Parallelism, Scratch},
     shape::{DotShape, Shape},
     Tensor,
 };
@@ -52,16 +52,17 @@ impl<S: Shape, E: Num> Tensor<S, E, Cpu> {
         let shape = <S as DotShape<S2>>::Output::from_dims(&out_dims)
             .expect("dot: output dims follow from checked operands");
         let mut data = vec![E::ZERO; rows * n];
-        gemm(
-            rows,
-            k,
-            n,
+        let fit = "dot: the tensors hold their shapes' elements";
+        matmul(
+            MatMut::row_major(&mut data, rows, n).expect(fit),
+            Accum::Replace,
+            MatRef::row_major(&self.data, rows, k).expect(fit),
+            MatRef::row_major(&rhs.data, k, n).expect(fit),
             E::ONE,
-            MatRef::row_major(&self.data, k),
-            MatRef::row_major(&rhs.data, n),
-            E::ZERO,
-            &mut data,
-        );
+            Parallelism::Rayon,
+            &mut Scratch::default(),
+        )
+        .expect("dot: the sizes were checked above");
         Ok(Tensor {
             shape,
             data,

@@ -1,57 +1,159 @@
-//! A small vector abstraction for the kernels: [`Lanes`], a vector of
-//! `LEN` floats held in one register with the few operations the loops
-//! need, and its types: [`Portable`] (eight lanes in plain code) and, on
-//! x86-64, `Zmm` (AVX-512, 16 lanes) and `Ymm` (AVX2 with FMA, 8 lanes).
-//! [`Isa`] says which of them the CPU allows.
+//! The kernels' one SIMD mechanism: CPU feature tokens, and vectors that
+//! only a token can make.
 //!
-//! The skinny products (`super::skinny`) are written once, over a vector
-//! type, and compiled for AVX-512 (16 lanes, 32 registers), AVX2 with FMA
-//! (8 lanes, 16 registers) and plain code, chosen at run time by the CPU.
+//! * A token ([`Avx512`], [`Avx2Fma`], [`Plain`]) is a zero-sized proof that
+//!   the CPU has a set of instructions. Only [`Isa::detect`] (and the
+//!   test-only [`force`] switch, which also detects first) mints one: its
+//!   field is private.
+//! * A vector ([`Lanes`]: `Zmm` for AVX-512, 16 lanes; `Ymm` for AVX2 with
+//!   FMA, 8 lanes; [`Portable`], 8 lanes in plain code) is made only from
+//!   its token (`V::zero(t)`, `V::load(t, s)`), or from another vector of
+//!   its type. So a value of `Zmm` proves that the CPU has AVX-512F, and its
+//!   methods use the instructions without checking again. That is the
+//!   whole soundness argument of the vector code.
+//! * A loop is written once, generic over `V: Lanes`, and compiled for each
+//!   instruction set by a `#[target_feature]` function that takes the token
+//!   as an argument; calling it is `unsafe`, and the token in hand is the
+//!   `SAFETY` reason.
+//!
 //! Explicit vectors, because the compiler does not vectorize sums held in
 //! registers across a loop by itself: it unrolls the short loops over the
 //! lanes and leaves every sum scalar.
-//!
-//! The types here only compute; the `#[target_feature]` functions that
-//! compile the loops for each instruction set are with the loops.
+
+/// Proof that the CPU has AVX-512F and AVX-512VL, and AVX2, FMA and AVX
+/// (detection checks them all). Minted only by detection.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Avx512(());
+
+/// Proof that the CPU has AVX2 and FMA (and so AVX). Minted only by
+/// detection.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Avx2Fma(());
+
+/// Plain code: always available.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Plain(());
+
+/// The vector instructions a kernel uses, with the token that proves the
+/// CPU has them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Isa {
+    /// AVX-512F.
+    Avx512(Avx512),
+    /// AVX2 with FMA.
+    Avx2(Avx2Fma),
+    /// Plain code.
+    Portable(Plain),
+}
+
+/// The instruction sets, as the test-only [`force`] switch names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IsaKind {
+    /// AVX-512F.
+    Avx512,
+    /// AVX2 with FMA.
+    Avx2,
+    /// Plain code (always available).
+    Portable,
+}
+
+#[cfg(any(test, feature = "force-isa"))]
+std::thread_local! {
+    static FORCED: core::cell::Cell<Option<IsaKind>> = const { core::cell::Cell::new(None) };
+}
+
+/// Test-only switch: makes the kernels started on this thread use `kind`
+/// (`None`: the best the CPU has again). Returns false, changing nothing,
+/// when the CPU lacks `kind`: the switch cannot mint a token the CPU does
+/// not back. Threads that a kernel splits its work onto detect on their
+/// own, so force with one kernel thread (or `Parallelism::None`).
+///
+/// Compiled only for the crate's tests and with the `force-isa` feature
+/// (the fuzz target's).
+#[cfg(any(test, feature = "force-isa"))]
+pub fn force(kind: Option<IsaKind>) -> bool {
+    if let Some(k) = kind {
+        if Isa::available(k).is_none() {
+            return false;
+        }
+    }
+    FORCED.with(|f| f.set(kind));
+    true
+}
+
+impl Isa {
+    /// The best instruction set the CPU has (or the forced one, in tests).
+    #[inline]
+    pub(crate) fn detect() -> Isa {
+        #[cfg(any(test, feature = "force-isa"))]
+        if let Some(isa) = FORCED.with(|f| f.get()).and_then(Isa::available) {
+            return isa;
+        }
+        Isa::available(IsaKind::Avx512)
+            .or_else(|| Isa::available(IsaKind::Avx2))
+            .unwrap_or(Isa::Portable(Plain(())))
+    }
+
+    /// A token for `kind`, if the CPU has it: the only place tokens are
+    /// made.
+    pub(crate) fn available(kind: IsaKind) -> Option<Isa> {
+        match kind {
+            #[cfg(target_arch = "x86_64")]
+            IsaKind::Avx512
+                if std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+                    && std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma") =>
+            {
+                Some(Isa::Avx512(Avx512(())))
+            }
+            #[cfg(target_arch = "x86_64")]
+            IsaKind::Avx2
+                if std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma") =>
+            {
+                Some(Isa::Avx2(Avx2Fma(())))
+            }
+            IsaKind::Portable => Some(Isa::Portable(Plain(()))),
+            _ => None,
+        }
+    }
+
+    /// Which instruction set this is.
+    #[cfg(test)]
+    pub(crate) fn kind(self) -> IsaKind {
+        match self {
+            Isa::Avx512(_) => IsaKind::Avx512,
+            Isa::Avx2(_) => IsaKind::Avx2,
+            Isa::Portable(_) => IsaKind::Portable,
+        }
+    }
+}
+
+/// Every instruction set this CPU has, for tests.
+#[cfg(test)]
+pub(crate) fn all_isas() -> Vec<Isa> {
+    [IsaKind::Portable, IsaKind::Avx2, IsaKind::Avx512]
+        .into_iter()
+        .filter_map(Isa::available)
+        .collect()
+}
 
 /// The most lanes of any vector here (`Zmm`'s 16): the size of the scratch
 /// arrays of the provided methods of [`Lanes`].
 const MAX_LEN: usize = 16;
 
-/// The vector instructions the loops use, as the CPU allows.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Isa {
-    #[cfg(target_arch = "x86_64")]
-    Avx512,
-    #[cfg(target_arch = "x86_64")]
-    Avx2,
-    Portable,
-}
-
-impl Isa {
-    pub(crate) fn detect() -> Isa {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                return Isa::Avx512;
-            }
-            if std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-            {
-                return Isa::Avx2;
-            }
-        }
-        Isa::Portable
-    }
-}
-
 /// A vector of `LEN` floats, held in one register.
 pub(crate) trait Lanes: Copy {
+    /// The token that proves the CPU runs these vectors.
+    type Token: Copy;
     const LEN: usize;
-    fn zero() -> Self;
-    fn splat(x: f32) -> Self;
+    /// The token again, from a vector (whose existence proves it).
+    fn token(self) -> Self::Token;
+    fn zero(t: Self::Token) -> Self;
+    fn splat(t: Self::Token, x: f32) -> Self;
     /// The first `LEN` values of `s`.
-    fn load(s: &[f32]) -> Self;
+    fn load(t: Self::Token, s: &[f32]) -> Self;
     /// `self y + acc`, rounded once where the vectors fuse them.
     fn mul_add(self, y: Self, acc: Self) -> Self;
     fn mul(self, y: Self) -> Self;
@@ -75,12 +177,12 @@ pub(crate) trait Lanes: Copy {
     /// Lanes `from..to` (of the first `LEN`) from `s[l stride]`, the
     /// others zeros.
     #[inline(always)]
-    fn gather(s: &[f32], stride: usize, from: usize, to: usize) -> Self {
+    fn gather(t: Self::Token, s: &[f32], stride: usize, from: usize, to: usize) -> Self {
         let mut v = [0.0f32; MAX_LEN];
         for (l, v) in v.iter_mut().enumerate().take(to.min(Self::LEN)).skip(from) {
             *v = s[l * stride];
         }
-        Self::load(&v)
+        Self::load(t, &v)
     }
     /// `out[j] = alpha sum(acc[j])` (`+ out[j]` when accumulating) for
     /// `j < N`.
@@ -95,8 +197,10 @@ pub(crate) trait Lanes: Copy {
         for (t, a) in tile.iter_mut().zip(acc) {
             a.store(t);
         }
+        let Some(first) = acc.first() else { return };
+        let token = first.token();
         for (o, t) in out[..N].iter_mut().zip(&tile) {
-            put(o, alpha * Self::load(t).sum(), accumulate);
+            put(o, alpha * Self::load(token, t).sum(), accumulate);
         }
     }
     /// `out[l N + j] = alpha acc[j][l]` (`+ out[l N + j]` when
@@ -112,7 +216,7 @@ pub(crate) trait Lanes: Copy {
     ) {
         let mut tile = [[0.0f32; MAX_LEN]; N];
         for (t, s) in tile.iter_mut().zip(acc) {
-            s.mul(Self::splat(alpha)).store(t);
+            s.mul(Self::splat(s.token(), alpha)).store(t);
         }
         let rows = rows.min(Self::LEN);
         for (l, row) in out[..rows * N].chunks_exact_mut(N).enumerate() {
@@ -123,20 +227,20 @@ pub(crate) trait Lanes: Copy {
     }
     /// Lanes `from..to` (of the first `LEN`) from `s`, the others zeros.
     #[inline(always)]
-    fn load_range(s: &[f32], from: usize, to: usize) -> Self {
+    fn load_range(t: Self::Token, s: &[f32], from: usize, to: usize) -> Self {
         let mut v = [0.0f32; MAX_LEN];
         for (v, &x) in v.iter_mut().zip(s).take(to.min(Self::LEN)).skip(from) {
             *v = x;
         }
-        Self::load(&v)
+        Self::load(t, &v)
     }
     /// The first `min(s.len(), LEN)` values of `s`, then zeros.
     #[inline(always)]
-    fn load_part(s: &[f32]) -> Self {
+    fn load_part(t: Self::Token, s: &[f32]) -> Self {
         let mut v = [0.0f32; MAX_LEN];
         let w = s.len().min(Self::LEN);
         v[..w].copy_from_slice(&s[..w]);
-        Self::load(&v)
+        Self::load(t, &v)
     }
     /// Into the first `min(out.len(), LEN)` places of `out`.
     #[inline(always)]
@@ -160,17 +264,22 @@ fn put(o: &mut f32, s: f32, accumulate: bool) {
 pub(crate) struct Portable([f32; 8]);
 
 impl Lanes for Portable {
+    type Token = Plain;
     const LEN: usize = 8;
     #[inline(always)]
-    fn zero() -> Self {
+    fn token(self) -> Plain {
+        Plain(())
+    }
+    #[inline(always)]
+    fn zero(_: Plain) -> Self {
         Portable([0.0; 8])
     }
     #[inline(always)]
-    fn splat(x: f32) -> Self {
+    fn splat(_: Plain, x: f32) -> Self {
         Portable([x; 8])
     }
     #[inline(always)]
-    fn load(s: &[f32]) -> Self {
+    fn load(_: Plain, s: &[f32]) -> Self {
         Portable(s[..8].try_into().unwrap())
     }
     #[inline(always)]
@@ -211,13 +320,14 @@ pub(crate) use x86::{transpose, Ymm, Zmm};
 mod x86 {
     //! The vectors of AVX-512 and AVX2.
     //!
-    //! Safety: a value of [`Zmm`] (of [`Ymm`]) is only made in code running
-    //! on a CPU with AVX-512F (with AVX2 and FMA): in the loops' functions
-    //! that enable those features, which [`super::Isa::detect`] chose, and
-    //! in tests that check the CPU first. Their methods use the features
-    //! without checking again.
+    //! Safety: a value of [`Zmm`] (of [`Ymm`]) is made only from an
+    //! [`Avx512`] ([`Avx2Fma`]) token, which detection alone mints, or from
+    //! another value of its type; their fields are private to this module.
+    //! So where a value exists the CPU has the features, and the methods use
+    //! them without checking again. Every `SAFETY` comment below that says
+    //! "a `Zmm` exists" means this.
 
-    use super::Lanes;
+    use super::{Avx2Fma, Avx512, Lanes};
     use std::arch::x86_64::*;
 
     /// Sixteen lanes of AVX-512.
@@ -225,32 +335,39 @@ mod x86 {
     pub(crate) struct Zmm(__m512);
 
     impl Lanes for Zmm {
+        type Token = Avx512;
         const LEN: usize = 16;
         #[inline(always)]
-        fn zero() -> Self {
-            // SAFETY: see the module's documentation (for all methods).
+        fn token(self) -> Avx512 {
+            // A `Zmm` exists, so the CPU has AVX-512F.
+            Avx512(())
+        }
+        #[inline(always)]
+        fn zero(_: Avx512) -> Self {
+            // SAFETY: the token proves the CPU has AVX-512F.
             Zmm(unsafe { _mm512_setzero_ps() })
         }
         #[inline(always)]
-        fn splat(x: f32) -> Self {
-            // SAFETY: a `Zmm` exists only where `Isa::detect` found AVX-512F.
+        fn splat(_: Avx512, x: f32) -> Self {
+            // SAFETY: the token proves the CPU has AVX-512F.
             Zmm(unsafe { _mm512_set1_ps(x) })
         }
         #[inline(always)]
-        fn load(s: &[f32]) -> Self {
+        fn load(_: Avx512, s: &[f32]) -> Self {
             let s = &s[..16];
-            // SAFETY: `s` holds 16 floats; unaligned loads are allowed.
+            // SAFETY: the token proves AVX-512F; `s` holds 16 floats, and
+            // unaligned loads are allowed.
             Zmm(unsafe { _mm512_loadu_ps(s.as_ptr()) })
         }
         #[inline(always)]
-        fn load_part(s: &[f32]) -> Self {
+        fn load_part(_: Avx512, s: &[f32]) -> Self {
             let w = s.len().min(16);
             // SAFETY: only the first `w` lanes are read, all within `s`;
             // masked-off lanes are not accessed (and read as zero).
             Zmm(unsafe { _mm512_maskz_loadu_ps(((1u32 << w) - 1) as u16, s.as_ptr()) })
         }
         #[inline(always)]
-        fn load_range(s: &[f32], from: usize, to: usize) -> Self {
+        fn load_range(_: Avx512, s: &[f32], from: usize, to: usize) -> Self {
             let to = to.min(16).min(s.len());
             let mask = ((1u32 << to) - (1u32 << from.min(to))) as u16;
             // SAFETY: only the lanes in `mask` are read, below `to`, within
@@ -259,17 +376,17 @@ mod x86 {
         }
         #[inline(always)]
         fn mul_add(self, y: Self, acc: Self) -> Self {
-            // SAFETY: a `Zmm` exists only where `Isa::detect` found AVX-512F.
+            // SAFETY: a `Zmm` exists, so the CPU has AVX-512F.
             Zmm(unsafe { _mm512_fmadd_ps(self.0, y.0, acc.0) })
         }
         #[inline(always)]
         fn mul(self, y: Self) -> Self {
-            // SAFETY: a `Zmm` exists only where `Isa::detect` found AVX-512F.
+            // SAFETY: a `Zmm` exists, so the CPU has AVX-512F.
             Zmm(unsafe { _mm512_mul_ps(self.0, y.0) })
         }
         #[inline(always)]
         fn add(self, y: Self) -> Self {
-            // SAFETY: a `Zmm` exists only where `Isa::detect` found AVX-512F.
+            // SAFETY: a `Zmm` exists, so the CPU has AVX-512F.
             Zmm(unsafe { _mm512_add_ps(self.0, y.0) })
         }
         #[inline(always)]
@@ -286,7 +403,7 @@ mod x86 {
         }
         #[inline(always)]
         fn sum(self) -> f32 {
-            // SAFETY: a `Zmm` exists only where `Isa::detect` found AVX-512F.
+            // SAFETY: a `Zmm` exists, so the CPU has AVX-512F.
             unsafe { _mm512_reduce_add_ps(self.0) }
         }
         /// All the sums at once, in one vector: pairs of vectors (padded to
@@ -296,7 +413,7 @@ mod x86 {
         fn reduce<const N: usize>(acc: &[Self; N], alpha: f32, out: &mut [f32], accumulate: bool) {
             let out = &mut out[..N];
             let mask = ((1u32 << N) - 1) as u16;
-            // SAFETY: see the module's documentation; the masked load and
+            // SAFETY: a `Zmm` exists (AVX-512F); the masked load and
             // store touch the first `N` lanes, within `out`.
             unsafe {
                 let mut v = [_mm512_setzero_ps(); 16];
@@ -355,15 +472,16 @@ mod x86 {
             rows: usize,
             accumulate: bool,
         ) {
-            let alpha = Self::splat(alpha);
-            let mut r = [Self::zero(); 16];
+            let Some(first) = acc.first() else { return };
+            let alpha = Self::splat(first.token(), alpha);
+            let mut r = [Self::zero(first.token()); 16];
             for (r, a) in r.iter_mut().zip(acc) {
                 *r = a.mul(alpha);
             }
             let t = transpose(r);
             let mask = ((1u32 << N) - 1) as u16;
             for (t, o) in t.iter().zip(out[..rows.min(16) * N].chunks_exact_mut(N)) {
-                // SAFETY: see the module's documentation; the masked load
+                // SAFETY: a `Zmm` exists (AVX-512F); the masked load
                 // and store touch the first `N` lanes, the row `o`.
                 unsafe {
                     let mut v = t.0;
@@ -381,25 +499,32 @@ mod x86 {
     pub(crate) struct Ymm(__m256);
 
     impl Lanes for Ymm {
+        type Token = Avx2Fma;
         const LEN: usize = 8;
         #[inline(always)]
-        fn zero() -> Self {
-            // SAFETY: see the module's documentation (for all methods).
+        fn token(self) -> Avx2Fma {
+            // A `Ymm` exists, so the CPU has AVX2 and FMA.
+            Avx2Fma(())
+        }
+        #[inline(always)]
+        fn zero(_: Avx2Fma) -> Self {
+            // SAFETY: the token proves the CPU has AVX.
             Ymm(unsafe { _mm256_setzero_ps() })
         }
         #[inline(always)]
-        fn splat(x: f32) -> Self {
-            // SAFETY: a `Ymm` exists only where `Isa::detect` found AVX2 and FMA.
+        fn splat(_: Avx2Fma, x: f32) -> Self {
+            // SAFETY: the token proves the CPU has AVX.
             Ymm(unsafe { _mm256_set1_ps(x) })
         }
         #[inline(always)]
-        fn load(s: &[f32]) -> Self {
+        fn load(_: Avx2Fma, s: &[f32]) -> Self {
             let s = &s[..8];
-            // SAFETY: `s` holds 8 floats; unaligned loads are allowed.
+            // SAFETY: the token proves AVX; `s` holds 8 floats, and
+            // unaligned loads are allowed.
             Ymm(unsafe { _mm256_loadu_ps(s.as_ptr()) })
         }
         #[inline(always)]
-        fn load_part(s: &[f32]) -> Self {
+        fn load_part(_: Avx2Fma, s: &[f32]) -> Self {
             let w = s.len().min(8) as i32;
             // SAFETY: only the lanes whose mask is set, the first `w`, are
             // read, all within `s`; the others are not accessed.
@@ -412,7 +537,7 @@ mod x86 {
             }
         }
         #[inline(always)]
-        fn load_range(s: &[f32], from: usize, to: usize) -> Self {
+        fn load_range(_: Avx2Fma, s: &[f32], from: usize, to: usize) -> Self {
             let to = to.min(8).min(s.len());
             // SAFETY: only the lanes whose mask is set, `from..to`, are read,
             // within `s`; the others are not accessed.
@@ -426,10 +551,10 @@ mod x86 {
             }
         }
         #[inline(always)]
-        fn gather(s: &[f32], stride: usize, from: usize, to: usize) -> Self {
+        fn gather(t: Avx2Fma, s: &[f32], stride: usize, from: usize, to: usize) -> Self {
             let to = to.min(8);
             if from >= to {
-                return Self::zero();
+                return Self::zero(t);
             }
             assert!((to - 1) * stride < s.len() && stride <= i32::MAX as usize / 8);
             // SAFETY: only the lanes whose mask is set are read, `s[l stride]`
@@ -452,17 +577,17 @@ mod x86 {
         }
         #[inline(always)]
         fn mul_add(self, y: Self, acc: Self) -> Self {
-            // SAFETY: a `Ymm` exists only where `Isa::detect` found AVX2 and FMA.
+            // SAFETY: a `Ymm` exists, so the CPU has AVX2 and FMA.
             Ymm(unsafe { _mm256_fmadd_ps(self.0, y.0, acc.0) })
         }
         #[inline(always)]
         fn mul(self, y: Self) -> Self {
-            // SAFETY: a `Ymm` exists only where `Isa::detect` found AVX2 and FMA.
+            // SAFETY: a `Ymm` exists, so the CPU has AVX2 and FMA.
             Ymm(unsafe { _mm256_mul_ps(self.0, y.0) })
         }
         #[inline(always)]
         fn add(self, y: Self) -> Self {
-            // SAFETY: a `Ymm` exists only where `Isa::detect` found AVX2 and FMA.
+            // SAFETY: a `Ymm` exists, so the CPU has AVX2 and FMA.
             Ymm(unsafe { _mm256_add_ps(self.0, y.0) })
         }
         #[inline(always)]
@@ -485,7 +610,7 @@ mod x86 {
         }
         #[inline(always)]
         fn sum(self) -> f32 {
-            // SAFETY: a `Ymm` exists only where `Isa::detect` found AVX2 and FMA.
+            // SAFETY: a `Ymm` exists, so the CPU has AVX2 and FMA.
             unsafe {
                 let s = _mm_add_ps(
                     _mm256_castps256_ps128(self.0),
@@ -499,7 +624,7 @@ mod x86 {
     /// The 16 x 16 transpose of the rows `r`.
     #[inline(always)]
     pub(crate) fn transpose(r: [Zmm; 16]) -> [Zmm; 16] {
-        // SAFETY: see the module's documentation.
+        // SAFETY: `r` holds `Zmm`s, so the CPU has AVX-512F.
         unsafe {
             // Pairs of rows interleaved: within each 128-bit lane `L`,
             // t[2a] = (r[2a][4L], r[2a+1][4L], r[2a][4L+1], r[2a+1][4L+1]),
@@ -519,7 +644,7 @@ mod x86 {
                 u[4 * b + 3] = _mm512_shuffle_ps::<0xEE>(x1, y1);
             }
             // Column 4L+e gathers lane L of u[e], u[4+e], u[8+e], u[12+e].
-            let mut w = [Zmm::zero(); 16];
+            let mut w = [Zmm(_mm512_setzero_ps()); 16];
             for e in 0..4 {
                 let p0 = _mm512_shuffle_f32x4::<0x44>(u[e], u[4 + e]);
                 let p1 = _mm512_shuffle_f32x4::<0xEE>(u[e], u[4 + e]);
