@@ -5,14 +5,14 @@
 //! stays finite is reported in the history.
 
 use nn::{
-    layers::dense::set_sparse_inputs,
     losses::{CategoricalCrossentropy, MeanSquaredError},
     metrics::{Accuracy, BinaryAccuracy},
     model,
     optim::{RmsProp, Sgd},
     train::{predict, Data, FitConfig, NonFiniteValue, TrainError, Trainer, Verbosity},
-    Dense, Parameters, Relu, Softmax,
+    Dense, Layer, Parameters, Relu, Softmax,
 };
+use tensor_core::kernels::{CostModel, SparsePolicy};
 use tensor_core::{shape, Dyn, Sz, Tensor};
 
 model! {
@@ -134,10 +134,17 @@ fn nan_goes_through_dense_relu_on_the_sparse_and_the_dense_path() {
     let (mut x, y) = digits(64);
     x[5 * 784 + 200] = f32::NAN;
     let (x, y) = tensors(x, y);
-    for sparse in [true, false] {
-        set_sparse_inputs(sparse);
+    // A cost model under which tiles always pay, and the dense-only policy.
+    let always_tiles = SparsePolicy::CostModel(CostModel {
+        dense_ns_per_mac: 1.0,
+        tile_ns: 0.0,
+        build_ns_per_element: 0.0,
+    });
+    for (sparse, policy) in [(true, always_tiles), (false, SparsePolicy::Never)] {
+        let mut model = Digits::seeded(1);
+        Layer::set_sparse_policy(&mut model, policy);
         let mut t = Trainer::new(
-            Digits::seeded(1),
+            model,
             RmsProp::default(),
             CategoricalCrossentropy,
             Accuracy::default(),
@@ -156,7 +163,6 @@ fn nan_goes_through_dense_relu_on_the_sparse_and_the_dense_path() {
         );
         assert!(rows[4].iter().chain(rows[6]).all(|v| v.is_finite()));
     }
-    set_sparse_inputs(true);
 }
 
 #[test]
