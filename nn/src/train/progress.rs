@@ -84,6 +84,24 @@ impl EpochProgress {
         )
     }
 
+    /// The epoch's closing message: times, means, validation results and
+    /// the divergence mark.
+    fn final_msg(
+        &self,
+        loss: f32,
+        metric: f32,
+        val: Option<(f32, f32)>,
+        diverging: bool,
+    ) -> String {
+        let mut extra = val
+            .map(|(l, m)| format!(" - val_loss: {l:.4} - val_{}: {m:.4}", self.metric_name))
+            .unwrap_or_default();
+        if diverging {
+            extra.push_str(DIVERGING);
+        }
+        self.msg(self.steps, loss, metric, &extra)
+    }
+
     /// After step `step` (from 1), with the running means so far;
     /// `diverging` appends ` - diverging` to the line.
     pub fn update(&self, step: usize, loss: f32, metric: f32, diverging: bool) {
@@ -99,13 +117,7 @@ impl EpochProgress {
     /// Ends the epoch with its final means and validation results;
     /// `diverging` appends ` - diverging` to the line.
     pub fn finish(self, loss: f32, metric: f32, val: Option<(f32, f32)>, diverging: bool) {
-        let mut extra = val
-            .map(|(l, m)| format!(" - val_loss: {l:.4} - val_{}: {m:.4}", self.metric_name))
-            .unwrap_or_default();
-        if diverging {
-            extra.push_str(DIVERGING);
-        }
-        let msg = self.msg(self.steps, loss, metric, &extra);
+        let msg = self.final_msg(loss, metric, val, diverging);
         match &self.bar {
             Some(b) => {
                 b.set_position(self.steps as u64);
@@ -114,5 +126,22 @@ impl EpochProgress {
             None if self.lines => println!("{0}/{0} [{1}] - {msg}", self.steps, "=".repeat(30)),
             None => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diverging_epoch_says_so_at_the_end_of_its_line() {
+        let p = EpochProgress::start(Verbosity::Silent, 1, 5, 469, "accuracy");
+        let calm = p.final_msg(0.2627, 0.9247, None, false);
+        assert!(calm.ends_with("loss: 0.2627 - accuracy: 0.9247"), "{calm}");
+        let wild = p.final_msg(7.4, 0.36, Some((7.9, 0.30)), true);
+        assert!(
+            wild.ends_with("loss: 7.4000 - accuracy: 0.3600 - val_loss: 7.9000 - val_accuracy: 0.3000 - diverging"),
+            "{wild}"
+        );
     }
 }
