@@ -71,8 +71,11 @@ fn check(cg: &mut [f32; LANES], cw: &mut [f32; LANES], k: usize, g: f32, w: f32)
 
 /// Runs `f(w, g, s)` for every element of the zipped slices (`s` one state
 /// slice) and returns the checks of the gradients and the new parameters.
+/// With `CHECK = false` the checks are left out (and [`Finite::OK`]
+/// returned): the twin the tests and the `finite_check` benchmark compare
+/// the checked loop against.
 #[inline(always)]
-fn checked2(
+fn checked2<const CHECK: bool>(
     w: &mut [f32],
     g: &[f32],
     s: &mut [f32],
@@ -85,27 +88,37 @@ fn checked2(
     for ((w, g), s) in (&mut wc).zip(&mut gc).zip(&mut sc) {
         for k in 0..LANES {
             f(&mut w[k], g[k], &mut s[k]);
-            check(&mut cg, &mut cw, k, g[k], w[k]);
+            if CHECK {
+                check(&mut cg, &mut cw, k, g[k], w[k]);
+            }
         }
     }
     let tail = wc.into_remainder().iter_mut().zip(gc.remainder());
     for (k, ((w, &g), s)) in tail.zip(sc.into_remainder()).enumerate() {
         f(w, g, s);
-        check(&mut cg, &mut cw, k, g, *w);
+        if CHECK {
+            check(&mut cg, &mut cw, k, g, *w);
+        }
     }
     Finite::of(cg.iter().sum(), cw.iter().sum())
 }
 
-/// [`checked2`] with two state slices.
+/// [`checked2`] with two state slices, for Adam, whose update carries every
+/// non-finite gradient into the parameter it writes (a NaN or infinite `g`
+/// makes `m`, or `m / sqrt(v)`, NaN whatever the rates: `0 * inf` and
+/// `inf / inf` are NaN too). So the loop checks the parameters alone, one
+/// multiply-add an element, and only when one is not finite rescans both to
+/// say which ([`check_all`]): the rare path, after something has already gone
+/// wrong.
 #[inline(always)]
-fn checked3(
+fn checked3<const CHECK: bool>(
     w: &mut [f32],
     g: &[f32],
     s: &mut [f32],
     t: &mut [f32],
     f: impl Fn(&mut f32, f32, &mut f32, &mut f32),
 ) -> Finite {
-    let (mut cg, mut cw) = ([0.0f32; LANES], [0.0f32; LANES]);
+    let mut cw = [0.0f32; LANES];
     let mut wc = w.chunks_exact_mut(LANES);
     let mut gc = g.chunks_exact(LANES);
     let mut sc = s.chunks_exact_mut(LANES);
@@ -113,16 +126,23 @@ fn checked3(
     for (((w, g), s), t) in (&mut wc).zip(&mut gc).zip(&mut sc).zip(&mut tc) {
         for k in 0..LANES {
             f(&mut w[k], g[k], &mut s[k], &mut t[k]);
-            check(&mut cg, &mut cw, k, g[k], w[k]);
+            if CHECK {
+                cw[k] += w[k] * 0.0;
+            }
         }
     }
     let tail = wc.into_remainder().iter_mut().zip(gc.remainder());
     let states = sc.into_remainder().iter_mut().zip(tc.into_remainder());
     for (k, ((w, &g), (s, t))) in tail.zip(states).enumerate() {
         f(w, g, s, t);
-        check(&mut cg, &mut cw, k, g, *w);
+        if CHECK {
+            cw[k] += *w * 0.0;
+        }
     }
-    Finite::of(cg.iter().sum(), cw.iter().sum())
+    if CHECK && cw.iter().sum::<f32>() != 0.0 {
+        return check_all(w, g);
+    }
+    Finite::OK
 }
 
 /// The checks of `w` and `g` alone (for the update loops that are not
@@ -143,16 +163,7 @@ pub(crate) fn check_all(w: &[f32], g: &[f32]) -> Finite {
 }
 
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-fn rmsprop_chunk(w: &mut [f32], g: &[f32], v: &mut [f32], lr: f32, rho: f32, eps: f32) -> Finite {
-    checked2(w, g, v, |w, g, v| {
-        *v = flush(rho * *v + (1.0 - rho) * g * g);
-        *w -= lr * g / (*v + eps).sqrt();
-    })
-}
-
-/// The same step without flushing subnormals (to measure what flushing saves).
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-fn rmsprop_chunk_keep(
+fn rmsprop_chunk<const CHECK: bool>(
     w: &mut [f32],
     g: &[f32],
     v: &mut [f32],
@@ -160,7 +171,23 @@ fn rmsprop_chunk_keep(
     rho: f32,
     eps: f32,
 ) -> Finite {
-    checked2(w, g, v, |w, g, v| {
+    checked2::<CHECK>(w, g, v, |w, g, v| {
+        *v = flush(rho * *v + (1.0 - rho) * g * g);
+        *w -= lr * g / (*v + eps).sqrt();
+    })
+}
+
+/// The same step without flushing subnormals (to measure what flushing saves).
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+fn rmsprop_chunk_keep<const CHECK: bool>(
+    w: &mut [f32],
+    g: &[f32],
+    v: &mut [f32],
+    lr: f32,
+    rho: f32,
+    eps: f32,
+) -> Finite {
+    checked2::<CHECK>(w, g, v, |w, g, v| {
         *v = rho * *v + (1.0 - rho) * g * g;
         *w -= lr * g / (*v + eps).sqrt();
     })
@@ -169,7 +196,6 @@ fn rmsprop_chunk_keep(
 /// Keras's RMSprop step without momentum or centering, in place:
 /// `v = rho v + (1 - rho) g^2; w -= lr g / sqrt(v + eps)`, flushing
 /// subnormal `v` to zero when `flush_subnormals`; with its [`Finite`] check.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn rmsprop(
     w: &mut [f32],
     g: &[f32],
@@ -179,10 +205,37 @@ pub(crate) fn rmsprop(
     eps: f32,
     flush_subnormals: bool,
 ) -> Finite {
+    rmsprop_with::<true>(w, g, v, lr, rho, eps, flush_subnormals)
+}
+
+/// [`rmsprop`] without the finite check: the reference the tests and the
+/// `finite_check` benchmark hold the checked loop to.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn rmsprop_unchecked(
+    w: &mut [f32],
+    g: &[f32],
+    v: &mut [f32],
+    lr: f32,
+    rho: f32,
+    eps: f32,
+    flush_subnormals: bool,
+) {
+    rmsprop_with::<false>(w, g, v, lr, rho, eps, flush_subnormals);
+}
+
+fn rmsprop_with<const CHECK: bool>(
+    w: &mut [f32],
+    g: &[f32],
+    v: &mut [f32],
+    lr: f32,
+    rho: f32,
+    eps: f32,
+    flush_subnormals: bool,
+) -> Finite {
     let f = if flush_subnormals {
-        rmsprop_chunk
+        rmsprop_chunk::<CHECK>
     } else {
-        rmsprop_chunk_keep
+        rmsprop_chunk_keep::<CHECK>
     };
     if w.len() <= CHUNK {
         return f(w, g, v, lr, rho, eps);
@@ -196,7 +249,7 @@ pub(crate) fn rmsprop(
 
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
 #[allow(clippy::too_many_arguments)]
-fn adam_chunk(
+fn adam_chunk<const CHECK: bool>(
     w: &mut [f32],
     g: &[f32],
     m: &mut [f32],
@@ -206,7 +259,7 @@ fn adam_chunk(
     b2: f32,
     eps: f32,
 ) -> Finite {
-    checked3(w, g, m, v, |w, g, m, v| {
+    checked3::<CHECK>(w, g, m, v, |w, g, m, v| {
         *m = flush(b1 * *m + (1.0 - b1) * g);
         *v = flush(b2 * *v + (1.0 - b2) * g * g);
         *w -= alpha * *m / (v.sqrt() + eps);
@@ -226,13 +279,126 @@ pub(crate) fn adam(
     b2: f32,
     eps: f32,
 ) -> Finite {
+    adam_with::<true>(w, g, m, v, alpha, b1, b2, eps)
+}
+
+/// [`adam`] without the finite check (the tests' and the benchmark's
+/// reference).
+#[cfg_attr(not(test), allow(dead_code))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn adam_unchecked(
+    w: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    alpha: f32,
+    b1: f32,
+    b2: f32,
+    eps: f32,
+) {
+    adam_with::<false>(w, g, m, v, alpha, b1, b2, eps);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn adam_with<const CHECK: bool>(
+    w: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    alpha: f32,
+    b1: f32,
+    b2: f32,
+    eps: f32,
+) -> Finite {
     if w.len() <= CHUNK {
-        return adam_chunk(w, g, m, v, alpha, b1, b2, eps);
+        return adam_chunk::<CHECK>(w, g, m, v, alpha, b1, b2, eps);
     }
     w.par_chunks_mut(CHUNK)
         .zip(g.par_chunks(CHUNK))
         .zip(m.par_chunks_mut(CHUNK))
         .zip(v.par_chunks_mut(CHUNK))
-        .map(|(((w, g), m), v)| adam_chunk(w, g, m, v, alpha, b1, b2, eps))
+        .map(|(((w, g), m), v)| adam_chunk::<CHECK>(w, g, m, v, alpha, b1, b2, eps))
         .reduce(|| Finite::OK, Finite::join)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic values in [-1, 1), with a few exact zeros.
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        let mut x = seed.wrapping_mul(2_654_435_761).max(1);
+        (0..n)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                if i % 7 == 0 {
+                    0.0
+                } else {
+                    (x as f32 / u32::MAX as f32) * 2.0 - 1.0
+                }
+            })
+            .collect()
+    }
+
+    /// The check only reads: the checked loops write the same bits as the
+    /// unchecked ones, on a tensor small enough for one task and on one split
+    /// across threads (plus a ragged tail).
+    #[test]
+    fn the_finite_check_changes_no_update() {
+        for n in [37, CHUNK * 3 + 5] {
+            let g = values(n, 1);
+            let (mut w1, mut v1) = (
+                values(n, 2),
+                values(n, 3).iter().map(|v| v.abs()).collect::<Vec<_>>(),
+            );
+            let (mut w2, mut v2) = (w1.clone(), v1.clone());
+            for flush in [true, false] {
+                let ok = rmsprop(&mut w1, &g, &mut v1, 1e-3, 0.9, 1e-7, flush);
+                rmsprop_unchecked(&mut w2, &g, &mut v2, 1e-3, 0.9, 1e-7, flush);
+                assert_eq!(ok, Finite::OK);
+                assert!(w1.iter().zip(&w2).all(|(a, b)| a.to_bits() == b.to_bits()));
+                assert!(v1.iter().zip(&v2).all(|(a, b)| a.to_bits() == b.to_bits()));
+            }
+            let (mut m1, mut m2) = (values(n, 4), values(n, 4));
+            let ok = adam(&mut w1, &g, &mut m1, &mut v1, 1e-3, 0.9, 0.999, 1e-7);
+            adam_unchecked(&mut w2, &g, &mut m2, &mut v2, 1e-3, 0.9, 0.999, 1e-7);
+            assert_eq!(ok, Finite::OK);
+            assert!(w1.iter().zip(&w2).all(|(a, b)| a.to_bits() == b.to_bits()));
+            assert!(m1.iter().zip(&m2).all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
+    }
+
+    /// One NaN gradient anywhere (in a full lane block, in the tail, in a
+    /// later thread's chunk) is seen, and marks the parameter written too.
+    #[test]
+    fn one_nan_gradient_anywhere_is_seen() {
+        let n = CHUNK * 2 + 9;
+        for at in [0, 15, 16, n - 1, CHUNK + 3] {
+            let mut g = values(n, 5);
+            g[at] = f32::NAN;
+            let (mut w, mut v) = (values(n, 6), vec![0.0; n]);
+            let f = rmsprop(&mut w, &g, &mut v, 1e-3, 0.9, 1e-7, true);
+            assert!(!f.grad_ok() && !f.param_ok(), "NaN at {at} missed: {f:?}");
+            // Adam checks the parameters and rescans on a hit: the same answer,
+            // for NaN and for both infinities, at any rates (even zero).
+            for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                g[at] = bad;
+                for (alpha, b1) in [(1e-3, 0.9), (0.0, 0.9), (1e-3, 1.0), (1e-3, 0.0)] {
+                    let (mut w, mut m, mut v) = (values(n, 6), vec![0.0; n], vec![0.0; n]);
+                    let f = adam(&mut w, &g, &mut m, &mut v, alpha, b1, 0.999, 1e-7);
+                    assert!(
+                        !f.grad_ok(),
+                        "{bad} at {at} missed by adam({alpha}, {b1}): {f:?}"
+                    );
+                }
+            }
+            // A parameter that overflows on its own is named as the parameter.
+            let (mut w, mut m, mut v) = (vec![f32::MAX; n], vec![0.0; n], vec![0.0; n]);
+            let g = vec![-1.0; n];
+            let f = adam(&mut w, &g, &mut m, &mut v, f32::MAX, 0.9, 0.999, 1e-7);
+            assert!(f.grad_ok() && !f.param_ok(), "{f:?}");
+        }
+    }
 }
