@@ -1,11 +1,58 @@
 //! # shaped
 //!
 //! Deep learning in Rust with tensors whose shapes the compiler checks.
-//! This facade re-exports the workspace's crates.
+//! This facade re-exports the workspace's crates; most programs need only
+//! [`prelude`]:
+//!
+//! ```
+//! use shaped::prelude::*;
+//!
+//! let mut rng = shaped::rng(0);
+//! let x: Tensor<shape![2, 3]> = Tensor::randn(&mut rng);
+//! let w: Tensor<shape![3, 4]> = Tensor::randn(&mut rng);
+//! assert_eq!(dot(&x, &w).dims(), [2, 4]);
+//! ```
+//!
+//! Features (all on by default): `download` fetches MNIST over HTTPS when it
+//! is missing (ureq + rustls), `plot` draws PNG pictures and training curves
+//! (plotters, png, a font), `checkpoint` saves models with their optimizer
+//! state (safetensors). With `default-features = false` none of these crates
+//! is compiled; the tensors, layers and the training loop are all there.
 
 #![warn(missing_docs)]
 
 pub use nn;
+/// The random number crate shaped's constructors take, re-exported so that a
+/// program uses the same major version (`shaped::rand::Rng`).
+pub use rand;
 pub use tensor_core;
 pub use tensor_core::*;
 pub use tensor_macros::*;
+
+/// A seeded random number generator of the type shaped's random
+/// constructors and `model!`'s `init` take, so a program needs no `rand`
+/// dependency of its own (and cannot pick a mismatched major version).
+///
+/// ```
+/// use shaped::prelude::*;
+/// let a: Tensor<shape![4]> = Tensor::rand(&mut shaped::rng(7));
+/// let b: Tensor<shape![4]> = Tensor::rand(&mut shaped::rng(7));
+/// assert_eq!(a.as_slice(), b.as_slice());
+/// ```
+pub fn rng(seed: u64) -> rand::rngs::StdRng {
+    use rand::SeedableRng;
+    rand::rngs::StdRng::seed_from_u64(seed)
+}
+
+/// What the README's programs use, in one import: `use shaped::prelude::*;`.
+pub mod prelude {
+    pub use crate::nn::{
+        losses::{BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy},
+        metrics::Accuracy,
+        model,
+        optim::{Adam, RmsProp, Sgd},
+        train::Trainer,
+        Dense, Dropout, Flatten, Layer, Linear, Relu, Sigmoid, Softmax, Tanh,
+    };
+    pub use crate::{dot, s, shape, Dyn, One, Sz, Tensor};
+}

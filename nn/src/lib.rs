@@ -13,6 +13,7 @@
 
 pub mod activation;
 pub mod batch;
+#[cfg(feature = "checkpoint")]
 pub mod checkpoint;
 pub mod datasets;
 pub mod gradcheck;
@@ -26,6 +27,7 @@ pub mod model_support;
 pub mod one_hot;
 pub mod optim;
 pub mod params;
+#[cfg(feature = "plot")]
 pub mod plot;
 pub mod sample_dims;
 pub mod summary;

