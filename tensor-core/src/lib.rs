@@ -44,6 +44,7 @@ pub mod error;
 pub mod kernels;
 pub mod numpy;
 pub mod ops;
+pub mod print;
 pub mod shape;
 pub mod storage;
 pub mod tensor;
@@ -59,6 +60,7 @@ pub use ops::axes::{Swapped, UnitDim};
 pub use ops::dot::dot;
 pub use ops::reshape::ReshapeTo;
 pub use ops::slice::{SliceAxis, SliceBy, SliceFrom, SliceFromEnd, SliceRange, SliceTrim};
+pub use print::{print_options, set_print_options, PrintOptions};
 pub use shape::{
     shape_name, AxisOf, BroadcastShape, ConcatShape, ConstShape, DotShape, FlattenSamples,
     InsertAxis, InsertDim, RemoveAxis, ReplaceAxis, Shape,

@@ -4,6 +4,7 @@ use crate::{
     device::{Cpu, Device},
     dtype::Dtype,
     error::{fmt_dims, ShapeError},
+    print::write_nested,
     shape::{ConstShape, Shape},
     storage::{Heap, Storage},
 };
@@ -163,41 +164,11 @@ impl<S: Shape, E: Dtype, D: Device, B: Storage<S, E>> fmt::Debug for Tensor<S, E
     }
 }
 
-/// Prints like numpy: `[[1.0, 2.0], [3.0, 4.0]]`; long axes are elided.
+/// Prints like numpy: `[[1.0, 2.0], [3.0, 4.0]]`; a tensor of more than
+/// 1000 elements is summarised ([`crate::print`]).
 impl<S: Shape, E: Dtype, D: Device, B: Storage<S, E>> fmt::Display for Tensor<S, E, D, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_nested(f, self.shape.dims().as_ref(), self.as_slice())
-    }
-}
-
-fn write_nested<E: fmt::Debug>(
-    f: &mut fmt::Formatter<'_>,
-    dims: &[usize],
-    data: &[E],
-) -> fmt::Result {
-    const EDGE: usize = 3;
-    match dims {
-        [] => write!(f, "{:?}", data[0]),
-        [n, rest @ ..] => {
-            let inner: usize = rest.iter().product();
-            f.write_str("[")?;
-            let show = |i: usize| *n <= 2 * EDGE || i < EDGE || i >= n - EDGE;
-            let mut skipped = false;
-            for i in 0..*n {
-                if !show(i) {
-                    if !skipped {
-                        f.write_str(", ...")?;
-                        skipped = true;
-                    }
-                    continue;
-                }
-                if i > 0 {
-                    f.write_str(", ")?;
-                }
-                write_nested(f, rest, &data[i * inner..(i + 1) * inner])?;
-            }
-            f.write_str("]")
-        }
     }
 }
 
@@ -206,11 +177,11 @@ mod tests {
     use crate::{shape, Tensor};
 
     #[test]
-    fn display_elides_long_axes() {
+    fn display_nests_like_numpy() {
         let t = Tensor::<shape![2, 2], i32>::from_vec(vec![1, 2, 3, 4]).unwrap();
         assert_eq!(t.to_string(), "[[1, 2], [3, 4]]");
-        let v = Tensor::<shape![8], i32>::from_vec((0..8).collect()).unwrap();
-        assert_eq!(v.to_string(), "[0, 1, 2, ..., 5, 6, 7]");
+        let v = Tensor::<shape![10], i32>::from_vec((0..10).collect()).unwrap();
+        assert_eq!(v.to_string(), "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]");
         let s = Tensor::<shape![], f32>::from_vec(vec![1.5]).unwrap();
         assert_eq!(
             format!("{s:?}"),
