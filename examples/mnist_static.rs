@@ -187,11 +187,6 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<(), Box<dyn Error>> {
     check_outputs(&args)?;
-    #[cfg(target_arch = "x86_64")]
-    #[allow(deprecated)]
-    if std::env::var_os("FTZ").is_some() {
-        unsafe { std::arch::x86_64::_mm_setcsr(std::arch::x86_64::_mm_getcsr() | 0x8040) };
-    }
     if let Some(t) = args.threads {
         shaped::kernels::set_threads(t).map_err(|e| failed(format!("--threads {t}"), e))?;
     }
