@@ -1,6 +1,8 @@
 //! Softmax + categorical crossentropy as one fused tape node (a
 //! [`CustomOp2`]): the mean over rows of `-Σ y log softmax(x)`, whose
-//! gradient with respect to the logits is `(softmax(x) - y) / rows`.
+//! gradient with respect to the logits is `(softmax(x) - y) / rows` for
+//! targets that sum to 1 in each row (`(softmax(x) Σy - y) / rows` in
+//! general).
 
 use crate::{
     autodiff::{custom::CustomOp2, var::Var},
@@ -41,6 +43,15 @@ impl<E: Float> CustomOp2<E> for SoftmaxCrossentropy {
         if let Some(gx) = gx {
             let mut p = x.to_vec();
             softmax::forward_rows(&mut p, self.n);
+            // Targets that do not sum to 1 in a row weigh its softmax by
+            // their sum: the gradient is `(p Σy - y) / rows`, which is the
+            // fused `(p - y) / rows` for one-hot rows and distributions.
+            for (p, y) in p.chunks_mut(self.n.max(1)).zip(y.chunks(self.n.max(1))) {
+                let total = y.iter().fold(E::ZERO, |a, &y| a + y);
+                if total != E::ONE {
+                    p.iter_mut().for_each(|p| *p *= total);
+                }
+            }
             let mut d = vec![E::ZERO; x.len()];
             crossentropy::prob_minus_target(&p, y, rows, &mut d);
             gx.iter_mut().zip(&d).for_each(|(g, &d)| *g += gy[0] * d);
