@@ -100,29 +100,33 @@ fn dense_relu_backward_on_a_sparse_input_is_the_tapes_gradient() {
     dense_relu_matches::<784, 16>(&x, SparsePolicy::Never);
 }
 
-#[test]
-fn softmax_and_crossentropy_fused_are_the_tapes_gradient() {
-    let layer = DenseLayer::<6, 4, Softmax>::init(&mut StdRng::seed_from_u64(5));
-    let x = random(N * 6, 6);
-    let t: Vec<f32> = (0..N)
-        .flat_map(|i| (0..4).map(move |c| if c == i % 4 { 1.0 } else { 0.0 }))
-        .collect();
+/// The fused training step of `layer` through `loss`: its output, the
+/// loss, and the backward's parameter and input gradients, asserting that
+/// the loss was fused with the layer's activation.
+#[allow(clippy::type_complexity)]
+fn fused_step<const IN: usize, const OUT: usize, A: nn::Activation, L: Loss<(Sz<OUT>,)>>(
+    layer: &DenseLayer<IN, OUT, A>,
+    loss: L,
+    x: &[f32],
+    t: &[f32],
+) -> (
+    Vec<f32>,
+    f32,
+    <DenseLayer<IN, OUT, A> as Layer>::Grads,
+    Vec<f32>,
+) {
     let (mut out, mut cache) = (Vec::new(), Default::default());
-    layer.forward_train(&x, N, &mut out, &mut cache, &mut StdRng::seed_from_u64(0));
+    layer.forward_train(x, N, &mut out, &mut cache, &mut StdRng::seed_from_u64(0));
     let mut g = vec![0.0; out.len()];
-    let loss = CategoricalCrossentropy;
-    let fused = <CategoricalCrossentropy as Loss<(Sz<4>,)>>::grad_before_activation(
-        &loss,
-        DenseLayer::<6, 4, Softmax>::FINAL_ACTIVATION,
-        &out,
-        &t,
-        N,
-        &mut g,
+    let act = DenseLayer::<IN, OUT, A>::FINAL_ACTIVATION;
+    assert!(
+        loss.grad_before_activation(act, &out, t, N, &mut g),
+        "{} is fused with {act:?}",
+        L::NAME
     );
-    assert!(fused, "softmax + crossentropy is fused");
     let (mut grads, mut dx) = (layer.zero_grads(), Vec::new());
     layer.backward(
-        &x,
+        x,
         &out,
         N,
         &mut g,
@@ -131,6 +135,18 @@ fn softmax_and_crossentropy_fused_are_the_tapes_gradient() {
         &mut grads,
         Some(&mut dx),
     );
+    let value = loss.loss(&out, t, N);
+    (out, value, grads, dx)
+}
+
+#[test]
+fn softmax_and_crossentropy_fused_are_the_tapes_gradient() {
+    let layer = DenseLayer::<6, 4, Softmax>::init(&mut StdRng::seed_from_u64(5));
+    let x = random(N * 6, 6);
+    let t: Vec<f32> = (0..N)
+        .flat_map(|i| (0..4).map(move |c| if c == i % 4 { 1.0 } else { 0.0 }))
+        .collect();
+    let (_, nn_loss, grads, dx) = fused_step(&layer, CategoricalCrossentropy, &x, &t);
 
     let tape = Tape::<f64>::new();
     let (xv, w, b) = on_tape(&tape, &layer, &x);
@@ -141,7 +157,6 @@ fn softmax_and_crossentropy_fused_are_the_tapes_gradient() {
     // ... and the same loss from plain ops.
     let plain = -((&tv * &logits.log_softmax()).sum_all() / N as f64);
     assert!((node.item() - plain.item()).abs() < 1e-12);
-    let nn_loss = <CategoricalCrossentropy as Loss<(Sz<4>,)>>::loss(&loss, &out, &t, N);
     assert!((nn_loss as f64 - node.item()).abs() < 1e-5);
     let (gn, gp) = (node.backward(), plain.backward());
     for (what, fused, v) in [("kernel", grads.get(0), &gn.get(&w).unwrap())] {
@@ -160,37 +175,13 @@ fn sigmoid_and_binary_crossentropy_fused_are_the_tapes_gradient() {
     let layer = DenseLayer::<6, 3, Sigmoid>::init(&mut StdRng::seed_from_u64(7));
     let x = random(N * 6, 8);
     let t: Vec<f32> = random(N * 3, 9).iter().map(|v| (v + 1.0) / 2.0).collect();
-    let (mut out, mut cache) = (Vec::new(), Default::default());
-    layer.forward_train(&x, N, &mut out, &mut cache, &mut StdRng::seed_from_u64(0));
-    let mut g = vec![0.0; out.len()];
-    let loss = BinaryCrossentropy;
-    let fused = <BinaryCrossentropy as Loss<(Sz<3>,)>>::grad_before_activation(
-        &loss,
-        DenseLayer::<6, 3, Sigmoid>::FINAL_ACTIVATION,
-        &out,
-        &t,
-        N,
-        &mut g,
-    );
-    assert!(fused, "sigmoid + binary crossentropy is fused");
-    let (mut grads, mut dx) = (layer.zero_grads(), Vec::new());
-    layer.backward(
-        &x,
-        &out,
-        N,
-        &mut g,
-        true,
-        &mut cache,
-        &mut grads,
-        Some(&mut dx),
-    );
+    let (_, nn_loss, grads, dx) = fused_step(&layer, BinaryCrossentropy, &x, &t);
 
     let tape = Tape::<f64>::new();
     let (xv, w, b) = on_tape(&tape, &layer, &x);
     let tv = tape.constant(Mat::<N, 3>::from_vec(f64s(&t)).unwrap());
     let p = (&xv.dot(&w) + &b).sigmoid();
     let l = -(&tv * &p.ln() + &(1.0 - &tv) * &(1.0 - &p).ln()).mean_all();
-    let nn_loss = <BinaryCrossentropy as Loss<(Sz<3>,)>>::loss(&loss, &out, &t, N);
     assert!((nn_loss as f64 - l.item()).abs() < 1e-5);
     let tg = l.backward();
     assert_close("kernel", grads.get(0), tg.get(&w).unwrap().as_slice());
