@@ -37,7 +37,7 @@ pub fn prob_minus_target<E: Float>(p: &[E], y: &[E], scale: E, grad: &mut [E]) {
 pub fn softmax_crossentropy<E: Float>(x: &[E], y: &[E], n: usize, log_p: &mut [E]) -> E {
     log_p.copy_from_slice(x);
     super::softmax::log_forward_rows(log_p, n);
-    let rows = if n == 0 { 0 } else { x.len() / n };
+    let rows = x.len().checked_div(n).unwrap_or(0);
     let s = log_p.iter().zip(y).fold(E::ZERO, |a, (&l, &y)| a - y * l);
     s / E::from_usize(rows.max(1))
 }
