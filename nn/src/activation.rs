@@ -2,7 +2,27 @@
 //!
 //! Each is applied in place after a layer's matrix product (fused with the
 //! bias add) and differentiated in place from the layer's output, so no
-//! extra buffer is kept.
+//! extra buffer is kept. The math is not written here: each is the one
+//! definition in [`tensor_core::op_defs`] (value and derivative), called from
+//! a plain slice loop that the compiler vectorizes.
+
+use tensor_core::op_defs::{self, softmax, UnaryOp};
+
+/// `op` applied in place to every element.
+#[inline(always)]
+fn forward_with<Op: UnaryOp<f32>>(op: Op, x: &mut [f32]) {
+    x.iter_mut().for_each(|v| *v = op.f(*v));
+}
+
+/// The gradient of `op`'s output turned into its input's, in place, from
+/// the output `y` (the forward overwrote the input).
+#[inline(always)]
+fn backward_with<Op: UnaryOp<f32>>(op: Op, y: &[f32], grad: &mut [f32]) {
+    const { assert!(Op::DF_FROM_OUTPUT, "an in-place activation needs df(y)") };
+    for (g, &y) in grad.iter_mut().zip(y) {
+        *g = op.grad(y, *g);
+    }
+}
 
 /// Which activation a layer ends with; the training loop fuses softmax with
 /// categorical crossentropy when the model ends with [`Softmax`].
@@ -56,71 +76,33 @@ impl Activation for Linear {
     fn backward(_: &[f32], _: &mut [f32], _: usize) {}
 }
 
-impl Activation for Relu {
-    const KIND: ActivationKind = ActivationKind::Relu;
-    const NAME: &'static str = "relu";
-    fn forward(x: &mut [f32], _: usize) {
-        // `v.max(0.0)` would turn NaN into 0 and hide it; this keeps it
-        // (numpy, PyTorch, TensorFlow), and is still a select that vectorizes.
-        x.iter_mut()
-            .for_each(|v| *v = if *v < 0.0 { 0.0 } else { *v });
-    }
-    fn backward(y: &[f32], grad: &mut [f32], _: usize) {
-        for (g, &y) in grad.iter_mut().zip(y) {
-            // A select, not a branch, so that the loop vectorizes.
-            *g = if y > 0.0 { *g } else { 0.0 };
+macro_rules! elementwise {
+    ($($t:ident => $op:expr, $kind:ident, $name:literal;)*) => {$(
+        impl Activation for $t {
+            const KIND: ActivationKind = ActivationKind::$kind;
+            const NAME: &'static str = $name;
+            fn forward(x: &mut [f32], _: usize) {
+                forward_with($op, x)
+            }
+            fn backward(y: &[f32], grad: &mut [f32], _: usize) {
+                backward_with($op, y, grad)
+            }
         }
-    }
+    )*};
 }
-
-impl Activation for Sigmoid {
-    const KIND: ActivationKind = ActivationKind::Sigmoid;
-    const NAME: &'static str = "sigmoid";
-    fn forward(x: &mut [f32], _: usize) {
-        x.iter_mut()
-            .for_each(|v| *v = tensor_core::Float::sigmoid(*v));
-    }
-    fn backward(y: &[f32], grad: &mut [f32], _: usize) {
-        for (g, &y) in grad.iter_mut().zip(y) {
-            *g *= y * (1.0 - y);
-        }
-    }
-}
-
-impl Activation for Tanh {
-    const KIND: ActivationKind = ActivationKind::Tanh;
-    const NAME: &'static str = "tanh";
-    fn forward(x: &mut [f32], _: usize) {
-        x.iter_mut().for_each(|v| *v = v.tanh());
-    }
-    fn backward(y: &[f32], grad: &mut [f32], _: usize) {
-        for (g, &y) in grad.iter_mut().zip(y) {
-            *g *= 1.0 - y * y;
-        }
-    }
+elementwise! {
+    Relu => op_defs::Relu, Relu, "relu";
+    Sigmoid => op_defs::Sigmoid, Sigmoid, "sigmoid";
+    Tanh => op_defs::Tanh, Tanh, "tanh";
 }
 
 impl Activation for Softmax {
     const KIND: ActivationKind = ActivationKind::Softmax;
     const NAME: &'static str = "softmax";
     fn forward(x: &mut [f32], n: usize) {
-        for row in x.chunks_mut(n) {
-            let m = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-            let mut s = 0.0;
-            for v in row.iter_mut() {
-                *v = (*v - m).exp();
-                s += *v;
-            }
-            let inv = 1.0 / s;
-            row.iter_mut().for_each(|v| *v *= inv);
-        }
+        softmax::forward_rows(x, n)
     }
     fn backward(y: &[f32], grad: &mut [f32], n: usize) {
-        for (g, y) in grad.chunks_mut(n).zip(y.chunks(n)) {
-            let dot: f32 = g.iter().zip(y).map(|(a, b)| a * b).sum();
-            for (g, &y) in g.iter_mut().zip(y) {
-                *g = y * (*g - dot);
-            }
-        }
+        softmax::backward_rows(y, grad, n)
     }
 }

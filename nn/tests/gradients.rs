@@ -3,7 +3,7 @@
 //! finite differences.
 
 use nn::{
-    gradcheck::GradCheck,
+    gradcheck::{check_layer, input_name, GradCheck},
     losses::{
         BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanAbsoluteError, MeanSquaredError,
         SparseCategoricalCrossentropy,
@@ -45,42 +45,43 @@ model! {
 
 #[test]
 fn every_layer_passes_the_gradient_check() {
-    let check = GradCheck::default();
+    let check = GradCheck::single_precision();
+    let c = &check;
     let mut rng = StdRng::seed_from_u64(1);
     let x = inputs(4 * 6, 2);
     for (name, n) in [
         (
             "dense linear",
-            check.check(&mut DenseLayer::<6, 5, Linear>::init(&mut rng), &x, 4),
+            check_layer(c, &mut DenseLayer::<6, 5, Linear>::init(&mut rng), &x, 4),
         ),
         (
             "dense relu",
-            check.check(&mut DenseLayer::<6, 5, Relu>::init(&mut rng), &x, 4),
+            check_layer(c, &mut DenseLayer::<6, 5, Relu>::init(&mut rng), &x, 4),
         ),
         (
             "dense sigmoid",
-            check.check(&mut DenseLayer::<6, 5, Sigmoid>::init(&mut rng), &x, 4),
+            check_layer(c, &mut DenseLayer::<6, 5, Sigmoid>::init(&mut rng), &x, 4),
         ),
         (
             "dense tanh",
-            check.check(&mut DenseLayer::<6, 5, Tanh>::init(&mut rng), &x, 4),
+            check_layer(c, &mut DenseLayer::<6, 5, Tanh>::init(&mut rng), &x, 4),
         ),
         (
             "dense softmax",
-            check.check(&mut DenseLayer::<6, 5, Softmax>::init(&mut rng), &x, 4),
+            check_layer(c, &mut DenseLayer::<6, 5, Softmax>::init(&mut rng), &x, 4),
         ),
-        ("mlp", check.check(&mut Mlp::seeded(3), &x, 4)),
+        ("mlp", check_layer(c, &mut Mlp::seeded(3), &x, 4)),
         (
             "flatten and activation layers",
-            check.check(&mut Shaped::seeded(4), &x, 4),
+            check_layer(c, &mut Shaped::seeded(4), &x, 4),
         ),
         (
             "a model inside a model",
-            check.check(&mut Outer::seeded(5), &x, 4),
+            check_layer(c, &mut Outer::seeded(5), &x, 4),
         ),
     ] {
-        let n = n.unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(n > 0, "{name}: nothing checked");
+        let report = n.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(report.checked > 0, "{name}: nothing checked");
     }
 }
 
@@ -93,10 +94,10 @@ fn the_sparse_input_path_has_the_same_gradients() {
         .map(|(i, &v)| if i % 4 == 0 { v } else { 0.0 })
         .collect();
     let check = GradCheck {
-        samples_per_tensor: 200,
-        ..GradCheck::default()
+        max_per_input: 200,
+        ..GradCheck::single_precision()
     };
-    check.check(&mut Mnist::seeded(8), &x, 8).unwrap();
+    check_layer(&check, &mut Mnist::seeded(8), &x, 8).unwrap();
 }
 
 #[test]
@@ -154,41 +155,35 @@ fn check_through_loss<M: Layer, L: Loss<M::Output>>(
     }
     let mut grads = model.zero_grads();
     model.backward(x, &out, n, &mut g, fused, &mut cache, &mut grads, None);
-    let close = |a: f32, b: f32| (a - b).abs() <= 5e-3 + 3e-2 * a.abs().max(b.abs());
+    // The first 40 entries of each parameter tensor, against the loss of
+    // the inference forward, with the one checker (in f32's settings).
+    let to64 = |v: &[f32]| v.iter().take(40).map(|&v| v as f64).collect::<Vec<f64>>();
+    let params = model.len();
+    let at: Vec<Vec<f64>> = (0..params).map(|t| to64(model.get(t))).collect();
+    let analytic: Vec<Vec<f64>> = (0..params).map(|t| to64(grads.get(t))).collect();
+    let check = GradCheck {
+        atol: 5e-3,
+        rtol: 3e-2,
+        ..GradCheck::single_precision()
+    };
     let mut buf = Vec::new();
-    let (mut checked, mut kinks) = (0, 0);
-    for t in 0..model.len() {
-        for i in 0..model.get(t).len().min(40) {
-            let orig = model.get(t)[i];
-            let mut diff = |h: f32| {
-                model.get_mut(t)[i] = orig + h;
-                model.forward(x, n, &mut buf);
-                let up = loss.loss(&buf, y, n) as f64;
-                model.get_mut(t)[i] = orig - h;
-                model.forward(x, n, &mut buf);
-                let down = loss.loss(&buf, y, n) as f64;
-                model.get_mut(t)[i] = orig;
-                ((up - down) / (2.0 * h as f64)) as f32
-            };
-            let analytic = grads.get(t)[i];
-            let mut numeric = diff(1e-3);
-            if !close(analytic, numeric) {
-                // A relu kink inside the step: measure again with a tenth of it.
-                kinks += 1;
-                numeric = diff(1e-4);
+    let at_refs: Vec<&[f64]> = at.iter().map(Vec::as_slice).collect();
+    let an_refs: Vec<&[f64]> = analytic.iter().map(Vec::as_slice).collect();
+    let report = check
+        .check_buffers(&at_refs, &an_refs, |bufs| {
+            for (t, b) in bufs.iter().enumerate() {
+                let p = model.get_mut(t);
+                p.iter_mut().zip(b).for_each(|(p, &b)| *p = b as f32);
             }
-            assert!(
-                close(analytic, numeric),
-                "{} {}[{i}]: backward {analytic}, finite differences {numeric}",
-                L::NAME,
-                model.name_of(t)
-            );
-            checked += 1;
-        }
-    }
+            model.forward(x, n, &mut buf);
+            loss.loss(&buf, y, n) as f64
+        })
+        .unwrap_or_else(|e| panic!("{} {}: {e}", L::NAME, model.name_of(e.input)));
     assert!(
-        kinks * 5 <= checked,
-        "{kinks} of {checked} entries needed the finer step"
+        report.retried * 5 <= report.checked,
+        "{} of {} entries needed the finer step",
+        report.retried,
+        report.checked
     );
     fused
 }
@@ -328,8 +323,7 @@ impl Layer for Wrong {
 #[test]
 fn the_check_catches_a_wrong_backward() {
     let x = inputs(4 * 6, 2);
-    let err = GradCheck::default()
-        .check(&mut Wrong::init(&mut StdRng::seed_from_u64(1)), &x, 4)
-        .unwrap_err();
-    assert!(err.what.starts_with("parameter bias["), "{err}");
+    let mut layer = Wrong::init(&mut StdRng::seed_from_u64(1));
+    let err = check_layer(&GradCheck::single_precision(), &mut layer, &x, 4).unwrap_err();
+    assert_eq!(input_name(&layer, err.input), "bias", "{err}");
 }

@@ -86,21 +86,16 @@ pub trait Float: Num + Neg<Output = Self> {
     const EPSILON: Self;
     /// max(x, 0), with NaN kept as NaN (numpy, PyTorch and TensorFlow do
     /// the same; `x.max(0.0)` would turn NaN into 0 and hide it).
+    /// The one definition is [`op_defs::Relu`](crate::op_defs::Relu).
+    #[inline(always)]
     fn relu(self) -> Self {
-        if self < Self::ZERO {
-            Self::ZERO
-        } else {
-            self
-        }
+        crate::op_defs::UnaryOp::f(&crate::op_defs::Relu, self)
     }
-    /// 1 / (1 + e^-x), computed without overflow.
+    /// 1 / (1 + e^-x), computed without overflow; the one definition is
+    /// [`op_defs::Sigmoid`](crate::op_defs::Sigmoid).
+    #[inline(always)]
     fn sigmoid(self) -> Self {
-        if self >= Self::ZERO {
-            Self::ONE / (Self::ONE + (-self).exp())
-        } else {
-            let e = self.exp();
-            e / (Self::ONE + e)
-        }
+        crate::op_defs::UnaryOp::f(&crate::op_defs::Sigmoid, self)
     }
 }
 

@@ -22,6 +22,8 @@
 //! * [`storage`]: where the elements live: a `Vec`, or inline for a small
 //!   static shape ([`InlineTensor`]).
 //! * [`creation`]: zeros, ones, full, eye, arange, linspace, random tensors.
+//! * [`op_defs`]: the one definition of each element-wise op, its value
+//!   and its derivative side by side, used by tensors, the tape and `nn`.
 //! * [`ops`]: element-wise ops, broadcasting, dot, reshape, axes, reductions,
 //!   softmax, slicing, indexing.
 //! * [`kernels`]: the run-time-sized loops and GEMM that every op calls.
@@ -43,6 +45,7 @@ pub mod dtype;
 pub mod error;
 pub mod kernels;
 pub mod numpy;
+pub mod op_defs;
 pub mod ops;
 pub mod print;
 pub mod shape;

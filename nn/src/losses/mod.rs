@@ -52,8 +52,5 @@ pub trait Loss<Out: Batched> {
 /// `(p - y) / scale`, the fused gradient of crossentropy through softmax or
 /// sigmoid.
 pub(crate) fn prob_minus_target(pred: &[f32], target: &[f32], scale: f32, grad: &mut [f32]) {
-    let inv = 1.0 / scale;
-    for ((g, &p), &y) in grad.iter_mut().zip(pred).zip(target) {
-        *g = (p - y) * inv;
-    }
+    tensor_core::op_defs::crossentropy::prob_minus_target(pred, target, scale, grad)
 }

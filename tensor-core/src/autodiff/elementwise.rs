@@ -1,119 +1,120 @@
 //! Element-wise unary ops on [`Var`]s (relu, exp, ln, sqrt, powers, sigmoid,
 //! tanh, abs, square, clamp, negation) and arithmetic with one number.
-//! Each backward multiplies the output gradient by the op's derivative.
+//! Each is its one definition in [`op_defs`](crate::op_defs) recorded by
+//! [`Var::map_op`]: the backward multiplies the output gradient by the op's
+//! derivative.
 
-use crate::{autodiff::var::Var, dtype::Float, shape::Shape};
+use crate::{
+    autodiff::var::Var,
+    dtype::Float,
+    op_defs::{self, UnaryOp},
+    shape::Shape,
+};
 use core::ops::{Add, Div, Mul, Neg, Sub};
 use std::rc::Rc;
 
 impl<S: Shape, E: Float> Var<S, E> {
-    /// Records `self.value.map(f)`; the backward adds `g * d(x)` per element.
-    fn map_var(&self, f: impl Fn(E) -> E, d: impl Fn(E) -> E + 'static) -> Var<S, E> {
-        let x = Rc::clone(&self.value);
-        self.record1(self.value.map(f), move |g, gx| {
-            for ((gx, &g), &x) in gx.iter_mut().zip(g).zip(&x.data) {
-                *gx += g * d(x);
-            }
-        })
-    }
-    /// Records `self.value.map(f)`; the backward adds `g * d(y)` per element,
-    /// from the output `y`.
-    fn map_var_out(&self, f: impl Fn(E) -> E, d: impl Fn(E) -> E + 'static) -> Var<S, E> {
-        self.record1_with_output(self.value.map(f), move |g, y, gx| {
-            for ((gx, &g), &y) in gx.iter_mut().zip(g).zip(y) {
-                *gx += g * d(y);
-            }
-        })
+    /// Records the element-wise op `op`: its value is
+    /// [`Tensor::map_op`](crate::Tensor::map_op), and the backward adds
+    /// [`op.grad(v, g)`](UnaryOp::grad) per element, with `v` the output or
+    /// the input as [`DF_FROM_OUTPUT`](UnaryOp::DF_FROM_OUTPUT) says (the
+    /// tape keeps only that one).
+    ///
+    /// ```
+    /// use tensor_core::{autodiff::Tape, op_defs::Square, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![2], f64>::from_array([3., -1.]));
+    /// let g = x.map_op(Square).sum_all().backward();
+    /// assert_eq!(g.get(&x).unwrap().as_slice(), &[6., -2.]);
+    /// ```
+    pub fn map_op<Op: UnaryOp<E>>(&self, op: Op) -> Var<S, E> {
+        let value = self.value.map_op(op);
+        if Op::DF_FROM_OUTPUT {
+            self.record1_with_output(value, move |g, y, gx| {
+                for ((gx, &g), &y) in gx.iter_mut().zip(g).zip(y) {
+                    *gx += op.grad(y, g);
+                }
+            })
+        } else {
+            let x = Rc::clone(&self.value);
+            self.record1(value, move |g, gx| {
+                for ((gx, &g), &x) in gx.iter_mut().zip(g).zip(&x.data) {
+                    *gx += op.grad(x, g);
+                }
+            })
+        }
     }
 
     /// max(x, 0), element-wise; NaN stays NaN. Its derivative is taken as 0
     /// at 0 (and at NaN, as PyTorch's).
     pub fn relu(&self) -> Var<S, E> {
-        self.map_var(Float::relu, |x| if x > E::ZERO { E::ONE } else { E::ZERO })
+        self.map_op(op_defs::Relu)
     }
     /// e^x, element-wise.
     pub fn exp(&self) -> Var<S, E> {
-        self.map_var_out(Float::exp, |y| y)
+        self.map_op(op_defs::Exp)
     }
     /// The natural logarithm, element-wise.
     pub fn ln(&self) -> Var<S, E> {
-        self.map_var(Float::ln, |x| E::ONE / x)
+        self.map_op(op_defs::Ln)
     }
     /// The square root, element-wise.
     pub fn sqrt(&self) -> Var<S, E> {
-        self.map_var_out(Float::sqrt, |y| E::ONE / (y + y))
+        self.map_op(op_defs::Sqrt)
     }
     /// 1 / (1 + e^-x), element-wise.
     pub fn sigmoid(&self) -> Var<S, E> {
-        self.map_var_out(Float::sigmoid, |y| y * (E::ONE - y))
+        self.map_op(op_defs::Sigmoid)
     }
     /// The hyperbolic tangent, element-wise.
     pub fn tanh(&self) -> Var<S, E> {
-        self.map_var_out(Float::tanh, |y| E::ONE - y * y)
+        self.map_op(op_defs::Tanh)
     }
     /// The absolute value, element-wise. Its derivative is taken as 0 at 0.
     pub fn abs(&self) -> Var<S, E> {
-        self.map_var(Float::abs, |x| {
-            if x > E::ZERO {
-                E::ONE
-            } else if x < E::ZERO {
-                -E::ONE
-            } else {
-                E::ZERO
-            }
-        })
+        self.map_op(op_defs::Abs)
     }
     /// x², element-wise.
     pub fn square(&self) -> Var<S, E> {
-        self.map_var(|x| x * x, |x| x + x)
+        self.map_op(op_defs::Square)
     }
     /// x^n for an integer `n`, element-wise.
     pub fn powi(&self, n: i32) -> Var<S, E> {
-        let nf = E::from_f64(n as f64);
-        self.map_var(move |x| x.powi(n), move |x| nf * x.powi(n - 1))
+        self.map_op(op_defs::Powi(n))
     }
     /// x^p for a real `p`, element-wise.
     pub fn powf(&self, p: E) -> Var<S, E> {
-        self.map_var(move |x| x.powf(p), move |x| p * x.powf(p - E::ONE))
+        self.map_op(op_defs::Powf(p))
     }
     /// Each element limited to `[low, high]`; NaN stays NaN. The gradient passes where
     /// `low <= x <= high` and is 0 outside.
     pub fn clamp(&self, low: E, high: E) -> Var<S, E> {
-        self.map_var(
-            move |x| crate::ops::unary::clamp_nan(x, low, high),
-            move |x| {
-                if x >= low && x <= high {
-                    E::ONE
-                } else {
-                    E::ZERO
-                }
-            },
-        )
+        self.map_op(op_defs::Clamp { low, high })
     }
 
     /// `x + c` for a number `c` (also written `&x + c`).
     pub fn add_scalar(&self, c: E) -> Var<S, E> {
-        self.map_var(move |x| x + c, |_| E::ONE)
+        self.map_op(op_defs::AddScalar(c))
     }
     /// `x - c` (also written `&x - c`).
     pub fn sub_scalar(&self, c: E) -> Var<S, E> {
-        self.map_var(move |x| x - c, |_| E::ONE)
+        self.map_op(op_defs::SubScalar(c))
     }
     /// `c - x` (also written `c - &x`).
     pub fn scalar_sub(&self, c: E) -> Var<S, E> {
-        self.map_var(move |x| c - x, |_| -E::ONE)
+        self.map_op(op_defs::ScalarSub(c))
     }
     /// `x * c` (also written `&x * c` or `c * &x`).
     pub fn mul_scalar(&self, c: E) -> Var<S, E> {
-        self.map_var(move |x| x * c, move |_| c)
+        self.map_op(op_defs::MulScalar(c))
     }
     /// `x / c` (also written `&x / c`).
     pub fn div_scalar(&self, c: E) -> Var<S, E> {
-        self.map_var(move |x| x / c, move |_| E::ONE / c)
+        self.map_op(op_defs::DivScalar(c))
     }
     /// `c / x` (also written `c / &x`).
     pub fn scalar_div(&self, c: E) -> Var<S, E> {
-        self.map_var(move |x| c / x, move |x| -c / (x * x))
+        self.map_op(op_defs::ScalarDiv(c))
     }
 }
 
@@ -121,7 +122,7 @@ impl<S: Shape, E: Float> Var<S, E> {
 impl<S: Shape, E: Float> Neg for &Var<S, E> {
     type Output = Var<S, E>;
     fn neg(self) -> Var<S, E> {
-        self.map_var(|x| -x, |_| -E::ONE)
+        self.map_op(op_defs::Neg)
     }
 }
 

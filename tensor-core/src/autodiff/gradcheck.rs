@@ -1,5 +1,10 @@
 //! Gradient checking: the analytic gradient of a backward pass compared with
-//! central finite differences, in `f64`.
+//! central finite differences, in `f64`. This is the one checker of the
+//! workspace: [`GradCheck::check1`] and friends check functions of `Var`s,
+//! and [`GradCheck::check_buffers`] checks any function of flat `f64`
+//! buffers against a gradient computed some other way (the `nn` crate's
+//! layers and losses, which run in `f32`, are checked through it with
+//! [`GradCheck::single_precision`]).
 //!
 //! For every element `x_i` of every input, the numeric derivative is
 //! `(f(x + h e_i) - f(x - h e_i)) / (2h)` (with `2h` taken as the actual
@@ -72,6 +77,18 @@ pub struct GradCheck {
     pub atol: f64,
     /// The relative tolerance, against the larger of the two derivatives.
     pub rtol: f64,
+    /// At most this many elements of each input are checked, chosen at
+    /// random (without repeats) from [`seed`](Self::seed); an input no
+    /// larger is checked whole. `usize::MAX` by default: every element.
+    pub max_per_input: usize,
+    /// The seed of that choice.
+    pub seed: u64,
+    /// Where the difference at `eps` disagrees, measure again at `eps / 10`
+    /// (against `2.5 atol`, for the ten times larger rounding error of that
+    /// step) and fail only if that disagrees too. For functions with kinks
+    /// inside the step (a relu after a product) and for functions computed
+    /// in single precision. Off by default.
+    pub retry_finer: bool,
 }
 
 impl Default for GradCheck {
@@ -80,6 +97,39 @@ impl Default for GradCheck {
             eps: DEFAULT_EPS,
             atol: DEFAULT_ATOL,
             rtol: DEFAULT_RTOL,
+            max_per_input: usize::MAX,
+            seed: 0,
+            retry_finer: false,
+        }
+    }
+}
+
+impl GradCheck {
+    /// Settings for functions computed in `f32` (the `nn` crate's layers):
+    /// a step of 1e-3, tolerances of 2e-3 absolute and 2e-2 relative, at
+    /// most 64 elements of each input, and a retry at a tenth of the step.
+    /// The central difference's truncation error is O(h²) and its rounding
+    /// error about `1.2e-7 |f| / h` in single precision, both well inside
+    /// these tolerances for `|f|` up to about 10; a wrong backward (a
+    /// missing factor, a transposed operand) is off by far more.
+    ///
+    /// ```
+    /// use tensor_core::autodiff::gradcheck::GradCheck;
+    /// // f(a) = Σ a_i² computed in f32, with its gradient 2a.
+    /// let a = [0.5f64, -1.5, 2.0];
+    /// let grad: Vec<f64> = a.iter().map(|&a| 2.0 * a).collect();
+    /// let f = |xs: &[Vec<f64>]| xs[0].iter().map(|&v| (v as f32) * (v as f32)).sum::<f32>() as f64;
+    /// let report = GradCheck::single_precision().check_buffers(&[&a], &[&grad], f).unwrap();
+    /// assert_eq!(report.checked, 3);
+    /// ```
+    pub fn single_precision() -> Self {
+        GradCheck {
+            eps: 1e-3,
+            atol: 2e-3,
+            rtol: 2e-2,
+            max_per_input: 64,
+            seed: 0,
+            retry_finer: true,
         }
     }
 }
@@ -95,6 +145,10 @@ pub struct GradCheckReport {
     /// The largest `|numeric - analytic| / max(|numeric|, |analytic|)`
     /// (0 where both are 0).
     pub max_rel_err: f64,
+    /// How many of them needed the retry at a tenth of the step (see
+    /// [`GradCheck::retry_finer`]); a large share hints at a kinked
+    /// function or at too coarse a step.
+    pub retried: usize,
 }
 
 /// A failed check: the first derivative outside the tolerance.
@@ -224,28 +278,93 @@ impl GradCheck {
     /// Compares the analytic gradient with central differences, element by
     /// element of every input.
     fn run(&self, inputs: &[&[f64]], eval: &Eval<'_>) -> Result<GradCheckReport, GradCheckError> {
-        let mut work: Vec<Vec<f64>> = inputs.iter().map(|x| x.to_vec()).collect();
+        let work: Vec<Vec<f64>> = inputs.iter().map(|x| x.to_vec()).collect();
         let (_, analytic) = eval(&work, true);
+        let analytic: Vec<&[f64]> = analytic.iter().map(Vec::as_slice).collect();
+        self.check_buffers(inputs, &analytic, |xs| eval(xs, false).0)
+    }
+
+    /// Checks `analytic`, the gradient of `f` at `inputs` computed some
+    /// other way (a hand-written backward, a layer's fused kernel), against
+    /// central differences of `f`, element by element of every input (or of
+    /// a sample of them: [`max_per_input`](Self::max_per_input)).
+    ///
+    /// `f` receives the inputs with one element moved by `±eps` and must be
+    /// a pure function of them. `analytic[i]` is the gradient with respect
+    /// to `inputs[i]`, of the same length; a missing or mis-sized one fails
+    /// the check at its first element with an analytic value of NaN.
+    ///
+    /// ```
+    /// use tensor_core::autodiff::gradcheck::GradCheck;
+    /// // f(a, b) = Σ a_i b_i: the gradient with respect to a is b.
+    /// let (a, b) = ([1.0, 2.0], [3.0, -4.0]);
+    /// let f = |xs: &[Vec<f64>]| xs[0].iter().zip(&xs[1]).map(|(a, b)| a * b).sum();
+    /// let ok = GradCheck::default().check_buffers(&[&a, &b], &[&b, &a], f).unwrap();
+    /// assert_eq!(ok.checked, 4);
+    /// let wrong = GradCheck::default().check_buffers(&[&a, &b], &[&a, &a], f).unwrap_err();
+    /// assert_eq!((wrong.input, wrong.index), (0, 0));
+    /// ```
+    pub fn check_buffers(
+        &self,
+        inputs: &[&[f64]],
+        analytic: &[&[f64]],
+        mut f: impl FnMut(&[Vec<f64>]) -> f64,
+    ) -> Result<GradCheckReport, GradCheckError> {
+        let mut work: Vec<Vec<f64>> = inputs.iter().map(|x| x.to_vec()).collect();
         let mut report = GradCheckReport {
             checked: 0,
             max_abs_err: 0.0,
             max_rel_err: 0.0,
+            retried: 0,
         };
+        let mut rng = StdRng::seed_from_u64(self.seed);
         for (input, x) in inputs.iter().enumerate() {
-            for (index, &x0) in x.iter().enumerate() {
-                let (hi, lo) = (x0 + self.eps, x0 - self.eps);
-                work[input][index] = hi;
-                let (f_hi, _) = eval(&work, false);
-                work[input][index] = lo;
-                let (f_lo, _) = eval(&work, false);
-                work[input][index] = x0;
-                let numeric = (f_hi - f_lo) / (hi - lo);
-                let analytic = analytic[input][index];
-                let err = (numeric - analytic).abs();
-                let scale = numeric.abs().max(analytic.abs());
-                let tolerance = self.atol + self.rtol * scale;
-                // A NaN on either side fails too.
-                if err.is_nan() || err > tolerance {
+            let grad = analytic.get(input).copied().unwrap_or(&[]);
+            if grad.len() != x.len() {
+                return Err(GradCheckError {
+                    input,
+                    index: grad.len().min(x.len()),
+                    numeric: f64::NAN,
+                    analytic: f64::NAN,
+                    tolerance: 0.0,
+                });
+            }
+            let picked: Vec<usize> = if x.len() <= self.max_per_input {
+                (0..x.len()).collect()
+            } else {
+                let mut v =
+                    rand::seq::index::sample(&mut rng, x.len(), self.max_per_input).into_vec();
+                v.sort_unstable();
+                v
+            };
+            for index in picked {
+                let x0 = x[index];
+                let mut diff = |h: f64, work: &mut Vec<Vec<f64>>| {
+                    let (hi, lo) = (x0 + h, x0 - h);
+                    work[input][index] = hi;
+                    let f_hi = f(work);
+                    work[input][index] = lo;
+                    let f_lo = f(work);
+                    work[input][index] = x0;
+                    (f_hi - f_lo) / (hi - lo)
+                };
+                let analytic = grad[index];
+                let judge = |numeric: f64, atol: f64| {
+                    let err = (numeric - analytic).abs();
+                    let scale = numeric.abs().max(analytic.abs());
+                    let tolerance = atol + self.rtol * scale;
+                    // A NaN on either side fails too.
+                    (!(err.is_nan() || err > tolerance), err, scale, tolerance)
+                };
+                let mut numeric = diff(self.eps, &mut work);
+                let mut verdict = judge(numeric, self.atol);
+                if !verdict.0 && self.retry_finer {
+                    report.retried += 1;
+                    numeric = diff(self.eps / 10.0, &mut work);
+                    verdict = judge(numeric, 2.5 * self.atol);
+                }
+                let (ok, err, scale, tolerance) = verdict;
+                if !ok {
                     return Err(GradCheckError {
                         input,
                         index,

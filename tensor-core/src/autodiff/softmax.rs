@@ -1,10 +1,11 @@
-//! softmax and log-softmax of [`Var`]s along the last axis.
+//! softmax and log-softmax of [`Var`]s along the last axis; the forward and
+//! the backward are the one definition in [`op_defs::softmax`].
 //!
 //! Per row, with `y` the output and `g` its gradient:
 //! softmax: `dx = y * (g - Σ g·y)`; log-softmax: `dx = g - softmax(x) * Σ g`,
 //! with `softmax(x) = exp(y)`.
 
-use crate::{autodiff::var::Var, dtype::Float, shape::Shape};
+use crate::{autodiff::var::Var, dtype::Float, op_defs::softmax, shape::Shape};
 
 impl<S: Shape, E: Float> Var<S, E> {
     fn last_len(&self) -> usize {
@@ -12,29 +13,28 @@ impl<S: Shape, E: Float> Var<S, E> {
         self.value.dims().as_ref()[S::RANK - 1]
     }
 
+    /// Records a row-wise op of output `value` whose in-place backward is
+    /// `rows(y, g, n)`; the gradient is added into the input's.
+    fn record_rows(
+        &self,
+        value: crate::Tensor<S, E>,
+        rows: fn(&[E], &mut [E], usize),
+    ) -> Var<S, E> {
+        let n = self.last_len();
+        self.record1_with_output(value, move |g, y, gx| {
+            let mut d = g.to_vec();
+            rows(y, &mut d, n);
+            gx.iter_mut().zip(&d).for_each(|(gx, &d)| *gx += d);
+        })
+    }
+
     /// softmax along the last axis.
     pub fn softmax(&self) -> Var<S, E> {
-        let n = self.last_len().max(1);
-        self.record1_with_output(self.value.softmax(), move |g, y, gx| {
-            for ((g, y), gx) in g.chunks(n).zip(y.chunks(n)).zip(gx.chunks_mut(n)) {
-                let dot = g.iter().zip(y).fold(E::ZERO, |a, (&g, &y)| a + g * y);
-                for ((gx, &g), &y) in gx.iter_mut().zip(g).zip(y) {
-                    *gx += y * (g - dot);
-                }
-            }
-        })
+        self.record_rows(self.value.softmax(), softmax::backward_rows)
     }
 
     /// log-softmax along the last axis (`x - logsumexp(x)` per row).
     pub fn log_softmax(&self) -> Var<S, E> {
-        let n = self.last_len().max(1);
-        self.record1_with_output(self.value.log_softmax(), move |g, y, gx| {
-            for ((g, y), gx) in g.chunks(n).zip(y.chunks(n)).zip(gx.chunks_mut(n)) {
-                let total = g.iter().fold(E::ZERO, |a, &g| a + g);
-                for ((gx, &g), &y) in gx.iter_mut().zip(g).zip(y) {
-                    *gx += g - y.exp() * total;
-                }
-            }
-        })
+        self.record_rows(self.value.log_softmax(), softmax::log_backward_rows)
     }
 }

@@ -1,32 +1,27 @@
 //! softmax and log-softmax along the last axis, numerically stable (the row
-//! maximum is subtracted before exponentiating).
+//! maximum is subtracted before exponentiating). The row loops are the one
+//! definition in [`op_defs::softmax`], shared with the tape and `nn`.
 
-use crate::{device::Cpu, dtype::Float, shape::Shape, Tensor};
+use crate::{device::Cpu, dtype::Float, op_defs::softmax, shape::Shape, Tensor};
 
-/// softmax of each row of `x` (rows of length `n`) into `out`.
+/// softmax of each row of `x` (rows of length `n`) into `out` (of `x`'s
+/// length).
+///
+/// ```
+/// let mut p = [0.0f32; 2];
+/// tensor_core::ops::softmax::softmax_rows(&[0.0, 0.0], 2, &mut p);
+/// assert_eq!(p, [0.5, 0.5]);
+/// ```
 pub fn softmax_rows<E: Float>(x: &[E], n: usize, out: &mut [E]) {
-    for (row, o) in x.chunks(n).zip(out.chunks_mut(n)) {
-        let m = row.iter().fold(E::NEG_INFINITY, |a, &b| a.max(b));
-        let mut s = E::ZERO;
-        for (o, &v) in o.iter_mut().zip(row) {
-            *o = (v - m).exp();
-            s += *o;
-        }
-        let inv = E::ONE / s;
-        o.iter_mut().for_each(|v| *v *= inv);
-    }
+    out.copy_from_slice(x);
+    softmax::forward_rows(out, n);
 }
 
-/// log-softmax of each row of `x` (rows of length `n`) into `out`.
+/// log-softmax of each row of `x` (rows of length `n`) into `out` (of
+/// `x`'s length).
 pub fn log_softmax_rows<E: Float>(x: &[E], n: usize, out: &mut [E]) {
-    for (row, o) in x.chunks(n).zip(out.chunks_mut(n)) {
-        let m = row.iter().fold(E::NEG_INFINITY, |a, &b| a.max(b));
-        let s = row.iter().fold(E::ZERO, |a, &v| a + (v - m).exp());
-        let lse = m + s.ln();
-        for (o, &v) in o.iter_mut().zip(row) {
-            *o = v - lse;
-        }
-    }
+    out.copy_from_slice(x);
+    softmax::log_forward_rows(out, n);
 }
 
 impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
@@ -46,9 +41,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     pub fn softmax(&self) -> Self {
         let n = self.last_len();
         let mut out = self.clone();
-        if n > 0 {
-            softmax_rows(&self.data, n, &mut out.data);
-        }
+        softmax::forward_rows(&mut out.data, n);
         out
     }
     /// log-softmax along the last axis: `x - logsumexp(x)` per row.
@@ -63,9 +56,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     pub fn log_softmax(&self) -> Self {
         let n = self.last_len();
         let mut out = self.clone();
-        if n > 0 {
-            log_softmax_rows(&self.data, n, &mut out.data);
-        }
+        softmax::log_forward_rows(&mut out.data, n);
         out
     }
 }
