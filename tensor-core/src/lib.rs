@@ -25,6 +25,8 @@
 //! * [`ops`]: element-wise ops, broadcasting, dot, reshape, axes, reductions,
 //!   softmax, slicing, indexing.
 //! * [`kernels`]: the run-time-sized loops and GEMM that every op calls.
+//! * [`view`]: borrowed, possibly strided views ([`TensorView`]): slices,
+//!   indexes and reshapes without a copy.
 //! * [`numpy`]: every numpy operation of the book's chapter 2 in its shaped
 //!   form, with [`s!`](s) for numpy's selection syntax.
 //!
@@ -47,6 +49,7 @@ pub mod ops;
 pub mod shape;
 pub mod storage;
 pub mod tensor;
+pub mod view;
 
 pub use autodiff::{Gradients, Tape, Var};
 pub use creation::{LiteralLen, NestedArray};
@@ -66,3 +69,4 @@ pub use shape::{
 pub use storage::{Heap, Inline, InlineShape, InlineTensor, Storage};
 pub use tensor::{Matrix, Scalar, Tensor, Vector};
 pub use tensor_macros::s;
+pub use view::TensorView;

@@ -532,7 +532,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
 }
 
 /// A bound's Python spelling: `7`, `-7`, or nothing for the open end.
-fn bound_name<B: Bound>() -> String {
+pub(crate) fn bound_name<B: Bound>() -> String {
     match (B::FROM_END, B::OFFSET) {
         (true, 0) => String::new(),
         (true, n) => format!("-{n}"),
