@@ -58,7 +58,7 @@ pub use dim::{BroadcastDim, Dim, Dyn, One, SameDim, StaticDim, Sz};
 pub use dims::{FromEnd, Ix};
 pub use dtype::{Dtype, Float, Num, SameDtype};
 pub use error::ShapeError;
-pub use ops::axes::{Swapped, UnitDim};
+pub use ops::axes::{RemoveUnitAxis, SwapAxes, Swapped, UnitDim};
 pub use ops::dot::dot;
 pub use ops::reshape::ReshapeTo;
 pub use ops::slice::{SliceAxis, SliceBy, SliceFrom, SliceFromEnd, SliceRange, SliceTrim};
