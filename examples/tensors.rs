@@ -182,6 +182,15 @@ fn main() {
     let last = s!(set[128 * n..128 * (n + 1)]);
     describe("batch 7", &last);
     assert_eq!(last.dims(), [104, 28, 28]);
+    // numpy's batch is a view of the set's memory; so is `set.view()`'s:
+    // whole images are one run of memory, borrowed with no copy.
+    let borrowed = s!(set.view()[128 * n..128 * (n + 1)]);
+    assert_eq!(borrowed.to_owned(), last);
+    println!(
+        "  batch 7 as a view: shape {:?}, contiguous: {}",
+        borrowed.dims(),
+        borrowed.as_slice().is_some()
+    );
     // `narrow` takes a start and a length and does not clamp: rows past
     // the end are a run-time error naming both shapes.
     println!("  {}", set.try_narrow::<0>(128 * 7, 128).unwrap_err());

@@ -27,6 +27,8 @@
 //! * [`ops`]: element-wise ops, broadcasting, dot, reshape, axes, reductions,
 //!   softmax, slicing, indexing.
 //! * [`kernels`]: the run-time-sized loops and GEMM that every op calls.
+//! * [`view`]: borrowed, possibly strided views ([`TensorView`]): slices,
+//!   indexes and reshapes without a copy.
 //! * [`numpy`]: every numpy operation of the book's chapter 2 in its shaped
 //!   form, with [`s!`](s) for numpy's selection syntax.
 //!
@@ -51,6 +53,7 @@ pub mod print;
 pub mod shape;
 pub mod storage;
 pub mod tensor;
+pub mod view;
 
 pub use autodiff::{Gradients, Tape, Var};
 pub use creation::{LiteralLen, NestedArray};
@@ -59,7 +62,7 @@ pub use dim::{BroadcastDim, Dim, Dyn, One, SameDim, StaticDim, Sz};
 pub use dims::{FromEnd, Ix};
 pub use dtype::{Dtype, Float, Num, SameDtype};
 pub use error::ShapeError;
-pub use ops::axes::{Swapped, UnitDim};
+pub use ops::axes::{RemoveUnitAxis, SwapAxes, Swapped, UnitDim};
 pub use ops::dot::dot;
 pub use ops::reshape::ReshapeTo;
 pub use ops::slice::{SliceAxis, SliceBy, SliceFrom, SliceFromEnd, SliceRange, SliceTrim};
@@ -71,3 +74,4 @@ pub use shape::{
 pub use storage::{Heap, Inline, InlineShape, InlineTensor, Storage};
 pub use tensor::{Matrix, Scalar, Tensor, Vector};
 pub use tensor_macros::s;
+pub use view::TensorView;

@@ -17,6 +17,37 @@
 //! | `x.reshape(-1, 784)` | `x.flatten_samples()` (or `x.reshape::<shape![_, 784]>()`) | `(_, 784)` |
 //! | `x.reshape((6, 1))` | `x.reshape::<shape![6, 1]>()` | counts compared by the compiler |
 //! | `np.transpose(x)` | `x.t()` | `(N, M)` from `(M, N)` |
+//! | `x[4]` as a view | `x.view().at::<0>(4)` or `s!(x.view()[4])` | a borrowed [`TensorView`](crate::TensorView), contiguous |
+//! | `x[:, 7:-7, 7:-7]` as a view | `s!(x.view()[.., 7..-7, 7..-7])` | a strided view, no copy |
+//! | `x[128*n:128*(n+1)]` as a view | `x.view().narrow::<0>(128 * n, 128)` | contiguous: `.as_slice()` is the batch |
+//! | `x.reshape(-1, 784)` as a view | `x.reshape_ref::<shape![_, 784]>()` | `x` kept |
+//! | `y.copy()` of a view | `view.to_owned()` | a `Tensor` |
+//!
+//! ## Views and copies
+//!
+//! numpy's slices, indexes and reshapes are views of the array's memory.
+//! Here the forms on a [`Tensor`](crate::Tensor) (`x.slice::<..>()`,
+//! `x.at::<0>(4)`, `s!(x[..])`) return a new `Tensor`, a copy, which every
+//! op takes as it is; the same calls on `x.view()` return a
+//! [`TensorView`](crate::TensorView) that borrows `x`, as numpy does. A view
+//! of whole entries of the first axis (`at::<0>`, a batch) is one run of
+//! memory, read through `as_slice()` with no copy; a slice of a later axis is
+//! strided. Views read in place (`get`, `v[[i, j]]`, `iter`, `sum_all`,
+//! `mean_all`); for other ops, `to_owned()` copies once.
+//!
+//! ```
+//! use tensor_core::{s, shape, Dyn, Sz, Tensor};
+//! let train_images = Tensor::<shape![_, 28, 28], u8>::zeros_with((Dyn(60000), Sz, Sz));
+//! let digit = train_images.view().at::<0>(4); // borrowed
+//! assert_eq!(digit.as_slice().map(<[u8]>::len), Some(784));
+//! let n = 3;
+//! let batch = train_images.view().narrow::<0>(128 * n, 128);
+//! assert_eq!(batch.as_slice(), Some(&train_images.as_slice()[128 * n * 784..][..128 * 784]));
+//! let crop = s!(train_images.view()[.., 7..-7, 7..-7]); // strided
+//! assert!(crop.as_slice().is_none());
+//! let owned: Tensor<shape![_, 14, 14], u8> = crop.to_owned();
+//! assert_eq!(owned, s!(train_images[.., 7..-7, 7..-7]));
+//! ```
 //!
 //! ## Indexing: `x[4]`
 //!

@@ -383,6 +383,24 @@ fn concat_gradient() {
 }
 
 #[test]
+fn stack_gradient() {
+    let a = input::<shape![2, 3]>(4);
+    let b = input::<shape![2, 3]>(5);
+    for_each_axis_stack(&a, &b);
+    // A variable stacked with itself gets every gradient that is its.
+    gradcheck1(&a, |a| project(&Var::stack::<1, 3>([a, a, a]).tanh())).unwrap();
+}
+
+fn for_each_axis_stack(a: &Tensor<shape![2, 3], f64>, b: &Tensor<shape![2, 3], f64>) {
+    gradcheck2(a, b, |a, b| project(&Var::stack::<0, 2>([a, b]).square())).unwrap();
+    gradcheck2(a, b, |a, b| {
+        project(&Var::stack::<1, 3>([a, b, a]).square())
+    })
+    .unwrap();
+    gradcheck2(a, b, |a, b| project(&Var::stack::<2, 2>([b, a]).tanh())).unwrap();
+}
+
+#[test]
 fn flatten_samples_gradient() {
     let x: Tensor<shape![_, 3, 2], f64> = random_input((Dyn(2), Sz, Sz), &mut rng(7));
     gradcheck1(&x, |x| project(&x.flatten_samples().tanh())).unwrap();

@@ -1,13 +1,15 @@
-//! Joining and indexing [`Var`]s: `concat` sends each part of the output
-//! gradient back to the operand it came from; `at` adds the gradient of the
-//! picked entry back into its place.
+//! Joining and indexing [`Var`]s: `concat` and `stack` send each part of
+//! the output gradient back to the operand it came from; `at` adds the
+//! gradient of the picked entry back into its place.
 
 use crate::{
     autodiff::var::Var,
     dtype::Float,
     error::ShapeError,
+    ops::concat::StackDim,
     ops::reduce::split_at_axis,
-    shape::{ConcatShape, RemoveAxis, Shape},
+    shape::{ConcatShape, InsertDim, RemoveAxis, Shape},
+    Dim, Sz, Tensor,
 };
 
 /// Adds part `k` of the joined gradient `g` (blocks of `sizes[k] * inner`
@@ -66,6 +68,89 @@ impl<S: Shape, E: Float> Var<S, E> {
     {
         self.try_concat::<AXIS, S2>(other)
             .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `K` variables of one shape along a new axis at position `AXIS`, with
+    /// the rules of [`Tensor::try_stack`](crate::Tensor::try_stack); the
+    /// gradient of entry `k` of the new axis goes back to `vars[k]` (a
+    /// variable given twice gets both).
+    ///
+    /// ```
+    /// use tensor_core::{shape, Tape, Tensor, Var};
+    /// let tape = Tape::<f64>::new();
+    /// let a = tape.var(Tensor::<shape![2], f64>::from_array([1., 2.]));
+    /// let b = tape.var(Tensor::<shape![2], f64>::from_array([3., 4.]));
+    /// let ab = Var::stack::<1, 3>([&a, &b, &a]); // (2, 3): columns a, b, a
+    /// assert_eq!(ab.value().as_slice(), &[1., 3., 1., 2., 4., 2.]);
+    /// let g = ab.square().sum_all().backward();
+    /// assert_eq!(g.get(&a).unwrap().as_slice(), &[4., 8.]); // 2a, twice
+    /// assert_eq!(g.get(&b).unwrap().as_slice(), &[6., 8.]);
+    /// ```
+    pub fn try_stack<const AXIS: usize, const K: usize>(
+        vars: [&Self; K],
+    ) -> Result<Var<<S as InsertDim<AXIS, StackDim<K>>>::Output, E>, ShapeError>
+    where
+        Sz<K>: dims::Count,
+        <Sz<K> as dims::Count>::Count: dims::CountDim,
+        StackDim<K>: Dim,
+        S: InsertDim<AXIS, StackDim<K>>,
+    {
+        let values: [&Tensor<S, E>; K] = vars.map(|v| &*v.value);
+        let value = Tensor::try_stack::<AXIS, K>(values)?;
+        let Some(first) = vars.first() else {
+            // No variable: a constant of the empty stack, on no tape.
+            return Err(ShapeError::new(
+                "stack",
+                value.dims().as_ref(),
+                &[],
+                "do not fit: a stack of no variables has no tape to record on",
+            ));
+        };
+        for v in &vars[1..] {
+            first.tape.assert_same(&v.tape, "stack");
+        }
+        // The output is `outer` blocks of `K` entries of `inner` elements.
+        let d = first.value.dims();
+        let (outer, inner): (usize, usize) = (
+            d.as_ref()[..AXIS].iter().product(),
+            d.as_ref()[AXIS..].iter().product(),
+        );
+        let ids: [usize; K] = vars.map(|v| v.id);
+        Ok(first
+            .tape
+            .push(std::rc::Rc::new(value), &ids, move |g, sink| {
+                for (k, &id) in ids.iter().enumerate() {
+                    if let Some(gx) = sink.acc(id) {
+                        for o in 0..outer {
+                            gx[o * inner..][..inner]
+                                .iter_mut()
+                                .zip(&g[(o * K + k) * inner..][..inner])
+                                .for_each(|(d, &g)| *d += g);
+                        }
+                    }
+                }
+            }))
+    }
+
+    /// [`try_stack`](Self::try_stack) that panics with the same words.
+    ///
+    /// ```
+    /// use tensor_core::{shape, Tape, Tensor, Var};
+    /// let tape = Tape::<f32>::new();
+    /// let a = tape.var(Tensor::<shape![2, 3]>::ones());
+    /// let pair = Var::stack::<0, 2>([&a, &a]);
+    /// assert_eq!(pair.dims(), [2, 2, 3]);
+    /// ```
+    pub fn stack<const AXIS: usize, const K: usize>(
+        vars: [&Self; K],
+    ) -> Var<<S as InsertDim<AXIS, StackDim<K>>>::Output, E>
+    where
+        Sz<K>: dims::Count,
+        <Sz<K> as dims::Count>::Count: dims::CountDim,
+        StackDim<K>: Dim,
+        S: InsertDim<AXIS, StackDim<K>>,
+    {
+        Self::try_stack::<AXIS, K>(vars).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Entry `i` of axis `AXIS`, that axis dropped, like

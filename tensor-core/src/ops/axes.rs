@@ -72,6 +72,72 @@ pub type Swapped<S, const A: usize, const B: usize> = <<S as ReplaceAxis<
     <S as AxisOf<B>>::Dim,
 >>::Output as ReplaceAxis<B, <S as AxisOf<A>>::Dim>>::Output;
 
+/// Axes `A` and `B` are both axes of the shape, so they can be swapped
+/// ([`Tensor::swap_axes`]); the output is [`Swapped`]. One trait for the
+/// whole rule, so that an axis out of range is one error at the call.
+///
+/// ```
+/// use tensor_core::{shape, shape_name, SwapAxes};
+/// assert_eq!(shape_name::<<shape![2, 3, 4] as SwapAxes<0, 2>>::Output>(), "(4, 3, 2)");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "cannot swap axes {A} and {B} of shape `{Self}`: it has no axis {A} or no axis {B}",
+    label = "an axis out of range for `{Self}`",
+    note = "axes count from 0; a shape of rank R has axes 0 to R-1"
+)]
+pub trait SwapAxes<const A: usize, const B: usize>: Shape {
+    /// The shape with the two axes swapped.
+    type Output: Shape;
+    /// The shape value with the two axes swapped.
+    fn swapped(&self) -> Self::Output;
+}
+
+#[diagnostic::do_not_recommend]
+impl<S, const A: usize, const B: usize> SwapAxes<A, B> for S
+where
+    S: AxisOf<A> + AxisOf<B> + ReplaceAxis<A, <S as AxisOf<B>>::Dim>,
+    <S as ReplaceAxis<A, <S as AxisOf<B>>::Dim>>::Output: ReplaceAxis<B, <S as AxisOf<A>>::Dim>,
+{
+    type Output = Swapped<S, A, B>;
+    fn swapped(&self) -> Swapped<S, A, B> {
+        self.replace_axis(AxisOf::<B>::axis_dim(self))
+            .replace_axis(AxisOf::<A>::axis_dim(self))
+    }
+}
+
+/// Axis `I` of the shape has static size 1 ([`One`] or `Sz<1>`), so
+/// [`Tensor::remove_axis`] can drop it.
+///
+/// ```
+/// use tensor_core::{shape, shape_name, RemoveUnitAxis};
+/// fn removed<S: RemoveUnitAxis<1>>() -> String { shape_name::<S::Output>() }
+/// assert_eq!(removed::<shape![3, 1]>(), "(3,)");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "remove_axis: axis {I} of shape `{Self}` is not an axis of size 1",
+    label = "only an axis of size 1 (`One` or `Sz<1>`) can be removed",
+    note = "to drop an axis of another size, index or reduce it (`at::<A>(i)`, `sum::<A>()`)"
+)]
+pub trait RemoveUnitAxis<const I: usize>: Shape {
+    /// The shape without the axis (named through this trait, in the
+    /// method's return type, so that a mistake is one error at the call).
+    type Output: Shape;
+    /// The shape value without the axis.
+    fn remove_unit_axis(&self) -> Self::Output;
+}
+
+#[diagnostic::do_not_recommend]
+impl<S, const I: usize> RemoveUnitAxis<I> for S
+where
+    S: RemoveAxis<I> + AxisOf<I>,
+    <S as AxisOf<I>>::Dim: UnitDim,
+{
+    type Output = <S as RemoveAxis<I>>::Output;
+    fn remove_unit_axis(&self) -> Self::Output {
+        self.remove_axis()
+    }
+}
+
 impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// Swaps axes `A` and `B`, like `torch.transpose(x, A, B)`.
     ///
@@ -81,15 +147,13 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// let y: Tensor<shape![4, 3, 2]> = x.swap_axes::<0, 2>();
     /// assert_eq!(y.dims(), [4, 3, 2]);
     /// ```
-    pub fn swap_axes<const A: usize, const B: usize>(&self) -> Tensor<Swapped<S, A, B>, E, Cpu>
+    pub fn swap_axes<const A: usize, const B: usize>(
+        &self,
+    ) -> Tensor<<S as SwapAxes<A, B>>::Output, E, Cpu>
     where
-        S: AxisOf<A> + AxisOf<B> + ReplaceAxis<A, <S as AxisOf<B>>::Dim>,
-        <S as ReplaceAxis<A, <S as AxisOf<B>>::Dim>>::Output: ReplaceAxis<B, <S as AxisOf<A>>::Dim>,
+        S: SwapAxes<A, B>,
     {
-        let shape = self
-            .shape
-            .replace_axis(AxisOf::<B>::axis_dim(&self.shape))
-            .replace_axis(AxisOf::<A>::axis_dim(&self.shape));
+        let shape = self.shape.swapped();
         let mut perm: Vec<usize> = (0..S::RANK).collect();
         perm.swap(A, B);
         Tensor {
@@ -127,13 +191,12 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// let v: Tensor<shape![3]> = x.remove_axis::<1>();
     /// assert_eq!(v.dims(), [3]);
     /// ```
-    pub fn remove_axis<const I: usize>(self) -> Tensor<<S as RemoveAxis<I>>::Output, E, Cpu>
+    pub fn remove_axis<const I: usize>(self) -> Tensor<<S as RemoveUnitAxis<I>>::Output, E, Cpu>
     where
-        S: RemoveAxis<I> + AxisOf<I>,
-        <S as AxisOf<I>>::Dim: UnitDim,
+        S: RemoveUnitAxis<I>,
     {
         Tensor {
-            shape: self.shape.remove_axis(),
+            shape: self.shape.remove_unit_axis(),
             data: self.data,
             device: Cpu,
         }

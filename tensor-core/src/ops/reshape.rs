@@ -11,7 +11,7 @@ use crate::{
     dtype::Dtype,
     error::ShapeError,
     shape::{FlattenSamples, Shape},
-    Dyn, Tensor,
+    Dyn, Tensor, TensorView,
 };
 
 /// Two shapes that may hold the same number of elements: equal counts when
@@ -64,6 +64,42 @@ const fn counts_fit(a: Option<usize>, b: Option<usize>) -> bool {
     }
 }
 
+/// The shape `S2` for `n` elements of shape `from`, its one `Dyn` dim (if
+/// any) inferred from the count, like numpy's `-1`; an error names both
+/// shapes when the counts cannot agree.
+pub(crate) fn infer_shape<S2: Shape>(from: &[usize], n: usize) -> Result<S2, ShapeError> {
+    let err = |why: &str| ShapeError::against_type::<S2>("reshape", from, why);
+    let known: usize = S2::STATIC_DIMS.iter().flatten().product();
+    let n_dyn = S2::STATIC_DIMS.iter().filter(|d| d.is_none()).count();
+    let dims: Vec<usize> = match n_dyn {
+        0 => S2::STATIC_DIMS.iter().map(|d| d.unwrap_or(0)).collect(),
+        1 if known > 0 && n.is_multiple_of(known) => S2::STATIC_DIMS
+            .iter()
+            .map(|d| d.unwrap_or(n / known))
+            .collect(),
+        1 => {
+            return Err(err(
+                "do not fit: the element count is not a multiple of the static dims",
+            ))
+        }
+        _ => {
+            return Err(err(
+                "do not fit: more than one run-time dim to infer; use reshape_with",
+            ))
+        }
+    };
+    let shape = S2::from_dims(&dims).ok_or_else(|| err("do not fit"))?;
+    if shape.numel() != n {
+        return Err(ShapeError::new(
+            "reshape",
+            from,
+            shape.dims().as_ref(),
+            "hold different element counts",
+        ));
+    }
+    Ok(shape)
+}
+
 impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// Reinterprets the elements under shape `S2` (row-major order is kept;
     /// nothing is copied). One `Dyn` dim of `S2` is inferred from the element
@@ -78,29 +114,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// assert!(y.try_reshape::<shape![5, 784]>().is_err());
     /// ```
     pub fn try_reshape<S2: Shape>(self) -> Result<Tensor<S2, E, Cpu>, ShapeError> {
-        let n = self.data.len();
-        let from = self.shape.dims();
-        let err = |why: &str| ShapeError::against_type::<S2>("reshape", from.as_ref(), why);
-        let known: usize = S2::STATIC_DIMS.iter().flatten().product();
-        let n_dyn = S2::STATIC_DIMS.iter().filter(|d| d.is_none()).count();
-        let dims: Vec<usize> = match n_dyn {
-            0 => S2::STATIC_DIMS.iter().map(|d| d.unwrap()).collect(),
-            1 if known > 0 && n.is_multiple_of(known) => S2::STATIC_DIMS
-                .iter()
-                .map(|d| d.unwrap_or(n / known))
-                .collect(),
-            1 => {
-                return Err(err(
-                    "do not fit: the element count is not a multiple of the static dims",
-                ))
-            }
-            _ => {
-                return Err(err(
-                    "do not fit: more than one run-time dim to infer; use reshape_with",
-                ))
-            }
-        };
-        let shape = S2::from_dims(&dims).ok_or_else(|| err("do not fit"))?;
+        let shape = infer_shape::<S2>(self.shape.dims().as_ref(), self.data.len())?;
         self.try_reshape_with(shape)
     }
 
@@ -151,6 +165,38 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
         S: ReshapeTo<S2>,
     {
         self.try_reshape().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`reshape`](Self::reshape) by reference: a borrowed
+    /// [`TensorView`] of the same elements under shape `S2`, the tensor
+    /// kept (numpy's `x.reshape(...)` is a view too). Between static shapes
+    /// a different count fails at `cargo check`.
+    ///
+    /// ```
+    /// use tensor_core::{shape, Dyn, Sz, Tensor, TensorView};
+    /// let images = Tensor::<shape![_, 28, 28], u8>::zeros_with((Dyn(3), Sz, Sz));
+    /// let flat: TensorView<shape![_, 784], u8> = images.reshape_ref();
+    /// assert_eq!(flat.dims(), [3, 784]);
+    /// assert_eq!(images.dims(), [3, 28, 28]); // still here, nothing copied
+    /// ```
+    pub fn reshape_ref<S2: Shape>(&self) -> TensorView<'_, <S as ReshapeTo<S2>>::Output, E>
+    where
+        S: ReshapeTo<S2>,
+    {
+        self.view().reshape::<S2>()
+    }
+
+    /// [`reshape_ref`](Self::reshape_ref) that returns an error when the
+    /// counts differ (with a run-time dim on either side).
+    ///
+    /// ```
+    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// let x = Tensor::<shape![_, 10]>::zeros_with((Dyn(3), Sz));
+    /// assert_eq!(x.try_reshape_ref::<shape![_, 5]>().unwrap().dims(), [6, 5]);
+    /// assert!(x.try_reshape_ref::<shape![_, 7]>().is_err());
+    /// ```
+    pub fn try_reshape_ref<S2: Shape>(&self) -> Result<TensorView<'_, S2, E>, ShapeError> {
+        self.view().try_reshape::<S2>()
     }
 
     /// [`reshape`](Self::reshape) for shapes with a dim past the compiler's

@@ -68,11 +68,21 @@ macro_rules! slice_trait {
             /// The slice's shape, given its length.
             fn with_len(&self, len: usize) -> Option<Self::Output>;
         }
+        // The bounds of `SliceAxis` written out (not `S: SliceAxis<..>`), so
+        // that a failed slice is reported as this trait, whose message has
+        // the bounds in decimals.
         #[diagnostic::do_not_recommend]
-        impl<S: SliceAxis<AXIS, $lo, $hi>, const AXIS: usize, $(const $c: usize),*> $name<AXIS, $($c),*> for S {
-            type Output = <S as SliceAxis<AXIS, $lo, $hi>>::Output;
+        impl<S, const AXIS: usize, $(const $c: usize),*> $name<AXIS, $($c),*> for S
+        where
+            S: AxisOf<AXIS>,
+            <S as AxisOf<AXIS>>::Dim: SliceDim<$lo, $hi>,
+            <<S as AxisOf<AXIS>>::Dim as SliceDim<$lo, $hi>>::Output: Dim,
+            S: ReplaceAxis<AXIS, <<S as AxisOf<AXIS>>::Dim as SliceDim<$lo, $hi>>::Output>,
+        {
+            type Output =
+                <S as ReplaceAxis<AXIS, <<S as AxisOf<AXIS>>::Dim as SliceDim<$lo, $hi>>::Output>>::Output;
             fn with_len(&self, len: usize) -> Option<Self::Output> {
-                SliceAxis::<AXIS, $lo, $hi>::with_len(self, len)
+                Some(self.replace_axis(Dim::from_size(len)?))
             }
         }
     };
@@ -532,7 +542,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
 }
 
 /// A bound's Python spelling: `7`, `-7`, or nothing for the open end.
-fn bound_name<B: Bound>() -> String {
+pub(crate) fn bound_name<B: Bound>() -> String {
     match (B::FROM_END, B::OFFSET) {
         (true, 0) => String::new(),
         (true, n) => format!("-{n}"),
