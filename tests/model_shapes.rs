@@ -5,9 +5,7 @@
 
 use shaped::nn::testing::{Conv2D, MaxPool2D};
 use shaped::nn::{
-    model,
-    train::predict,
-    Dense, DenseLayer, Flatten, Layer, LayerSpec, Relu, SampleDims, Softmax,
+    model, train::predict, Dense, DenseLayer, Flatten, Layer, LayerSpec, Relu, SampleDims, Softmax,
 };
 use shaped::{shape, Dyn, Sz, Tensor};
 

@@ -10,7 +10,7 @@ use nn::{
     metrics::Accuracy,
     model,
     optim::{Adam, RmsProp, Sgd},
-    train::{Trainer, Data},
+    train::{Data, Trainer},
     Dense, Layer, Relu, Softmax,
 };
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -174,7 +174,14 @@ fn evaluate_and_predict_allocate_nothing_but_the_result_and_the_gemm_packing() {
             "sparse input {sparse}: (allocations, matrixmultiply calls) per call: \
              evaluate {evaluate:?}, predict {predict:?}"
         );
-        assert_eq!(evaluate.0, evaluate.1, "evaluate allocates beyond the packing buffers");
-        assert_eq!(predict.0, predict.1 + 1, "predict allocates beyond its result and the packing buffers");
+        assert_eq!(
+            evaluate.0, evaluate.1,
+            "evaluate allocates beyond the packing buffers"
+        );
+        assert_eq!(
+            predict.0,
+            predict.1 + 1,
+            "predict allocates beyond its result and the packing buffers"
+        );
     }
 }

@@ -181,9 +181,7 @@ fn an_overflowing_gradient_is_named() {
         MeanSquaredError,
         BinaryAccuracy::default(),
     );
-    let err = t
-        .fit(&x, &y, &cfg(1))
-        .unwrap_err();
+    let err = t.fit(&x, &y, &cfg(1)).unwrap_err();
     assert_eq!(
         err,
         TrainError::NonFinite {
@@ -211,9 +209,7 @@ fn a_parameter_that_overflows_is_named() {
         MeanSquaredError,
         BinaryAccuracy::default(),
     );
-    let err = t
-        .fit(&x, &y, &cfg(1))
-        .unwrap_err();
+    let err = t.fit(&x, &y, &cfg(1)).unwrap_err();
     assert_eq!(
         err,
         TrainError::NonFinite {
@@ -248,8 +244,6 @@ fn rmsprop_at_a_learning_rate_of_a_million_is_reported_diverging() {
         CategoricalCrossentropy,
         Accuracy::default(),
     );
-    let h = ok
-        .fit(&x, &y, &cfg(3))
-        .unwrap();
+    let h = ok.fit(&x, &y, &cfg(3)).unwrap();
     assert_eq!(h.diverged, None, "{h:?}");
 }

@@ -148,7 +148,8 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             let o = &out_fields[i];
             quote!(&mut scratch.#o)
         };
-        infer.extend(quote!(#nn::Layer::forward_reusing(&self.#f, #x_i, n, #o_i, &mut scratch.#c);));
+        infer
+            .extend(quote!(#nn::Layer::forward_reusing(&self.#f, #x_i, n, #o_i, &mut scratch.#c);));
     }
 
     // Training forward: through the cache's buffers.

@@ -13,7 +13,7 @@ pub use data::Data;
 pub use history::{Divergence, EpochLog, History};
 pub use progress::{EpochProgress, Verbosity};
 pub use samples::{
-    BatchOfSamples, Inputs, PredictInputs, SameInputs, SameInputs2, SameInputs3, SameTargets,
-    SameTargets2, Targets,
+    BatchOfSamples, FlatSamples2, FlatSamples3, Inputs, PredictInputs, SameInputs, SameInputs2,
+    SameInputs3, SameTargets, SameTargets2, SameType, Targets,
 };
 pub use trainer::{predict, Evaluation, FitConfig, Labeled, NonFiniteValue, TrainError, Trainer};

@@ -104,6 +104,14 @@ impl<S: Batched> PredictInputs<S> for Data<'_, S> {
     }
 }
 
+/// Implemented only for `T` itself: the check under the shape traits below.
+/// (Their impls are generic over both shapes and require this, so that a
+/// mismatch is reported with the shape trait's message and no list of
+/// impls.)
+#[doc(hidden)]
+pub trait SameType<T: ?Sized> {}
+impl<T: ?Sized> SameType<T> for T {}
+
 /// Inputs of width `GIVEN` for a model of `TAKES` inputs: implemented only
 /// when they are equal.
 #[diagnostic::on_unimplemented(
@@ -111,7 +119,8 @@ impl<S: Batched> PredictInputs<S> for Data<'_, S> {
     label = "these inputs are (_, {GIVEN}); the model's first layer takes (_, {TAKES})"
 )]
 pub trait SameInputs<const GIVEN: usize, const TAKES: usize> {}
-impl<const N: usize> SameInputs<N, N> for () {}
+#[diagnostic::do_not_recommend]
+impl<const G: usize, const T: usize> SameInputs<G, T> for () where Sz<G>: SameType<Sz<T>> {}
 
 /// Rank-2 inputs `(G0, G1)` for a model of `(T0, T1)` inputs: implemented
 /// only when they are equal.
@@ -120,7 +129,13 @@ impl<const N: usize> SameInputs<N, N> for () {}
     label = "these inputs are (_, {G0}, {G1}); the model takes (_, {T0}, {T1})"
 )]
 pub trait SameInputs2<const G0: usize, const G1: usize, const T0: usize, const T1: usize> {}
-impl<const A: usize, const B: usize> SameInputs2<A, B, A, B> for () {}
+#[diagnostic::do_not_recommend]
+impl<const G0: usize, const G1: usize, const T0: usize, const T1: usize> SameInputs2<G0, G1, T0, T1>
+    for ()
+where
+    (Sz<G0>, Sz<G1>): SameType<(Sz<T0>, Sz<T1>)>,
+{
+}
 
 /// Rank-3 inputs: implemented only when the shapes are equal.
 #[diagnostic::on_unimplemented(
@@ -137,17 +152,29 @@ pub trait SameInputs3<
 >
 {
 }
-impl<const A: usize, const B: usize, const C: usize> SameInputs3<A, B, C, A, B, C> for () {}
+#[diagnostic::do_not_recommend]
+impl<
+        const G0: usize,
+        const G1: usize,
+        const G2: usize,
+        const T0: usize,
+        const T1: usize,
+        const T2: usize,
+    > SameInputs3<G0, G1, G2, T0, T1, T2> for ()
+where
+    (Sz<G0>, Sz<G1>, Sz<G2>): SameType<(Sz<T0>, Sz<T1>, Sz<T2>)>,
+{
+}
 
 /// Targets of width `GIVEN` for a loss that compares them with `OUTPUTS`
 /// model outputs: implemented only when they are equal.
 #[diagnostic::on_unimplemented(
     message = "the targets have shape (_, {GIVEN}) but the model outputs (_, {OUTPUTS})",
-    label = "these targets are (_, {GIVEN}); the loss compares them with outputs (_, {OUTPUTS})",
-    note = "one-hot targets need as many columns as the model has outputs: `to_categorical::<{OUTPUTS}>`"
+    label = "these targets are (_, {GIVEN}); the loss compares them with outputs (_, {OUTPUTS})"
 )]
 pub trait SameTargets<const GIVEN: usize, const OUTPUTS: usize> {}
-impl<const N: usize> SameTargets<N, N> for () {}
+#[diagnostic::do_not_recommend]
+impl<const G: usize, const O: usize> SameTargets<G, O> for () where Sz<G>: SameType<Sz<O>> {}
 
 /// Rank-2 targets: implemented only when the shapes are equal.
 #[diagnostic::on_unimplemented(
@@ -155,7 +182,13 @@ impl<const N: usize> SameTargets<N, N> for () {}
     label = "these targets are (_, {G0}, {G1}); the loss compares them with outputs (_, {O0}, {O1})"
 )]
 pub trait SameTargets2<const G0: usize, const G1: usize, const O0: usize, const O1: usize> {}
-impl<const A: usize, const B: usize> SameTargets2<A, B, A, B> for () {}
+#[diagnostic::do_not_recommend]
+impl<const G0: usize, const G1: usize, const O0: usize, const O1: usize>
+    SameTargets2<G0, G1, O0, O1> for ()
+where
+    (Sz<G0>, Sz<G1>): SameType<(Sz<O0>, Sz<O1>)>,
+{
+}
 
 /// One sample of `GIVEN` values given to `predict`, whose model takes a
 /// batch of `TAKES`: never implemented, so that the message says what to do.
@@ -165,6 +198,10 @@ impl<const A: usize, const B: usize> SameTargets2<A, B, A, B> for () {}
     note = "a batch of one: `Tensor::<(Dyn, Sz<{GIVEN}>)>::from_shape_vec((Dyn(1), Sz), sample.as_slice().to_vec())`"
 )]
 pub trait BatchOfSamples<const GIVEN: usize, const TAKES: usize> {}
+// An impl only so that rustc does not list the other `PredictInputs` impls
+// under the message (a zero-width model cannot be built anyway).
+#[diagnostic::do_not_recommend]
+impl BatchOfSamples<0, 0> for () {}
 
 macro_rules! tensor_samples {
     ($Role:ident, $Same:ident; $([$G:ident, $T:ident]),+) => {
@@ -205,8 +242,55 @@ where
     (): BatchOfSamples<G, T>,
 {
     fn data(&self) -> Data<'_, (Sz<T>,)> {
-        // Never called: `BatchOfSamples` has no impl (and none can be
-        // written outside this crate).
+        // Only for zero-width samples, where there is nothing to read.
         Data::from_flat(&[])
     }
 }
+
+/// Samples of rank 2 (images) for a model that takes flat samples: never
+/// implemented but for zero sizes, so that the message says what to do.
+#[diagnostic::on_unimplemented(
+    message = "the inputs have shape (_, {G0}, {G1}) but the model takes (_, {TAKES}): flatten the samples, or start the model with `Flatten`",
+    label = "samples of shape ({G0}, {G1}) where the model takes ({TAKES},)"
+)]
+pub trait FlatSamples2<const G0: usize, const G1: usize, const TAKES: usize> {}
+// An impl only so that rustc does not list the other impls under the
+// message (a zero-size sample holds nothing to read).
+#[diagnostic::do_not_recommend]
+impl FlatSamples2<0, 0, 0> for () {}
+
+/// Samples of rank 3 for a model that takes flat samples: never
+/// implemented but for zero sizes, so that the message says what to do.
+#[diagnostic::on_unimplemented(
+    message = "the inputs have shape (_, {G0}, {G1}, {G2}) but the model takes (_, {TAKES}): flatten the samples, or start the model with `Flatten`",
+    label = "samples of shape ({G0}, {G1}, {G2}) where the model takes ({TAKES},)"
+)]
+pub trait FlatSamples3<const G0: usize, const G1: usize, const G2: usize, const TAKES: usize> {}
+#[diagnostic::do_not_recommend]
+impl FlatSamples3<0, 0, 0, 0> for () {}
+
+macro_rules! unflattened {
+    ($Role:ident) => {
+        impl<const G0: usize, const G1: usize, const T: usize> $Role<(Sz<T>,)>
+            for Tensor<(Dyn, Sz<G0>, Sz<G1>)>
+        where
+            (): FlatSamples2<G0, G1, T>,
+        {
+            fn data(&self) -> Data<'_, (Sz<T>,)> {
+                // Only for zero sizes, where there is nothing to read.
+                Data::from_flat(&[])
+            }
+        }
+        impl<const G0: usize, const G1: usize, const G2: usize, const T: usize> $Role<(Sz<T>,)>
+            for Tensor<(Dyn, Sz<G0>, Sz<G1>, Sz<G2>)>
+        where
+            (): FlatSamples3<G0, G1, G2, T>,
+        {
+            fn data(&self) -> Data<'_, (Sz<T>,)> {
+                Data::from_flat(&[])
+            }
+        }
+    };
+}
+unflattened!(Inputs);
+unflattened!(PredictInputs);

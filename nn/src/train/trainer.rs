@@ -204,13 +204,7 @@ impl std::error::Error for TrainError {}
 /// A model compiled with an optimizer, a loss and a metric, with the
 /// buffers its steps reuse: after the first step at a batch size, a step
 /// allocates nothing.
-pub struct Trainer<M, O, L, Me>
-where
-    M: Layer,
-    O: Optimizer<M>,
-    L: Loss<M::Output>,
-    Me: Metric<M::Output, Target = L::Target>,
-{
+pub struct Trainer<M: Layer, O, L, Me> {
     /// The model.
     pub model: M,
     /// The optimizer.
@@ -296,11 +290,11 @@ where
     /// let y3 = Tensor::<shape![_, 1]>::zeros_with((Dyn(3), Sz));
     /// assert!(t.train_step(&x, &y3).is_err());
     /// ```
-    pub fn train_step<X, Y>(&mut self, x: &X, y: &Y) -> Result<f32, TrainError>
-    where
-        X: Inputs<M::Input> + ?Sized,
-        Y: Targets<L::Target> + ?Sized,
-    {
+    pub fn train_step<X: Inputs<M::Input> + ?Sized, Y: Targets<L::Target> + ?Sized>(
+        &mut self,
+        x: &X,
+        y: &Y,
+    ) -> Result<f32, TrainError> {
         let (xd, yd) = (x.data(), y.data());
         let n = same_len(xd.len(), yd.len())?;
         if n == 0 {
@@ -405,34 +399,26 @@ where
     /// assert_eq!(history.epochs.len(), 3);
     /// assert!(t.evaluate(&x, &y, 32).unwrap().loss < history.epochs[0].loss);
     /// ```
-    pub fn fit<X, Y>(
+    pub fn fit<X: Inputs<M::Input> + ?Sized, Y: Targets<L::Target> + ?Sized>(
         &mut self,
         x: &X,
         y: &Y,
         cfg: impl Borrow<FitConfig>,
-    ) -> Result<History, TrainError>
-    where
-        X: Inputs<M::Input> + ?Sized,
-        Y: Targets<L::Target> + ?Sized,
-    {
+    ) -> Result<History, TrainError> {
         self.fit_with(x, y, cfg, None, &mut [])
     }
 
     /// [`fit`](Self::fit) with validation data, evaluated at every epoch's
     /// end (it takes the place of `cfg.validation_split`), and `callbacks`,
     /// called at every epoch's end.
-    pub fn fit_with<X, Y>(
+    pub fn fit_with<X: Inputs<M::Input> + ?Sized, Y: Targets<L::Target> + ?Sized>(
         &mut self,
         x: &X,
         y: &Y,
         cfg: impl Borrow<FitConfig>,
         validation: Option<Labeled<'_, M::Input, L::Target>>,
         callbacks: &mut [&mut dyn Callback],
-    ) -> Result<History, TrainError>
-    where
-        X: Inputs<M::Input> + ?Sized,
-        Y: Targets<L::Target> + ?Sized,
-    {
+    ) -> Result<History, TrainError> {
         let cfg: &FitConfig = cfg.borrow();
         let (x, y) = (x.data(), y.data());
         tensor_core::kernels::join_kernel_threads();
@@ -545,16 +531,12 @@ where
     /// let y = Tensor::<shape![_, 1]>::zeros_with((Dyn(600), Sz));
     /// assert_eq!(t.evaluate(&x, &y, 32), Err(TrainError::LengthMismatch { inputs: 100, targets: 600 }));
     /// ```
-    pub fn evaluate<X, Y>(
+    pub fn evaluate<X: Inputs<M::Input> + ?Sized, Y: Targets<L::Target> + ?Sized>(
         &mut self,
         x: &X,
         y: &Y,
         batch_size: usize,
-    ) -> Result<Evaluation, TrainError>
-    where
-        X: Inputs<M::Input> + ?Sized,
-        Y: Targets<L::Target> + ?Sized,
-    {
+    ) -> Result<Evaluation, TrainError> {
         let (x, y) = (x.data(), y.data());
         let n = same_len(x.len(), y.len())?;
         if n == 0 || batch_size == 0 {
