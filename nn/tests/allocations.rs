@@ -52,10 +52,13 @@ model! {
     pub struct Deep: 784 => [Dense<256, Relu>, Dense<96, Relu>, Dense<10, Softmax>]
 }
 
+type Images = Tensor<(Dyn, Sz<784>)>;
+type OneHot = Tensor<(Dyn, Sz<10>)>;
+
 /// A batch; `sparse` keeps about a fifth of the pixels non-zero, in a
 /// band of each image, as MNIST's strokes cluster (scattered non-zeros fill
 /// every tile, and the cost model then rightly keeps the input dense).
-fn batch(n: usize, sparse: bool) -> (Tensor<(Dyn, Sz<784>)>, Tensor<(Dyn, Sz<10>)>) {
+fn batch(n: usize, sparse: bool) -> (Images, OneHot) {
     let x: Vec<f32> = (0..n * 784)
         .map(|i| {
             let v = 0.1 + ((i * 7919) % 255) as f32 / 255.0;
