@@ -280,14 +280,14 @@ where
     /// ```
     /// use nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd, train::Trainer, Dense, Linear};
     /// use tensor_core::{shape, Dyn, Sz, Tensor};
-    /// model! { struct Line: 2 => [Dense<1, Linear>] }
+    /// model! { struct Line: 2 => [Dense<2, Linear>] }
     /// let mut t = Trainer::new(Line::seeded(0), Sgd::new(0.1), MeanSquaredError, BinaryAccuracy::default());
     /// let x = Tensor::<shape![_, 2]>::ones_with((Dyn(4), Sz));
-    /// let y = Tensor::<shape![_, 1]>::zeros_with((Dyn(4), Sz));
+    /// let y = Tensor::<shape![_, 2]>::zeros_with((Dyn(4), Sz));
     /// let first = t.train_step(&x, &y).unwrap();
     /// assert!(t.train_step(&x, &y).unwrap() < first);
     /// // 3 targets for 4 inputs: an error, not a panic.
-    /// let y3 = Tensor::<shape![_, 1]>::zeros_with((Dyn(3), Sz));
+    /// let y3 = Tensor::<shape![_, 2]>::zeros_with((Dyn(3), Sz));
     /// assert!(t.train_step(&x, &y3).is_err());
     /// ```
     pub fn train_step<X: Inputs<M::Input> + ?Sized, Y: Targets<L::Target> + ?Sized>(
@@ -525,10 +525,10 @@ where
     /// use nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
     /// use nn::{train::{TrainError, Trainer}, Dense, Linear};
     /// use tensor_core::{shape, Dyn, Sz, Tensor};
-    /// model! { struct Line: 2 => [Dense<1, Linear>] }
+    /// model! { struct Line: 2 => [Dense<2, Linear>] }
     /// let mut t = Trainer::new(Line::seeded(0), Sgd::new(0.1), MeanSquaredError, BinaryAccuracy::default());
     /// let x = Tensor::<shape![_, 2]>::ones_with((Dyn(100), Sz));
-    /// let y = Tensor::<shape![_, 1]>::zeros_with((Dyn(600), Sz));
+    /// let y = Tensor::<shape![_, 2]>::zeros_with((Dyn(600), Sz));
     /// assert_eq!(t.evaluate(&x, &y, 32), Err(TrainError::LengthMismatch { inputs: 100, targets: 600 }));
     /// ```
     pub fn evaluate<X: Inputs<M::Input> + ?Sized, Y: Targets<L::Target> + ?Sized>(
