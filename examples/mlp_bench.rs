@@ -108,15 +108,9 @@ macro_rules! train {
         };
         let scale = 1.0 / 255.0;
         let start = Instant::now();
-        trainer.fit(
-            Data::u8_scaled($x, scale),
-            Data::f32($y),
-            &cfg,
-            None,
-            &mut [],
-        )?;
+        trainer.fit(&Data::u8_scaled($x, scale), $y, &cfg)?;
         let fit = start.elapsed().as_secs_f64();
-        let eval = trainer.evaluate(Data::u8_scaled($tx, scale), Data::f32($ty), 1024);
+        let eval = trainer.evaluate(&Data::u8_scaled($tx, scale), $ty, 1024)?;
         (fit, eval.metric)
     }};
 }

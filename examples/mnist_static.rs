@@ -271,19 +271,15 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let scale = 1.0 / 255.0;
     let start = Instant::now();
     let history = trainer
-        .fit(
-            Data::u8_scaled(&train_x, scale),
-            Data::f32(&train_y),
-            &cfg,
-            None,
-            &mut [],
-        )
+        .fit(&Data::u8_scaled(&train_x, scale), &train_y, &cfg)
         .map_err(|e| failed("training", e))?;
     if let Some(d) = &history.diverged {
         eprintln!("warning: {d}");
     }
     let fit_seconds = start.elapsed().as_secs_f64();
-    let eval = trainer.evaluate(Data::u8_scaled(&test_x, scale), Data::f32(&test_y), 1024);
+    let eval = trainer
+        .evaluate(&Data::u8_scaled(&test_x, scale), &test_y, 1024)
+        .map_err(|e| failed("evaluating", e))?;
     if !quiet {
         println!("test_loss: {:.4}", eval.loss);
     }

@@ -27,3 +27,12 @@ fn model_errors_fail_at_cargo_check() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/model/*.rs");
 }
+
+/// Mistakes at `nn`'s entry points (`fit`, `train_step`, `predict`,
+/// `Trainer::new`), checked with `cargo check` alone: each message names
+/// the role and both shapes (or both models).
+#[test]
+fn entry_point_errors_fail_at_cargo_check() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/nn/*.rs");
+}

@@ -59,19 +59,11 @@ fn one_epoch_on_real_mnist_reaches_95_percent() {
         ..FitConfig::default()
     };
     let h = t
-        .fit(
-            Data::u8_scaled(&train_x, 1.0 / 255.0),
-            Data::f32(&train_y),
-            &cfg,
-            None,
-            &mut [],
-        )
+        .fit(&Data::u8_scaled(&train_x, 1.0 / 255.0), &train_y, &cfg)
         .unwrap();
-    let e = t.evaluate(
-        Data::u8_scaled(&test_x, 1.0 / 255.0),
-        Data::f32(&test_y),
-        1000,
-    );
+    let e = t
+        .evaluate(&Data::u8_scaled(&test_x, 1.0 / 255.0), &test_y, 1000)
+        .unwrap();
     eprintln!(
         "1 epoch: train loss {:.4}, train acc {:.4}, test acc {:.4}",
         h.epochs[0].loss, h.epochs[0].metric, e.metric

@@ -5,9 +5,7 @@
 
 use shaped::nn::testing::{Conv2D, MaxPool2D};
 use shaped::nn::{
-    model,
-    train::{predict, Data},
-    Dense, DenseLayer, Flatten, Layer, LayerSpec, Relu, SampleDims, Softmax,
+    model, train::predict, Dense, DenseLayer, Flatten, Layer, LayerSpec, Relu, SampleDims, Softmax,
 };
 use shaped::{shape, Dyn, Sz, Tensor};
 
@@ -62,7 +60,7 @@ fn conv_stack_shapes_are_computed() {
     // A forward pass runs through the stubs (zeros) and the dense layer:
     // softmax of the zero bias is uniform.
     let x = Tensor::<(Dyn, Sz<28>, Sz<28>, Sz<1>)>::zeros_with((Dyn(3), Sz, Sz, Sz));
-    let p: Tensor<shape![_, 10]> = predict(&m, Data::f32(&x));
+    let p: Tensor<shape![_, 10]> = predict(&m, &x).unwrap();
     assert_eq!(p.dims(), [3, 10]);
     assert!(p.as_slice().iter().all(|&v| (v - 0.1).abs() < 1e-6));
 }

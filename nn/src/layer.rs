@@ -56,6 +56,16 @@ pub trait Layer: Parameters + Sized + Send + Sync {
 
     /// Inference: `out` becomes the outputs of the `n` samples in `x`.
     fn forward(&self, x: &[f32], n: usize, out: &mut Vec<f32>);
+    /// Inference through reused buffers: like [`forward`](Self::forward),
+    /// with `scratch` (a cache kept by the caller from call to call) for
+    /// any inner buffers, so that after the first call at a batch size
+    /// nothing is allocated. `evaluate` and `predict` call this. The
+    /// default calls `forward`; a `model!` struct chains its layers through
+    /// `scratch`'s buffers.
+    fn forward_reusing(&self, x: &[f32], n: usize, out: &mut Vec<f32>, scratch: &mut Self::Cache) {
+        let _ = scratch;
+        self.forward(x, n, out);
+    }
     /// Training forward: like [`forward`](Self::forward), keeping what
     /// backward needs in `cache`; `rng` drives dropout.
     fn forward_train(

@@ -1,5 +1,6 @@
-//! A training step allocates nothing of its own once the buffers have grown
-//! to the batch size: counted by a global allocator that tallies every
+//! A training step, `evaluate` and `predict` allocate nothing of their own
+//! once the buffers have grown to the batch size (`predict`: nothing but the
+//! tensor it returns): counted by a global allocator that tallies every
 //! allocation. The only allocations left are `matrixmultiply`'s packing
 //! buffers, one per call of its kernel, which the kernels count: none with
 //! MNIST-like sparse input, a few for large dense products.
@@ -9,12 +10,13 @@ use nn::{
     metrics::Accuracy,
     model,
     optim::{Adam, RmsProp, Sgd},
-    train::Trainer,
+    train::{Data, Trainer},
     Dense, Layer, Relu, Softmax,
 };
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tensor_core::kernels::{dense::kernel_calls, SparsePolicy};
+use tensor_core::{Dyn, Sz, Tensor};
 
 struct Counting;
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
@@ -36,6 +38,10 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static A: Counting = Counting;
 
+/// Held by each test while it counts: the counter is global, so the tests
+/// of this file must not count at the same time.
+static COUNTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 model! {
     /// Chollet's MNIST network.
     pub struct Mnist: 784 => [Dense<512, Relu>, Dense<10, Softmax>]
@@ -46,10 +52,13 @@ model! {
     pub struct Deep: 784 => [Dense<256, Relu>, Dense<96, Relu>, Dense<10, Softmax>]
 }
 
+type Images = Tensor<(Dyn, Sz<784>)>;
+type OneHot = Tensor<(Dyn, Sz<10>)>;
+
 /// A batch; `sparse` keeps about a fifth of the pixels non-zero, in a
 /// band of each image, as MNIST's strokes cluster (scattered non-zeros fill
 /// every tile, and the cost model then rightly keeps the input dense).
-fn batch(n: usize, sparse: bool) -> (Vec<f32>, Vec<f32>) {
+fn batch(n: usize, sparse: bool) -> (Images, OneHot) {
     let x: Vec<f32> = (0..n * 784)
         .map(|i| {
             let v = 0.1 + ((i * 7919) % 255) as f32 / 255.0;
@@ -64,7 +73,10 @@ fn batch(n: usize, sparse: bool) -> (Vec<f32>, Vec<f32>) {
     for i in 0..n {
         y[i * 10 + i % 10] = 1.0;
     }
-    (x, y)
+    (
+        Tensor::from_shape_vec((Dyn(n), Sz), x).unwrap(),
+        Tensor::from_shape_vec((Dyn(n), Sz), y).unwrap(),
+    )
 }
 
 /// (allocations, matrixmultiply calls) per step of `$model` trained by
@@ -76,14 +88,14 @@ macro_rules! allocations_per_step {
         let (x96, y96) = batch(96, $sparse);
         // Warm-up: the first steps size every buffer (and the packing buffers).
         for _ in 0..2 {
-            t.train_step(&x, &y, 128).unwrap();
-            t.train_step(&x96, &y96, 96).unwrap();
+            t.train_step(&x, &y).unwrap();
+            t.train_step(&x96, &y96).unwrap();
         }
         let (before, calls) = (ALLOCS.load(Ordering::Relaxed), kernel_calls());
         for _ in 0..10 {
-            t.train_step(&x, &y, 128).unwrap();
+            t.train_step(&x, &y).unwrap();
         }
-        t.train_step(&x96, &y96, 96).unwrap();
+        t.train_step(&x96, &y96).unwrap();
         (
             (ALLOCS.load(Ordering::Relaxed) - before) / 11,
             (kernel_calls() - calls) / 11,
@@ -93,6 +105,7 @@ macro_rules! allocations_per_step {
 
 #[test]
 fn a_training_step_allocates_nothing_but_the_gemm_packing_buffers() {
+    let _one_at_a_time = COUNTING.lock().unwrap_or_else(|e| e.into_inner());
     for sparse in [false, true] {
         let rms = allocations_per_step!(Mnist::seeded(0), RmsProp::default(), sparse);
         let sgd = allocations_per_step!(Mnist::seeded(0), Sgd::new(0.01).momentum(0.9), sparse);
@@ -119,5 +132,59 @@ fn a_training_step_allocates_nothing_but_the_gemm_packing_buffers() {
                 assert_eq!(counts, (0, 0), "sparse input allocates");
             }
         }
+    }
+}
+
+/// (allocations, matrixmultiply calls) per call of `evaluate` (batches of
+/// 128 and a last one of 104 over 1000 samples) and of `predict` (whose
+/// returned tensor is one allocation), after a first call of each.
+fn allocations_of_inference(sparse: bool) -> ((usize, usize), (usize, usize)) {
+    let mut t = Trainer::new(
+        Deep::seeded(0),
+        RmsProp::default(),
+        CategoricalCrossentropy,
+        Accuracy::default(),
+    );
+    let (x, y) = batch(1000, sparse);
+    t.evaluate(&x, &y, 128).unwrap();
+    t.predict(&x).unwrap();
+    let (before, calls) = (ALLOCS.load(Ordering::Relaxed), kernel_calls());
+    for _ in 0..5 {
+        t.evaluate(&x, &Data::f32(&y), 128).unwrap();
+    }
+    let evaluate = (
+        (ALLOCS.load(Ordering::Relaxed) - before) / 5,
+        (kernel_calls() - calls) / 5,
+    );
+    let (before, calls) = (ALLOCS.load(Ordering::Relaxed), kernel_calls());
+    for _ in 0..5 {
+        let p = t.predict(&x).unwrap();
+        assert_eq!(p.dims(), [1000, 10]);
+    }
+    let predict = (
+        (ALLOCS.load(Ordering::Relaxed) - before) / 5,
+        (kernel_calls() - calls) / 5,
+    );
+    (evaluate, predict)
+}
+
+#[test]
+fn evaluate_and_predict_allocate_nothing_but_the_result_and_the_gemm_packing() {
+    let _one_at_a_time = COUNTING.lock().unwrap_or_else(|e| e.into_inner());
+    for sparse in [false, true] {
+        let (evaluate, predict) = allocations_of_inference(sparse);
+        eprintln!(
+            "sparse input {sparse}: (allocations, matrixmultiply calls) per call: \
+             evaluate {evaluate:?}, predict {predict:?}"
+        );
+        assert_eq!(
+            evaluate.0, evaluate.1,
+            "evaluate allocates beyond the packing buffers"
+        );
+        assert_eq!(
+            predict.0,
+            predict.1 + 1,
+            "predict allocates beyond its result and the packing buffers"
+        );
     }
 }

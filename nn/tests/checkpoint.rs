@@ -11,6 +11,12 @@ use nn::{
     Dense, Parameters, Relu, Softmax,
 };
 use std::path::PathBuf;
+use tensor_core::{Dyn, Sz, Tensor};
+
+/// `n` samples of `K` values as a batch tensor.
+fn batch<const K: usize>(n: usize, v: Vec<f32>) -> Tensor<(Dyn, Sz<K>)> {
+    Tensor::from_shape_vec((Dyn(n), Sz), v).unwrap()
+}
 
 model! {
     /// A small classifier.
@@ -39,10 +45,10 @@ fn trained() -> Trainer<Net, RmsProp<NetGrads>, CategoricalCrossentropy, Accurac
         CategoricalCrossentropy,
         Accuracy::default(),
     );
-    let x: Vec<f32> = (0..4 * 6).map(|i| (i as f32 * 0.37).sin()).collect();
-    let y = [1., 0., 0., 0., 1., 0., 0., 0., 1., 1., 0., 0.];
+    let x = batch::<6>(4, (0..4 * 6).map(|i| (i as f32 * 0.37).sin()).collect());
+    let y = batch::<3>(4, vec![1., 0., 0., 0., 1., 0., 0., 0., 1., 1., 0., 0.]);
     for _ in 0..3 {
-        t.train_step(&x, &y, 4).unwrap();
+        t.train_step(&x, &y).unwrap();
     }
     t
 }
@@ -205,8 +211,8 @@ fn an_optimizer_saved_before_its_first_step_round_trips() {
         assert!(weights(g).iter().all(|&v| v == 0.0), "{slot} is not zero");
     }
     // And it trains on exactly as a fresh optimizer does.
-    let x: Vec<f32> = (0..4 * 6).map(|i| (i as f32 * 0.37).sin()).collect();
-    let y = [1., 0., 0., 0., 1., 0., 0., 0., 1., 1., 0., 0.];
+    let x = batch::<6>(4, (0..4 * 6).map(|i| (i as f32 * 0.37).sin()).collect());
+    let y = batch::<3>(4, vec![1., 0., 0., 0., 1., 0., 0., 0., 1., 1., 0., 0.]);
     let mut a = Trainer::new(model, loaded, CategoricalCrossentropy, Accuracy::default());
     let mut b = Trainer::new(
         Net::seeded(5),
@@ -214,8 +220,8 @@ fn an_optimizer_saved_before_its_first_step_round_trips() {
         CategoricalCrossentropy,
         Accuracy::default(),
     );
-    a.train_step(&x, &y, 4).unwrap();
-    b.train_step(&x, &y, 4).unwrap();
+    a.train_step(&x, &y).unwrap();
+    b.train_step(&x, &y).unwrap();
     assert_eq!(weights(&a.model), weights(&b.model));
 }
 
@@ -228,8 +234,9 @@ fn a_refused_load_with_optimizer_changes_neither() {
         CategoricalCrossentropy,
         Accuracy::default(),
     );
-    let x: Vec<f32> = (0..2 * 6).map(|i| i as f32 * 0.1).collect();
-    wide.train_step(&x, &[1., 0., 0., 0., 1., 0.], 2).unwrap();
+    let x = batch::<6>(2, (0..2 * 6).map(|i| i as f32 * 0.1).collect());
+    let y = batch::<3>(2, vec![1., 0., 0., 0., 1., 0.]);
+    wide.train_step(&x, &y).unwrap();
     checkpoint::save_with_optimizer(&wide.model, &wide.optimizer, &path).unwrap();
     let t = trained();
     let (mut model, mut opt) = (t.model, t.optimizer);

@@ -9,7 +9,7 @@ use nn::{
     metrics::{Accuracy, BinaryAccuracy},
     model,
     optim::{RmsProp, Sgd},
-    train::{predict, Data, FitConfig, NonFiniteValue, TrainError, Trainer, Verbosity},
+    train::{predict, FitConfig, NonFiniteValue, TrainError, Trainer, Verbosity},
     Dense, Layer, Parameters, Relu, Softmax,
 };
 use tensor_core::kernels::{CostModel, SparsePolicy};
@@ -81,7 +81,7 @@ fn fit_with_nan(bad: usize, pixel: usize) -> TrainError {
         Accuracy::default(),
     );
     let err = t
-        .fit(Data::f32(&x), Data::f32(&y), &cfg(2), None, &mut [])
+        .fit(&x, &y, &cfg(2))
         .expect_err("a NaN pixel must stop training");
     // The loss is checked before the update: the model is untouched by it.
     assert!(all_finite(&t.model), "the NaN reached the weights");
@@ -149,12 +149,12 @@ fn nan_goes_through_dense_relu_on_the_sparse_and_the_dense_path() {
             CategoricalCrossentropy,
             Accuracy::default(),
         );
-        let r = t.train_step(x.as_slice(), y.as_slice(), 64);
+        let r = t.train_step(&x, &y);
         assert!(
-            matches!(r, Err(NonFiniteValue::Loss(l)) if l.is_nan()),
+            matches!(r, Err(TrainError::NonFiniteStep(NonFiniteValue::Loss(l))) if l.is_nan()),
             "sparse inputs {sparse}: {r:?}"
         );
-        let p = predict(&t.model, Data::f32(&x));
+        let p = predict(&t.model, &x).unwrap();
         let rows: Vec<&[f32]> = p.as_slice().chunks(10).collect();
         assert!(
             rows[5].iter().all(|v| v.is_nan()),
@@ -181,9 +181,7 @@ fn an_overflowing_gradient_is_named() {
         MeanSquaredError,
         BinaryAccuracy::default(),
     );
-    let err = t
-        .fit(Data::f32(&x), Data::f32(&y), &cfg(1), None, &mut [])
-        .unwrap_err();
+    let err = t.fit(&x, &y, &cfg(1)).unwrap_err();
     assert_eq!(
         err,
         TrainError::NonFinite {
@@ -211,9 +209,7 @@ fn a_parameter_that_overflows_is_named() {
         MeanSquaredError,
         BinaryAccuracy::default(),
     );
-    let err = t
-        .fit(Data::f32(&x), Data::f32(&y), &cfg(1), None, &mut [])
-        .unwrap_err();
+    let err = t.fit(&x, &y, &cfg(1)).unwrap_err();
     assert_eq!(
         err,
         TrainError::NonFinite {
@@ -235,7 +231,7 @@ fn rmsprop_at_a_learning_rate_of_a_million_is_reported_diverging() {
         Accuracy::default(),
     );
     let h = t
-        .fit(Data::f32(&x), Data::f32(&y), &cfg(3), None, &mut [])
+        .fit(&x, &y, &cfg(3))
         .expect("the loss stays finite: the crossentropy is clipped");
     let d = h.diverged.as_ref().expect("a diverging loss is reported");
     assert_eq!(d.epoch, 1, "{h:?}");
@@ -248,8 +244,6 @@ fn rmsprop_at_a_learning_rate_of_a_million_is_reported_diverging() {
         CategoricalCrossentropy,
         Accuracy::default(),
     );
-    let h = ok
-        .fit(Data::f32(&x), Data::f32(&y), &cfg(3), None, &mut [])
-        .unwrap();
+    let h = ok.fit(&x, &y, &cfg(3)).unwrap();
     assert_eq!(h.diverged, None, "{h:?}");
 }

@@ -7,7 +7,7 @@ use nn::{
     metrics::BinaryAccuracy,
     model,
     optim::{Adam, Sgd},
-    train::{Data, EarlyStopping, FitConfig, TrainError, Trainer, Verbosity},
+    train::{EarlyStopping, FitConfig, TrainError, Trainer, Verbosity},
     Dense, Relu, Sigmoid, Tanh,
 };
 use tensor_core::{shape, Dyn, Sz, Tensor};
@@ -56,10 +56,8 @@ fn train(seed: u64, epochs: usize) -> (Vec<f32>, f32) {
         verbosity: Verbosity::Silent,
         ..FitConfig::default()
     };
-    let h = t
-        .fit(Data::f32(&x), Data::f32(&y), &cfg, None, &mut [])
-        .unwrap();
-    let e = t.evaluate(Data::f32(&x), Data::f32(&y), 256);
+    let h = t.fit(&x, &y, &cfg).unwrap();
+    let e = t.evaluate(&x, &y, 256).unwrap();
     (h.losses(), e.metric)
 }
 
@@ -95,9 +93,7 @@ fn validation_split_and_early_stopping() {
         ..FitConfig::default()
     };
     let mut stop = EarlyStopping::new(3);
-    let h = t
-        .fit(Data::f32(&x), Data::f32(&y), &cfg, None, &mut [&mut stop])
-        .unwrap();
+    let h = t.fit_with(&x, &y, &cfg, None, &mut [&mut stop]).unwrap();
     assert!(h.epochs.len() < 500, "early stopping stopped training");
     assert!(h.epochs.iter().all(|e| e.val_loss.is_some()));
 }
@@ -118,9 +114,7 @@ fn a_nan_loss_stops_training_with_the_epoch_and_step() {
         verbosity: Verbosity::Silent,
         ..FitConfig::default()
     };
-    let err = t
-        .fit(Data::f32(&x), Data::f32(&y), &cfg, None, &mut [])
-        .unwrap_err();
+    let err = t.fit(&x, &y, &cfg).unwrap_err();
     match err {
         TrainError::NonFinite { epoch, step, .. } => {
             assert!(epoch >= 1 && step >= 1);

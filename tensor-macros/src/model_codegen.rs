@@ -110,7 +110,6 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     let last_out = ins.last().unwrap().clone();
     let fields: Vec<_> = layers.iter().map(|l| &l.name).collect();
     let n = layers.len();
-    let last_field = fields[n - 1];
     let last_ty = &tys[n - 1];
     let out_fields: Vec<_> = (0..n - 1).map(|i| format_ident!("out_{}", i)).collect();
     let grad_fields: Vec<_> = (0..n - 1).map(|i| format_ident!("grad_{}", i)).collect();
@@ -130,21 +129,28 @@ pub fn expand(def: &ModelDef) -> TokenStream {
         })
         .collect();
 
-    // Inference: a chain through temporary buffers.
-    let infer = if n == 1 {
-        quote!(#nn::Layer::forward(&self.#last_field, x, n, out);)
-    } else {
-        let mut s = TokenStream::new();
-        let f0 = fields[0];
-        s.extend(quote!(let mut t_0 = ::std::vec::Vec::new(); #nn::Layer::forward(&self.#f0, x, n, &mut t_0);));
-        for (i, f) in fields.iter().enumerate().take(n - 1).skip(1) {
-            let (a, b) = (format_ident!("t_{}", i - 1), format_ident!("t_{}", i));
-            s.extend(quote!(let mut #b = ::std::vec::Vec::new(); #nn::Layer::forward(&self.#f, &#a, n, &mut #b);));
-        }
-        let a = format_ident!("t_{}", n - 2);
-        s.extend(quote!(#nn::Layer::forward(&self.#last_field, &#a, n, out);));
-        s
-    };
+    // Inference: a chain through the scratch cache's buffers (the same
+    // fields the training forward fills), so that `evaluate` and `predict`
+    // allocate nothing after their first batch.
+    let mut infer = TokenStream::new();
+    for i in 0..n {
+        let f = fields[i];
+        let c = &cache_fields[i];
+        let x_i = if i == 0 {
+            quote!(x)
+        } else {
+            let o = &out_fields[i - 1];
+            quote!(&scratch.#o)
+        };
+        let o_i = if i == n - 1 {
+            quote!(out)
+        } else {
+            let o = &out_fields[i];
+            quote!(&mut scratch.#o)
+        };
+        infer
+            .extend(quote!(#nn::Layer::forward_reusing(&self.#f, #x_i, n, #o_i, &mut scratch.#c);));
+    }
 
     // Training forward: through the cache's buffers.
     let mut train = TokenStream::new();
@@ -257,6 +263,16 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                 )*
             }
             fn forward(&self, x: &[f32], n: usize, out: &mut ::std::vec::Vec<f32>) {
+                let mut scratch = <#cache_name as ::core::default::Default>::default();
+                #nn::Layer::forward_reusing(self, x, n, out, &mut scratch);
+            }
+            fn forward_reusing(
+                &self,
+                x: &[f32],
+                n: usize,
+                out: &mut ::std::vec::Vec<f32>,
+                scratch: &mut #cache_name,
+            ) {
                 #infer
             }
             fn forward_train(

@@ -35,8 +35,17 @@ fn valid() -> &'static [u8] {
             nn::losses::CategoricalCrossentropy,
             nn::metrics::Accuracy::default(),
         );
-        let x = [0.5f32, -1.0, 0.25, 2.0, 1.0];
-        t.train_step(&x, &[0.0, 1.0, 0.0], 1).unwrap();
+        let x = nn::tensor_core::Tensor::<(nn::tensor_core::Dyn, nn::tensor_core::Sz<5>)>::from_shape_vec(
+            (nn::tensor_core::Dyn(1), nn::tensor_core::Sz),
+            vec![0.5f32, -1.0, 0.25, 2.0, 1.0],
+        )
+        .unwrap();
+        let y = nn::tensor_core::Tensor::<(nn::tensor_core::Dyn, nn::tensor_core::Sz<3>)>::from_shape_vec(
+            (nn::tensor_core::Dyn(1), nn::tensor_core::Sz),
+            vec![0.0, 1.0, 0.0],
+        )
+        .unwrap();
+        t.train_step(&x, &y).unwrap();
         let path = std::env::temp_dir().join(format!("fuzz-ckpt-{}.safetensors", std::process::id()));
         checkpoint::save_with_optimizer(&t.model, &t.optimizer, &path).unwrap();
         let b = std::fs::read(&path).unwrap();

@@ -30,6 +30,13 @@ pub trait Loss<Out: Batched> {
     const NAME: &'static str;
     /// The mean loss over the `n` samples.
     fn loss(&self, pred: &[f32], target: &[f32], n: usize) -> f32;
+    /// Checks a batch of targets before a step uses them: the sparse losses
+    /// refuse a label that is not a class of the output. The default takes
+    /// every target.
+    fn check_targets(&self, target: &[f32]) -> Result<(), crate::train::TrainError> {
+        let _ = target;
+        Ok(())
+    }
     /// dLoss/dPred into `grad`.
     fn grad(&self, pred: &[f32], target: &[f32], n: usize, grad: &mut [f32]);
     /// When the model ends with `act` and this loss has a simpler exact

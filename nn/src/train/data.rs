@@ -38,6 +38,16 @@ impl<'a, S: Batched> Data<'a, S> {
             _s: PhantomData,
         }
     }
+    /// `f32` samples in a flat row-major buffer (a whole number of samples:
+    /// a partial last one is left out).
+    pub(crate) fn from_flat(d: &'a [f32]) -> Self {
+        let n = d.len() / S::NUMEL.max(1);
+        Data {
+            src: Source::F32(&d[..n * S::NUMEL]),
+            n,
+            _s: PhantomData,
+        }
+    }
     /// `u8` samples, each value multiplied by `scale` as it is gathered.
     pub fn u8_scaled(t: &'a Tensor<S::Batch, u8>, scale: f32) -> Self {
         Data {

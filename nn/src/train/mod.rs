@@ -5,10 +5,15 @@ mod callbacks;
 mod data;
 mod history;
 mod progress;
+mod samples;
 mod trainer;
 
 pub use callbacks::{Callback, Control, EarlyStopping};
 pub use data::Data;
 pub use history::{Divergence, EpochLog, History};
 pub use progress::{EpochProgress, Verbosity};
+pub use samples::{
+    BatchOfSamples, FlatSamples2, FlatSamples3, Inputs, PredictInputs, SameInputs, SameInputs2,
+    SameInputs3, SameTargets, SameTargets2, SameType, Targets,
+};
 pub use trainer::{predict, Evaluation, FitConfig, Labeled, NonFiniteValue, TrainError, Trainer};

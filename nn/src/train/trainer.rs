@@ -7,6 +7,7 @@ use super::{
     data::Data,
     history::{EpochLog, History},
     progress::{EpochProgress, Verbosity},
+    samples::{Inputs, PredictInputs, Targets},
 };
 use crate::{
     batch::Batched,
@@ -16,8 +17,8 @@ use crate::{
     Layer,
 };
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
-use std::time::Instant;
-use tensor_core::Tensor;
+use std::{borrow::Borrow, time::Instant};
+use tensor_core::{ConstShape, Tensor};
 
 /// Inputs with their targets (validation data).
 pub type Labeled<'a, I, T> = (Data<'a, I>, Data<'a, T>);
@@ -38,6 +39,49 @@ pub struct FitConfig {
     pub validation_split: f32,
     /// What to print.
     pub verbosity: Verbosity,
+}
+
+impl FitConfig {
+    /// Keras's defaults (see [`Default`]), to change with the builder
+    /// methods: `FitConfig::new().epochs(5).batch_size(128)`.
+    ///
+    /// ```
+    /// let cfg = nn::train::FitConfig::new().epochs(5).batch_size(128).seed(3);
+    /// assert_eq!((cfg.epochs, cfg.batch_size, cfg.seed, cfg.shuffle), (5, 128, 3, true));
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets [`epochs`](Self::epochs).
+    pub fn epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+    /// Sets [`batch_size`](Self::batch_size).
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+    /// Sets [`shuffle`](Self::shuffle).
+    pub fn shuffle(mut self, shuffle: bool) -> Self {
+        self.shuffle = shuffle;
+        self
+    }
+    /// Sets [`seed`](Self::seed).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Sets [`validation_split`](Self::validation_split).
+    pub fn validation_split(mut self, share: f32) -> Self {
+        self.validation_split = share;
+        self
+    }
+    /// Sets [`verbosity`](Self::verbosity).
+    pub fn verbosity(mut self, verbosity: Verbosity) -> Self {
+        self.verbosity = verbosity;
+        self
+    }
 }
 
 impl Default for FitConfig {
@@ -102,8 +146,30 @@ pub enum TrainError {
         /// Target samples.
         targets: usize,
     },
-    /// A batch size of zero, or no samples left to train on.
+    /// A batch size of zero, or no samples left to train on (or to
+    /// evaluate).
     Empty,
+    /// A step of [`Trainer::train_step`] found a NaN or an infinity (the
+    /// loss, then nothing was updated; or a gradient or a parameter).
+    NonFiniteStep(NonFiniteValue),
+    /// A target the loss cannot take: a label that is not a class of the
+    /// model's output (the sparse losses).
+    BadTarget {
+        /// The sample, from 0, in the order the step received them.
+        sample: usize,
+        /// Its target value.
+        value: f32,
+        /// How many classes the model outputs.
+        classes: usize,
+    },
+    /// The model wrote a number of outputs that is not its output shape
+    /// times the samples (a user-defined layer's `forward` is wrong).
+    WrongOutputLen {
+        /// Values expected.
+        expected: usize,
+        /// Values written.
+        got: usize,
+    },
 }
 
 impl std::fmt::Display for TrainError {
@@ -116,6 +182,19 @@ impl std::fmt::Display for TrainError {
                 write!(f, "{inputs} input samples but {targets} target samples")
             }
             TrainError::Empty => write!(f, "nothing to train on: no samples, or a batch size of 0"),
+            TrainError::NonFiniteStep(what) => write!(f, "{what} in a training step"),
+            TrainError::BadTarget {
+                sample,
+                value,
+                classes,
+            } => write!(
+                f,
+                "the target of sample {sample} is {value}, not a class label below {classes}"
+            ),
+            TrainError::WrongOutputLen { expected, got } => write!(
+                f,
+                "the model wrote {got} output values where its output shape needs {expected}: a layer's forward is wrong"
+            ),
         }
     }
 }
@@ -125,13 +204,7 @@ impl std::error::Error for TrainError {}
 /// A model compiled with an optimizer, a loss and a metric, with the
 /// buffers its steps reuse: after the first step at a batch size, a step
 /// allocates nothing.
-pub struct Trainer<M, O, L, Me>
-where
-    M: Layer,
-    O: Optimizer<M>,
-    L: Loss<M::Output>,
-    Me: Metric<M::Output, Target = L::Target>,
-{
+pub struct Trainer<M: Layer, O, L, Me> {
     /// The model.
     pub model: M,
     /// The optimizer.
@@ -142,6 +215,12 @@ where
     pub metric: Me,
     grads: M::Grads,
     cache: M::Cache,
+    /// The inner buffers of inference (`evaluate`, `predict`), apart from
+    /// the training cache so that validation keeps a step's cache intact.
+    infer_cache: M::Cache,
+    /// The sample indices of inference batches and of `train_step`'s
+    /// gathering, reused.
+    idx: Vec<usize>,
     x: Vec<f32>,
     y: Vec<f32>,
     out: Vec<f32>,
@@ -176,6 +255,8 @@ where
             metric,
             grads,
             cache: Default::default(),
+            infer_cache: Default::default(),
+            idx: Vec::new(),
             x: Vec::new(),
             y: Vec::new(),
             out: Vec::new(),
@@ -185,16 +266,81 @@ where
         }
     }
 
-    /// One step on a batch of `n` samples already in flat buffers: forward,
-    /// loss, backward, update, metric. Returns the batch's loss, or what
-    /// became NaN or infinite: the loss (then nothing is updated), a
-    /// gradient or a parameter (checked inside the optimizer's update pass).
-    pub fn train_step(&mut self, x: &[f32], y: &[f32], n: usize) -> Result<f32, NonFiniteValue> {
+    /// One step on a batch: forward, loss, backward, update, metric.
+    /// `x` and `y` are typed batches (a `Tensor<(Dyn, In...)>` of the
+    /// model's input shape and one of the loss's target shape, or
+    /// [`Data`]), so targets of the wrong width do not compile. Returns the
+    /// batch's loss, or [`TrainError::LengthMismatch`] when `x` and `y`
+    /// hold different numbers of samples, [`TrainError::BadTarget`] for a
+    /// label that is not a class, [`TrainError::NonFiniteStep`] when the
+    /// loss (then nothing is updated), a gradient or a parameter became NaN
+    /// or infinite. After the first step at a batch size, a step allocates
+    /// nothing.
+    ///
+    /// ```
+    /// use nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd, train::Trainer, Dense, Linear};
+    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// model! { struct Line: 2 => [Dense<2, Linear>] }
+    /// let mut t = Trainer::new(Line::seeded(0), Sgd::new(0.1), MeanSquaredError, BinaryAccuracy::default());
+    /// let x = Tensor::<shape![_, 2]>::ones_with((Dyn(4), Sz));
+    /// let y = Tensor::<shape![_, 2]>::zeros_with((Dyn(4), Sz));
+    /// let first = t.train_step(&x, &y).unwrap();
+    /// assert!(t.train_step(&x, &y).unwrap() < first);
+    /// // 3 targets for 4 inputs: an error, not a panic.
+    /// let y3 = Tensor::<shape![_, 2]>::zeros_with((Dyn(3), Sz));
+    /// assert!(t.train_step(&x, &y3).is_err());
+    /// ```
+    pub fn train_step<X: Inputs<M::Input> + ?Sized, Y: Targets<L::Target> + ?Sized>(
+        &mut self,
+        x: &X,
+        y: &Y,
+    ) -> Result<f32, TrainError> {
+        let (xd, yd) = (x.data(), y.data());
+        let n = same_len(xd.len(), yd.len())?;
+        if n == 0 {
+            return Err(TrainError::Empty);
+        }
+        let mut xb = std::mem::take(&mut self.x);
+        let mut yb = std::mem::take(&mut self.y);
+        if x.contiguous().is_none() || y.contiguous().is_none() {
+            self.idx.clear();
+            self.idx.extend(0..n);
+        }
+        let xs = match x.contiguous() {
+            Some(s) => s,
+            None => {
+                xd.gather(&self.idx, &mut xb);
+                &xb
+            }
+        };
+        let ys = match y.contiguous() {
+            Some(s) => s,
+            None => {
+                yd.gather(&self.idx, &mut yb);
+                &yb
+            }
+        };
+        let r = self.step(xs, ys, n);
+        self.x = xb;
+        self.y = yb;
+        r.and_then(|r| r.map_err(TrainError::NonFiniteStep))
+    }
+
+    /// The step itself, on flat buffers of `n` samples; the outer error is
+    /// a bad target or output, the inner one what became non-finite.
+    fn step(
+        &mut self,
+        x: &[f32],
+        y: &[f32],
+        n: usize,
+    ) -> Result<Result<f32, NonFiniteValue>, TrainError> {
+        self.loss.check_targets(y)?;
         let m = &mut self.model;
         m.forward_train(x, n, &mut self.out, &mut self.cache, &mut self.rng);
+        output_len::<M>(&self.out, n)?;
         let loss = self.loss.loss(&self.out, y, n);
         if !loss.is_finite() {
-            return Err(NonFiniteValue::Loss(loss));
+            return Ok(Err(NonFiniteValue::Loss(loss)));
         }
         self.grad.resize(self.out.len(), 0.0);
         let fused =
@@ -215,11 +361,11 @@ where
         );
         let bad = self.optimizer.step_checked(m, &self.grads);
         self.metric.update(&self.out, y, n);
-        match bad {
+        Ok(match bad {
             None => Ok(loss),
             Some(NonFiniteIn::Gradient(i)) => Err(NonFiniteValue::Gradient(m.name_of(i))),
             Some(NonFiniteIn::Parameter(i)) => Err(NonFiniteValue::Parameter(m.name_of(i))),
-        }
+        })
     }
 
     /// The gradients of the last step.
@@ -227,8 +373,11 @@ where
         &self.grads
     }
 
-    /// Trains on `x` and `y` as Keras's `fit` does, calling `callbacks` at
-    /// every epoch's end. Returns the per-epoch history.
+    /// Trains on `x` and `y` as Keras's `fit` does: `x` a batch of the
+    /// model's inputs and `y` of the loss's targets (tensors, or [`Data`]
+    /// for `u8` pixels), `cfg` a [`FitConfig`] (by value or by reference).
+    /// Returns the per-epoch history. [`fit_with`](Self::fit_with) adds
+    /// validation data and callbacks.
     ///
     /// The first time the loss, a gradient or a parameter becomes NaN or
     /// infinite, training stops with [`TrainError::NonFinite`] naming the
@@ -236,21 +385,44 @@ where
     /// diverges (see [`Divergence`]) does not stop training: it is marked
     /// in the progress line (`- diverging`) and recorded in
     /// [`History::diverged`].
-    pub fn fit(
+    ///
+    /// ```
+    /// use nn::{losses::CategoricalCrossentropy, metrics::Accuracy, model, optim::RmsProp};
+    /// use nn::{train::{FitConfig, Trainer, Verbosity}, Dense, Relu, Softmax};
+    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// model! { struct Tiny: 4 => [Dense<8, Relu>, Dense<2, Softmax>] }
+    /// let x = Tensor::<shape![_, 4]>::ones_with((Dyn(6), Sz));
+    /// let y = Tensor::<shape![_, 2]>::from_shape_vec((Dyn(6), Sz), [1., 0.].repeat(6)).unwrap();
+    /// let mut t = Trainer::new(Tiny::seeded(0), RmsProp::default(), CategoricalCrossentropy, Accuracy::default());
+    /// let cfg = FitConfig::new().epochs(3).batch_size(4).verbosity(Verbosity::Silent);
+    /// let history = t.fit(&x, &y, cfg).unwrap();
+    /// assert_eq!(history.epochs.len(), 3);
+    /// assert!(t.evaluate(&x, &y, 32).unwrap().loss < history.epochs[0].loss);
+    /// ```
+    pub fn fit<X: Inputs<M::Input> + ?Sized, Y: Targets<L::Target> + ?Sized>(
         &mut self,
-        x: Data<'_, M::Input>,
-        y: Data<'_, L::Target>,
-        cfg: &FitConfig,
+        x: &X,
+        y: &Y,
+        cfg: impl Borrow<FitConfig>,
+    ) -> Result<History, TrainError> {
+        self.fit_with(x, y, cfg, None, &mut [])
+    }
+
+    /// [`fit`](Self::fit) with validation data, evaluated at every epoch's
+    /// end (it takes the place of `cfg.validation_split`), and `callbacks`,
+    /// called at every epoch's end.
+    pub fn fit_with<X: Inputs<M::Input> + ?Sized, Y: Targets<L::Target> + ?Sized>(
+        &mut self,
+        x: &X,
+        y: &Y,
+        cfg: impl Borrow<FitConfig>,
         validation: Option<Labeled<'_, M::Input, L::Target>>,
         callbacks: &mut [&mut dyn Callback],
     ) -> Result<History, TrainError> {
+        let cfg: &FitConfig = cfg.borrow();
+        let (x, y) = (x.data(), y.data());
         tensor_core::kernels::join_kernel_threads();
-        if x.len() != y.len() {
-            return Err(TrainError::LengthMismatch {
-                inputs: x.len(),
-                targets: y.len(),
-            });
-        }
+        same_len(x.len(), y.len())?;
         let held = (x.len() as f64 * cfg.validation_split.clamp(0.0, 1.0) as f64) as usize;
         let n_train = x.len() - held;
         let split = (held > 0).then(|| (x.split(n_train, held), y.split(n_train, held)));
@@ -288,10 +460,10 @@ where
                 let mut yb = std::mem::take(&mut self.y);
                 x.gather(&self.order[lo..hi], &mut xb);
                 y.gather(&self.order[lo..hi], &mut yb);
-                let r = self.train_step(&xb, &yb, n);
+                let r = self.step(&xb, &yb, n);
                 self.x = xb;
                 self.y = yb;
-                let loss = r.map_err(|what| TrainError::NonFinite {
+                let loss = r?.map_err(|what| TrainError::NonFinite {
                     epoch,
                     step: step + 1,
                     what,
@@ -319,7 +491,10 @@ where
                 });
             }
             first_epoch_loss.get_or_insert(loss);
-            let val = validation.map(|(vx, vy)| self.evaluate(vx, vy, cfg.batch_size));
+            let val = match validation {
+                Some((vx, vy)) => Some(self.evaluate(&vx, &vy, cfg.batch_size)?),
+                None => None,
+            };
             progress.finish(loss, metric, val.map(|e| (e.loss, e.metric)), diverging);
             let log = EpochLog {
                 epoch,
@@ -341,70 +516,146 @@ where
         Ok(history)
     }
 
-    /// The mean loss and the metric over `x` and `y`, in batches.
-    pub fn evaluate(
+    /// The mean loss and the metric over `x` and `y`, in batches of
+    /// `batch_size`. Errors as [`fit`](Self::fit)'s: different sample
+    /// counts, no samples or a batch size of 0, a label that is not a class.
+    /// After the first call at a batch size it allocates nothing.
+    ///
+    /// ```
+    /// use nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
+    /// use nn::{train::{TrainError, Trainer}, Dense, Linear};
+    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// model! { struct Line: 2 => [Dense<2, Linear>] }
+    /// let mut t = Trainer::new(Line::seeded(0), Sgd::new(0.1), MeanSquaredError, BinaryAccuracy::default());
+    /// let x = Tensor::<shape![_, 2]>::ones_with((Dyn(100), Sz));
+    /// let y = Tensor::<shape![_, 2]>::zeros_with((Dyn(600), Sz));
+    /// assert_eq!(t.evaluate(&x, &y, 32), Err(TrainError::LengthMismatch { inputs: 100, targets: 600 }));
+    /// ```
+    pub fn evaluate<X: Inputs<M::Input> + ?Sized, Y: Targets<L::Target> + ?Sized>(
         &mut self,
-        x: Data<'_, M::Input>,
-        y: Data<'_, L::Target>,
+        x: &X,
+        y: &Y,
         batch_size: usize,
-    ) -> Evaluation {
-        assert_eq!(
-            x.len(),
-            y.len(),
-            "evaluate: {} inputs but {} targets",
-            x.len(),
-            y.len()
-        );
+    ) -> Result<Evaluation, TrainError> {
+        let (x, y) = (x.data(), y.data());
+        let n = same_len(x.len(), y.len())?;
+        if n == 0 || batch_size == 0 {
+            return Err(TrainError::Empty);
+        }
         tensor_core::kernels::join_kernel_threads();
         self.metric.reset();
         let (mut loss_sum, mut seen) = (0.0f64, 0usize);
-        let idx: Vec<usize> = (0..x.len()).collect();
-        for chunk in idx.chunks(batch_size.max(1)) {
-            x.gather(chunk, &mut self.x);
-            y.gather(chunk, &mut self.y);
-            self.model.forward(&self.x, chunk.len(), &mut self.out);
-            loss_sum += self.loss.loss(&self.out, &self.y, chunk.len()) as f64 * chunk.len() as f64;
-            seen += chunk.len();
-            self.metric.update(&self.out, &self.y, chunk.len());
+        for lo in (0..n).step_by(batch_size) {
+            let k = batch_size.min(n - lo);
+            self.idx.clear();
+            self.idx.extend(lo..lo + k);
+            x.gather(&self.idx, &mut self.x);
+            y.gather(&self.idx, &mut self.y);
+            self.loss.check_targets(&self.y)?;
+            self.model
+                .forward_reusing(&self.x, k, &mut self.out, &mut self.infer_cache);
+            output_len::<M>(&self.out, k)?;
+            loss_sum += self.loss.loss(&self.out, &self.y, k) as f64 * k as f64;
+            seen += k;
+            self.metric.update(&self.out, &self.y, k);
         }
         let e = Evaluation {
-            loss: (loss_sum / seen.max(1) as f64) as f32,
+            loss: (loss_sum / seen as f64) as f32,
             metric: self.metric.result(),
         };
         self.metric.reset();
-        e
+        Ok(e)
     }
 
-    /// The model's outputs for every sample of `x`.
-    pub fn predict(&self, x: Data<'_, M::Input>) -> Tensor<<M::Output as Batched>::Batch> {
-        predict(&self.model, x)
+    /// The model's outputs for every sample of `x` (a batch: one sample
+    /// needs a batch axis), in batches of 1024 through the trainer's
+    /// buffers: after the first call, the only allocation is the returned
+    /// tensor. [`TrainError::WrongOutputLen`] if a layer writes the wrong
+    /// number of outputs.
+    pub fn predict<X>(&mut self, x: &X) -> Result<Tensor<<M::Output as Batched>::Batch>, TrainError>
+    where
+        X: PredictInputs<M::Input> + ?Sized,
+    {
+        predict_with(
+            &self.model,
+            x.data(),
+            &mut self.idx,
+            &mut self.x,
+            &mut self.out,
+            &mut self.infer_cache,
+        )
     }
 }
 
-/// The outputs of `model` for every sample of `x`, in batches of 1024.
+/// The common count of inputs and targets, or the mismatch.
+fn same_len(inputs: usize, targets: usize) -> Result<usize, TrainError> {
+    if inputs == targets {
+        Ok(inputs)
+    } else {
+        Err(TrainError::LengthMismatch { inputs, targets })
+    }
+}
+
+/// Checks that the model wrote its output shape times `n` values.
+fn output_len<M: Layer>(out: &[f32], n: usize) -> Result<(), TrainError> {
+    let expected = n.saturating_mul(M::Output::NUMEL);
+    if out.len() == expected {
+        Ok(())
+    } else {
+        Err(TrainError::WrongOutputLen {
+            expected,
+            got: out.len(),
+        })
+    }
+}
+
+/// The outputs of `model` for every sample of `x` (a batch: one sample
+/// needs a batch axis), in batches of 1024. Allocates its buffers for each
+/// call; [`Trainer::predict`] reuses the trainer's.
 ///
 /// ```
-/// use nn::{model, train::{predict, Data}, Dense, Softmax};
+/// use nn::{model, train::predict, Dense, Softmax};
 /// use tensor_core::{shape, Dyn, Sz, Tensor};
 /// model! { struct Tiny: 3 => [Dense<2, Softmax>] }
 /// let x = Tensor::<shape![_, 3]>::ones_with((Dyn(4), Sz));
-/// let p: Tensor<shape![_, 2]> = predict(&Tiny::seeded(0), Data::f32(&x));
+/// let p: Tensor<shape![_, 2]> = predict(&Tiny::seeded(0), &x).unwrap();
 /// assert_eq!(p.dims(), [4, 2]);
 /// ```
-pub fn predict<M: Layer>(
+pub fn predict<M: Layer, X: PredictInputs<M::Input> + ?Sized>(
+    model: &M,
+    x: &X,
+) -> Result<Tensor<<M::Output as Batched>::Batch>, TrainError> {
+    let mut cache = M::Cache::default();
+    let (mut idx, mut xb, mut ob) = (Vec::new(), Vec::new(), Vec::new());
+    predict_with(model, x.data(), &mut idx, &mut xb, &mut ob, &mut cache)
+}
+
+/// `predict` through the given buffers.
+fn predict_with<M: Layer>(
     model: &M,
     x: Data<'_, M::Input>,
-) -> Tensor<<M::Output as Batched>::Batch> {
-    use tensor_core::ConstShape;
+    idx: &mut Vec<usize>,
+    xb: &mut Vec<f32>,
+    ob: &mut Vec<f32>,
+    cache: &mut M::Cache,
+) -> Result<Tensor<<M::Output as Batched>::Batch>, TrainError> {
     let n = x.len();
-    let mut out = Vec::with_capacity(n * M::Output::NUMEL);
-    let (mut xb, mut ob) = (Vec::new(), Vec::new());
-    let idx: Vec<usize> = (0..n).collect();
-    for chunk in idx.chunks(1024) {
-        x.gather(chunk, &mut xb);
-        model.forward(&xb, chunk.len(), &mut ob);
-        out.extend_from_slice(&ob);
+    tensor_core::kernels::join_kernel_threads();
+    let mut out = Vec::with_capacity(n.saturating_mul(M::Output::NUMEL));
+    for lo in (0..n).step_by(1024) {
+        let k = 1024.min(n - lo);
+        idx.clear();
+        idx.extend(lo..lo + k);
+        x.gather(idx, xb);
+        model.forward_reusing(xb, k, ob, cache);
+        output_len::<M>(ob, k)?;
+        out.extend_from_slice(ob);
     }
-    Tensor::from_shape_vec(<M::Output as Batched>::batch(n), out)
-        .expect("the model produced NUMEL values per sample")
+    let got = out.len();
+    Tensor::from_shape_vec(<M::Output as Batched>::batch(n), out).map_err(|_| {
+        TrainError::WrongOutputLen {
+            expected: n.saturating_mul(M::Output::NUMEL),
+            got,
+        }
+    })
 }

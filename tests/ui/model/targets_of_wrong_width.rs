@@ -1,6 +1,6 @@
 use shaped::nn::{
     losses::CategoricalCrossentropy, metrics::Accuracy, model, optim::RmsProp, to_categorical,
-    train::{Data, FitConfig, Trainer}, Dense, Relu, Softmax,
+    train::{FitConfig, Trainer}, Dense, Relu, Softmax,
 };
 use shaped::{shape, Dyn, Sz, Tensor};
 
@@ -13,5 +13,5 @@ fn main() {
     // Nine classes for a model with ten outputs.
     let y = to_categorical::<9>(&[1u8, 2]).unwrap();
     let mut t = Trainer::new(Mnist::seeded(0), RmsProp::default(), CategoricalCrossentropy, Accuracy::default());
-    let _ = t.fit(Data::f32(&x), Data::f32(&y), &FitConfig::default(), None, &mut []);
+    let _ = t.fit(&x, &y, FitConfig::default());
 }

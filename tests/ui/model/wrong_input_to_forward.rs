@@ -1,4 +1,4 @@
-use shaped::nn::{model, train::{predict, Data}, Dense, Relu, Softmax};
+use shaped::nn::{model, train::predict, Dense, Relu, Softmax};
 use shaped::{shape, Dyn, Sz, Tensor};
 
 model! {
@@ -9,5 +9,5 @@ fn main() {
     let model = Mnist::seeded(0);
     // Images not flattened: (N, 28, 28) where the model takes (N, 784).
     let images = Tensor::<shape![_, 28, 28]>::zeros_with((Dyn(4), Sz, Sz));
-    let _ = predict(&model, Data::f32(&images));
+    let _ = predict(&model, &images);
 }

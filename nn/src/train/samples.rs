@@ -1,0 +1,296 @@
+//! What the entry points of training accept, one trait per role: the
+//! model's [`Inputs`], the loss's [`Targets`], and what [`predict`] takes
+//! ([`PredictInputs`]).
+//!
+//! A tensor passes when its shape is a batch of the right samples: a
+//! `Tensor<(Dyn, Sz<784>)>` is [`Inputs`] of a model of 784 inputs, a
+//! `Tensor<(Dyn, Sz<10>)>` is [`Targets`] of a loss comparing with 10
+//! outputs. A [`Data`] of the right sample shape passes too (`u8` pixels
+//! scaled as they are read). A wrong shape is a compile error in the
+//! user's words, naming both shapes, e.g. "the targets have shape (_, 9)
+//! but the model outputs (_, 10)": the impls for tensors of rank 1-3 send
+//! the check to a trait over the dims themselves ([`SameTargets`] and
+//! friends), implemented only where they agree, so the failing bound is the
+//! one whose message names the role.
+//!
+//! [`predict`]: crate::train::predict
+
+use super::data::Data;
+use crate::batch::Batched;
+use tensor_core::{Dyn, One, Sz, Tensor};
+
+/// A batch of the model's input samples `S`: what `fit`, `evaluate` and
+/// `train_step` take as inputs.
+///
+/// ```
+/// use nn::train::{Data, Inputs};
+/// use tensor_core::{shape, Dyn, Sz, Tensor};
+/// let x = Tensor::<shape![_, 3]>::zeros_with((Dyn(5), Sz));
+/// assert_eq!(Inputs::<shape![3]>::data(&x).len(), 5);
+/// assert_eq!(Inputs::<shape![3]>::data(&Data::f32(&x)).len(), 5);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the inputs `{Self}` are not a batch of the model's input samples `{S}`",
+    label = "the model takes a batch of `{S}` samples here",
+    note = "inputs are a `Tensor<(Dyn, ...)>` of `f32` whose dims after the batch axis are the model's input shape, or a `Data` of that shape (`Data::u8_scaled` for pixels)"
+)]
+pub trait Inputs<S: Batched> {
+    /// The samples.
+    fn data(&self) -> Data<'_, S>;
+    /// The samples as one contiguous `f32` buffer, when they are stored so
+    /// (a step then reads them in place instead of copying).
+    fn contiguous(&self) -> Option<&[f32]> {
+        None
+    }
+}
+
+/// A batch of target samples `S` (the model's output shape, or one label
+/// per sample for the sparse losses): what `fit`, `evaluate` and
+/// `train_step` take as targets.
+///
+/// ```
+/// use nn::train::Targets;
+/// use tensor_core::{shape, Dyn, One, Tensor};
+/// let labels = Tensor::<(Dyn, One)>::zeros_with((Dyn(4), One));
+/// assert_eq!(Targets::<(One,)>::data(&labels).len(), 4);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the targets `{Self}` are not a batch of the loss's target samples `{S}`",
+    label = "the loss compares the model's outputs with a batch of `{S}` targets here",
+    note = "targets have the model's output shape (one-hot for `CategoricalCrossentropy`), or one label per sample, `(Dyn, One)`, for the sparse losses"
+)]
+pub trait Targets<S: Batched> {
+    /// The samples.
+    fn data(&self) -> Data<'_, S>;
+    /// The samples as one contiguous `f32` buffer, when they are stored so.
+    fn contiguous(&self) -> Option<&[f32]> {
+        None
+    }
+}
+
+/// A batch of the model's input samples `S`, as [`predict`] takes it: one
+/// sample on its own (no batch axis) is refused with a message saying so.
+///
+/// [`predict`]: crate::train::predict
+#[diagnostic::on_unimplemented(
+    message = "`predict` takes a batch of `{S}` samples; `{Self}` is not one",
+    label = "a batch of `{S}` samples is needed here",
+    note = "inputs are a `Tensor<(Dyn, ...)>` of `f32` whose dims after the batch axis are the model's input shape"
+)]
+pub trait PredictInputs<S: Batched> {
+    /// The samples.
+    fn data(&self) -> Data<'_, S>;
+    /// The samples as one contiguous `f32` buffer, when they are stored so.
+    fn contiguous(&self) -> Option<&[f32]> {
+        None
+    }
+}
+
+impl<S: Batched> Inputs<S> for Data<'_, S> {
+    fn data(&self) -> Data<'_, S> {
+        *self
+    }
+}
+
+impl<S: Batched> Targets<S> for Data<'_, S> {
+    fn data(&self) -> Data<'_, S> {
+        *self
+    }
+}
+
+impl<S: Batched> PredictInputs<S> for Data<'_, S> {
+    fn data(&self) -> Data<'_, S> {
+        *self
+    }
+}
+
+/// Implemented only for `T` itself: the check under the shape traits below.
+/// (Their impls are generic over both shapes and require this, so that a
+/// mismatch is reported with the shape trait's message and no list of
+/// impls.)
+#[doc(hidden)]
+pub trait SameType<T: ?Sized> {}
+impl<T: ?Sized> SameType<T> for T {}
+
+/// Inputs of width `GIVEN` for a model of `TAKES` inputs: implemented only
+/// when they are equal.
+#[diagnostic::on_unimplemented(
+    message = "the inputs have shape (_, {GIVEN}) but the model takes (_, {TAKES})",
+    label = "these inputs are (_, {GIVEN}); the model's first layer takes (_, {TAKES})"
+)]
+pub trait SameInputs<const GIVEN: usize, const TAKES: usize> {}
+#[diagnostic::do_not_recommend]
+impl<const G: usize, const T: usize> SameInputs<G, T> for () where Sz<G>: SameType<Sz<T>> {}
+
+/// Rank-2 inputs `(G0, G1)` for a model of `(T0, T1)` inputs: implemented
+/// only when they are equal.
+#[diagnostic::on_unimplemented(
+    message = "the inputs have shape (_, {G0}, {G1}) but the model takes (_, {T0}, {T1})",
+    label = "these inputs are (_, {G0}, {G1}); the model takes (_, {T0}, {T1})"
+)]
+pub trait SameInputs2<const G0: usize, const G1: usize, const T0: usize, const T1: usize> {}
+#[diagnostic::do_not_recommend]
+impl<const G0: usize, const G1: usize, const T0: usize, const T1: usize> SameInputs2<G0, G1, T0, T1>
+    for ()
+where
+    (Sz<G0>, Sz<G1>): SameType<(Sz<T0>, Sz<T1>)>,
+{
+}
+
+/// Rank-3 inputs: implemented only when the shapes are equal.
+#[diagnostic::on_unimplemented(
+    message = "the inputs have shape (_, {G0}, {G1}, {G2}) but the model takes (_, {T0}, {T1}, {T2})",
+    label = "these inputs are (_, {G0}, {G1}, {G2}); the model takes (_, {T0}, {T1}, {T2})"
+)]
+pub trait SameInputs3<
+    const G0: usize,
+    const G1: usize,
+    const G2: usize,
+    const T0: usize,
+    const T1: usize,
+    const T2: usize,
+>
+{
+}
+#[diagnostic::do_not_recommend]
+impl<
+        const G0: usize,
+        const G1: usize,
+        const G2: usize,
+        const T0: usize,
+        const T1: usize,
+        const T2: usize,
+    > SameInputs3<G0, G1, G2, T0, T1, T2> for ()
+where
+    (Sz<G0>, Sz<G1>, Sz<G2>): SameType<(Sz<T0>, Sz<T1>, Sz<T2>)>,
+{
+}
+
+/// Targets of width `GIVEN` for a loss that compares them with `OUTPUTS`
+/// model outputs: implemented only when they are equal.
+#[diagnostic::on_unimplemented(
+    message = "the targets have shape (_, {GIVEN}) but the model outputs (_, {OUTPUTS})",
+    label = "these targets are (_, {GIVEN}); the loss compares them with outputs (_, {OUTPUTS})"
+)]
+pub trait SameTargets<const GIVEN: usize, const OUTPUTS: usize> {}
+#[diagnostic::do_not_recommend]
+impl<const G: usize, const O: usize> SameTargets<G, O> for () where Sz<G>: SameType<Sz<O>> {}
+
+/// Rank-2 targets: implemented only when the shapes are equal.
+#[diagnostic::on_unimplemented(
+    message = "the targets have shape (_, {G0}, {G1}) but the model outputs (_, {O0}, {O1})",
+    label = "these targets are (_, {G0}, {G1}); the loss compares them with outputs (_, {O0}, {O1})"
+)]
+pub trait SameTargets2<const G0: usize, const G1: usize, const O0: usize, const O1: usize> {}
+#[diagnostic::do_not_recommend]
+impl<const G0: usize, const G1: usize, const O0: usize, const O1: usize>
+    SameTargets2<G0, G1, O0, O1> for ()
+where
+    (Sz<G0>, Sz<G1>): SameType<(Sz<O0>, Sz<O1>)>,
+{
+}
+
+/// One sample of `GIVEN` values given to `predict`, whose model takes a
+/// batch of `TAKES`: never implemented, so that the message says what to do.
+#[diagnostic::on_unimplemented(
+    message = "`predict` takes a batch (_, {TAKES}); this is one sample ({GIVEN},): add a batch axis",
+    label = "one sample of shape ({GIVEN},), with no batch axis",
+    note = "a batch of one: `Tensor::<(Dyn, Sz<{GIVEN}>)>::from_shape_vec((Dyn(1), Sz), sample.as_slice().to_vec())`"
+)]
+pub trait BatchOfSamples<const GIVEN: usize, const TAKES: usize> {}
+// An impl only so that rustc does not list the other `PredictInputs` impls
+// under the message (a zero-width model cannot be built anyway).
+#[diagnostic::do_not_recommend]
+impl BatchOfSamples<0, 0> for () {}
+
+macro_rules! tensor_samples {
+    ($Role:ident, $Same:ident; $([$G:ident, $T:ident]),+) => {
+        impl<$(const $G: usize, const $T: usize),+> $Role<($(Sz<$T>,)+)> for Tensor<(Dyn, $(Sz<$G>,)+)>
+        where
+            (): $Same<$($G,)+ $($T),+>,
+        {
+            fn data(&self) -> Data<'_, ($(Sz<$T>,)+)> {
+                Data::from_flat(self.as_slice())
+            }
+            fn contiguous(&self) -> Option<&[f32]> {
+                Some(self.as_slice())
+            }
+        }
+    };
+}
+tensor_samples!(Inputs, SameInputs; [G0, T0]);
+tensor_samples!(Inputs, SameInputs2; [G0, T0], [G1, T1]);
+tensor_samples!(Inputs, SameInputs3; [G0, T0], [G1, T1], [G2, T2]);
+tensor_samples!(Targets, SameTargets; [G0, T0]);
+tensor_samples!(Targets, SameTargets2; [G0, T0], [G1, T1]);
+
+impl Targets<(One,)> for Tensor<(Dyn, One)> {
+    fn data(&self) -> Data<'_, (One,)> {
+        Data::from_flat(self.as_slice())
+    }
+    fn contiguous(&self) -> Option<&[f32]> {
+        Some(self.as_slice())
+    }
+}
+
+tensor_samples!(PredictInputs, SameInputs; [G0, T0]);
+tensor_samples!(PredictInputs, SameInputs2; [G0, T0], [G1, T1]);
+tensor_samples!(PredictInputs, SameInputs3; [G0, T0], [G1, T1], [G2, T2]);
+
+impl<const G: usize, const T: usize> PredictInputs<(Sz<T>,)> for Tensor<(Sz<G>,)>
+where
+    (): BatchOfSamples<G, T>,
+{
+    fn data(&self) -> Data<'_, (Sz<T>,)> {
+        // Only for zero-width samples, where there is nothing to read.
+        Data::from_flat(&[])
+    }
+}
+
+/// Samples of rank 2 (images) for a model that takes flat samples: never
+/// implemented but for zero sizes, so that the message says what to do.
+#[diagnostic::on_unimplemented(
+    message = "the inputs have shape (_, {G0}, {G1}) but the model takes (_, {TAKES}): flatten the samples, or start the model with `Flatten`",
+    label = "samples of shape ({G0}, {G1}) where the model takes ({TAKES},)"
+)]
+pub trait FlatSamples2<const G0: usize, const G1: usize, const TAKES: usize> {}
+// An impl only so that rustc does not list the other impls under the
+// message (a zero-size sample holds nothing to read).
+#[diagnostic::do_not_recommend]
+impl FlatSamples2<0, 0, 0> for () {}
+
+/// Samples of rank 3 for a model that takes flat samples: never
+/// implemented but for zero sizes, so that the message says what to do.
+#[diagnostic::on_unimplemented(
+    message = "the inputs have shape (_, {G0}, {G1}, {G2}) but the model takes (_, {TAKES}): flatten the samples, or start the model with `Flatten`",
+    label = "samples of shape ({G0}, {G1}, {G2}) where the model takes ({TAKES},)"
+)]
+pub trait FlatSamples3<const G0: usize, const G1: usize, const G2: usize, const TAKES: usize> {}
+#[diagnostic::do_not_recommend]
+impl FlatSamples3<0, 0, 0, 0> for () {}
+
+macro_rules! unflattened {
+    ($Role:ident) => {
+        impl<const G0: usize, const G1: usize, const T: usize> $Role<(Sz<T>,)>
+            for Tensor<(Dyn, Sz<G0>, Sz<G1>)>
+        where
+            (): FlatSamples2<G0, G1, T>,
+        {
+            fn data(&self) -> Data<'_, (Sz<T>,)> {
+                // Only for zero sizes, where there is nothing to read.
+                Data::from_flat(&[])
+            }
+        }
+        impl<const G0: usize, const G1: usize, const G2: usize, const T: usize> $Role<(Sz<T>,)>
+            for Tensor<(Dyn, Sz<G0>, Sz<G1>, Sz<G2>)>
+        where
+            (): FlatSamples3<G0, G1, G2, T>,
+        {
+            fn data(&self) -> Data<'_, (Sz<T>,)> {
+                Data::from_flat(&[])
+            }
+        }
+    };
+}
+unflattened!(Inputs);
+unflattened!(PredictInputs);
