@@ -15,6 +15,7 @@ use nn::{
     Dense, Relu, Softmax,
 };
 use std::hint::black_box;
+use tensor_core::{Dyn, Sz, Tensor};
 
 /// The update loops themselves, compiled into this benchmark from the
 /// library's source (they are crate-private), unchecked twin included.
@@ -91,13 +92,13 @@ fn step(c: &mut Criterion) {
         Accuracy::default(),
     );
     c.bench_function("training step, batch 128", |b| {
-        b.iter(|| black_box(t.train_step(&x, &y, n).unwrap()))
+        b.iter(|| black_box(t.train_step(&x, &y).unwrap()))
     });
 }
 
 /// A batch of `n` MNIST-like images (a fifth of the pixels non-zero, in a
 /// band) with one-hot targets.
-fn batch(n: usize) -> (Vec<f32>, Vec<f32>) {
+fn batch(n: usize) -> (Tensor<(Dyn, Sz<784>)>, Tensor<(Dyn, Sz<10>)>) {
     let x: Vec<f32> = (0..n * 784)
         .map(|i| {
             if (300..450).contains(&(i % 784)) {
@@ -111,7 +112,10 @@ fn batch(n: usize) -> (Vec<f32>, Vec<f32>) {
     for i in 0..n {
         y[i * 10 + i % 10] = 1.0;
     }
-    (x, y)
+    (
+        Tensor::from_shape_vec((Dyn(n), Sz), x).expect("n * 784 pixels"),
+        Tensor::from_shape_vec((Dyn(n), Sz), y).expect("n * 10 targets"),
+    )
 }
 
 /// Median of some timings.
@@ -182,7 +186,7 @@ fn paired() {
             runs[k].push(time(|| update(k)));
         }
         runs[4].push(time(|| {
-            black_box(t.train_step(&x, &y, 128).unwrap());
+            black_box(t.train_step(&x, &y).unwrap());
         }));
     }
     let [rc, ru, ac, au, st] = runs.map(median);
