@@ -96,9 +96,14 @@ fn step(c: &mut Criterion) {
     });
 }
 
+/// A batch of images, one per row.
+type Images = Tensor<(Dyn, Sz<784>)>;
+/// Their one-hot targets.
+type Targets = Tensor<(Dyn, Sz<10>)>;
+
 /// A batch of `n` MNIST-like images (a fifth of the pixels non-zero, in a
 /// band) with one-hot targets.
-fn batch(n: usize) -> (Tensor<(Dyn, Sz<784>)>, Tensor<(Dyn, Sz<10>)>) {
+fn batch(n: usize) -> (Images, Targets) {
     let x: Vec<f32> = (0..n * 784)
         .map(|i| {
             if (300..450).contains(&(i % 784)) {
