@@ -18,7 +18,7 @@ use std::hint::black_box;
 use tensor_core::{Dyn, Sz, Tensor};
 
 /// The update loops themselves, compiled into this benchmark from the
-/// library's source (they are crate-private), unchecked twin included.
+/// library's source (they are crate-private).
 #[allow(dead_code, unused_imports)]
 #[path = "../src/optim/kernels.rs"]
 mod kernels;
@@ -37,46 +37,72 @@ fn filled(n: usize, scale: f32) -> Vec<f32> {
         .collect()
 }
 
+/// The four updates timed, in the order of [`Update::NAMES`].
+#[derive(Clone, Copy)]
+enum Update {
+    RmsPropChecked,
+    RmsPropUnchecked,
+    AdamChecked,
+    AdamUnchecked,
+}
+
+impl Update {
+    const ALL: [Update; 4] = [
+        Update::RmsPropChecked,
+        Update::RmsPropUnchecked,
+        Update::AdamChecked,
+        Update::AdamUnchecked,
+    ];
+    const NAMES: [&'static str; 4] = [
+        "rmsprop checked",
+        "rmsprop unchecked",
+        "adam checked",
+        "adam unchecked",
+    ];
+}
+
+/// The network's gradients, weights and optimizer state.
+struct Params {
+    g: Vec<Vec<f32>>,
+    w: Vec<Vec<f32>>,
+    v: Vec<Vec<f32>>,
+    m: Vec<Vec<f32>>,
+}
+
+impl Params {
+    fn new() -> Params {
+        Params {
+            g: SIZES.iter().map(|&n| filled(n, 1e-2)).collect(),
+            w: SIZES.iter().map(|&n| filled(n, 0.1)).collect(),
+            v: SIZES.iter().map(|&n| vec![1e-4; n]).collect(),
+            m: SIZES.iter().map(|&n| vec![0.0; n]).collect(),
+        }
+    }
+
+    /// One update of every tensor.
+    fn run(&mut self, u: Update) {
+        for i in 0..SIZES.len() {
+            let (w, g, m, v) = (&mut self.w[i], &self.g[i], &mut self.m[i], &mut self.v[i]);
+            let check = match u {
+                Update::RmsPropChecked => kernels::rmsprop::<true>(w, g, v, 1e-3, 0.9, 1e-7, true),
+                Update::RmsPropUnchecked => {
+                    kernels::rmsprop::<false>(w, g, v, 1e-3, 0.9, 1e-7, true)
+                }
+                Update::AdamChecked => kernels::adam::<true>(w, g, m, v, 1e-3, 0.9, 0.999, 1e-7),
+                Update::AdamUnchecked => kernels::adam::<false>(w, g, m, v, 1e-3, 0.9, 0.999, 1e-7),
+            };
+            black_box(check);
+        }
+        black_box(&self.w);
+    }
+}
+
 fn updates(c: &mut Criterion) {
-    let g: Vec<Vec<f32>> = SIZES.iter().map(|&n| filled(n, 1e-2)).collect();
-    let mut w: Vec<Vec<f32>> = SIZES.iter().map(|&n| filled(n, 0.1)).collect();
-    let mut v: Vec<Vec<f32>> = SIZES.iter().map(|&n| vec![1e-4; n]).collect();
-    let mut m: Vec<Vec<f32>> = SIZES.iter().map(|&n| vec![0.0; n]).collect();
+    let mut p = Params::new();
     let mut group = c.benchmark_group("update of 407,050 parameters");
-    group.bench_function("rmsprop checked", |b| {
-        b.iter(|| {
-            for i in 0..SIZES.len() {
-                black_box(kernels::rmsprop(
-                    &mut w[i], &g[i], &mut v[i], 1e-3, 0.9, 1e-7, true,
-                ));
-            }
-        })
-    });
-    group.bench_function("rmsprop unchecked", |b| {
-        b.iter(|| {
-            for i in 0..SIZES.len() {
-                kernels::rmsprop_unchecked(&mut w[i], &g[i], &mut v[i], 1e-3, 0.9, 1e-7, true);
-            }
-            black_box(&w);
-        })
-    });
-    group.bench_function("adam checked", |b| {
-        b.iter(|| {
-            for i in 0..SIZES.len() {
-                let (w, g, m, v) = (&mut w[i], &g[i], &mut m[i], &mut v[i]);
-                black_box(kernels::adam(w, g, m, v, 1e-3, 0.9, 0.999, 1e-7));
-            }
-        })
-    });
-    group.bench_function("adam unchecked", |b| {
-        b.iter(|| {
-            for i in 0..SIZES.len() {
-                let (w, g, m, v) = (&mut w[i], &g[i], &mut m[i], &mut v[i]);
-                kernels::adam_unchecked(w, g, m, v, 1e-3, 0.9, 0.999, 1e-7);
-            }
-            black_box(&w);
-        })
-    });
+    for (u, name) in Update::ALL.into_iter().zip(Update::NAMES) {
+        group.bench_function(name, |b| b.iter(|| p.run(u)));
+    }
     group.finish();
 }
 
@@ -142,10 +168,7 @@ fn time(mut f: impl FnMut()) -> f64 {
 /// share of a step.
 fn paired() {
     const ROUNDS: usize = 400;
-    let g: Vec<Vec<f32>> = SIZES.iter().map(|&n| filled(n, 1e-2)).collect();
-    let mut w: Vec<Vec<f32>> = SIZES.iter().map(|&n| filled(n, 0.1)).collect();
-    let mut v: Vec<Vec<f32>> = SIZES.iter().map(|&n| vec![1e-4; n]).collect();
-    let mut m: Vec<Vec<f32>> = SIZES.iter().map(|&n| vec![0.0; n]).collect();
+    let mut p = Params::new();
     let (x, y) = batch(128);
     let mut t = Trainer::new(
         Mnist::seeded(0),
@@ -154,41 +177,13 @@ fn paired() {
         Accuracy::default(),
     );
     let mut runs: [Vec<f64>; 5] = Default::default();
-    let mut update = |k: usize| match k {
-        0 => {
-            for i in 0..SIZES.len() {
-                black_box(kernels::rmsprop(
-                    &mut w[i], &g[i], &mut v[i], 1e-3, 0.9, 1e-7, true,
-                ));
-            }
-        }
-        1 => {
-            for i in 0..SIZES.len() {
-                kernels::rmsprop_unchecked(&mut w[i], &g[i], &mut v[i], 1e-3, 0.9, 1e-7, true);
-            }
-            black_box(&w);
-        }
-        2 => {
-            for i in 0..SIZES.len() {
-                let (w, g, m, v) = (&mut w[i], &g[i], &mut m[i], &mut v[i]);
-                black_box(kernels::adam(w, g, m, v, 1e-3, 0.9, 0.999, 1e-7));
-            }
-        }
-        _ => {
-            for i in 0..SIZES.len() {
-                let (w, g, m, v) = (&mut w[i], &g[i], &mut m[i], &mut v[i]);
-                kernels::adam_unchecked(w, g, m, v, 1e-3, 0.9, 0.999, 1e-7);
-            }
-            black_box(&w);
-        }
-    };
     for round in 0..ROUNDS {
         let mut order = [0, 1, 2, 3];
         if round % 2 == 1 {
             order = [1, 0, 3, 2];
         }
         for k in order {
-            runs[k].push(time(|| update(k)));
+            runs[k].push(time(|| p.run(Update::ALL[k])));
         }
         runs[4].push(time(|| {
             black_box(t.train_step(&x, &y).unwrap());

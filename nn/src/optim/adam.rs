@@ -69,7 +69,7 @@ impl<M: Layer> Optimizer<M> for Adam<M::Grads> {
         let alpha = self.learning_rate * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t));
         let (ms, vs) = (self.m.as_mut().unwrap(), self.v.as_mut().unwrap());
         for_each_tensor(model, grads, |i, w, g| {
-            super::kernels::adam(w, g, ms.get_mut(i), vs.get_mut(i), alpha, b1, b2, eps)
+            super::kernels::adam::<true>(w, g, ms.get_mut(i), vs.get_mut(i), alpha, b1, b2, eps)
         })
     }
     fn state(&self) -> Vec<(&'static str, &M::Grads)> {

@@ -195,35 +195,11 @@ fn rmsprop_chunk_keep<const CHECK: bool>(
 
 /// Keras's RMSprop step without momentum or centering, in place:
 /// `v = rho v + (1 - rho) g^2; w -= lr g / sqrt(v + eps)`, flushing
-/// subnormal `v` to zero when `flush_subnormals`; with its [`Finite`] check.
-pub(crate) fn rmsprop(
-    w: &mut [f32],
-    g: &[f32],
-    v: &mut [f32],
-    lr: f32,
-    rho: f32,
-    eps: f32,
-    flush_subnormals: bool,
-) -> Finite {
-    rmsprop_with::<true>(w, g, v, lr, rho, eps, flush_subnormals)
-}
-
-/// [`rmsprop`] without the finite check: the reference the tests and the
-/// `finite_check` benchmark hold the checked loop to.
-#[cfg_attr(not(test), allow(dead_code))]
-pub(crate) fn rmsprop_unchecked(
-    w: &mut [f32],
-    g: &[f32],
-    v: &mut [f32],
-    lr: f32,
-    rho: f32,
-    eps: f32,
-    flush_subnormals: bool,
-) {
-    rmsprop_with::<false>(w, g, v, lr, rho, eps, flush_subnormals);
-}
-
-fn rmsprop_with<const CHECK: bool>(
+/// subnormal `v` to zero when `flush_subnormals`; with its [`Finite`] check
+/// when `CHECK` (the optimizers always check; `CHECK = false` is the
+/// reference the tests and the `finite_check` benchmark hold the checked
+/// loop to, and returns [`Finite::OK`]).
+pub(crate) fn rmsprop<const CHECK: bool>(
     w: &mut [f32],
     g: &[f32],
     v: &mut [f32],
@@ -267,40 +243,9 @@ fn adam_chunk<const CHECK: bool>(
 }
 
 /// Keras's Adam step with the bias correction folded into `alpha`; with its
-/// [`Finite`] check.
+/// [`Finite`] check when `CHECK` (as [`rmsprop`]).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn adam(
-    w: &mut [f32],
-    g: &[f32],
-    m: &mut [f32],
-    v: &mut [f32],
-    alpha: f32,
-    b1: f32,
-    b2: f32,
-    eps: f32,
-) -> Finite {
-    adam_with::<true>(w, g, m, v, alpha, b1, b2, eps)
-}
-
-/// [`adam`] without the finite check (the tests' and the benchmark's
-/// reference).
-#[cfg_attr(not(test), allow(dead_code))]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn adam_unchecked(
-    w: &mut [f32],
-    g: &[f32],
-    m: &mut [f32],
-    v: &mut [f32],
-    alpha: f32,
-    b1: f32,
-    b2: f32,
-    eps: f32,
-) {
-    adam_with::<false>(w, g, m, v, alpha, b1, b2, eps);
-}
-
-#[allow(clippy::too_many_arguments)]
-fn adam_with<const CHECK: bool>(
+pub(crate) fn adam<const CHECK: bool>(
     w: &mut [f32],
     g: &[f32],
     m: &mut [f32],
@@ -355,15 +300,15 @@ mod tests {
             );
             let (mut w2, mut v2) = (w1.clone(), v1.clone());
             for flush in [true, false] {
-                let ok = rmsprop(&mut w1, &g, &mut v1, 1e-3, 0.9, 1e-7, flush);
-                rmsprop_unchecked(&mut w2, &g, &mut v2, 1e-3, 0.9, 1e-7, flush);
+                let ok = rmsprop::<true>(&mut w1, &g, &mut v1, 1e-3, 0.9, 1e-7, flush);
+                rmsprop::<false>(&mut w2, &g, &mut v2, 1e-3, 0.9, 1e-7, flush);
                 assert_eq!(ok, Finite::OK);
                 assert!(w1.iter().zip(&w2).all(|(a, b)| a.to_bits() == b.to_bits()));
                 assert!(v1.iter().zip(&v2).all(|(a, b)| a.to_bits() == b.to_bits()));
             }
             let (mut m1, mut m2) = (values(n, 4), values(n, 4));
-            let ok = adam(&mut w1, &g, &mut m1, &mut v1, 1e-3, 0.9, 0.999, 1e-7);
-            adam_unchecked(&mut w2, &g, &mut m2, &mut v2, 1e-3, 0.9, 0.999, 1e-7);
+            let ok = adam::<true>(&mut w1, &g, &mut m1, &mut v1, 1e-3, 0.9, 0.999, 1e-7);
+            adam::<false>(&mut w2, &g, &mut m2, &mut v2, 1e-3, 0.9, 0.999, 1e-7);
             assert_eq!(ok, Finite::OK);
             assert!(w1.iter().zip(&w2).all(|(a, b)| a.to_bits() == b.to_bits()));
             assert!(m1.iter().zip(&m2).all(|(a, b)| a.to_bits() == b.to_bits()));
@@ -379,7 +324,7 @@ mod tests {
             let mut g = values(n, 5);
             g[at] = f32::NAN;
             let (mut w, mut v) = (values(n, 6), vec![0.0; n]);
-            let f = rmsprop(&mut w, &g, &mut v, 1e-3, 0.9, 1e-7, true);
+            let f = rmsprop::<true>(&mut w, &g, &mut v, 1e-3, 0.9, 1e-7, true);
             assert!(!f.grad_ok() && !f.param_ok(), "NaN at {at} missed: {f:?}");
             // Adam checks the parameters and rescans on a hit: the same answer,
             // for NaN and for both infinities, at any rates (even zero).
@@ -387,7 +332,7 @@ mod tests {
                 g[at] = bad;
                 for (alpha, b1) in [(1e-3, 0.9), (0.0, 0.9), (1e-3, 1.0), (1e-3, 0.0)] {
                     let (mut w, mut m, mut v) = (values(n, 6), vec![0.0; n], vec![0.0; n]);
-                    let f = adam(&mut w, &g, &mut m, &mut v, alpha, b1, 0.999, 1e-7);
+                    let f = adam::<true>(&mut w, &g, &mut m, &mut v, alpha, b1, 0.999, 1e-7);
                     assert!(
                         !f.grad_ok(),
                         "{bad} at {at} missed by adam({alpha}, {b1}): {f:?}"
@@ -397,7 +342,7 @@ mod tests {
             // A parameter that overflows on its own is named as the parameter.
             let (mut w, mut m, mut v) = (vec![f32::MAX; n], vec![0.0; n], vec![0.0; n]);
             let g = vec![-1.0; n];
-            let f = adam(&mut w, &g, &mut m, &mut v, f32::MAX, 0.9, 0.999, 1e-7);
+            let f = adam::<true>(&mut w, &g, &mut m, &mut v, f32::MAX, 0.9, 0.999, 1e-7);
             assert!(f.grad_ok() && !f.param_ok(), "{f:?}");
         }
     }

@@ -113,7 +113,9 @@ impl<M: Layer> Optimizer<M> for RmsProp<M::Grads> {
             let v = acc.get_mut(i);
             match (mg.as_deref_mut(), vel.as_deref_mut()) {
                 // The chapter's case, kept as one tight loop.
-                (None, None) => super::kernels::rmsprop(w, g, v, lr, rho, eps, flush_subnormals),
+                (None, None) => {
+                    super::kernels::rmsprop::<true>(w, g, v, lr, rho, eps, flush_subnormals)
+                }
                 (mg, vel) => {
                     let mut mg = mg.map(|m| m.get_mut(i));
                     let mut vel = vel.map(|m| m.get_mut(i));
