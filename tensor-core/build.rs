@@ -13,6 +13,18 @@ fn dims(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix}{i}")).collect()
 }
 
+/// Steps `p` to the next permutation in lexicographic order; false after
+/// the last.
+fn next_permutation(p: &mut [usize]) -> bool {
+    let Some(i) = (1..p.len()).rev().find(|&i| p[i - 1] < p[i]) else {
+        return false;
+    };
+    let j = (i..p.len()).rev().find(|&j| p[j] > p[i - 1]).unwrap();
+    p.swap(i - 1, j);
+    p[i..].reverse();
+    true
+}
+
 fn tuple(items: &[String]) -> String {
     if items.is_empty() {
         "()".into()
@@ -331,6 +343,62 @@ impl<{g}{comma} New: Dim> InsertDim<{i}, New> for {t} {{
                 r = tuple(&ins),
                 v = tuple(&vals),
             );
+        }
+    }
+
+    // Swapping two axes: one impl per rank and pair of axes, so that an
+    // axis out of range has no impl at all and is one error at the call.
+    for n in 1..=MAX_RANK {
+        let d = dims("D", n);
+        for a in 0..n {
+            for b in 0..n {
+                let mut sw = d.clone();
+                sw.swap(a, b);
+                let mut vals: Vec<String> = (0..n).map(|j| format!("self.{j}")).collect();
+                vals.swap(a, b);
+                let _ = writeln!(
+                    o,
+                    "#[diagnostic::do_not_recommend]
+impl<{g}> crate::ops::axes::SwapAxes<{a}, {b}> for {t} {{
+    type Output = {r};
+    #[inline]
+    fn swapped(&self) -> Self::Output {{ {v} }}
+}}",
+                    g = generics(&d),
+                    t = tuple(&d),
+                    r = tuple(&sw),
+                    v = tuple(&vals),
+                );
+            }
+        }
+    }
+
+    // Permutations of all axes: one impl per rank and permutation, so that
+    // naming an axis twice (or one past the rank) has no impl at all.
+    for n in 2..=MAX_RANK {
+        let d = dims("D", n);
+        let mut perm: Vec<usize> = (0..n).collect();
+        loop {
+            let out: Vec<String> = perm.iter().map(|&p| d[p].clone()).collect();
+            let vals: Vec<String> = perm.iter().map(|&p| format!("self.{p}")).collect();
+            let axes: Vec<String> = perm.iter().map(|p| p.to_string()).collect();
+            let _ = writeln!(
+                o,
+                "#[diagnostic::do_not_recommend]
+impl<{g}> crate::ops::axes::Permutation{n}<{a}> for {t} {{
+    type Output = {r};
+    #[inline]
+    fn permuted(&self) -> Self::Output {{ {v} }}
+}}",
+                g = generics(&d),
+                a = axes.join(", "),
+                t = tuple(&d),
+                r = tuple(&out),
+                v = tuple(&vals),
+            );
+            if !next_permutation(&mut perm) {
+                break;
+            }
         }
     }
 

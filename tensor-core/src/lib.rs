@@ -63,6 +63,7 @@ pub use dims::{FromEnd, Ix};
 pub use dtype::{Dtype, Float, Num, SameDtype};
 pub use error::ShapeError;
 pub use ops::axes::{RemoveUnitAxis, SwapAxes, Swapped, UnitDim};
+pub use ops::concat::ConcatOnto;
 pub use ops::dot::dot;
 pub use ops::reshape::ReshapeTo;
 pub use ops::slice::{SliceAxis, SliceBy, SliceFrom, SliceFromEnd, SliceRange, SliceTrim};

@@ -5,8 +5,8 @@
 use crate::{
     autodiff::var::Var,
     dtype::Float,
-    ops::axes::{permute_data, Swapped, UnitDim},
-    shape::{AxisOf, InsertAxis, RemoveAxis, ReplaceAxis, Shape},
+    ops::axes::{permute_data, SwapAxes, Swapped, UnitDim},
+    shape::{AxisOf, InsertAxis, RemoveAxis, Shape},
     Dim,
 };
 
@@ -35,8 +35,7 @@ impl<S: Shape, E: Float> Var<S, E> {
     /// Swaps axes `A` and `B`, like [`Tensor::swap_axes`](crate::Tensor::swap_axes).
     pub fn swap_axes<const A: usize, const B: usize>(&self) -> Var<Swapped<S, A, B>, E>
     where
-        S: AxisOf<A> + AxisOf<B> + ReplaceAxis<A, <S as AxisOf<B>>::Dim>,
-        <S as ReplaceAxis<A, <S as AxisOf<B>>::Dim>>::Output: ReplaceAxis<B, <S as AxisOf<A>>::Dim>,
+        S: SwapAxes<A, B>,
     {
         let mut perm: Vec<usize> = (0..S::RANK).collect();
         perm.swap(A, B);

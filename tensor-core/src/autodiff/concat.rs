@@ -6,6 +6,7 @@ use crate::{
     autodiff::var::Var,
     dtype::Float,
     error::ShapeError,
+    ops::concat::ConcatOnto,
     ops::concat::StackDim,
     ops::reduce::split_at_axis,
     shape::{ConcatShape, InsertDim, RemoveAxis, Shape},
@@ -44,7 +45,17 @@ impl<S: Shape, E: Float> Var<S, E> {
     where
         S: ConcatShape<AXIS, S2>,
     {
-        let value = self.value.try_concat::<AXIS, S2>(&other.value)?;
+        self.join_as::<AXIS, S2, <S as ConcatShape<AXIS, S2>>::Output>(other)
+    }
+
+    /// The body of [`try_concat`](Self::try_concat) and
+    /// [`concat`](Self::concat), into the joined shape `Out` that the
+    /// caller's bound computed.
+    fn join_as<const AXIS: usize, S2: Shape, Out: Shape>(
+        &self,
+        other: &Var<S2, E>,
+    ) -> Result<Var<Out, E>, ShapeError> {
+        let value = self.value.join_as::<AXIS, S2, Out>(&other.value)?;
         let a = self.value.dims();
         let b = other.value.dims();
         let (outer, _, inner) = split_at_axis(a.as_ref(), AXIS);
@@ -59,14 +70,11 @@ impl<S: Shape, E: Float> Var<S, E> {
     }
 
     /// [`try_concat`](Self::try_concat) that panics with the same words.
-    pub fn concat<const AXIS: usize, S2: Shape>(
+    pub fn concat<const AXIS: usize, S2: ConcatOnto<AXIS, S>>(
         &self,
         other: &Var<S2, E>,
-    ) -> Var<<S as ConcatShape<AXIS, S2>>::Output, E>
-    where
-        S: ConcatShape<AXIS, S2>,
-    {
-        self.try_concat::<AXIS, S2>(other)
+    ) -> Var<<S2 as ConcatOnto<AXIS, S>>::Output, E> {
+        self.join_as::<AXIS, S2, <S2 as ConcatOnto<AXIS, S>>::Output>(other)
             .unwrap_or_else(|e| panic!("{e}"))
     }
 

@@ -4,7 +4,7 @@
 use crate::{
     device::Cpu,
     dtype::Dtype,
-    shape::{AxisOf, InsertAxis, RemoveAxis, ReplaceAxis, Shape},
+    shape::{AxisOf, InsertAxis, RemoveAxis, Shape},
     Dim, One, Sz, Tensor,
 };
 
@@ -67,14 +67,12 @@ impl<E: Dtype, M: Dim, N: Dim> Tensor<(M, N), E, Cpu> {
 }
 
 /// The shape `S` with axes `A` and `B` swapped.
-pub type Swapped<S, const A: usize, const B: usize> = <<S as ReplaceAxis<
-    A,
-    <S as AxisOf<B>>::Dim,
->>::Output as ReplaceAxis<B, <S as AxisOf<A>>::Dim>>::Output;
+pub type Swapped<S, const A: usize, const B: usize> = <S as SwapAxes<A, B>>::Output;
 
 /// Axes `A` and `B` are both axes of the shape, so they can be swapped
-/// ([`Tensor::swap_axes`]); the output is [`Swapped`]. One trait for the
-/// whole rule, so that an axis out of range is one error at the call.
+/// ([`Tensor::swap_axes`]); the output is [`Swapped`]. Implemented for each
+/// rank and pair of axes in range (generated), so that an axis out of range
+/// is one error at the call.
 ///
 /// ```
 /// use tensor_core::{shape, shape_name, SwapAxes};
@@ -90,19 +88,6 @@ pub trait SwapAxes<const A: usize, const B: usize>: Shape {
     type Output: Shape;
     /// The shape value with the two axes swapped.
     fn swapped(&self) -> Self::Output;
-}
-
-#[diagnostic::do_not_recommend]
-impl<S, const A: usize, const B: usize> SwapAxes<A, B> for S
-where
-    S: AxisOf<A> + AxisOf<B> + ReplaceAxis<A, <S as AxisOf<B>>::Dim>,
-    <S as ReplaceAxis<A, <S as AxisOf<B>>::Dim>>::Output: ReplaceAxis<B, <S as AxisOf<A>>::Dim>,
-{
-    type Output = Swapped<S, A, B>;
-    fn swapped(&self) -> Swapped<S, A, B> {
-        self.replace_axis(AxisOf::<B>::axis_dim(self))
-            .replace_axis(AxisOf::<A>::axis_dim(self))
-    }
 }
 
 /// Axis `I` of the shape has static size 1 ([`One`] or `Sz<1>`), so
@@ -213,25 +198,13 @@ pub trait UnitDim: Dim {}
 impl UnitDim for One {}
 impl UnitDim for Sz<1> {}
 
-/// Two axes that differ: compared by the compiler (through the `dims`
-/// bridge), so that a permutation naming an axis twice fails at
-/// `cargo check`.
-pub trait DistinctAxes {}
-#[diagnostic::do_not_recommend]
-impl<const X: usize, const Y: usize> DistinctAxes for (Sz<X>, Sz<Y>)
-where
-    Sz<X>: dims::Bridged,
-    Sz<Y>: dims::Bridged,
-    <Sz<X> as dims::Bridged>::Tn:
-        typenum::IsNotEqual<<Sz<Y> as dims::Bridged>::Tn, Output = typenum::B1>,
-{
-}
-
-/// The axes `A, B` name each axis of a rank-2 shape once.
+/// The axes `A, B` name each axis of a rank-2 shape once (a
+/// permutation). Implemented for each of the 2 permutations (generated),
+/// so that a repeated or missing axis is one error at the call.
 #[diagnostic::on_unimplemented(
-    message = "permute2::<{A}, {B}>: an axis is named twice",
-    label = "each axis of `{Self}` must appear exactly once",
-    note = "axis `k` of the result is the axis named `k`-th; every axis from 0 to 1 must be named once"
+    message = "permute2::<{A}, {B}>: not a permutation of the axes of `{Self}`",
+    label = "each axis from 0 to 1 must be named exactly once",
+    note = "axis `k` of the result is the axis named `k`-th"
 )]
 pub trait Permutation2<const A: usize, const B: usize>: Shape {
     /// The permuted shape.
@@ -239,22 +212,14 @@ pub trait Permutation2<const A: usize, const B: usize>: Shape {
     /// The permuted shape value.
     fn permuted(&self) -> Self::Output;
 }
-#[diagnostic::do_not_recommend]
-impl<S: Shape + AxisOf<A> + AxisOf<B>, const A: usize, const B: usize> Permutation2<A, B> for S
-where
-    (Sz<A>, Sz<B>): DistinctAxes,
-{
-    type Output = (<S as AxisOf<A>>::Dim, <S as AxisOf<B>>::Dim);
-    fn permuted(&self) -> Self::Output {
-        (AxisOf::<A>::axis_dim(self), AxisOf::<B>::axis_dim(self))
-    }
-}
 
-/// The axes `A, B, C` name each axis of a rank-3 shape once.
+/// The axes `A, B, C` name each axis of a rank-3 shape once (a
+/// permutation). Implemented for each of the 6 permutations (generated),
+/// so that a repeated or missing axis is one error at the call.
 #[diagnostic::on_unimplemented(
-    message = "permute3::<{A}, {B}, {C}>: an axis is named twice",
-    label = "each axis of `{Self}` must appear exactly once",
-    note = "axis `k` of the result is the axis named `k`-th; every axis from 0 to 2 must be named once"
+    message = "permute3::<{A}, {B}, {C}>: not a permutation of the axes of `{Self}`",
+    label = "each axis from 0 to 2 must be named exactly once",
+    note = "axis `k` of the result is the axis named `k`-th"
 )]
 pub trait Permutation3<const A: usize, const B: usize, const C: usize>: Shape {
     /// The permuted shape.
@@ -262,37 +227,14 @@ pub trait Permutation3<const A: usize, const B: usize, const C: usize>: Shape {
     /// The permuted shape value.
     fn permuted(&self) -> Self::Output;
 }
-#[diagnostic::do_not_recommend]
-impl<
-        S: Shape + AxisOf<A> + AxisOf<B> + AxisOf<C>,
-        const A: usize,
-        const B: usize,
-        const C: usize,
-    > Permutation3<A, B, C> for S
-where
-    (Sz<A>, Sz<B>): DistinctAxes,
-    (Sz<A>, Sz<C>): DistinctAxes,
-    (Sz<B>, Sz<C>): DistinctAxes,
-{
-    type Output = (
-        <S as AxisOf<A>>::Dim,
-        <S as AxisOf<B>>::Dim,
-        <S as AxisOf<C>>::Dim,
-    );
-    fn permuted(&self) -> Self::Output {
-        (
-            AxisOf::<A>::axis_dim(self),
-            AxisOf::<B>::axis_dim(self),
-            AxisOf::<C>::axis_dim(self),
-        )
-    }
-}
 
-/// The axes `A, B, C, D` name each axis of a rank-4 shape once.
+/// The axes `A, B, C, D` name each axis of a rank-4 shape once (a
+/// permutation). Implemented for each of the 24 permutations (generated),
+/// so that a repeated or missing axis is one error at the call.
 #[diagnostic::on_unimplemented(
-    message = "permute4::<{A}, {B}, {C}, {D}>: an axis is named twice",
-    label = "each axis of `{Self}` must appear exactly once",
-    note = "axis `k` of the result is the axis named `k`-th; every axis from 0 to 3 must be named once"
+    message = "permute4::<{A}, {B}, {C}, {D}>: not a permutation of the axes of `{Self}`",
+    label = "each axis from 0 to 3 must be named exactly once",
+    note = "axis `k` of the result is the axis named `k`-th"
 )]
 pub trait Permutation4<const A: usize, const B: usize, const C: usize, const D: usize>:
     Shape
@@ -302,43 +244,14 @@ pub trait Permutation4<const A: usize, const B: usize, const C: usize, const D: 
     /// The permuted shape value.
     fn permuted(&self) -> Self::Output;
 }
-#[diagnostic::do_not_recommend]
-impl<
-        S: Shape + AxisOf<A> + AxisOf<B> + AxisOf<C> + AxisOf<D>,
-        const A: usize,
-        const B: usize,
-        const C: usize,
-        const D: usize,
-    > Permutation4<A, B, C, D> for S
-where
-    (Sz<A>, Sz<B>): DistinctAxes,
-    (Sz<A>, Sz<C>): DistinctAxes,
-    (Sz<A>, Sz<D>): DistinctAxes,
-    (Sz<B>, Sz<C>): DistinctAxes,
-    (Sz<B>, Sz<D>): DistinctAxes,
-    (Sz<C>, Sz<D>): DistinctAxes,
-{
-    type Output = (
-        <S as AxisOf<A>>::Dim,
-        <S as AxisOf<B>>::Dim,
-        <S as AxisOf<C>>::Dim,
-        <S as AxisOf<D>>::Dim,
-    );
-    fn permuted(&self) -> Self::Output {
-        (
-            AxisOf::<A>::axis_dim(self),
-            AxisOf::<B>::axis_dim(self),
-            AxisOf::<C>::axis_dim(self),
-            AxisOf::<D>::axis_dim(self),
-        )
-    }
-}
 
-/// The axes `A, B, C, D, F` name each axis of a rank-5 shape once.
+/// The axes `A, B, C, D, F` name each axis of a rank-5 shape once (a
+/// permutation). Implemented for each of the 120 permutations (generated),
+/// so that a repeated or missing axis is one error at the call.
 #[diagnostic::on_unimplemented(
-    message = "permute5::<{A}, {B}, {C}, {D}, {F}>: an axis is named twice",
-    label = "each axis of `{Self}` must appear exactly once",
-    note = "axis `k` of the result is the axis named `k`-th; every axis from 0 to 4 must be named once"
+    message = "permute5::<{A}, {B}, {C}, {D}, {F}>: not a permutation of the axes of `{Self}`",
+    label = "each axis from 0 to 4 must be named exactly once",
+    note = "axis `k` of the result is the axis named `k`-th"
 )]
 pub trait Permutation5<
     const A: usize,
@@ -353,50 +266,14 @@ pub trait Permutation5<
     /// The permuted shape value.
     fn permuted(&self) -> Self::Output;
 }
-#[diagnostic::do_not_recommend]
-impl<
-        S: Shape + AxisOf<A> + AxisOf<B> + AxisOf<C> + AxisOf<D> + AxisOf<F>,
-        const A: usize,
-        const B: usize,
-        const C: usize,
-        const D: usize,
-        const F: usize,
-    > Permutation5<A, B, C, D, F> for S
-where
-    (Sz<A>, Sz<B>): DistinctAxes,
-    (Sz<A>, Sz<C>): DistinctAxes,
-    (Sz<A>, Sz<D>): DistinctAxes,
-    (Sz<A>, Sz<F>): DistinctAxes,
-    (Sz<B>, Sz<C>): DistinctAxes,
-    (Sz<B>, Sz<D>): DistinctAxes,
-    (Sz<B>, Sz<F>): DistinctAxes,
-    (Sz<C>, Sz<D>): DistinctAxes,
-    (Sz<C>, Sz<F>): DistinctAxes,
-    (Sz<D>, Sz<F>): DistinctAxes,
-{
-    type Output = (
-        <S as AxisOf<A>>::Dim,
-        <S as AxisOf<B>>::Dim,
-        <S as AxisOf<C>>::Dim,
-        <S as AxisOf<D>>::Dim,
-        <S as AxisOf<F>>::Dim,
-    );
-    fn permuted(&self) -> Self::Output {
-        (
-            AxisOf::<A>::axis_dim(self),
-            AxisOf::<B>::axis_dim(self),
-            AxisOf::<C>::axis_dim(self),
-            AxisOf::<D>::axis_dim(self),
-            AxisOf::<F>::axis_dim(self),
-        )
-    }
-}
 
-/// The axes `A, B, C, D, F, G` name each axis of a rank-6 shape once.
+/// The axes `A, B, C, D, F, G` name each axis of a rank-6 shape once (a
+/// permutation). Implemented for each of the 720 permutations (generated),
+/// so that a repeated or missing axis is one error at the call.
 #[diagnostic::on_unimplemented(
-    message = "permute6::<{A}, {B}, {C}, {D}, {F}, {G}>: an axis is named twice",
-    label = "each axis of `{Self}` must appear exactly once",
-    note = "axis `k` of the result is the axis named `k`-th; every axis from 0 to 5 must be named once"
+    message = "permute6::<{A}, {B}, {C}, {D}, {F}, {G}>: not a permutation of the axes of `{Self}`",
+    label = "each axis from 0 to 5 must be named exactly once",
+    note = "axis `k` of the result is the axis named `k`-th"
 )]
 pub trait Permutation6<
     const A: usize,
@@ -411,52 +288,6 @@ pub trait Permutation6<
     type Output: Shape;
     /// The permuted shape value.
     fn permuted(&self) -> Self::Output;
-}
-#[diagnostic::do_not_recommend]
-impl<
-        S: Shape + AxisOf<A> + AxisOf<B> + AxisOf<C> + AxisOf<D> + AxisOf<F> + AxisOf<G>,
-        const A: usize,
-        const B: usize,
-        const C: usize,
-        const D: usize,
-        const F: usize,
-        const G: usize,
-    > Permutation6<A, B, C, D, F, G> for S
-where
-    (Sz<A>, Sz<B>): DistinctAxes,
-    (Sz<A>, Sz<C>): DistinctAxes,
-    (Sz<A>, Sz<D>): DistinctAxes,
-    (Sz<A>, Sz<F>): DistinctAxes,
-    (Sz<A>, Sz<G>): DistinctAxes,
-    (Sz<B>, Sz<C>): DistinctAxes,
-    (Sz<B>, Sz<D>): DistinctAxes,
-    (Sz<B>, Sz<F>): DistinctAxes,
-    (Sz<B>, Sz<G>): DistinctAxes,
-    (Sz<C>, Sz<D>): DistinctAxes,
-    (Sz<C>, Sz<F>): DistinctAxes,
-    (Sz<C>, Sz<G>): DistinctAxes,
-    (Sz<D>, Sz<F>): DistinctAxes,
-    (Sz<D>, Sz<G>): DistinctAxes,
-    (Sz<F>, Sz<G>): DistinctAxes,
-{
-    type Output = (
-        <S as AxisOf<A>>::Dim,
-        <S as AxisOf<B>>::Dim,
-        <S as AxisOf<C>>::Dim,
-        <S as AxisOf<D>>::Dim,
-        <S as AxisOf<F>>::Dim,
-        <S as AxisOf<G>>::Dim,
-    );
-    fn permuted(&self) -> Self::Output {
-        (
-            AxisOf::<A>::axis_dim(self),
-            AxisOf::<B>::axis_dim(self),
-            AxisOf::<C>::axis_dim(self),
-            AxisOf::<D>::axis_dim(self),
-            AxisOf::<F>::axis_dim(self),
-            AxisOf::<G>::axis_dim(self),
-        )
-    }
 }
 
 macro_rules! permute {

@@ -14,6 +14,29 @@ use crate::{
     Dim, Dyn, Sz, Tensor,
 };
 
+/// The shape `Self` can be laid after a tensor of shape `Lhs` along axis
+/// `AXIS` ([`ConcatShape`] read from the right operand). [`Tensor::concat`]
+/// bounds its right operand's shape by this, so that a mismatch is one
+/// short error at the call.
+///
+/// ```
+/// use tensor_core::{shape, shape_name, ConcatOnto};
+/// assert_eq!(shape_name::<<shape![2, 4] as ConcatOnto<1, shape![2, 3]>>::Output>(), "(2, 7)");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "cannot concatenate shape `{Lhs}` with shape `{Self}` along axis {AXIS}",
+    label = "`{Lhs}` and `{Self}` must have one rank and agree on every axis but {AXIS} (static dims up to 4096)"
+)]
+pub trait ConcatOnto<const AXIS: usize, Lhs: Shape>: Shape {
+    /// The joined shape.
+    type Output: Shape;
+}
+
+#[diagnostic::do_not_recommend]
+impl<const AXIS: usize, Lhs: ConcatShape<AXIS, S2>, S2: Shape> ConcatOnto<AXIS, Lhs> for S2 {
+    type Output = <Lhs as ConcatShape<AXIS, S2>>::Output;
+}
+
 /// The dim a stack of `K` tensors adds: `Sz<K>`, or [`One`](crate::One)
 /// for a single tensor (the rule for computed sizes of 1).
 pub type StackDim<const K: usize> = <<Sz<K> as dims::Count>::Count as dims::CountDim>::Dim;
@@ -53,6 +76,16 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     where
         S: ConcatShape<AXIS, S2>,
     {
+        self.join_as::<AXIS, S2, <S as ConcatShape<AXIS, S2>>::Output>(other)
+    }
+
+    /// The body of [`try_concat`](Self::try_concat) and
+    /// [`concat`](Self::concat): `self` and `other` joined along `AXIS`
+    /// into shape `Out` (the joined shape, computed by the caller's bound).
+    pub(crate) fn join_as<const AXIS: usize, S2: Shape, Out: Shape>(
+        &self,
+        other: &Tensor<S2, E, Cpu>,
+    ) -> Result<Tensor<Out, E, Cpu>, ShapeError> {
         let (a, b) = (self.shape.dims(), other.shape.dims());
         let (a, b) = (a.as_ref(), b.as_ref());
         let err = |why: String| ShapeError::new("concat", a, b, why);
@@ -69,7 +102,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
         dims[AXIS] = a[AXIS]
             .checked_add(b[AXIS])
             .ok_or_else(|| err("do not fit: the joined axis overflows".into()))?;
-        let shape = <S as ConcatShape<AXIS, S2>>::Output::from_dims(&dims).ok_or_else(|| {
+        let shape = Out::from_dims(&dims).ok_or_else(|| {
             err("do not fit: the joined axis differs from its static size".into())
         })?;
         let (outer, _, inner) = split_at_axis(a, AXIS);
@@ -93,14 +126,11 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// let ab: Tensor<shape![2, 7], i32> = a.concat::<1, _>(&b);
     /// assert_eq!(ab.as_slice(), &[0, 1, 2, 6, 7, 8, 9, 3, 4, 5, 10, 11, 12, 13]);
     /// ```
-    pub fn concat<const AXIS: usize, S2: Shape>(
+    pub fn concat<const AXIS: usize, S2: ConcatOnto<AXIS, S>>(
         &self,
         other: &Tensor<S2, E, Cpu>,
-    ) -> Tensor<<S as ConcatShape<AXIS, S2>>::Output, E, Cpu>
-    where
-        S: ConcatShape<AXIS, S2>,
-    {
-        self.try_concat::<AXIS, S2>(other)
+    ) -> Tensor<<S2 as ConcatOnto<AXIS, S>>::Output, E, Cpu> {
+        self.join_as::<AXIS, S2, <S2 as ConcatOnto<AXIS, S>>::Output>(other)
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
