@@ -1,6 +1,7 @@
 //! Optimizers: each updates a model's parameters from its gradients, with a
 //! state typed by the model (`RmsProp<Mnist>` holds `MnistGrads`-shaped
-//! accumulators).
+//! accumulators), so that an optimizer cannot be given to a trainer of
+//! another model.
 
 mod adam;
 mod kernels;
@@ -13,7 +14,24 @@ pub use sgd::Sgd;
 
 use crate::{Layer, Parameters};
 
-/// An optimizer for model `M`.
+/// An optimizer for model `M`. Each optimizer of this crate is typed by
+/// the model whose state it holds (`RmsProp<Mnist>`), so an optimizer made
+/// for another model does not compile, with a message naming both.
+///
+/// ```
+/// use nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::RmsProp};
+/// use nn::{train::Trainer, Dense, Linear};
+/// model! { struct Line: 2 => [Dense<2, Linear>] }
+/// let opt: RmsProp<Line> = RmsProp::default();
+/// let _t = Trainer::new(Line::seeded(0), opt, MeanSquaredError, BinaryAccuracy::default());
+/// // Or with the model's type inferred from the trainer's model:
+/// let _t = Trainer::new(Line::seeded(0), RmsProp::default(), MeanSquaredError, BinaryAccuracy::default());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the optimizer `{Self}` holds the state of another model, not of `{M}`",
+    label = "this optimizer's state was made for another model; the trainer's model is `{M}`",
+    note = "an optimizer is typed by the model it trains: make one for `{M}`, or pass `RmsProp::default()` (or `Adam`, `Sgd`) and let the trainer infer the model"
+)]
 pub trait Optimizer<M: Layer> {
     /// Keras's name for it.
     fn name(&self) -> &'static str;
