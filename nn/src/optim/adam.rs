@@ -1,6 +1,6 @@
 //! Adam with Keras's defaults.
 
-use super::{for_each_tensor, NonFiniteIn, Optimizer};
+use super::{for_each_tensor, NonFiniteIn, Typed};
 use crate::{Layer, Parameters};
 
 /// Adam, Keras's form: `m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
@@ -88,7 +88,9 @@ impl<M: Layer> Adam<M> {
     }
 }
 
-impl<M: Layer> Optimizer<M> for Adam<M> {
+typed_optimizer!(Adam);
+
+impl<M: Layer> Typed<M> for Adam<M> {
     fn name(&self) -> &'static str {
         "Adam"
     }

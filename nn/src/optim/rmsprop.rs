@@ -1,6 +1,6 @@
 //! RMSprop exactly as Keras computes it.
 
-use super::{flush, for_each_tensor, kernels::check_all, NonFiniteIn, Optimizer};
+use super::{flush, for_each_tensor, kernels::check_all, NonFiniteIn, Typed};
 use crate::{Layer, Parameters};
 
 /// RMSprop, Keras's form (not PyTorch's):
@@ -137,7 +137,9 @@ impl<M: Layer> RmsProp<M> {
     }
 }
 
-impl<M: Layer> Optimizer<M> for RmsProp<M> {
+typed_optimizer!(RmsProp);
+
+impl<M: Layer> Typed<M> for RmsProp<M> {
     fn name(&self) -> &'static str {
         "RMSprop"
     }

@@ -1,7 +1,7 @@
 //! Stochastic gradient descent with momentum, Nesterov momentum and weight
 //! decay, as Keras computes them.
 
-use super::{for_each_tensor, kernels::check_all, NonFiniteIn, Optimizer};
+use super::{for_each_tensor, kernels::check_all, NonFiniteIn, Typed};
 use crate::{Layer, Parameters};
 
 /// SGD. With `momentum` m > 0 (Keras's form):
@@ -98,7 +98,9 @@ impl<M: Layer> Default for Sgd<M> {
     }
 }
 
-impl<M: Layer> Optimizer<M> for Sgd<M> {
+typed_optimizer!(Sgd);
+
+impl<M: Layer> Typed<M> for Sgd<M> {
     fn name(&self) -> &'static str {
         "SGD"
     }
