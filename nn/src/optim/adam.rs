@@ -36,13 +36,13 @@ where
 {
     fn clone(&self) -> Self {
         Adam {
-            learning_rate: self.learning_rate.clone(),
-            beta_1: self.beta_1.clone(),
-            beta_2: self.beta_2.clone(),
-            epsilon: self.epsilon.clone(),
+            learning_rate: self.learning_rate,
+            beta_1: self.beta_1,
+            beta_2: self.beta_2,
+            epsilon: self.epsilon,
             m: self.m.clone(),
             v: self.v.clone(),
-            t: self.t.clone(),
+            t: self.t,
         }
     }
 }

@@ -52,16 +52,16 @@ where
 {
     fn clone(&self) -> Self {
         RmsProp {
-            learning_rate: self.learning_rate.clone(),
-            rho: self.rho.clone(),
-            epsilon: self.epsilon.clone(),
-            momentum: self.momentum.clone(),
-            centered: self.centered.clone(),
-            flush_subnormals: self.flush_subnormals.clone(),
+            learning_rate: self.learning_rate,
+            rho: self.rho,
+            epsilon: self.epsilon,
+            momentum: self.momentum,
+            centered: self.centered,
+            flush_subnormals: self.flush_subnormals,
             acc: self.acc.clone(),
             mean_grad: self.mean_grad.clone(),
             velocity: self.velocity.clone(),
-            t: self.t.clone(),
+            t: self.t,
         }
     }
 }

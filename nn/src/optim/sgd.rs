@@ -36,12 +36,12 @@ where
 {
     fn clone(&self) -> Self {
         Sgd {
-            learning_rate: self.learning_rate.clone(),
-            momentum: self.momentum.clone(),
-            nesterov: self.nesterov.clone(),
-            weight_decay: self.weight_decay.clone(),
+            learning_rate: self.learning_rate,
+            momentum: self.momentum,
+            nesterov: self.nesterov,
+            weight_decay: self.weight_decay,
             velocity: self.velocity.clone(),
-            t: self.t.clone(),
+            t: self.t,
         }
     }
 }
