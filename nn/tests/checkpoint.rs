@@ -38,7 +38,7 @@ fn weights<P: Parameters>(p: &P) -> Vec<f32> {
     (0..p.len()).flat_map(|i| p.get(i).to_vec()).collect()
 }
 
-fn trained() -> Trainer<Net, RmsProp<NetGrads>, CategoricalCrossentropy, Accuracy> {
+fn trained() -> Trainer<Net, RmsProp<Net>, CategoricalCrossentropy, Accuracy> {
     let mut t = Trainer::new(
         Net::seeded(3),
         RmsProp::default(),
@@ -59,7 +59,7 @@ fn weights_and_optimizer_state_round_trip() {
     let t = trained();
     checkpoint::save_with_optimizer(&t.model, &t.optimizer, &path).unwrap();
     let mut model = Net::seeded(99);
-    let mut opt: RmsProp<NetGrads> = RmsProp::default();
+    let mut opt: RmsProp<Net> = RmsProp::default();
     checkpoint::load_with_optimizer(&mut model, &mut opt, &path).unwrap();
     assert_eq!(weights(&model), weights(&t.model));
     assert_eq!(Optimizer::<Net>::iterations(&opt), 3);
@@ -198,7 +198,7 @@ fn a_save_killed_midway_leaves_the_previous_checkpoint_intact() {
 fn an_optimizer_saved_before_its_first_step_round_trips() {
     let path = tmp("untouched");
     let fresh = Net::seeded(5);
-    let opt: RmsProp<NetGrads> = RmsProp::default();
+    let opt: RmsProp<Net> = RmsProp::default();
     checkpoint::save_with_optimizer(&fresh, &opt, &path).unwrap();
     // Load into a trained model and optimizer: both become the saved ones.
     let t = trained();

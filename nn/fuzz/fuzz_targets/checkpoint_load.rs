@@ -73,7 +73,7 @@ fn check(bytes: &[u8]) {
     }
     // Weights and optimizer state.
     let mut net = Net::seeded(2);
-    let mut opt: RmsProp<NetGrads> = RmsProp::default().momentum(0.5);
+    let mut opt: RmsProp<Net> = RmsProp::default().momentum(0.5);
     let before = bits(&net);
     if let Err(e) = checkpoint::load_with_optimizer_bytes(&mut net, &mut opt, bytes) {
         assert_eq!(bits(&net), before, "a refused load changed the model: {e}");

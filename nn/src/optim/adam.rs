@@ -1,6 +1,6 @@
 //! Adam with Keras's defaults.
 
-use super::{for_each_tensor, NonFiniteIn, Optimizer};
+use super::{for_each_tensor, NonFiniteIn, Typed};
 use crate::{Layer, Parameters};
 
 /// Adam, Keras's form: `m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
@@ -9,11 +9,12 @@ use crate::{Layer, Parameters};
 ///
 /// ```
 /// use nn::optim::Adam;
-/// let opt: Adam<()> = Adam::default();
+/// use nn::{model, Dense, Softmax};
+/// model! { struct Tiny: 3 => [Dense<2, Softmax>] }
+/// let opt: Adam<Tiny> = Adam::default();
 /// assert_eq!(opt.epsilon, 1e-7);
 /// ```
-#[derive(Clone, Debug)]
-pub struct Adam<G> {
+pub struct Adam<M: Layer> {
     /// The learning rate.
     pub learning_rate: f32,
     /// The first moment's decay.
@@ -22,12 +23,48 @@ pub struct Adam<G> {
     pub beta_2: f32,
     /// Added to the square root of the second moment.
     pub epsilon: f32,
-    m: Option<G>,
-    v: Option<G>,
+    m: Option<M::Grads>,
+    v: Option<M::Grads>,
     t: u64,
 }
 
-impl<G> Default for Adam<G> {
+// By hand rather than derived: a derive would also ask the model type
+// itself to be `Clone`/`Debug`, where only its gradients are stored.
+impl<M: Layer> Clone for Adam<M>
+where
+    M::Grads: Clone,
+{
+    fn clone(&self) -> Self {
+        Adam {
+            learning_rate: self.learning_rate,
+            beta_1: self.beta_1,
+            beta_2: self.beta_2,
+            epsilon: self.epsilon,
+            m: self.m.clone(),
+            v: self.v.clone(),
+            t: self.t,
+        }
+    }
+}
+
+impl<M: Layer> std::fmt::Debug for Adam<M>
+where
+    M::Grads: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Adam")
+            .field("learning_rate", &self.learning_rate)
+            .field("beta_1", &self.beta_1)
+            .field("beta_2", &self.beta_2)
+            .field("epsilon", &self.epsilon)
+            .field("m", &self.m)
+            .field("v", &self.v)
+            .field("t", &self.t)
+            .finish()
+    }
+}
+
+impl<M: Layer> Default for Adam<M> {
     fn default() -> Self {
         Adam {
             learning_rate: 1e-3,
@@ -41,7 +78,7 @@ impl<G> Default for Adam<G> {
     }
 }
 
-impl<G> Adam<G> {
+impl<M: Layer> Adam<M> {
     /// Keras's defaults with this learning rate.
     pub fn new(learning_rate: f32) -> Self {
         Adam {
@@ -51,7 +88,9 @@ impl<G> Adam<G> {
     }
 }
 
-impl<M: Layer> Optimizer<M> for Adam<M::Grads> {
+typed_optimizer!(Adam);
+
+impl<M: Layer> Typed<M> for Adam<M> {
     fn name(&self) -> &'static str {
         "Adam"
     }

@@ -1,11 +1,7 @@
 //! Optimizers: each updates a model's parameters from its gradients, with a
 //! state typed by the model (`RmsProp<Mnist>` holds `MnistGrads`-shaped
-//! accumulators).
-
-mod adam;
-mod kernels;
-mod rmsprop;
-mod sgd;
+//! accumulators), so that an optimizer cannot be given to a trainer of
+//! another model.
 
 pub use adam::Adam;
 pub use rmsprop::RmsProp;
@@ -13,7 +9,24 @@ pub use sgd::Sgd;
 
 use crate::{Layer, Parameters};
 
-/// An optimizer for model `M`.
+/// An optimizer for model `M`. Each optimizer of this crate is typed by
+/// the model whose state it holds (`RmsProp<Mnist>`), so an optimizer made
+/// for another model does not compile, with a message naming both.
+///
+/// ```
+/// use nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::RmsProp};
+/// use nn::{train::Trainer, Dense, Linear};
+/// model! { struct Line: 2 => [Dense<2, Linear>] }
+/// let opt: RmsProp<Line> = RmsProp::default();
+/// let _t = Trainer::new(Line::seeded(0), opt, MeanSquaredError, BinaryAccuracy::default());
+/// // Or with the model's type inferred from the trainer's model:
+/// let _t = Trainer::new(Line::seeded(0), RmsProp::default(), MeanSquaredError, BinaryAccuracy::default());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the optimizer `{Self}` holds the state of another model, not of `{M}`",
+    label = "this optimizer's state was made for another model; the trainer's model is `{M}`",
+    note = "an optimizer is typed by the model it trains: make one for `{M}`, or pass `RmsProp::default()` (or `Adam`, `Sgd`) and let the trainer infer the model"
+)]
 pub trait Optimizer<M: Layer> {
     /// Keras's name for it.
     fn name(&self) -> &'static str;
@@ -47,7 +60,114 @@ pub trait Optimizer<M: Layer> {
     fn set_iterations(&mut self, t: u64);
 }
 
+/// Model `Self` is model `N`: implemented only for `N` itself. An
+/// optimizer's state is typed by the model it was made for (`N`), and this
+/// passes the model it is given (`Self`) and its gradients across to it, as
+/// the same values.
+///
+/// ```
+/// use nn::{model, optim::SameModel, Dense, Linear};
+/// model! { struct Line: 2 => [Dense<2, Linear>] }
+/// let mut m = Line::seeded(0);
+/// let same: &mut Line = <Line as SameModel<Line>>::model_mut(&mut m);
+/// let _ = same;
+/// ```
+pub trait SameModel<N: Layer>: Layer {
+    /// The model, as `N`.
+    fn model(m: &Self) -> &N;
+    /// The model, mutable, as `N`.
+    fn model_mut(m: &mut Self) -> &mut N;
+    /// The model's gradients, as `N`'s.
+    fn grads(g: &Self::Grads) -> &N::Grads;
+    /// `N`'s gradients (an optimizer's state), as this model's.
+    fn grads_back(g: &N::Grads) -> &Self::Grads;
+    /// `N`'s gradients, mutable, as this model's.
+    fn grads_back_mut(g: &mut N::Grads) -> &mut Self::Grads;
+}
+
+impl<T: Layer> SameModel<T> for T {
+    fn model(m: &T) -> &T {
+        m
+    }
+    fn model_mut(m: &mut T) -> &mut T {
+        m
+    }
+    fn grads(g: &T::Grads) -> &T::Grads {
+        g
+    }
+    fn grads_back(g: &T::Grads) -> &T::Grads {
+        g
+    }
+    fn grads_back_mut(g: &mut T::Grads) -> &mut T::Grads {
+        g
+    }
+}
+
+/// The optimizers' own updates, typed by the model they were made for; the
+/// public [`Optimizer`] impls forward to them.
+pub(crate) trait Typed<M: Layer> {
+    fn name(&self) -> &'static str;
+    fn step(&mut self, model: &mut M, grads: &M::Grads);
+    fn step_checked(&mut self, model: &mut M, grads: &M::Grads) -> Option<NonFiniteIn>;
+    fn state(&self) -> Vec<(&'static str, &M::Grads)>;
+    fn state_mut(&mut self, model: &M) -> Vec<(&'static str, &mut M::Grads)>;
+    fn iterations(&self) -> u64;
+    fn set_iterations(&mut self, t: u64);
+}
+
+/// `Optimizer<M>` for an optimizer made for model `N`, where `M` is `N`.
+/// The impl is generic over both (rather than `Optimizer<M> for X<M>`), so
+/// that an optimizer of another model is reported by `Optimizer`'s own
+/// message, naming both, with no list of impls; `RmsProp::default()` still
+/// infers its model from the trainer's (`SameModel` has one impl).
+macro_rules! typed_optimizer {
+    ($T:ident) => {
+        #[diagnostic::do_not_recommend]
+        impl<M: Layer, N: Layer> $crate::optim::Optimizer<M> for $T<N>
+        where
+            M: $crate::optim::SameModel<N>,
+        {
+            fn name(&self) -> &'static str {
+                Typed::<N>::name(self)
+            }
+            fn step(&mut self, model: &mut M, grads: &M::Grads) {
+                Typed::<N>::step(self, M::model_mut(model), M::grads(grads))
+            }
+            fn step_checked(
+                &mut self,
+                model: &mut M,
+                grads: &M::Grads,
+            ) -> Option<$crate::optim::NonFiniteIn> {
+                Typed::<N>::step_checked(self, M::model_mut(model), M::grads(grads))
+            }
+            fn state(&self) -> Vec<(&'static str, &M::Grads)> {
+                Typed::<N>::state(self)
+                    .into_iter()
+                    .map(|(name, g)| (name, M::grads_back(g)))
+                    .collect()
+            }
+            fn state_mut(&mut self, model: &M) -> Vec<(&'static str, &mut M::Grads)> {
+                Typed::<N>::state_mut(self, M::model(model))
+                    .into_iter()
+                    .map(|(name, g)| (name, M::grads_back_mut(g)))
+                    .collect()
+            }
+            fn iterations(&self) -> u64 {
+                Typed::<N>::iterations(self)
+            }
+            fn set_iterations(&mut self, t: u64) {
+                Typed::<N>::set_iterations(self, t)
+            }
+        }
+    };
+}
+
 pub(crate) use kernels::{flush, Finite};
+
+mod adam;
+mod kernels;
+mod rmsprop;
+mod sgd;
 
 /// Which tensor an update found NaN or infinite in, by its index in the
 /// model's [`Parameters`] order (`model.name_of(i)` names it).

@@ -1,6 +1,6 @@
 //! RMSprop exactly as Keras computes it.
 
-use super::{flush, for_each_tensor, kernels::check_all, NonFiniteIn, Optimizer};
+use super::{flush, for_each_tensor, kernels::check_all, NonFiniteIn, Typed};
 use crate::{Layer, Parameters};
 
 /// RMSprop, Keras's form (not PyTorch's):
@@ -19,11 +19,12 @@ use crate::{Layer, Parameters};
 ///
 /// ```
 /// use nn::optim::RmsProp;
-/// let opt: RmsProp<()> = RmsProp::default();
+/// use nn::{model, Dense, Softmax};
+/// model! { struct Tiny: 3 => [Dense<2, Softmax>] }
+/// let opt: RmsProp<Tiny> = RmsProp::default();
 /// assert_eq!((opt.learning_rate, opt.rho, opt.epsilon), (1e-3, 0.9, 1e-7));
 /// ```
-#[derive(Clone, Debug)]
-pub struct RmsProp<G> {
+pub struct RmsProp<M: Layer> {
     /// The learning rate (Keras: 1e-3).
     pub learning_rate: f32,
     /// The accumulator's decay (Keras: 0.9).
@@ -37,13 +38,55 @@ pub struct RmsProp<G> {
     /// Flush subnormal accumulator values to zero (on by default; off only
     /// to measure what it saves).
     pub flush_subnormals: bool,
-    acc: Option<G>,
-    mean_grad: Option<G>,
-    velocity: Option<G>,
+    acc: Option<M::Grads>,
+    mean_grad: Option<M::Grads>,
+    velocity: Option<M::Grads>,
     t: u64,
 }
 
-impl<G> Default for RmsProp<G> {
+// By hand rather than derived: a derive would also ask the model type
+// itself to be `Clone`/`Debug`, where only its gradients are stored.
+impl<M: Layer> Clone for RmsProp<M>
+where
+    M::Grads: Clone,
+{
+    fn clone(&self) -> Self {
+        RmsProp {
+            learning_rate: self.learning_rate,
+            rho: self.rho,
+            epsilon: self.epsilon,
+            momentum: self.momentum,
+            centered: self.centered,
+            flush_subnormals: self.flush_subnormals,
+            acc: self.acc.clone(),
+            mean_grad: self.mean_grad.clone(),
+            velocity: self.velocity.clone(),
+            t: self.t,
+        }
+    }
+}
+
+impl<M: Layer> std::fmt::Debug for RmsProp<M>
+where
+    M::Grads: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RmsProp")
+            .field("learning_rate", &self.learning_rate)
+            .field("rho", &self.rho)
+            .field("epsilon", &self.epsilon)
+            .field("momentum", &self.momentum)
+            .field("centered", &self.centered)
+            .field("flush_subnormals", &self.flush_subnormals)
+            .field("acc", &self.acc)
+            .field("mean_grad", &self.mean_grad)
+            .field("velocity", &self.velocity)
+            .field("t", &self.t)
+            .finish()
+    }
+}
+
+impl<M: Layer> Default for RmsProp<M> {
     fn default() -> Self {
         RmsProp {
             learning_rate: 1e-3,
@@ -60,7 +103,7 @@ impl<G> Default for RmsProp<G> {
     }
 }
 
-impl<G> RmsProp<G> {
+impl<M: Layer> RmsProp<M> {
     /// Keras's defaults with this learning rate.
     pub fn new(learning_rate: f32) -> Self {
         RmsProp {
@@ -80,8 +123,8 @@ impl<G> RmsProp<G> {
     }
 }
 
-impl<G> RmsProp<G> {
-    fn allocate<M: Layer<Grads = G>>(&mut self, model: &M) {
+impl<M: Layer> RmsProp<M> {
+    fn allocate(&mut self, model: &M) {
         if self.acc.is_none() {
             self.acc = Some(model.zero_grads());
         }
@@ -94,7 +137,9 @@ impl<G> RmsProp<G> {
     }
 }
 
-impl<M: Layer> Optimizer<M> for RmsProp<M::Grads> {
+typed_optimizer!(RmsProp);
+
+impl<M: Layer> Typed<M> for RmsProp<M> {
     fn name(&self) -> &'static str {
         "RMSprop"
     }

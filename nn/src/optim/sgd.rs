@@ -1,7 +1,7 @@
 //! Stochastic gradient descent with momentum, Nesterov momentum and weight
 //! decay, as Keras computes them.
 
-use super::{for_each_tensor, kernels::check_all, NonFiniteIn, Optimizer};
+use super::{for_each_tensor, kernels::check_all, NonFiniteIn, Typed};
 use crate::{Layer, Parameters};
 
 /// SGD. With `momentum` m > 0 (Keras's form):
@@ -10,11 +10,12 @@ use crate::{Layer, Parameters};
 ///
 /// ```
 /// use nn::optim::Sgd;
-/// let opt: Sgd<()> = Sgd::new(0.01).momentum(0.9).nesterov(true);
+/// use nn::{model, Dense, Softmax};
+/// model! { struct Tiny: 3 => [Dense<2, Softmax>] }
+/// let opt: Sgd<Tiny> = Sgd::new(0.01).momentum(0.9).nesterov(true);
 /// assert_eq!(opt.learning_rate, 0.01);
 /// ```
-#[derive(Clone, Debug)]
-pub struct Sgd<G> {
+pub struct Sgd<M: Layer> {
     /// The learning rate.
     pub learning_rate: f32,
     /// Momentum (0 for none).
@@ -23,11 +24,45 @@ pub struct Sgd<G> {
     pub nesterov: bool,
     /// Decoupled weight decay (0 for none).
     pub weight_decay: f32,
-    velocity: Option<G>,
+    velocity: Option<M::Grads>,
     t: u64,
 }
 
-impl<G> Sgd<G> {
+// By hand rather than derived: a derive would also ask the model type
+// itself to be `Clone`/`Debug`, where only its gradients are stored.
+impl<M: Layer> Clone for Sgd<M>
+where
+    M::Grads: Clone,
+{
+    fn clone(&self) -> Self {
+        Sgd {
+            learning_rate: self.learning_rate,
+            momentum: self.momentum,
+            nesterov: self.nesterov,
+            weight_decay: self.weight_decay,
+            velocity: self.velocity.clone(),
+            t: self.t,
+        }
+    }
+}
+
+impl<M: Layer> std::fmt::Debug for Sgd<M>
+where
+    M::Grads: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sgd")
+            .field("learning_rate", &self.learning_rate)
+            .field("momentum", &self.momentum)
+            .field("nesterov", &self.nesterov)
+            .field("weight_decay", &self.weight_decay)
+            .field("velocity", &self.velocity)
+            .field("t", &self.t)
+            .finish()
+    }
+}
+
+impl<M: Layer> Sgd<M> {
     /// Plain SGD with this learning rate.
     pub fn new(learning_rate: f32) -> Self {
         Sgd {
@@ -56,14 +91,16 @@ impl<G> Sgd<G> {
     }
 }
 
-impl<G> Default for Sgd<G> {
+impl<M: Layer> Default for Sgd<M> {
     /// Keras's default: learning rate 0.01, no momentum.
     fn default() -> Self {
         Self::new(0.01)
     }
 }
 
-impl<M: Layer> Optimizer<M> for Sgd<M::Grads> {
+typed_optimizer!(Sgd);
+
+impl<M: Layer> Typed<M> for Sgd<M> {
     fn name(&self) -> &'static str {
         "SGD"
     }

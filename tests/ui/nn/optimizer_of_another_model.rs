@@ -12,6 +12,6 @@ model! {
 }
 
 fn main() {
-    let opt: RmsProp<SmallGrads> = RmsProp::default();
+    let opt: RmsProp<Small> = RmsProp::default();
     let _ = Trainer::new(Big::seeded(0), opt, CategoricalCrossentropy, Accuracy::default());
 }
