@@ -30,10 +30,38 @@
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tensor_core::kernels::{
     matmul, Accum, CostModel, MatMut, MatRef, Parallelism, Scratch, SparseLhs, SparsePolicy,
 };
+
+/// Counts every allocation, so that the report can say how many a
+/// kernel makes per call.
+struct Counting;
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every method forwards to the system allocator unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract is `System.alloc`'s.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: as for `alloc`.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: as for `alloc`.
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
 
 /// Batch size.
 const ROWS: usize = 128;
@@ -290,9 +318,10 @@ fn bench_product(
 }
 
 /// The dense shapes: (name, m, k, n, a transposed, b transposed).
-const DENSE: [(&str, usize, usize, usize, bool, bool); 9] = [
+const DENSE: [(&str, usize, usize, usize, bool, bool); 10] = [
     ("mnist_xw_128x784x512", 128, 784, 512, false, false),
     ("mnist_xtd_784x128x512", 784, 128, 512, true, false),
+    ("mnist_dwt_128x512x784", 128, 512, 784, false, true),
     ("wide_xw_128x784x1024", 128, 784, 1024, false, false),
     ("wide_hw_128x1024x1024", 128, 1024, 1024, false, false),
     ("wide_htd_1024x128x1024", 1024, 128, 1024, true, false),
@@ -395,28 +424,77 @@ fn report(data: &Data) {
                 )
             }
         };
+        // The `gemm` crate, on one thread and on the kernel threads.
+        let mut gm_out = vec![0.0f32; m * n];
+        let mut gemm_crate = |par: gemm::Parallelism| {
+            let (pa, pb) = (a.data().as_ptr(), b.data().as_ptr());
+            // SAFETY: the views cover m x k and k x n, `gm_out` holds m x n.
+            unsafe {
+                gemm::gemm(
+                    m,
+                    n,
+                    k,
+                    gm_out.as_mut_ptr(),
+                    1,
+                    n as isize,
+                    false,
+                    pa,
+                    sa.1,
+                    sa.0,
+                    pb,
+                    sb.1,
+                    sb.0,
+                    0.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    par,
+                )
+            }
+        };
+        let allocs = |f: &mut dyn FnMut()| {
+            f();
+            let before = ALLOCS.load(Ordering::Relaxed);
+            f();
+            ALLOCS.load(Ordering::Relaxed) - before
+        };
+        let (am, ag) = (
+            allocs(&mut mm),
+            allocs(&mut || gemm_crate(gemm::Parallelism::None)),
+        );
         let (mut t1, mut tm, mut tn) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut tg1, mut tgn) = (Vec::new(), Vec::new());
         for _ in 0..7 {
             t1.push(one.install(|| median_seconds(5, &mut run)));
             tm.push(median_seconds(5, &mut mm));
+            tg1.push(median_seconds(5, || gemm_crate(gemm::Parallelism::None)));
             tn.push(median_seconds(5, &mut run));
+            tgn.push(median_seconds(5, || {
+                gemm_crate(gemm::Parallelism::Rayon(0))
+            }));
         }
         let med = |mut v: Vec<f64>| {
             v.sort_by(f64::total_cmp);
             v[v.len() / 2]
         };
         let (t1, tm, tn) = (med(t1), med(tm), med(tn));
+        let (tg1, tgn) = (med(tg1), med(tgn));
         let flops = 2.0 * (m * k * n) as f64;
         let (g1, gm, gn) = (flops / t1 / 1e9, flops / tm / 1e9, flops / tn / 1e9);
+        let (gg1, ggn) = (flops / tg1 / 1e9, flops / tgn / 1e9);
         let share = floor.map_or(String::new(), |f| {
             format!(", {:.0}% of the floor", 100.0 * gn / f)
         });
         eprintln!(
-            "  {name}: {g1:.0} (1 thread; matrixmultiply {gm:.0}: x{:.2}), {gn:.0} ({} threads){share}",
+            "  {name}: {g1:.0} (1 thread; matrixmultiply {gm:.0}: x{:.2}; gemm crate {gg1:.0}: x{:.2}), \
+             {gn:.0} ({} threads; gemm crate {ggn:.0}){share}; allocations per call: \
+             matrixmultiply {am}, gemm crate {ag}",
             g1 / gm,
+            g1 / gg1,
             rayon::current_num_threads()
         );
-        if name.starts_with("mnist") {
+        if name.starts_with("mnist_x") {
             ns_per_mac.push(t1 * 1e9 / (m * k * n) as f64);
         }
     }

@@ -8,7 +8,18 @@
 //! caller's buffers, measured 0.2x to 0.65x of `matrixmultiply` at the
 //! network's shapes in this session's benchmark and was not kept; so a
 //! dense `f32` product still allocates `matrixmultiply`'s packing buffer,
-//! which [`kernel_calls`] counts.)
+//! which [`kernel_calls`] counts. `matrixmultiply` 0.3 takes no buffer
+//! from its caller, so there is no sound way to make this path
+//! allocation-free short of replacing the kernel.)
+//!
+//! The feature `gemm-crate` puts the `gemm` crate's kernel (0.19, with its
+//! AVX-512 kernels, split over the kernel threads by `gemm` itself) in
+//! `matrixmultiply`'s place, so that the two can be measured in the
+//! training loop. It is not the default: at the network's shapes it
+//! measured about as fast as `matrixmultiply` (0.8x to 1.1x of its time),
+//! 1.5x to 2.7x slower when the right operand is read transposed, and it
+//! allocates too (one or two buffers per call: its packing buffer and a
+//! flag vector; only its L2 block is kept per thread).
 
 use super::matmul::Parallelism;
 use super::view::MatRef;
@@ -95,7 +106,7 @@ unsafe impl<T> Send for Raw<T> {}
 unsafe impl<T> Sync for Raw<T> {}
 
 /// An element type `matrixmultiply` multiplies.
-trait Fast: Copy + Send + Sync + 'static {
+trait Fast: Copy + Send + Sync + PartialEq + Default + 'static {
     /// `c = alpha a b + beta c` on one thread.
     ///
     /// # Safety
@@ -121,6 +132,7 @@ trait Fast: Copy + Send + Sync + 'static {
     const ONE: Self;
 }
 
+#[cfg(not(feature = "gemm-crate"))]
 macro_rules! fast {
     ($t:ty, $gemm:path) => {
         impl Fast for $t {
@@ -149,8 +161,87 @@ macro_rules! fast {
         }
     };
 }
+#[cfg(not(feature = "gemm-crate"))]
 fast!(f32, matrixmultiply::sgemm);
+#[cfg(not(feature = "gemm-crate"))]
 fast!(f64, matrixmultiply::dgemm);
+
+/// The `gemm` crate's kernel with `matrixmultiply`'s argument order
+/// (`c = alpha a b + beta c`, row and column strides), on one thread.
+///
+/// # Safety
+/// As [`Fast::kernel`]: the pointers must cover the strided ranges.
+#[cfg(feature = "gemm-crate")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_crate<T: 'static + Copy + PartialEq + Default>(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: T,
+    a: *const T,
+    rsa: isize,
+    csa: isize,
+    b: *const T,
+    rsb: isize,
+    csb: isize,
+    beta: T,
+    c: *mut T,
+    rsc: isize,
+    csc: isize,
+    threads: usize,
+) {
+    // gemm computes dst = alpha_g dst + beta_g lhs rhs, reading dst only
+    // when `read_dst`.
+    let read = beta != T::default();
+    let par = if threads > 1 {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: the caller guarantees that the pointers cover the ranges.
+    unsafe {
+        gemm::gemm(
+            m, n, k, c, csc, rsc, read, a, csa, rsa, b, csb, rsb, beta, alpha, false, false, false,
+            par,
+        )
+    }
+}
+#[cfg(feature = "gemm-crate")]
+macro_rules! fast_gemm_crate {
+    ($t:ty) => {
+        impl Fast for $t {
+            unsafe fn kernel(
+                m: usize,
+                k: usize,
+                n: usize,
+                alpha: $t,
+                a: *const $t,
+                rsa: isize,
+                csa: isize,
+                b: *const $t,
+                rsb: isize,
+                csb: isize,
+                beta: $t,
+                c: *mut $t,
+                rsc: isize,
+                csc: isize,
+            ) {
+                // SAFETY: this function's contract.
+                unsafe {
+                    gemm_crate(
+                        m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, 1,
+                    )
+                }
+            }
+            const ZERO: $t = 0.0;
+            const ONE: $t = 1.0;
+        }
+    };
+}
+#[cfg(feature = "gemm-crate")]
+fast_gemm_crate!(f32);
+#[cfg(feature = "gemm-crate")]
+fast_gemm_crate!(f64);
 
 /// One block of the product (m x n, row stride `ldc`), on the calling thread.
 ///
@@ -215,6 +306,36 @@ fn fast<T: Fast>(
         c: c.as_mut_ptr(),
     };
     let (sa, sb) = ((a.rs, a.cs), (b.rs, b.cs));
+    #[cfg(feature = "gemm-crate")]
+    {
+        // gemm splits the product over the kernel threads itself.
+        let beta = if accumulate { T::ONE } else { T::ZERO };
+        KERNEL_CALLS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        // SAFETY: the views cover m x k and k x n (checked when they were
+        // made) and `matmul` checked that `c` holds m x n.
+        unsafe {
+            gemm_crate(
+                m,
+                k,
+                n,
+                alpha,
+                raw.a,
+                sa.0 as isize,
+                sa.1 as isize,
+                raw.b,
+                sb.0 as isize,
+                sb.1 as isize,
+                beta,
+                raw.c,
+                n as isize,
+                1,
+                threads,
+            )
+        };
+        #[allow(clippy::needless_return)]
+        return;
+    }
+    #[allow(unreachable_code)]
     if threads == 1 {
         // SAFETY: the views cover m x k and k x n (checked when they were made)
         // and `matmul` checked that `c` holds m x n.
