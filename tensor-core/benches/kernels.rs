@@ -373,6 +373,60 @@ fn skinny(c: &mut Criterion, data: &Data) {
 }
 
 /// The median seconds of `f` over `runs` runs (after one warm-up).
+/// The `gemm` crate's time for `a . b` on one thread and on its rayon
+/// threads (medians of 7 rounds of medians of 5), and its allocations per
+/// call: the comparison the README quotes (`--features gemm-crate`).
+#[cfg(feature = "gemm-crate")]
+fn gemm_crate_times(
+    a: MatRef<'_, f32>,
+    b: MatRef<'_, f32>,
+    (m, k, n): (usize, usize, usize),
+    med: &dyn Fn(Vec<f64>) -> f64,
+) -> (f64, f64, usize) {
+    let (sa, sb) = (
+        (a.row_stride() as isize, a.col_stride() as isize),
+        (b.row_stride() as isize, b.col_stride() as isize),
+    );
+    let mut out = vec![0.0f32; m * n];
+    let mut run = |par: gemm::Parallelism| {
+        let (pa, pb) = (a.data().as_ptr(), b.data().as_ptr());
+        // SAFETY: the views cover m x k and k x n, `out` holds m x n.
+        unsafe {
+            gemm::gemm(
+                m,
+                n,
+                k,
+                out.as_mut_ptr(),
+                1,
+                n as isize,
+                false,
+                pa,
+                sa.1,
+                sa.0,
+                pb,
+                sb.1,
+                sb.0,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                par,
+            )
+        }
+    };
+    run(gemm::Parallelism::None);
+    let before = ALLOCS.load(Ordering::Relaxed);
+    run(gemm::Parallelism::None);
+    let allocs = ALLOCS.load(Ordering::Relaxed) - before;
+    let (mut t1, mut tn) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
+        t1.push(median_seconds(5, || run(gemm::Parallelism::None)));
+        tn.push(median_seconds(5, || run(gemm::Parallelism::Rayon(0))));
+    }
+    (med(t1), med(tn), allocs)
+}
+
 fn median_seconds(runs: usize, mut f: impl FnMut()) -> f64 {
     f();
     let mut t: Vec<f64> = (0..runs)
@@ -424,74 +478,46 @@ fn report(data: &Data) {
                 )
             }
         };
-        // The `gemm` crate, on one thread and on the kernel threads.
-        let mut gm_out = vec![0.0f32; m * n];
-        let mut gemm_crate = |par: gemm::Parallelism| {
-            let (pa, pb) = (a.data().as_ptr(), b.data().as_ptr());
-            // SAFETY: the views cover m x k and k x n, `gm_out` holds m x n.
-            unsafe {
-                gemm::gemm(
-                    m,
-                    n,
-                    k,
-                    gm_out.as_mut_ptr(),
-                    1,
-                    n as isize,
-                    false,
-                    pa,
-                    sa.1,
-                    sa.0,
-                    pb,
-                    sb.1,
-                    sb.0,
-                    0.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    par,
-                )
-            }
-        };
         let allocs = |f: &mut dyn FnMut()| {
             f();
             let before = ALLOCS.load(Ordering::Relaxed);
             f();
             ALLOCS.load(Ordering::Relaxed) - before
         };
-        let (am, ag) = (
-            allocs(&mut mm),
-            allocs(&mut || gemm_crate(gemm::Parallelism::None)),
-        );
+        let am = allocs(&mut mm);
         let (mut t1, mut tm, mut tn) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut tg1, mut tgn) = (Vec::new(), Vec::new());
         for _ in 0..7 {
             t1.push(one.install(|| median_seconds(5, &mut run)));
             tm.push(median_seconds(5, &mut mm));
-            tg1.push(median_seconds(5, || gemm_crate(gemm::Parallelism::None)));
             tn.push(median_seconds(5, &mut run));
-            tgn.push(median_seconds(5, || {
-                gemm_crate(gemm::Parallelism::Rayon(0))
-            }));
         }
         let med = |mut v: Vec<f64>| {
             v.sort_by(f64::total_cmp);
             v[v.len() / 2]
         };
         let (t1, tm, tn) = (med(t1), med(tm), med(tn));
-        let (tg1, tgn) = (med(tg1), med(tgn));
         let flops = 2.0 * (m * k * n) as f64;
         let (g1, gm, gn) = (flops / t1 / 1e9, flops / tm / 1e9, flops / tn / 1e9);
-        let (gg1, ggn) = (flops / tg1 / 1e9, flops / tgn / 1e9);
+        // The `gemm` crate, on one thread and on the kernel threads
+        // (`--features gemm-crate`), measured after ours.
+        #[cfg(feature = "gemm-crate")]
+        let gemm_crate = {
+            let (tg1, tgn, ag) = gemm_crate_times(a, b, (m, k, n), &med);
+            format!(
+                "; gemm crate {:.0} (1 thread), {:.0} (kernel threads), {ag} allocations per call",
+                flops / tg1 / 1e9,
+                flops / tgn / 1e9
+            )
+        };
+        #[cfg(not(feature = "gemm-crate"))]
+        let gemm_crate = String::new();
         let share = floor.map_or(String::new(), |f| {
             format!(", {:.0}% of the floor", 100.0 * gn / f)
         });
         eprintln!(
-            "  {name}: {g1:.0} (1 thread; matrixmultiply {gm:.0}: x{:.2}; gemm crate {gg1:.0}: x{:.2}), \
-             {gn:.0} ({} threads; gemm crate {ggn:.0}){share}; allocations per call: \
-             matrixmultiply {am}, gemm crate {ag}",
+            "  {name}: {g1:.0} (1 thread; matrixmultiply {gm:.0}: x{:.2}), \
+             {gn:.0} ({} threads){share}; matrixmultiply allocations per call: {am}{gemm_crate}",
             g1 / gm,
-            g1 / gg1,
             rayon::current_num_threads()
         );
         if name.starts_with("mnist_x") {
