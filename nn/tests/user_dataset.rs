@@ -3,119 +3,31 @@
 //! tensor holds them). A small network trains on it through
 //! `Trainer::fit_dataset` from chance to at least 95% accuracy; the same
 //! points stored as tensors train to the very same losses through
-//! `fit(&x, &y)`; a step allocates nothing; and an MNIST split trains as a
-//! data set exactly as its tensors do.
+//! `fit(&x, &y)`; and an MNIST split trains as a data set exactly as its
+//! tensors do. (That a step allocates nothing: `dataset_allocations.rs`.)
 
 use nn::{
     datasets::Split,
-    losses::{BinaryCrossentropy, CategoricalCrossentropy},
-    metrics::{Accuracy, BinaryAccuracy},
+    losses::CategoricalCrossentropy,
+    metrics::Accuracy,
     model,
     optim::Adam,
     to_categorical,
     train::{Data, Dataset, FitConfig, TrainError, Trainer, Verbosity},
-    Dense, Layer, Relu, Sigmoid, Softmax, Tanh,
+    Dense, Softmax,
 };
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::f32::consts::PI;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use tensor_core::kernels::dense::kernel_calls;
 use tensor_core::{shape, Dyn, Sz, Tensor};
 
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator, which
-// upholds `GlobalAlloc`'s contract; the counter only adds a relaxed atomic
-// increment.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's layout is passed on as received.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: `p` came from `System` with this layout (every allocation
-        // of this allocator is `System`'s).
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as `dealloc`; the new size is the caller's.
-        unsafe { System.realloc(p, l, n) }
-    }
-}
-
-#[global_allocator]
-static A: Counting = Counting;
-
-/// Held by every test of this file: the allocation counter is global, so
-/// no test may run while one counts.
-static COUNTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-model! {
-    /// A small classifier of points in the plane.
-    pub struct Spiral: 2 => [Dense<32, Tanh>, Dense<32, Relu>, Dense<1, Sigmoid>]
-}
+mod computed;
+use computed::{config, trainer, Spirals};
 
 model! {
     /// A linear classifier of 28 x 28 images.
     pub struct Linear784: 784 => [Dense<10, Softmax>]
 }
 
-/// `n` points on two interleaved spirals, point `i` of class `i % 2`,
-/// computed when gathered.
-struct Spirals {
-    n: usize,
-}
-
-impl Spirals {
-    fn point(&self, i: usize) -> ([f32; 2], f32) {
-        let class = i % 2;
-        let t = (i / 2) as f32 / (self.n / 2) as f32 * 3.0 * PI;
-        let r = 0.2 + t / (3.0 * PI);
-        let a = t + class as f32 * PI;
-        ([r * a.cos(), r * a.sin()], class as f32)
-    }
-}
-
-impl Dataset for Spirals {
-    type Sample = shape![2];
-    type Target = (Sz<1>,);
-    fn len(&self) -> usize {
-        self.n
-    }
-    fn gather(&self, indices: &[usize], samples: &mut [f32], targets: &mut [f32]) {
-        for ((&i, s), t) in indices.iter().zip(samples.chunks_mut(2)).zip(targets) {
-            let (p, class) = self.point(i);
-            s.copy_from_slice(&p);
-            *t = class;
-        }
-    }
-}
-
-fn trainer(
-    seed: u64,
-) -> Trainer<Spiral, Adam<<Spiral as Layer>::Grads>, BinaryCrossentropy, BinaryAccuracy> {
-    Trainer::new(
-        Spiral::seeded(seed),
-        Adam::new(0.01),
-        BinaryCrossentropy,
-        BinaryAccuracy::default(),
-    )
-}
-
-fn config(epochs: usize) -> FitConfig {
-    FitConfig::new()
-        .epochs(epochs)
-        .batch_size(32)
-        .seed(7)
-        .verbosity(Verbosity::Silent)
-}
-
 #[test]
 fn a_computed_data_set_trains_from_chance_to_95_percent() {
-    let _one_at_a_time = COUNTING.lock().unwrap_or_else(|e| e.into_inner());
     let set = Spirals { n: 1000 };
     let mut t = trainer(7);
     let before = t.evaluate_dataset(&set, 256).unwrap().metric;
@@ -134,7 +46,6 @@ fn a_computed_data_set_trains_from_chance_to_95_percent() {
 
 #[test]
 fn the_computed_set_and_the_same_points_as_tensors_train_alike() {
-    let _one_at_a_time = COUNTING.lock().unwrap_or_else(|e| e.into_inner());
     let set = Spirals { n: 400 };
     let (mut x, mut y) = (vec![0.0; 800], vec![0.0; 400]);
     set.gather(&(0..400).collect::<Vec<_>>(), &mut x, &mut y);
@@ -158,7 +69,6 @@ fn the_computed_set_and_the_same_points_as_tensors_train_alike() {
 
 #[test]
 fn a_pair_of_unequal_lengths_is_an_error_not_a_panic() {
-    let _one_at_a_time = COUNTING.lock().unwrap_or_else(|e| e.into_inner());
     let x = Tensor::<shape![_, 2]>::zeros_with((Dyn(10), Sz));
     let y = Tensor::<(Dyn, Sz<1>)>::zeros_with((Dyn(9), Sz));
     let pair = (Data::f32(&x), Data::f32(&y));
@@ -173,29 +83,6 @@ fn a_pair_of_unequal_lengths_is_an_error_not_a_panic() {
         trainer(0).fit_dataset(&none, config(1)).map(|_| ()),
         Err(TrainError::Empty)
     );
-}
-
-/// Allocations other than matrixmultiply's packing buffers (counted by the
-/// kernels) made by a whole `fit_dataset` of 3 epochs over 1000 points in
-/// batches of `batch_size`.
-fn allocations_of_fit(batch_size: usize) -> usize {
-    let set = Spirals { n: 1000 };
-    let mut t = trainer(1);
-    let cfg = config(3).batch_size(batch_size);
-    let (before, calls) = (ALLOCS.load(Ordering::Relaxed), kernel_calls());
-    t.fit_dataset(&set, &cfg).unwrap();
-    (ALLOCS.load(Ordering::Relaxed) - before) - (kernel_calls() - calls)
-}
-
-#[test]
-fn fitting_a_data_set_allocates_nothing_per_step() {
-    let _one_at_a_time = COUNTING.lock().unwrap_or_else(|e| e.into_inner());
-    // 30 steps against 300: the same epochs, ten times the steps.
-    let (few, many) = (allocations_of_fit(100), allocations_of_fit(10));
-    eprintln!("allocations of fit_dataset, 3 epochs: 30 steps {few}, 300 steps {many}");
-    // One allocation a step would be 270 more; the buffers of the larger
-    // batch are the one way `few` may be above `many`.
-    assert!(many <= few + 2, "30 steps {few}, 300 steps {many}");
 }
 
 /// 300 28 x 28 images of 10 classes: class `c` lights a 4 x 4 square at a
@@ -218,7 +105,6 @@ fn squares() -> Split {
 
 #[test]
 fn an_mnist_split_trains_as_a_data_set_as_its_tensors_do() {
-    let _one_at_a_time = COUNTING.lock().unwrap_or_else(|e| e.into_inner());
     let split = squares();
     let set = split.one_hot().unwrap();
     let net = || {
