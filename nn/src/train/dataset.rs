@@ -21,7 +21,7 @@ use crate::batch::Batched;
 /// use nn::{losses::BinaryCrossentropy, metrics::BinaryAccuracy, model, optim::Adam};
 /// use nn::train::{Dataset, FitConfig, Trainer, Verbosity};
 /// use nn::{Dense, Sigmoid, Tanh};
-/// use tensor_core::{shape, One};
+/// use tensor_core::{shape, Sz};
 ///
 /// /// XOR of the signs of two coordinates, computed from the index.
 /// struct Xor(usize);
@@ -33,7 +33,7 @@ use crate::batch::Batched;
 /// }
 /// impl Dataset for Xor {
 ///     type Sample = shape![2];
-///     type Target = (One,);
+///     type Target = (Sz<1>,);
 ///     fn len(&self) -> usize {
 ///         self.0
 ///     }
@@ -53,6 +53,27 @@ use crate::batch::Batched;
 /// t.fit_dataset(&Xor(512), cfg).unwrap();
 /// let after = t.evaluate_dataset(&Xor(512), 128).unwrap().metric;
 /// assert!(after > 0.9 && after > before, "accuracy {before} -> {after}");
+/// ```
+///
+/// A data set whose shapes are not the model's is refused by `cargo check`
+/// ("type mismatch resolving `<Points as Dataset>::Sample == (Sz<2>,)`",
+/// pointing at `type Sample = shape![3]`: "expected `(Sz<2>,)`, found
+/// `(Sz<3>,)`"):
+///
+/// ```compile_fail,E0271
+/// use nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
+/// use nn::{train::{Dataset, FitConfig, Trainer}, Dense, Linear};
+/// use tensor_core::{shape, Sz};
+/// struct Points;
+/// impl Dataset for Points {
+///     type Sample = shape![3];
+///     type Target = (Sz<1>,);
+///     fn len(&self) -> usize { 4 }
+///     fn gather(&self, _: &[usize], _: &mut [f32], _: &mut [f32]) {}
+/// }
+/// model! { struct Line: 2 => [Dense<1, Linear>] }
+/// let mut t = Trainer::new(Line::seeded(0), Sgd::new(0.1), MeanSquaredError, BinaryAccuracy::default());
+/// t.fit_dataset(&Points, FitConfig::new());
 /// ```
 ///
 /// [`Trainer::fit_dataset`]: super::Trainer::fit_dataset
@@ -91,8 +112,8 @@ pub trait Dataset {
 /// use nn::train::{Data, Dataset};
 /// use tensor_core::{shape, Dyn, Sz, Tensor};
 /// let x = Tensor::<shape![_, 2]>::from_shape_vec((Dyn(3), Sz), vec![0., 1., 2., 3., 4., 5.]).unwrap();
-/// let y = Tensor::<shape![_, 1]>::from_shape_vec((Dyn(3), Sz), vec![7., 8., 9.]).unwrap();
-/// let set = (Data::f32(&x), Data::f32(&y));
+/// let y = Tensor::<(Dyn, Sz<1>)>::from_shape_vec((Dyn(3), Sz), vec![7., 8., 9.]).unwrap();
+/// let set: (Data<shape![2]>, Data<(Sz<1>,)>) = (Data::f32(&x), Data::f32(&y));
 /// let (mut s, mut t) = ([0.0; 4], [0.0; 2]);
 /// set.gather(&[2, 0], &mut s, &mut t);
 /// assert_eq!((set.len(), s, t), (3, [4., 5., 0., 1.], [9., 7.]));

@@ -436,7 +436,7 @@ where
     /// use tensor_core::{shape, Dyn, Sz, Tensor};
     /// model! { struct Line: 2 => [Dense<1, Linear>] }
     /// let x = Tensor::<shape![_, 2]>::ones_with((Dyn(8), Sz));
-    /// let y = Tensor::<shape![_, 1]>::zeros_with((Dyn(8), Sz));
+    /// let y = Tensor::<(Dyn, Sz<1>)>::zeros_with((Dyn(8), Sz));
     /// let mut t = Trainer::new(Line::seeded(0), Sgd::new(0.1), MeanSquaredError, BinaryAccuracy::default());
     /// let cfg = FitConfig::new().epochs(5).batch_size(4).verbosity(Verbosity::Silent);
     /// let h = t.fit_dataset(&(Data::f32(&x), Data::f32(&y)), cfg).unwrap();
