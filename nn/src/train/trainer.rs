@@ -5,6 +5,7 @@ use super::history::Divergence;
 use super::{
     callbacks::{Callback, Control},
     data::Data,
+    dataset::Dataset,
     history::{EpochLog, History},
     progress::{EpochProgress, Verbosity},
     samples::{Inputs, PredictInputs, Targets},
@@ -17,7 +18,7 @@ use crate::{
     Layer,
 };
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
-use std::{borrow::Borrow, time::Instant};
+use std::{borrow::Borrow, ops::Range, time::Instant};
 use tensor_core::{ConstShape, Tensor};
 
 /// Inputs with their targets (validation data).
@@ -419,14 +420,63 @@ where
         validation: Option<Labeled<'_, M::Input, L::Target>>,
         callbacks: &mut [&mut dyn Callback],
     ) -> Result<History, TrainError> {
+        let validation = validation.as_ref().map(|v| v as &ValidationSet<'_, M, L>);
+        self.fit_dataset_with(&(x.data(), y.data()), cfg, validation, callbacks)
+    }
+
+    /// [`fit`](Self::fit) on a [`Dataset`]: samples and targets from one
+    /// source (stored, decoded or computed on the fly), whose shapes are
+    /// checked against the model's and the loss's at compile time. Runs as
+    /// `fit` does, with the same errors; a step allocates nothing once the
+    /// buffers have grown to the batch size.
+    ///
+    /// ```
+    /// use nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
+    /// use nn::{train::{Data, FitConfig, Trainer, Verbosity}, Dense, Linear};
+    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// model! { struct Line: 2 => [Dense<1, Linear>] }
+    /// let x = Tensor::<shape![_, 2]>::ones_with((Dyn(8), Sz));
+    /// let y = Tensor::<(Dyn, Sz<1>)>::zeros_with((Dyn(8), Sz));
+    /// let mut t = Trainer::new(Line::seeded(0), Sgd::new(0.1), MeanSquaredError, BinaryAccuracy::default());
+    /// let cfg = FitConfig::new().epochs(5).batch_size(4).verbosity(Verbosity::Silent);
+    /// let h = t.fit_dataset(&(Data::f32(&x), Data::f32(&y)), cfg).unwrap();
+    /// assert!(h.epochs[4].loss < h.epochs[0].loss);
+    /// ```
+    pub fn fit_dataset<D>(
+        &mut self,
+        data: &D,
+        cfg: impl Borrow<FitConfig>,
+    ) -> Result<History, TrainError>
+    where
+        D: Dataset<Sample = M::Input, Target = L::Target> + ?Sized,
+    {
+        self.fit_dataset_with(data, cfg, None, &mut [])
+    }
+
+    /// [`fit_dataset`](Self::fit_dataset) with a validation data set,
+    /// evaluated at every epoch's end (it takes the place of
+    /// `cfg.validation_split`, which otherwise holds out the last samples
+    /// of `data`), and `callbacks`, called at every epoch's end.
+    pub fn fit_dataset_with<D>(
+        &mut self,
+        data: &D,
+        cfg: impl Borrow<FitConfig>,
+        validation: Option<&ValidationSet<'_, M, L>>,
+        callbacks: &mut [&mut dyn Callback],
+    ) -> Result<History, TrainError>
+    where
+        D: Dataset<Sample = M::Input, Target = L::Target> + ?Sized,
+    {
         let cfg: &FitConfig = cfg.borrow();
-        let (x, y) = (x.data(), y.data());
         tensor_core::kernels::join_kernel_threads();
-        same_len(x.len(), y.len())?;
-        let held = (x.len() as f64 * cfg.validation_split.clamp(0.0, 1.0) as f64) as usize;
-        let n_train = x.len() - held;
-        let split = (held > 0).then(|| (x.split(n_train, held), y.split(n_train, held)));
-        let validation = validation.or(split);
+        let (inputs, targets) = data.counts();
+        let n = same_len(inputs, targets)?;
+        let held = (n as f64 * cfg.validation_split.clamp(0.0, 1.0) as f64) as usize;
+        let n_train = n - held;
+        let validation = match validation {
+            Some(v) => Some((v, 0..v.len())),
+            None => (held > 0).then_some((&data as &ValidationSet<'_, M, L>, n_train..n)),
+        };
         if n_train == 0 || cfg.batch_size == 0 {
             return Err(TrainError::Empty);
         }
@@ -458,8 +508,9 @@ where
                 let n = hi - lo;
                 let mut xb = std::mem::take(&mut self.x);
                 let mut yb = std::mem::take(&mut self.y);
-                x.gather(&self.order[lo..hi], &mut xb);
-                y.gather(&self.order[lo..hi], &mut yb);
+                xb.resize(batch_len::<M::Input>(n), 0.0);
+                yb.resize(batch_len::<L::Target>(n), 0.0);
+                data.gather(&self.order[lo..hi], &mut xb, &mut yb);
                 let r = self.step(&xb, &yb, n);
                 self.x = xb;
                 self.y = yb;
@@ -491,8 +542,8 @@ where
                 });
             }
             first_epoch_loss.get_or_insert(loss);
-            let val = match validation {
-                Some((vx, vy)) => Some(self.evaluate(&vx, &vy, cfg.batch_size)?),
+            let val = match &validation {
+                Some((v, range)) => Some(self.evaluate_range(*v, range.clone(), cfg.batch_size)?),
                 None => None,
             };
             progress.finish(loss, metric, val.map(|e| (e.loss, e.metric)), diverging);
@@ -537,20 +588,51 @@ where
         y: &Y,
         batch_size: usize,
     ) -> Result<Evaluation, TrainError> {
-        let (x, y) = (x.data(), y.data());
-        let n = same_len(x.len(), y.len())?;
-        if n == 0 || batch_size == 0 {
+        self.evaluate_dataset(&(x.data(), y.data()), batch_size)
+    }
+
+    /// [`evaluate`](Self::evaluate) on a [`Dataset`]: the mean loss and the
+    /// metric over all its samples, in batches of `batch_size`, with the
+    /// same errors. After the first call at a batch size it allocates
+    /// nothing.
+    pub fn evaluate_dataset<D>(
+        &mut self,
+        data: &D,
+        batch_size: usize,
+    ) -> Result<Evaluation, TrainError>
+    where
+        D: Dataset<Sample = M::Input, Target = L::Target> + ?Sized,
+    {
+        let (inputs, targets) = data.counts();
+        let n = same_len(inputs, targets)?;
+        self.evaluate_range(data, 0..n, batch_size)
+    }
+
+    /// The evaluation of the samples `range` of `data`.
+    fn evaluate_range<D>(
+        &mut self,
+        data: &D,
+        range: Range<usize>,
+        batch_size: usize,
+    ) -> Result<Evaluation, TrainError>
+    where
+        D: Dataset<Sample = M::Input, Target = L::Target> + ?Sized,
+    {
+        let (inputs, targets) = data.counts();
+        same_len(inputs, targets)?;
+        if range.is_empty() || batch_size == 0 {
             return Err(TrainError::Empty);
         }
         tensor_core::kernels::join_kernel_threads();
         self.metric.reset();
         let (mut loss_sum, mut seen) = (0.0f64, 0usize);
-        for lo in (0..n).step_by(batch_size) {
-            let k = batch_size.min(n - lo);
+        for lo in range.clone().step_by(batch_size) {
+            let k = batch_size.min(range.end - lo);
             self.idx.clear();
             self.idx.extend(lo..lo + k);
-            x.gather(&self.idx, &mut self.x);
-            y.gather(&self.idx, &mut self.y);
+            self.x.resize(batch_len::<M::Input>(k), 0.0);
+            self.y.resize(batch_len::<L::Target>(k), 0.0);
+            data.gather(&self.idx, &mut self.x, &mut self.y);
             self.loss.check_targets(&self.y)?;
             self.model
                 .forward_reusing(&self.x, k, &mut self.out, &mut self.infer_cache);
@@ -585,6 +667,17 @@ where
             &mut self.infer_cache,
         )
     }
+}
+
+/// A validation data set of the trainer's model and loss, as
+/// [`Trainer::fit_dataset_with`] takes it.
+pub type ValidationSet<'a, M, L> = dyn Dataset<Sample = <M as Layer>::Input, Target = <L as Loss<<M as Layer>::Output>>::Target>
+    + 'a;
+
+/// The values of a batch of `n` samples of shape `S`.
+fn batch_len<S: Batched>(n: usize) -> usize {
+    n.checked_mul(S::NUMEL)
+        .expect("a batch of more values than memory can hold")
 }
 
 /// The common count of inputs and targets, or the mismatch.
