@@ -6,7 +6,7 @@ use nn::{
     model,
     optim::Adam,
     train::{Dataset, FitConfig, Trainer, Verbosity},
-    Dense, Layer, Relu, Sigmoid, Tanh,
+    Dense, Relu, Sigmoid, Tanh,
 };
 use std::f32::consts::PI;
 use tensor_core::{shape, Sz};
@@ -49,9 +49,7 @@ impl Dataset for Spirals {
 }
 
 /// A trainer of [`Spiral`] with Adam.
-pub fn trainer(
-    seed: u64,
-) -> Trainer<Spiral, Adam<<Spiral as Layer>::Grads>, BinaryCrossentropy, BinaryAccuracy> {
+pub fn trainer(seed: u64) -> Trainer<Spiral, Adam<Spiral>, BinaryCrossentropy, BinaryAccuracy> {
     Trainer::new(
         Spiral::seeded(seed),
         Adam::new(0.01),
