@@ -50,6 +50,7 @@ pub use layers::{
     dense::{Dense, DenseLayer, DenseParams},
     dropout::{Dropout, DropoutLayer},
     flatten::{Flatten, FlattenLayer},
+    tape_layer::{OpsLayer, TapeLayer, TapeParams},
 };
 pub use one_hot::{to_categorical, LabelError};
 pub use params::Parameters;
