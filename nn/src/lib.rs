@@ -6,6 +6,8 @@
 //!   implements, and [`LayerSpec`], how `model!` builds a layer for the shape
 //!   it receives.
 //! * [`layers`]: [`Dense`], [`Flatten`], [`Dropout`], activations as layers.
+//! * [`layers::tape_layer`]: [`OpsLayer`], a layer written from plain tape
+//!   ops, and [`TapeLayer`], its `Layer` with the backward from the tape.
 //! * [`activation`]: [`Relu`], [`Sigmoid`], [`Tanh`], [`Softmax`], [`Linear`].
 //! * [`params`]: [`Parameters`], how optimizers and checkpoints walk a model.
 

@@ -31,10 +31,8 @@ impl<const W: usize> OpsLayer for Scale<W> {
     type Output = shape![W];
     const PARAMS: usize = 2 * W;
     fn init(_: &mut StdRng) -> Self {
-        Scale {
-            w: Tensor::ones(),
-            b: Tensor::zeros(),
-        }
+        let (w, b) = (Tensor::ones(), Tensor::zeros());
+        Scale { w, b }
     }
     fn forward(&self, x: BatchVar<shape![W]>, p: &mut TapeParams) -> BatchVar<shape![W]> {
         &(&x * &p.var(&self.w)) + &p.var(&self.b)
@@ -209,4 +207,42 @@ fn dense_as_a_tape_layer_has_the_fused_dense_gradients() {
     assert_close("kernel", &f.1, &t.1);
     assert_close("bias", &f.2, &t.2);
     assert_close("input", &f.3, &t.3);
+}
+
+/// Puts a copy of its parameter on the tape: a mistake the backward names.
+#[derive(Clone)]
+struct Copied {
+    w: Tensor<shape![2]>,
+}
+parameters_struct!([] Copied { w });
+
+impl OpsLayer for Copied {
+    type Input = shape![2];
+    type Output = shape![2];
+    const PARAMS: usize = 2;
+    fn init(_: &mut StdRng) -> Self {
+        Copied { w: Tensor::ones() }
+    }
+    fn forward(&self, x: BatchVar<shape![2]>, p: &mut TapeParams) -> BatchVar<shape![2]> {
+        let w = self.w.clone();
+        &x * &p.var(&w)
+    }
+}
+
+#[test]
+#[should_panic(expected = "not one of the layer's Parameters")]
+fn a_copied_parameter_is_refused_not_left_untrained() {
+    let layer = TapeLayer::<Copied>::init(&mut StdRng::seed_from_u64(0));
+    let (mut out, mut g, mut grads) = (Vec::new(), vec![1.0; 2], layer.zero_grads());
+    layer.forward(&[1.0, 2.0], 1, &mut out);
+    layer.backward(
+        &[1.0, 2.0],
+        &out,
+        1,
+        &mut g,
+        false,
+        &mut (),
+        &mut grads,
+        None,
+    );
 }

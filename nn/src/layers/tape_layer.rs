@@ -113,6 +113,11 @@ type ReadGrad = Box<dyn for<'g> Fn(&'g Gradients<f32>) -> Option<&'g [f32]>>;
 
 impl TapeParams {
     /// `t`, one of the layer's parameter tensors, on the forward's tape.
+    /// Pass the layer's own field (`&self.w`), not a copy: the training
+    /// backward finds the gradient's destination by the tensor's address,
+    /// and panics on a tensor that is not one of the layer's
+    /// [`Parameters`]. A fixed tensor that is not trained goes on the tape
+    /// as `x.tape().constant(..)` instead.
     ///
     /// ```
     /// use nn::TapeParams;
@@ -295,6 +300,16 @@ impl<L: OpsLayer> Layer for TapeLayer<L> {
                     g.iter_mut().zip(d).for_each(|(g, d)| *g += d);
                 }
             }
+        }
+        let params: Vec<usize> = (0..self.0.len())
+            .map(|i| self.0.get(i).as_ptr() as usize)
+            .collect();
+        if p.recorded.iter().any(|(a, _)| !params.contains(a)) {
+            panic!(
+                "{}: TapeParams::var was given a tensor that is not one of the layer's \
+                 Parameters (a copy?), so its gradient has nowhere to go",
+                L::NAME
+            );
         }
         if let Some(dx) = grad_in {
             dx.clear();
