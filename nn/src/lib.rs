@@ -6,6 +6,8 @@
 //!   implements, and [`LayerSpec`], how `model!` builds a layer for the shape
 //!   it receives.
 //! * [`layers`]: [`Dense`], [`Flatten`], [`Dropout`], activations as layers.
+//! * [`layers::tape_layer`]: [`OpsLayer`], a layer written from plain tape
+//!   ops, and [`TapeLayer`], its `Layer` with the backward from the tape.
 //! * [`activation`]: [`Relu`], [`Sigmoid`], [`Tanh`], [`Softmax`], [`Linear`].
 //! * [`params`]: [`Parameters`], how optimizers and checkpoints walk a model.
 
@@ -50,6 +52,7 @@ pub use layers::{
     dense::{Dense, DenseLayer, DenseParams},
     dropout::{Dropout, DropoutLayer},
     flatten::{Flatten, FlattenLayer},
+    tape_layer::{OpsLayer, TapeLayer, TapeParams},
 };
 pub use one_hot::{to_categorical, LabelError};
 pub use params::Parameters;

@@ -4,3 +4,4 @@ pub mod activation;
 pub mod dense;
 pub mod dropout;
 pub mod flatten;
+pub mod tape_layer;
