@@ -31,7 +31,9 @@ pub struct SummaryRow {
 ///
 /// The `model!` macro implements this for the structs it generates, so a
 /// model is a layer too. A user-defined layer implements it directly (see
-/// the crate docs for an example with its gradient check).
+/// the crate docs for an example with its gradient check), or writes only
+/// its forward from tape ops with [`OpsLayer`](crate::OpsLayer) and is used as
+/// [`TapeLayer`](crate::TapeLayer), whose backward is the tape's.
 pub trait Layer: Parameters + Sized + Send + Sync {
     /// The shape of one input sample.
     type Input: Batched;
