@@ -13,30 +13,13 @@ use nn::{
     train::{Data, Trainer},
     Dense, Layer, Relu, Softmax,
 };
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use tensor_core::kernels::{dense::kernel_calls, SparsePolicy};
 use tensor_core::{Dyn, Sz, Tensor};
 
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        System.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        System.realloc(p, l, n)
-    }
-}
+mod counting;
 
 #[global_allocator]
-static A: Counting = Counting;
+static A: counting::Counting = counting::Counting;
 
 /// Held by each test while it counts: the counter is global, so the tests
 /// of this file must not count at the same time.
@@ -91,13 +74,13 @@ macro_rules! allocations_per_step {
             t.train_step(&x, &y).unwrap();
             t.train_step(&x96, &y96).unwrap();
         }
-        let (before, calls) = (ALLOCS.load(Ordering::Relaxed), kernel_calls());
+        let (before, calls) = (counting::allocations(), kernel_calls());
         for _ in 0..10 {
             t.train_step(&x, &y).unwrap();
         }
         t.train_step(&x96, &y96).unwrap();
         (
-            (ALLOCS.load(Ordering::Relaxed) - before) / 11,
+            (counting::allocations() - before) / 11,
             (kernel_calls() - calls) / 11,
         )
     }};
@@ -148,21 +131,21 @@ fn allocations_of_inference(sparse: bool) -> ((usize, usize), (usize, usize)) {
     let (x, y) = batch(1000, sparse);
     t.evaluate(&x, &y, 128).unwrap();
     t.predict(&x).unwrap();
-    let (before, calls) = (ALLOCS.load(Ordering::Relaxed), kernel_calls());
+    let (before, calls) = (counting::allocations(), kernel_calls());
     for _ in 0..5 {
         t.evaluate(&x, &Data::f32(&y), 128).unwrap();
     }
     let evaluate = (
-        (ALLOCS.load(Ordering::Relaxed) - before) / 5,
+        (counting::allocations() - before) / 5,
         (kernel_calls() - calls) / 5,
     );
-    let (before, calls) = (ALLOCS.load(Ordering::Relaxed), kernel_calls());
+    let (before, calls) = (counting::allocations(), kernel_calls());
     for _ in 0..5 {
         let p = t.predict(&x).unwrap();
         assert_eq!(p.dims(), [1000, 10]);
     }
     let predict = (
-        (ALLOCS.load(Ordering::Relaxed) - before) / 5,
+        (counting::allocations() - before) / 5,
         (kernel_calls() - calls) / 5,
     );
     (evaluate, predict)

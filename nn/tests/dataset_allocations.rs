@@ -4,39 +4,15 @@
 //! kernels count). The counter is global, so this file holds one test: no
 //! other test (nor the test runner starting one) allocates meanwhile.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use tensor_core::kernels::dense::kernel_calls;
 
 mod computed;
 use computed::{config, trainer, Spirals};
 
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator, which
-// upholds `GlobalAlloc`'s contract; the counter only adds a relaxed atomic
-// increment.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's layout is passed on as received.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: `p` came from `System` with this layout (every allocation
-        // of this allocator is `System`'s).
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as `dealloc`; the new size is the caller's.
-        unsafe { System.realloc(p, l, n) }
-    }
-}
+mod counting;
 
 #[global_allocator]
-static A: Counting = Counting;
+static A: counting::Counting = counting::Counting;
 
 /// Allocations other than matrixmultiply's packing buffers (counted by the
 /// kernels) made by a whole `fit_dataset` of 3 epochs over 1000 points in
@@ -45,9 +21,9 @@ fn allocations_of_fit(batch_size: usize) -> usize {
     let set = Spirals { n: 1000 };
     let mut t = trainer(1);
     let cfg = config(3).batch_size(batch_size);
-    let (before, calls) = (ALLOCS.load(Ordering::Relaxed), kernel_calls());
+    let (before, calls) = (counting::allocations(), kernel_calls());
     t.fit_dataset(&set, &cfg).unwrap();
-    (ALLOCS.load(Ordering::Relaxed) - before) - (kernel_calls() - calls)
+    (counting::allocations() - before) - (kernel_calls() - calls)
 }
 
 #[test]
