@@ -89,7 +89,7 @@ pub(crate) fn gemm_f64(
 
 /// Below this many multiply-adds a product runs on one thread: splitting a
 /// small product costs more in synchronisation than it saves.
-pub const PARALLEL_MIN_MACS: usize = 1 << 22;
+pub(crate) const PARALLEL_MIN_MACS: usize = 1 << 22;
 
 /// Raw views handed to the threads; each thread writes a disjoint block.
 #[derive(Clone, Copy)]

@@ -64,7 +64,7 @@ mod matmul;
 mod policy;
 mod prefetch;
 mod simd;
-pub mod skinny;
+mod skinny;
 pub mod sparse;
 #[cfg(test)]
 mod testing;

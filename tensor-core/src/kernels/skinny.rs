@@ -37,7 +37,7 @@ use super::simd::{Isa, Lanes, Portable};
 use super::view::MatRef;
 
 /// The largest small dimension handled here.
-pub const MAX: usize = 16;
+pub(crate) const MAX: usize = 16;
 
 /// The inner dimension of a narrow product with contiguous rows of `a` is
 /// walked in chunks of this many (see [`pack_chunks`]).

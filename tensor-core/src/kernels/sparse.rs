@@ -15,10 +15,13 @@ use super::simd::Isa;
 use super::view::MatRef;
 
 /// Columns of the output computed together.
-pub const BLOCK: usize = 64;
+pub(crate) const BLOCK: usize = 64;
 
 /// Rows (for `X W`) or columns (for `X^T D`) of `X` handled together: the
 /// width of the 4 x 1 and 1 x 4 tiles the non-zeros are stored in.
+/// (Public only for the kernel benchmark, which builds operands of whole
+/// groups; hidden from the docs.)
+#[doc(hidden)]
 pub const GROUP: usize = 4;
 
 /// The non-zeros of a row-major `rows x cols` matrix `X`, stored twice in

@@ -4,26 +4,6 @@
 
 use crate::{device::Cpu, dtype::Float, op_defs::softmax, shape::Shape, Tensor};
 
-/// softmax of each row of `x` (rows of length `n`) into `out` (of `x`'s
-/// length).
-///
-/// ```
-/// let mut p = [0.0f32; 2];
-/// tensor_core::ops::softmax::softmax_rows(&[0.0, 0.0], 2, &mut p);
-/// assert_eq!(p, [0.5, 0.5]);
-/// ```
-pub fn softmax_rows<E: Float>(x: &[E], n: usize, out: &mut [E]) {
-    out.copy_from_slice(x);
-    softmax::forward_rows(out, n);
-}
-
-/// log-softmax of each row of `x` (rows of length `n`) into `out` (of
-/// `x`'s length).
-pub fn log_softmax_rows<E: Float>(x: &[E], n: usize, out: &mut [E]) {
-    out.copy_from_slice(x);
-    softmax::log_forward_rows(out, n);
-}
-
 impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     fn last_len(&self) -> usize {
         assert!(S::RANK > 0, "softmax needs at least one axis");
