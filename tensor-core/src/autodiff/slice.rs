@@ -28,7 +28,7 @@ fn unslice<E: Float>(g: &[E], dims: &[usize], axis: usize, start: usize, len: us
 
 impl<S: Shape, E: Float> Var<S, E> {
     /// The static slice `Lo..Hi` of axis `AXIS`, with the rules of
-    /// [`Tensor::try_slice_by`]: the length is computed, a range that does
+    /// [`Tensor::try_slice_by`](crate::Tensor::try_slice_by): the length is computed, a range that does
     /// not fit a static axis does not compile, and one that does not fit a
     /// run-time axis is an error.
     pub fn try_slice_by<const AXIS: usize, Lo: Bound, Hi: Bound>(
@@ -63,7 +63,7 @@ impl<S: Shape, E: Float> Var<S, E> {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// Python's `x[START:END]`, like [`Tensor::slice`].
+    /// Python's `x[START:END]`, like [`Tensor::slice`](crate::Tensor::slice).
     pub fn slice<const AXIS: usize, const START: usize, const END: usize>(
         &self,
     ) -> Var<<S as SliceRange<AXIS, START, END>>::Output, E>
@@ -74,7 +74,7 @@ impl<S: Shape, E: Float> Var<S, E> {
         self.record_slice::<AXIS, Ix<START>, _>(value)
     }
 
-    /// Python's `x[START:]`, like [`Tensor::slice_from`].
+    /// Python's `x[START:]`, like [`Tensor::slice_from`](crate::Tensor::slice_from).
     pub fn slice_from<const AXIS: usize, const START: usize>(
         &self,
     ) -> Var<<S as SliceFrom<AXIS, START>>::Output, E>
@@ -85,7 +85,7 @@ impl<S: Shape, E: Float> Var<S, E> {
         self.record_slice::<AXIS, Ix<START>, _>(value)
     }
 
-    /// Python's `x[FRONT:-BACK]`, like [`Tensor::slice_trim`].
+    /// Python's `x[FRONT:-BACK]`, like [`Tensor::slice_trim`](crate::Tensor::slice_trim).
     pub fn slice_trim<const AXIS: usize, const FRONT: usize, const BACK: usize>(
         &self,
     ) -> Var<<S as SliceTrim<AXIS, FRONT, BACK>>::Output, E>
@@ -96,7 +96,7 @@ impl<S: Shape, E: Float> Var<S, E> {
         self.record_slice::<AXIS, Ix<FRONT>, _>(value)
     }
 
-    /// Python's `x[-FROM:-TO]`, like [`Tensor::slice_from_end`].
+    /// Python's `x[-FROM:-TO]`, like [`Tensor::slice_from_end`](crate::Tensor::slice_from_end).
     pub fn slice_from_end<const AXIS: usize, const FROM: usize, const TO: usize>(
         &self,
     ) -> Var<<S as SliceFromEnd<AXIS, FROM, TO>>::Output, E>

@@ -6,7 +6,7 @@
 //! argument; the packing buffers come from a caller-owned [`Scratch`]. The
 //! function alone picks the kernel ([`Route`]):
 //!
-//! * `f32` with a dimension of [`skinny::MAX`](super::skinny::MAX) or less
+//! * `f32` with a dimension of 16 (`skinny::MAX`) or less
 //!   (a classifier's 10 outputs): the register-blocked skinny loops;
 //! * other `f32` products: the dense kernel (`matrixmultiply`, split over
 //!   the kernel threads);

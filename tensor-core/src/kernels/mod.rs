@@ -24,7 +24,7 @@
 //! `matmul` alone picks the kernel and says which it took ([`Route`]): the
 //! skinny loops (`skinny`: a dimension of 16 or less), the dense kernel
 //! (`matrixmultiply`, `f32` and `f64`), the sparse tiles, or the
-//! plain loop ([`reference`], other element types, and the reference of
+//! plain loop ([`reference`](fn@reference), other element types, and the reference of
 //! every test). The element type is tested in one place (a `TypeId`
 //! comparison behind a safe cast).
 //!

@@ -46,7 +46,7 @@ pub(crate) enum Isa {
     Portable(Plain),
 }
 
-/// The instruction sets, as the test-only [`force`] switch names them.
+/// The instruction sets, as the test-only `force` switch names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IsaKind {
     /// AVX-512F.

@@ -1,9 +1,9 @@
 //! Products with a mostly-zero left operand (MNIST's pixels are 81% zeros):
 //! `X W` and `X^T D` computed from the non-zeros of `X` alone, kept in
-//! small tiles ([`SparseBlocks`]) so that each piece of `W` or `D` loaded
+//! small tiles (`SparseBlocks`) so that each piece of `W` or `D` loaded
 //! serves four rows.
 //!
-//! Both walk the output in blocks of [`BLOCK`] columns, so the block of `W`
+//! Both walk the output in blocks of `BLOCK` (64) columns, so the block of `W`
 //! (or `D`) being read stays in cache and the running sums stay in vector
 //! registers; blocks are independent, so they are shared among the kernel
 //! threads. The results equal the dense products up to the order of the

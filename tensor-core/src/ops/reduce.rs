@@ -3,7 +3,7 @@
 //!
 //! Sums, means and variances are exact to about `f64` rounding whatever the
 //! length: they accumulate in `f64`, blocked and pairwise
-//! ([`accumulate`](self::accumulate)), then round once to the element type.
+//! (`accumulate`), then round once to the element type.
 //! numpy's example: `np.ones(50_000_000, np.float32).sum()` is 50,000,000,
 //! where a plain `f32` loop stops at 16,777,216. Integer tensors sum exactly
 //! into `u64` / `i64` and average into `f64`, as numpy does. Variances are

@@ -1,6 +1,6 @@
 //! softmax and log-softmax along the last axis, numerically stable (the row
 //! maximum is subtracted before exponentiating). The row loops are the one
-//! definition in [`op_defs::softmax`], shared with the tape and `nn`.
+//! definition in [`op_defs::softmax`](crate::op_defs::softmax), shared with the tape and `nn`.
 
 use crate::{device::Cpu, dtype::Float, op_defs::softmax, shape::Shape, Tensor};
 

@@ -2,7 +2,7 @@
 //! tanh, abs, clamp, and `map` for anything else; in-place `_inplace` forms.
 
 //!
-//! The value of each op is its one definition in [`op_defs`](crate::op_defs),
+//! The value of each op is its one definition in [`op_defs`],
 //! shared with the tape and the `nn` crate.
 
 use crate::{
