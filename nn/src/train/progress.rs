@@ -1,16 +1,69 @@
 //! Keras's progress line: `469/469 [======] - 2s 4ms/step - loss: 0.2627 -
 //! accuracy: 0.9247`, redrawn in a terminal, plain lines in a pipe.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Instant;
+
+/// The redrawn bar (feature `progress`, indicatif).
+#[cfg(feature = "progress")]
+mod bar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+    /// A bar of `steps` steps.
+    pub(super) struct Bar(ProgressBar);
+
+    impl Bar {
+        pub(super) fn start(steps: usize) -> Option<Bar> {
+            let b = ProgressBar::with_draw_target(Some(steps as u64), ProgressDrawTarget::stdout());
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{pos:>w$}/{len} [{bar:30}] - {msg}"
+                        .replace("w$", &steps.to_string().len().to_string())
+                        .as_str(),
+                )
+                .expect("valid template")
+                .progress_chars("=>."),
+            );
+            Some(Bar(b))
+        }
+        pub(super) fn show(&self, step: usize, msg: String) {
+            self.0.set_message(msg);
+            self.0.set_position(step as u64);
+        }
+        pub(super) fn finish(&self, step: usize, msg: String) {
+            self.0.set_position(step as u64);
+            self.0.finish_with_message(msg);
+        }
+    }
+}
+
+/// Without the feature `progress` there is no bar: lines only.
+#[cfg(not(feature = "progress"))]
+mod bar {
+    /// No bar can be made.
+    pub(super) enum Bar {}
+
+    impl Bar {
+        pub(super) fn start(_steps: usize) -> Option<Bar> {
+            None
+        }
+        pub(super) fn show(&self, _step: usize, _msg: String) {
+            match *self {}
+        }
+        pub(super) fn finish(&self, _step: usize, _msg: String) {
+            match *self {}
+        }
+    }
+}
+use bar::Bar;
 
 /// How much `fit` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verbosity {
     /// Nothing.
     Silent,
-    /// A redrawn bar in a terminal; one line per epoch otherwise.
+    /// A redrawn bar in a terminal (with the feature `progress`); one line
+    /// per epoch otherwise.
     Auto,
     /// One line per epoch, never redrawn.
     Lines,
@@ -32,7 +85,7 @@ pub const DIVERGING: &str = " - diverging";
 
 /// The progress of one epoch.
 pub struct EpochProgress {
-    bar: Option<ProgressBar>,
+    bar: Option<Bar>,
     steps: usize,
     start: Instant,
     metric_name: &'static str,
@@ -52,19 +105,11 @@ impl EpochProgress {
         if v != Verbosity::Silent {
             println!("Epoch {epoch}/{epochs}");
         }
-        let bar = (v == Verbosity::Auto && tty).then(|| {
-            let b = ProgressBar::with_draw_target(Some(steps as u64), ProgressDrawTarget::stdout());
-            b.set_style(
-                ProgressStyle::with_template(
-                    "{pos:>w$}/{len} [{bar:30}] - {msg}"
-                        .replace("w$", &steps.to_string().len().to_string())
-                        .as_str(),
-                )
-                .expect("valid template")
-                .progress_chars("=>."),
-            );
-            b
-        });
+        let bar = if v == Verbosity::Auto && tty {
+            Bar::start(steps)
+        } else {
+            None
+        };
         EpochProgress {
             bar,
             steps,
@@ -108,8 +153,10 @@ impl EpochProgress {
         if let Some(b) = &self.bar {
             // Redrawing costs microseconds; do it a few dozen times an epoch.
             if step == self.steps || step.is_multiple_of((self.steps / 40).max(1)) {
-                b.set_message(self.msg(step, loss, metric, if diverging { DIVERGING } else { "" }));
-                b.set_position(step as u64);
+                b.show(
+                    step,
+                    self.msg(step, loss, metric, if diverging { DIVERGING } else { "" }),
+                );
             }
         }
     }
@@ -119,10 +166,7 @@ impl EpochProgress {
     pub fn finish(self, loss: f32, metric: f32, val: Option<(f32, f32)>, diverging: bool) {
         let msg = self.final_msg(loss, metric, val, diverging);
         match &self.bar {
-            Some(b) => {
-                b.set_position(self.steps as u64);
-                b.finish_with_message(msg);
-            }
+            Some(b) => b.finish(self.steps, msg),
             None if self.lines => println!("{0}/{0} [{1}] - {msg}", self.steps, "=".repeat(30)),
             None => {}
         }
