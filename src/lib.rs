@@ -13,10 +13,46 @@
 //! assert_eq!(dot(&x, &w).dims(), [2, 4]);
 //! ```
 //!
+//! ## A project of your own, whole
+//!
+//! `Cargo.toml` needs one line, `shaped = "0.1"` (or
+//! `shaped = { version = "0.1", default-features = false }` for no
+//! downloading, plotting, checkpoints or progress bar). Then a model, a
+//! seeded random data set whose label is computed from each point, and a
+//! fit:
+//!
+//! ```
+//! use shaped::prelude::*;
+//! use shaped::nn::train::{FitConfig, Verbosity};
+//!
+//! model! {
+//!     /// Which of two features is the larger.
+//!     pub struct Larger: 2 => [Dense<16, Relu>, Dense<2, Softmax>]
+//! }
+//!
+//! let mut rng = shaped::rng(0);
+//! let x = Tensor::<shape![_, 2]>::randn_with((Dyn(512), Sz), &mut rng);
+//! let y = Tensor::<shape![_, 2]>::from_fn_with((Dyn(512), Sz), |i| {
+//!     let p = x.as_slice();
+//!     let first_larger = p[2 * i[0]] > p[2 * i[0] + 1];
+//!     if first_larger == (i[1] == 0) { 1.0 } else { 0.0 }
+//! });
+//! let mut trainer = Trainer::new(
+//!     Larger::seeded(0),
+//!     RmsProp::default(),
+//!     CategoricalCrossentropy,
+//!     Accuracy::default(),
+//! );
+//! let cfg = FitConfig::new().epochs(20).batch_size(32).verbosity(Verbosity::Silent);
+//! let history = trainer.fit(&x, &y, cfg).unwrap();
+//! assert!(history.epochs.last().unwrap().metric > 0.95);
+//! ```
+//!
 //! Features (all on by default): `download` fetches MNIST over HTTPS when it
 //! is missing (ureq + rustls), `plot` draws PNG pictures and training curves
 //! (plotters, png, a font), `checkpoint` saves models with their optimizer
-//! state (safetensors). With `default-features = false` none of these crates
+//! state (safetensors), `progress` redraws Keras's progress bar in a terminal
+//! (indicatif). With `default-features = false` none of these crates
 //! is compiled; the tensors, layers and the training loop are all there.
 
 #![warn(missing_docs)]
