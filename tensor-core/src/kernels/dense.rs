@@ -132,9 +132,10 @@ trait Fast: Copy + Send + Sync + PartialEq + Default + 'static {
     const ONE: Self;
 }
 
-#[cfg(not(feature = "gemm-crate"))]
+/// `Fast` for `$t` on the kernel `$gemm`, which takes `matrixmultiply`'s
+/// arguments (then `$extra`, if any).
 macro_rules! fast {
-    ($t:ty, $gemm:path) => {
+    ($t:ty, $gemm:path $(, $extra:expr)*) => {
         impl Fast for $t {
             unsafe fn kernel(
                 m: usize,
@@ -154,7 +155,7 @@ macro_rules! fast {
             ) {
                 // SAFETY: the caller guarantees that the pointers cover the
                 // strided ranges (this function's contract).
-                unsafe { $gemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+                unsafe { $gemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc $(, $extra)*) }
             }
             const ZERO: $t = 0.0;
             const ONE: $t = 1.0;
@@ -207,41 +208,9 @@ unsafe fn gemm_crate<T: 'static + Copy + PartialEq + Default>(
     }
 }
 #[cfg(feature = "gemm-crate")]
-macro_rules! fast_gemm_crate {
-    ($t:ty) => {
-        impl Fast for $t {
-            unsafe fn kernel(
-                m: usize,
-                k: usize,
-                n: usize,
-                alpha: $t,
-                a: *const $t,
-                rsa: isize,
-                csa: isize,
-                b: *const $t,
-                rsb: isize,
-                csb: isize,
-                beta: $t,
-                c: *mut $t,
-                rsc: isize,
-                csc: isize,
-            ) {
-                // SAFETY: this function's contract.
-                unsafe {
-                    gemm_crate(
-                        m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc, 1,
-                    )
-                }
-            }
-            const ZERO: $t = 0.0;
-            const ONE: $t = 1.0;
-        }
-    };
-}
+fast!(f32, gemm_crate, 1);
 #[cfg(feature = "gemm-crate")]
-fast_gemm_crate!(f32);
-#[cfg(feature = "gemm-crate")]
-fast_gemm_crate!(f64);
+fast!(f64, gemm_crate, 1);
 
 /// One block of the product (m x n, row stride `ldc`), on the calling thread.
 ///
