@@ -87,25 +87,15 @@ impl<'a, S: Batched> Data<'a, S> {
         out.resize(indices.len() * S::NUMEL, 0.0);
         self.gather_into(indices, out);
     }
-    /// Copies the samples at `indices` into `out`, which holds exactly
-    /// `indices.len()` samples, sharing the rows among the kernel threads
-    /// (what [`Dataset::gather`](super::Dataset::gather) does for a pair of
-    /// `Data`).
-    ///
-    /// # Panics
-    ///
-    /// If `out` is not `indices.len()` samples long, or an index is not
-    /// below [`len`](Self::len).
-    ///
-    /// ```
-    /// use nn::train::Data;
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
-    /// let px = Tensor::<shape![_, 2], u8>::from_shape_vec((Dyn(2), Sz), vec![0, 2, 4, 6]).unwrap();
-    /// let mut out = [0.0; 2];
-    /// Data::<shape![2]>::u8_scaled(&px, 0.5).gather_into(&[1], &mut out);
-    /// assert_eq!(out, [2.0, 3.0]);
-    /// ```
-    pub fn gather_into(&self, indices: &[usize], out: &mut [f32]) {
+    /// Copies the samples at `indices` into `out`, sharing the rows among
+    /// the kernel threads (what [`Dataset::gather`](super::Dataset::gather)
+    /// does for a pair of `Data` and for an MNIST split). Crate-private: its
+    /// callers are the trainer's own buffers, sized to exactly
+    /// `indices.len()` samples of indices below [`len`](Self::len), which the
+    /// assertion below restates (an internal invariant, not a check of user
+    /// input; a user's batch goes through [`gather`](Self::gather), which
+    /// sizes `out` itself).
+    pub(crate) fn gather_into(&self, indices: &[usize], out: &mut [f32]) {
         let k = S::NUMEL;
         assert_eq!(
             Some(out.len()),
@@ -209,5 +199,14 @@ mod tests {
                 assert_eq!(b[r * 784 + j], p, "f32 sample {i}, pixel {j}");
             }
         }
+    }
+
+    #[test]
+    fn gather_into_fills_exactly_the_buffer_given() {
+        let px =
+            Tensor::<shape![_, 2], u8>::from_shape_vec((Dyn(2), Sz), vec![0, 2, 4, 6]).unwrap();
+        let mut out = [0.0; 2];
+        Data::<shape![2]>::u8_scaled(&px, 0.5).gather_into(&[1], &mut out);
+        assert_eq!(out, [2.0, 3.0]);
     }
 }
