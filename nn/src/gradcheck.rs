@@ -110,16 +110,16 @@ pub fn check_layer<L: Layer>(
     let mut grads = layer.zero_grads();
     let mut g = r.clone();
     let mut dx = Vec::new();
-    layer.backward(
+    layer.backward(crate::Backward {
         x,
-        &out,
+        out: &out,
         n,
-        &mut g,
-        false,
-        &mut cache,
-        &mut grads,
-        Some(&mut dx),
-    );
+        grad_out: &mut g,
+        grad_of: crate::GradOf::Output,
+        cache: &mut cache,
+        grads: &mut grads,
+        grad_in: Some(&mut dx),
+    });
 
     let to64 = |v: &[f32]| v.iter().map(|&v| v as f64).collect::<Vec<f64>>();
     let params = layer.len();

@@ -78,29 +78,77 @@ pub trait Layer: Parameters + Sized + Send + Sync {
         cache: &mut Self::Cache,
         rng: &mut StdRng,
     );
-    /// Backward: given the input `x`, the output `out` of the training
-    /// forward, and `grad_out` = dLoss/dOutput (which it may overwrite),
-    /// writes dLoss/dParameters into `grads` and, when asked, dLoss/dInput
-    /// into `grad_in`. With `skip_activation`, `grad_out` is already the
-    /// gradient with respect to the final activation's input (the fused
-    /// softmax + crossentropy path).
-    #[allow(clippy::too_many_arguments)]
-    fn backward(
-        &self,
-        x: &[f32],
-        out: &[f32],
-        n: usize,
-        grad_out: &mut [f32],
-        skip_activation: bool,
-        cache: &mut Self::Cache,
-        grads: &mut Self::Grads,
-        grad_in: Option<&mut Vec<f32>>,
-    );
+    /// Backward: from what the training forward saw and wrote and the
+    /// gradient of the loss with respect to the output, writes the
+    /// parameters' gradients and, when asked, the input's. The arguments
+    /// are one [`Backward`] struct, destructured by name.
+    fn backward(&self, args: Backward<'_, Self>);
     /// Sets when the layer's training products may use sparse tiles of
     /// their input ([`SparsePolicy`](tensor_core::kernels::SparsePolicy));
     /// a model passes it to each of its layers, and layers without
     /// products ignore it (the default).
     fn set_sparse_policy(&mut self, _policy: tensor_core::kernels::SparsePolicy) {}
+}
+
+/// What [`Layer::backward`] receives: the training forward's input and
+/// output, the gradient flowing back, and where to write the gradients.
+///
+/// A layer destructures it by name and ignores what it does not need:
+///
+/// ```
+/// use nn::{Backward, GradOf};
+/// fn scale_backward(w: f32, args: Backward<'_, nn::DenseLayer<1, 1>>) {
+///     let Backward { grad_out, grad_of, grad_in, .. } = args;
+///     assert_eq!(grad_of, GradOf::Output);
+///     if let Some(dx) = grad_in {
+///         dx.clear();
+///         dx.extend(grad_out.iter().map(|g| g * w));
+///     }
+/// }
+/// ```
+pub struct Backward<'a, L: Layer> {
+    /// The input of the training forward: `n` samples, flat, row-major.
+    pub x: &'a [f32],
+    /// The output the training forward wrote.
+    pub out: &'a [f32],
+    /// The number of samples.
+    pub n: usize,
+    /// The gradient of the loss with respect to the output (or to the
+    /// final activation's input, see [`grad_of`](Self::grad_of)); the
+    /// layer may overwrite it.
+    pub grad_out: &'a mut [f32],
+    /// What `grad_out` is the gradient with respect to.
+    pub grad_of: GradOf,
+    /// What the training forward kept for backward.
+    pub cache: &'a mut L::Cache,
+    /// Where the parameters' gradients go (replaced, not added to).
+    pub grads: &'a mut L::Grads,
+    /// Where the gradient with respect to the input goes, when the layer
+    /// below needs it (`None` for a model's first layer).
+    pub grad_in: Option<&'a mut Vec<f32>>,
+}
+
+/// What a gradient flowing back into a layer is taken with respect to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GradOf {
+    /// The layer's output: the layer applies its activation's derivative.
+    Output,
+    /// The input of the layer's final activation: the loss has fused its
+    /// gradient with the activation's (softmax + crossentropy's
+    /// `(p - y) / n`), so the layer skips that derivative.
+    PreActivation,
+}
+
+impl GradOf {
+    /// Whether the layer still applies its final activation's derivative.
+    ///
+    /// ```
+    /// assert!(nn::GradOf::Output.applies_activation());
+    /// assert!(!nn::GradOf::PreActivation.applies_activation());
+    /// ```
+    pub const fn applies_activation(self) -> bool {
+        matches!(self, GradOf::Output)
+    }
 }
 
 /// How a layer written in `model!` is built for its input shape `In` (the

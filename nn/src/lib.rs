@@ -46,7 +46,7 @@ pub mod __private {
 
 pub use activation::{Activation, ActivationKind, Linear, Relu, Sigmoid, Softmax, Tanh};
 pub use batch::Batched;
-pub use layer::{Layer, LayerSpec, SummaryRow};
+pub use layer::{Backward, GradOf, Layer, LayerSpec, SummaryRow};
 pub use layers::{
     activation::ActivationLayer,
     dense::{Dense, DenseLayer, DenseParams},

@@ -6,7 +6,7 @@
 //! the input shape.
 
 use crate::batch::Batched;
-use crate::layer::{batch_shape_name, Layer, LayerSpec, SummaryRow};
+use crate::layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow};
 use crate::sample_dims::{Reason, SampleDims};
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
@@ -65,17 +65,8 @@ impl<In: Batched, Out: Batched, Spec: StubName> Layer for ShapeStub<In, Out, Spe
     fn forward_train(&self, x: &[f32], n: usize, out: &mut Vec<f32>, _: &mut (), _: &mut StdRng) {
         self.forward(x, n, out)
     }
-    fn backward(
-        &self,
-        _: &[f32],
-        _: &[f32],
-        n: usize,
-        _: &mut [f32],
-        _: bool,
-        _: &mut (),
-        _: &mut (),
-        grad_in: Option<&mut Vec<f32>>,
-    ) {
+    fn backward(&self, args: Backward<'_, Self>) {
+        let Backward { n, grad_in, .. } = args;
         if let Some(g) = grad_in {
             g.clear();
             g.resize(n * In::NUMEL, 0.0);

@@ -60,16 +60,16 @@ fn dense_relu_matches<const IN: usize, const OUT: usize>(x: &[f32], policy: Spar
     layer.forward_train(x, N, &mut out, &mut cache, &mut StdRng::seed_from_u64(0));
     let r = random(out.len(), 4);
     let (mut g, mut grads, mut dx) = (r.clone(), layer.zero_grads(), Vec::new());
-    layer.backward(
+    layer.backward(nn::Backward {
         x,
-        &out,
-        N,
-        &mut g,
-        false,
-        &mut cache,
-        &mut grads,
-        Some(&mut dx),
-    );
+        out: &out,
+        n: N,
+        grad_out: &mut g,
+        grad_of: nn::GradOf::Output,
+        cache: &mut cache,
+        grads: &mut grads,
+        grad_in: Some(&mut dx),
+    });
 
     let tape = Tape::<f64>::new();
     let (xv, w, b) = on_tape(&tape, &layer, x);
@@ -125,16 +125,16 @@ fn fused_step<const IN: usize, const OUT: usize, A: nn::Activation, L: Loss<(Sz<
         L::NAME
     );
     let (mut grads, mut dx) = (layer.zero_grads(), Vec::new());
-    layer.backward(
+    layer.backward(nn::Backward {
         x,
-        &out,
-        N,
-        &mut g,
-        true,
-        &mut cache,
-        &mut grads,
-        Some(&mut dx),
-    );
+        out: &out,
+        n: N,
+        grad_out: &mut g,
+        grad_of: nn::GradOf::PreActivation,
+        cache: &mut cache,
+        grads: &mut grads,
+        grad_in: Some(&mut dx),
+    });
     let value = loss.loss(&out, t, N);
     (out, value, grads, dx)
 }
@@ -199,16 +199,16 @@ fn dropout_backward_is_the_tapes_gradient_with_its_mask() {
     assert!(kept.contains(&0.0) && kept.iter().any(|&k| k > 1.0));
     let r = random(out.len(), 12);
     let (mut g, mut dx) = (r.clone(), Vec::new());
-    d.backward(
-        &x,
-        &out,
-        N,
-        &mut g,
-        false,
-        &mut mask,
-        &mut (),
-        Some(&mut dx),
-    );
+    d.backward(nn::Backward {
+        x: &x,
+        out: &out,
+        n: N,
+        grad_out: &mut g,
+        grad_of: nn::GradOf::Output,
+        cache: &mut mask,
+        grads: &mut (),
+        grad_in: Some(&mut dx),
+    });
 
     let tape = Tape::<f64>::new();
     let xv = tape.var(Mat::<N, 10>::from_vec(f64s(&x)).unwrap());

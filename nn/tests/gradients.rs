@@ -8,8 +8,8 @@ use nn::{
         BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanAbsoluteError, MeanSquaredError,
         SparseCategoricalCrossentropy,
     },
-    model, Dense, DenseLayer, Dropout, Flatten, Layer, Linear, Parameters, Relu, Sigmoid, Softmax,
-    Tanh,
+    model, Backward, Dense, DenseLayer, Dropout, Flatten, Layer, Linear, Parameters, Relu, Sigmoid,
+    Softmax, Tanh,
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -116,16 +116,16 @@ fn dropout_scales_what_it_keeps_and_its_backward_uses_the_same_mask() {
     assert!(out.iter().all(|&v| v == 0.0 || v == 2.0));
     let mut g = vec![1.0f32; 1000];
     let mut dx = Vec::new();
-    d.backward(
-        &x,
-        &out,
-        1,
-        &mut g,
-        false,
-        &mut mask,
-        &mut (),
-        Some(&mut dx),
-    );
+    d.backward(nn::Backward {
+        x: &x,
+        out: &out,
+        n: 1,
+        grad_out: &mut g,
+        grad_of: nn::GradOf::Output,
+        cache: &mut mask,
+        grads: &mut (),
+        grad_in: Some(&mut dx),
+    });
     assert_eq!(
         dx, out,
         "the gradient flows only where the value was kept, scaled alike"
@@ -154,7 +154,20 @@ fn check_through_loss<M: Layer, L: Loss<M::Output>>(
         loss.grad(&out, y, n, &mut g);
     }
     let mut grads = model.zero_grads();
-    model.backward(x, &out, n, &mut g, fused, &mut cache, &mut grads, None);
+    model.backward(nn::Backward {
+        x,
+        out: &out,
+        n,
+        grad_out: &mut g,
+        grad_of: if fused {
+            nn::GradOf::PreActivation
+        } else {
+            nn::GradOf::Output
+        },
+        cache: &mut cache,
+        grads: &mut grads,
+        grad_in: None,
+    });
     // The first 40 entries of each parameter tensor, against the loss of
     // the inference forward, with the one checker (in f32's settings).
     let to64 = |v: &[f32]| v.iter().take(40).map(|&v| v as f64).collect::<Vec<f64>>();
@@ -304,18 +317,27 @@ impl Layer for Wrong {
     ) {
         self.0.forward_train(x, n, out, c, rng)
     }
-    fn backward(
-        &self,
-        x: &[f32],
-        out: &[f32],
-        n: usize,
-        g: &mut [f32],
-        skip: bool,
-        c: &mut Self::Cache,
-        grads: &mut Self::Grads,
-        gi: Option<&mut Vec<f32>>,
-    ) {
-        self.0.backward(x, out, n, g, skip, c, grads, gi);
+    fn backward(&self, args: Backward<'_, Self>) {
+        let Backward {
+            x,
+            out,
+            n,
+            grad_out,
+            grad_of,
+            cache,
+            grads,
+            grad_in,
+        } = args;
+        self.0.backward(Backward {
+            x,
+            out,
+            n,
+            grad_out,
+            grad_of,
+            cache,
+            grads,
+            grad_in,
+        });
         grads.bias.as_mut_slice().iter_mut().for_each(|b| *b *= 1.5);
     }
 }

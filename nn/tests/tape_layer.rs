@@ -186,16 +186,16 @@ fn dense_as_a_tape_layer_has_the_fused_dense_gradients() {
             let (mut out, mut cache) = (Vec::new(), Default::default());
             layer.forward_train(&x, N, &mut out, &mut cache, &mut StdRng::seed_from_u64(0));
             let (mut g, mut grads, mut dx) = (r.clone(), layer.zero_grads(), Vec::new());
-            layer.backward(
-                &x,
-                &out,
-                N,
-                &mut g,
-                false,
-                &mut cache,
-                &mut grads,
-                Some(&mut dx),
-            );
+            layer.backward(nn::Backward {
+                x: &x,
+                out: &out,
+                n: N,
+                grad_out: &mut g,
+                grad_of: nn::GradOf::Output,
+                cache: &mut cache,
+                grads: &mut grads,
+                grad_in: Some(&mut dx),
+            });
             results.push((out, grads.get(0).to_vec(), grads.get(1).to_vec(), dx));
         }};
     }
@@ -238,14 +238,14 @@ fn a_copied_parameter_is_refused_not_left_untrained() {
     let layer = TapeLayer::<Copied>::init(&mut StdRng::seed_from_u64(0));
     let (mut out, mut g, mut grads) = (Vec::new(), vec![1.0; 2], layer.zero_grads());
     layer.forward(&[1.0, 2.0], 1, &mut out);
-    layer.backward(
-        &[1.0, 2.0],
-        &out,
-        1,
-        &mut g,
-        false,
-        &mut (),
-        &mut grads,
-        None,
-    );
+    layer.backward(nn::Backward {
+        x: &[1.0, 2.0],
+        out: &out,
+        n: 1,
+        grad_out: &mut g,
+        grad_of: nn::GradOf::Output,
+        cache: &mut (),
+        grads: &mut grads,
+        grad_in: None,
+    });
 }

@@ -186,10 +186,14 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             quote!(&cache.#o)
         };
         let (o_i, g_i, skip) = if i == n - 1 {
-            (quote!(out), quote!(grad_out), quote!(skip_activation))
+            (quote!(out), quote!(grad_out), quote!(grad_of))
         } else {
             let (o, g) = (&out_fields[i], &grad_fields[i]);
-            (quote!(&cache.#o), quote!(&mut cache.#g[..]), quote!(false))
+            (
+                quote!(&cache.#o),
+                quote!(&mut cache.#g[..]),
+                quote!(#nn::GradOf::Output),
+            )
         };
         let gin = if i == 0 {
             quote!(grad_in)
@@ -197,7 +201,10 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             let g = &grad_fields[i - 1];
             quote!(Some(&mut cache.#g))
         };
-        back.extend(quote!(#nn::Layer::backward(&self.#f, #x_i, #o_i, n, #g_i, #skip, &mut cache.#c, &mut grads.#f, #gin);));
+        back.extend(quote!(#nn::Layer::backward(&self.#f, #nn::Backward {
+            x: #x_i, out: #o_i, n, grad_out: #g_i, grad_of: #skip,
+            cache: &mut cache.#c, grads: &mut grads.#f, grad_in: #gin,
+        });));
     }
 
     // Spanned at the name, so that a message pointing at this impl ("but
@@ -285,17 +292,8 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             ) {
                 #train
             }
-            fn backward(
-                &self,
-                x: &[f32],
-                out: &[f32],
-                n: usize,
-                grad_out: &mut [f32],
-                skip_activation: bool,
-                cache: &mut #cache_name,
-                grads: &mut #grads_name,
-                grad_in: ::core::option::Option<&mut ::std::vec::Vec<f32>>,
-            ) {
+            fn backward(&self, args: #nn::Backward<'_, Self>) {
+                let #nn::Backward { x, out, n, grad_out, grad_of, cache, grads, grad_in } = args;
                 #back
             }
             fn set_sparse_policy(&mut self, policy: #nn::tensor_core::kernels::SparsePolicy) {

@@ -3,7 +3,7 @@
 use crate::batch::Batched;
 use crate::{
     activation::{Activation, Linear, Relu, Sigmoid, Softmax, Tanh},
-    layer::{batch_shape_name, Layer, LayerSpec, SummaryRow},
+    layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow},
     sample_dims::{Reason, SampleDims},
 };
 use core::marker::PhantomData;
@@ -49,18 +49,15 @@ impl<S: Batched, A: Activation> Layer for ActivationLayer<S, A> {
     fn forward_train(&self, x: &[f32], n: usize, out: &mut Vec<f32>, _: &mut (), _: &mut StdRng) {
         self.forward(x, n, out)
     }
-    fn backward(
-        &self,
-        _: &[f32],
-        out: &[f32],
-        _: usize,
-        grad_out: &mut [f32],
-        skip_activation: bool,
-        _: &mut (),
-        _: &mut (),
-        grad_in: Option<&mut Vec<f32>>,
-    ) {
-        if !skip_activation {
+    fn backward(&self, args: Backward<'_, Self>) {
+        let Backward {
+            out,
+            grad_out,
+            grad_of,
+            grad_in,
+            ..
+        } = args;
+        if grad_of.applies_activation() {
             A::backward(out, grad_out, Self::last());
         }
         if let Some(g) = grad_in {

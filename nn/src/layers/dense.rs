@@ -4,7 +4,7 @@
 use crate::{
     activation::{Activation, Linear},
     init::glorot_uniform,
-    layer::{batch_shape_name, Layer, LayerSpec, SummaryRow},
+    layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow},
     parameters_struct,
     sample_dims::{Reason, SampleDims},
     Batched, Parameters,
@@ -195,18 +195,18 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
     fn set_sparse_policy(&mut self, policy: SparsePolicy) {
         self.sparse = policy;
     }
-    fn backward(
-        &self,
-        x: &[f32],
-        out: &[f32],
-        n: usize,
-        grad_out: &mut [f32],
-        skip_activation: bool,
-        cache: &mut DenseCache,
-        grads: &mut Self::Grads,
-        grad_in: Option<&mut Vec<f32>>,
-    ) {
-        if !skip_activation {
+    fn backward(&self, args: Backward<'_, Self>) {
+        let Backward {
+            x,
+            out,
+            n,
+            grad_out,
+            grad_of,
+            cache,
+            grads,
+            grad_in,
+        } = args;
+        if grad_of.applies_activation() {
             A::backward(out, grad_out, OUT);
         }
         let g: &[f32] = grad_out;

@@ -3,7 +3,7 @@
 //! inverted dropout).
 
 use crate::batch::Batched;
-use crate::layer::{batch_shape_name, Layer, LayerSpec, SummaryRow};
+use crate::layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow};
 use crate::sample_dims::{Reason, SampleDims};
 use core::marker::PhantomData;
 use rand::{rngs::StdRng, Rng};
@@ -63,17 +63,13 @@ impl<S: Batched, const P: usize> Layer for DropoutLayer<S, P> {
         out.clear();
         out.extend(x.iter().zip(mask.iter()).map(|(a, m)| a * m));
     }
-    fn backward(
-        &self,
-        _: &[f32],
-        _: &[f32],
-        _: usize,
-        grad_out: &mut [f32],
-        _: bool,
-        mask: &mut Vec<f32>,
-        _: &mut (),
-        grad_in: Option<&mut Vec<f32>>,
-    ) {
+    fn backward(&self, args: Backward<'_, Self>) {
+        let Backward {
+            grad_out,
+            cache: mask,
+            grad_in,
+            ..
+        } = args;
         if let Some(g) = grad_in {
             g.clear();
             g.extend(grad_out.iter().zip(mask.iter()).map(|(a, m)| a * m));

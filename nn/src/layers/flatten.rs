@@ -2,7 +2,7 @@
 //! elements, the count computed where the model is defined.
 
 use crate::batch::Batched;
-use crate::layer::{batch_shape_name, Layer, LayerSpec, SummaryRow};
+use crate::layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow};
 use crate::sample_dims::{Reason, SampleDims};
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
@@ -76,17 +76,10 @@ impl<In: Batched, Out: Batched> Layer for FlattenLayer<In, Out> {
     fn forward_train(&self, x: &[f32], n: usize, out: &mut Vec<f32>, _: &mut (), _: &mut StdRng) {
         self.forward(x, n, out)
     }
-    fn backward(
-        &self,
-        _: &[f32],
-        _: &[f32],
-        _: usize,
-        grad_out: &mut [f32],
-        _: bool,
-        _: &mut (),
-        _: &mut (),
-        grad_in: Option<&mut Vec<f32>>,
-    ) {
+    fn backward(&self, args: Backward<'_, Self>) {
+        let Backward {
+            grad_out, grad_in, ..
+        } = args;
         if let Some(g) = grad_in {
             g.clear();
             g.extend_from_slice(grad_out);

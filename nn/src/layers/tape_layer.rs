@@ -14,7 +14,7 @@
 
 use crate::{
     batch::Batched,
-    layer::{batch_shape_name, Layer, LayerSpec, SummaryRow},
+    layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow},
     params::Parameters,
     sample_dims::{Reason, SampleDims},
 };
@@ -195,7 +195,10 @@ impl TapeParams {
 /// layer.forward(&[0.0, 0.0], 1, &mut out);
 /// assert_eq!(out, [0.0, 0.0]);
 /// let (mut g, mut grads, mut dx) = (vec![1.0, 1.0], layer.zero_grads(), Vec::new());
-/// layer.backward(&[0.0, 0.0], &out, 1, &mut g, false, &mut (), &mut grads, Some(&mut dx));
+/// layer.backward(nn::Backward {
+///     x: &[0.0, 0.0], out: &out, n: 1, grad_out: &mut g, grad_of: nn::GradOf::Output,
+///     cache: &mut (), grads: &mut grads, grad_in: Some(&mut dx),
+/// });
 /// assert_eq!(dx, [2.0, 3.0]); // tanh'(0) * w
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -271,21 +274,19 @@ impl<L: OpsLayer> Layer for TapeLayer<L> {
     fn forward_train(&self, x: &[f32], n: usize, out: &mut Vec<f32>, _: &mut (), _: &mut StdRng) {
         self.forward(x, n, out)
     }
-    /// The tape's backward, seeded with `grad_out`. `skip_activation` needs
+    /// The tape's backward, seeded with `grad_out`. `grad_of` needs
     /// no handling: a tape layer's `FINAL_ACTIVATION` is `Linear`, whose
     /// input gradient is its output gradient, so skipping it changes
     /// nothing (and no loss fuses with `Linear`, so it is never set).
-    fn backward(
-        &self,
-        x: &[f32],
-        _: &[f32],
-        n: usize,
-        grad_out: &mut [f32],
-        _skip_activation: bool,
-        _: &mut (),
-        grads: &mut L,
-        grad_in: Option<&mut Vec<f32>>,
-    ) {
+    fn backward(&self, args: Backward<'_, Self>) {
+        let Backward {
+            x,
+            n,
+            grad_out,
+            grads,
+            grad_in,
+            ..
+        } = args;
         let (xv, y, p) = self.record(x, n, true);
         let seed = Tensor::from_shape_vec(L::Output::batch(n), grad_out.to_vec()).expect(SIZES);
         let tg = y.backward_with(&seed);

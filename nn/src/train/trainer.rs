@@ -350,16 +350,20 @@ where
         if !fused {
             self.loss.grad(&self.out, y, n, &mut self.grad);
         }
-        m.backward(
+        m.backward(crate::Backward {
             x,
-            &self.out,
+            out: &self.out,
             n,
-            &mut self.grad,
-            fused,
-            &mut self.cache,
-            &mut self.grads,
-            None,
-        );
+            grad_out: &mut self.grad,
+            grad_of: if fused {
+                crate::GradOf::PreActivation
+            } else {
+                crate::GradOf::Output
+            },
+            cache: &mut self.cache,
+            grads: &mut self.grads,
+            grad_in: None,
+        });
         let bad = self.optimizer.step_checked(m, &self.grads);
         self.metric.update(&self.out, y, n);
         Ok(match bad {
