@@ -42,7 +42,7 @@ pub fn input_name<L: Parameters>(layer: &L, i: usize) -> String {
 /// A user-defined layer, with its own gradient check:
 ///
 /// ```
-/// use nn::{gradcheck::{check_layer, GradCheck}, layer::SummaryRow, Layer, Parameters};
+/// use nn::{gradcheck::{check_layer, GradCheck}, layer::SummaryRow, Backward, Layer, Parameters};
 /// use rand::rngs::StdRng;
 /// use tensor_core::{Sz, Tensor};
 ///
@@ -75,8 +75,8 @@ pub fn input_name<L: Parameters>(layer: &L, i: usize) -> String {
 ///     fn forward_train(&self, x: &[f32], n: usize, out: &mut Vec<f32>, _: &mut (), _: &mut StdRng) {
 ///         self.forward(x, n, out)
 ///     }
-///     fn backward(&self, x: &[f32], _: &[f32], _: usize, g: &mut [f32], _: bool, _: &mut (),
-///                 grads: &mut Self::Grads, grad_in: Option<&mut Vec<f32>>) {
+///     fn backward(&self, args: Backward<'_, Self>) {
+///         let Backward { x, grad_out: g, grads, grad_in, .. } = args;
 ///         let da = grads.as_mut_slice();
 ///         da.fill(0.0);
 ///         for (xr, gr) in x.chunks(N).zip(g.chunks(N)) {
