@@ -128,14 +128,11 @@ fn convnet_summary_is_keras_table() {
         ("dense_6 (Dense)", "(None, 64)", "36,928"),
         ("dense_7 (Dense)", "(None, 10)", "650"),
     ];
-    let lines: Vec<&str> = s
-        .lines()
-        .filter(|l| l.contains("(None"))
-        .collect();
+    let lines: Vec<&str> = s.lines().filter(|l| l.contains("(None")).collect();
     assert_eq!(lines.len(), rows.len(), "{s}");
+    // Keras's columns: 29, 26 and 10 characters wide, the count right-aligned.
     for (line, (layer, shape, params)) in lines.iter().zip(&rows) {
-        let cells: Vec<&str> = line.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
-        assert_eq!(cells, [*layer, *shape, *params], "{s}");
+        assert_eq!(*line, format!(" {layer:<29}{shape:<26}{params:>10}"), "{s}");
     }
     assert_eq!(Convnet::PARAMS, 93_322);
     assert!(s.contains("Total params: 93,322 (364.54 KB)"), "{s}");
