@@ -10,8 +10,8 @@ use nn::{
     model,
     optim::RmsProp,
     train::{FitConfig, Trainer, Verbosity},
-    AvgPool2D, Conv2D, Dense, Flatten, Layer, LayerSpec, Linear, MaxPool2D, Parameters, Relu,
-    Same, Softmax, Tanh, Valid,
+    AvgPool2D, Conv2D, Dense, Flatten, Layer, LayerSpec, Linear, MaxPool2D, Parameters, Relu, Same,
+    Softmax, Tanh, Valid,
 };
 use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
 use tensor_core::{shape, Dyn, Sz, Tensor};
@@ -24,7 +24,9 @@ fn inputs(len: usize, seed: u64) -> Vec<f32> {
 /// Distinct values at least 0.05 apart, shuffled: no two entries of a
 /// pooling window tie, even moved by the checker's step.
 fn distinct(len: usize, seed: u64) -> Vec<f32> {
-    let mut v: Vec<f32> = (0..len).map(|i| i as f32 * 0.05 - len as f32 * 0.025).collect();
+    let mut v: Vec<f32> = (0..len)
+        .map(|i| i as f32 * 0.05 - len as f32 * 0.025)
+        .collect();
     v.shuffle(&mut StdRng::seed_from_u64(seed));
     v
 }
@@ -117,7 +119,10 @@ fn reference_pool(
 fn assert_close(a: &[f32], b: &[f32], what: &str) {
     assert_eq!(a.len(), b.len(), "{what}: lengths");
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!((x - y).abs() <= 1e-4 * (1.0 + y.abs()), "{what}[{i}]: {x} vs {y}");
+        assert!(
+            (x - y).abs() <= 1e-4 * (1.0 + y.abs()),
+            "{what}[{i}]: {x} vs {y}"
+        );
     }
 }
 
@@ -229,16 +234,65 @@ fn pooling_matches_the_loops_and_the_finite_differences() {
             let mut layer = L::init(&mut StdRng::seed_from_u64(0));
             let mut out = Vec::new();
             layer.forward(&x, $n, &mut out);
-            assert_close(&out, &reference_pool($hwc, $p, $n, &x, $max), stringify!($spec));
+            assert_close(
+                &out,
+                &reference_pool($hwc, $p, $n, &x, $max),
+                stringify!($spec),
+            );
             check_all(stringify!($spec), &mut layer, &x, $n);
         }};
     }
     // Odd sizes: 5 / 2 and 7 / 2 round down; 7 / 3 = 2, 8 / 3 = 2.
-    pool_case!(MaxPool2D<2>, shape![5, 7, 3], shape![2, 3, 3], (5, 7, 3), 2, true, 2, 1);
-    pool_case!(MaxPool2D<3>, shape![7, 8, 2], shape![2, 2, 2], (7, 8, 2), 3, true, 3, 2);
-    pool_case!(MaxPool2D<1>, shape![3, 2, 2], shape![3, 2, 2], (3, 2, 2), 1, true, 1, 3);
-    pool_case!(AvgPool2D<2>, shape![5, 7, 3], shape![2, 3, 3], (5, 7, 3), 2, false, 2, 4);
-    pool_case!(AvgPool2D<3>, shape![7, 8, 2], shape![2, 2, 2], (7, 8, 2), 3, false, 3, 5);
+    pool_case!(
+        MaxPool2D<2>,
+        shape![5, 7, 3],
+        shape![2, 3, 3],
+        (5, 7, 3),
+        2,
+        true,
+        2,
+        1
+    );
+    pool_case!(
+        MaxPool2D<3>,
+        shape![7, 8, 2],
+        shape![2, 2, 2],
+        (7, 8, 2),
+        3,
+        true,
+        3,
+        2
+    );
+    pool_case!(
+        MaxPool2D<1>,
+        shape![3, 2, 2],
+        shape![3, 2, 2],
+        (3, 2, 2),
+        1,
+        true,
+        1,
+        3
+    );
+    pool_case!(
+        AvgPool2D<2>,
+        shape![5, 7, 3],
+        shape![2, 3, 3],
+        (5, 7, 3),
+        2,
+        false,
+        2,
+        4
+    );
+    pool_case!(
+        AvgPool2D<3>,
+        shape![7, 8, 2],
+        shape![2, 2, 2],
+        (7, 8, 2),
+        3,
+        false,
+        3,
+        5
+    );
 }
 
 model! {
@@ -290,7 +344,7 @@ fn a_convnet_in_model_learns_bars() {
         Accuracy::default(),
     );
     let cfg = FitConfig::new()
-        .epochs(8)
+        .epochs(16)
         .batch_size(16)
         .verbosity(Verbosity::Silent);
     let history = trainer.fit(&x, &y, cfg).unwrap();
@@ -302,5 +356,8 @@ fn a_convnet_in_model_learns_bars() {
     assert!(last.loss < 0.5 * first.loss, "{:?}", history.epochs);
     assert!(last.metric > 0.9, "{:?}", history.epochs);
     let summary = trainer.model.summary();
-    assert!(summary.contains("(None, 8, 8, 6)") && summary.contains("(None, 2, 2, 8)"), "{summary}");
+    assert!(
+        summary.contains("(None, 8, 8, 6)") && summary.contains("(None, 2, 2, 8)"),
+        "{summary}"
+    );
 }
