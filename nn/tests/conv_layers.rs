@@ -304,9 +304,12 @@ model! {
     ]
 }
 
+/// A batch of 10x10 grey pictures.
+type Pictures = Tensor<(Dyn, Sz<10>, Sz<10>, Sz<1>)>;
+
 /// Pictures of one bar, horizontal, vertical or diagonal (the class), at a
 /// random place, with noise.
-fn bars(n: usize, seed: u64) -> (Tensor<(Dyn, Sz<10>, Sz<10>, Sz<1>)>, Tensor<shape![_, 3]>) {
+fn bars(n: usize, seed: u64) -> (Pictures, Tensor<shape![_, 3]>) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut x = vec![0.0f32; n * 100];
     let mut y = vec![0.0f32; n * 3];
