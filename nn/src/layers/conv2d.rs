@@ -24,6 +24,12 @@ use tensor_core::kernels::{
 /// How a [`Conv2D`] treats the border: [`Valid`] or [`Same`], Keras's
 /// `padding="valid"` and `padding="same"`. (A marker type rather than a
 /// const, because stable Rust has no enum const parameters.)
+///
+/// ```
+/// use nn::{PaddingMode, Same, Valid};
+/// use tensor_core::kernels::conv::Padding;
+/// assert_eq!((Valid::PADDING, Same::NAME), (Padding::Valid, "same"));
+/// ```
 pub trait PaddingMode: Copy + Default + Send + Sync + 'static {
     /// The kernels' padding.
     const PADDING: Padding;
@@ -125,6 +131,11 @@ pub struct Conv2DParams {
 impl Conv2DParams {
     /// All zeros, the kernel of shape `(kh, kw, in_channels, filters)`.
     /// Panics if its element count overflows `usize`.
+    ///
+    /// ```
+    /// let p = nn::layers::conv2d::Conv2DParams::zeros([3, 3, 1, 2]);
+    /// assert_eq!((p.kernel().len(), p.bias(), p.kernel_shape()), (18, &[0.0, 0.0][..], [3, 3, 1, 2]));
+    /// ```
     pub fn zeros(shape: [usize; 4]) -> Self {
         let len = shape
             .iter()
@@ -186,6 +197,16 @@ impl Parameters for Conv2DParams {
 
 /// What a convolution's training forward keeps for backward: the patch
 /// matrices and packing buffers, reused from step to step.
+///
+/// ```
+/// use nn::{Conv2D, Layer, LayerSpec};
+/// use tensor_core::shape;
+/// type L = <Conv2D<2, 3> as LayerSpec<shape![4, 4, 1]>>::Layer<shape![2, 2, 2]>;
+/// let layer = L::init(&mut rand::SeedableRng::seed_from_u64(0));
+/// let (mut out, mut cache) = (Vec::new(), nn::layers::conv2d::Conv2DCache::default());
+/// layer.forward_reusing(&[1.0; 16], 1, &mut out, &mut cache);
+/// assert_eq!(out.len(), 8);
+/// ```
 #[derive(Debug, Default)]
 pub struct Conv2DCache {
     scratch: ConvScratch,
@@ -238,6 +259,14 @@ impl<
     > Conv2DLayer<In, Out, FILTERS, KERNEL, A, P, STRIDE>
 {
     /// The convolution of one sample, with the sizes `model!` checked.
+    ///
+    /// ```
+    /// use nn::{Conv2D, LayerSpec, Same};
+    /// use tensor_core::shape;
+    /// type L = <Conv2D<4, 3, nn::Linear, Same, 2> as LayerSpec<shape![9, 9, 2]>>::Layer<shape![5, 5, 4]>;
+    /// assert_eq!((L::GEOMETRY.out_h(), L::GEOMETRY.in_c), (5, 2));
+    /// assert_eq!(L::KERNEL_SHAPE, [3, 3, 2, 4]);
+    /// ```
     pub const GEOMETRY: Conv2dGeometry = {
         let d = SampleDims::of::<In>();
         let o = SampleDims::of::<Out>();
@@ -267,6 +296,14 @@ impl<
 
     /// A layer with the given weights; `None` unless the kernel's shape is
     /// [`KERNEL_SHAPE`](Self::KERNEL_SHAPE).
+    ///
+    /// ```
+    /// use nn::{layers::conv2d::Conv2DParams, Conv2D, LayerSpec};
+    /// use tensor_core::shape;
+    /// type L = <Conv2D<8, 3> as LayerSpec<shape![5, 5, 2]>>::Layer<shape![3, 3, 8]>;
+    /// assert!(L::from_params(Conv2DParams::zeros([3, 3, 2, 8])).is_some());
+    /// assert!(L::from_params(Conv2DParams::zeros([3, 3, 1, 8])).is_none());
+    /// ```
     pub fn from_params(params: Conv2DParams) -> Option<Self> {
         (params.shape == Self::KERNEL_SHAPE).then_some(Conv2DLayer {
             params,

@@ -253,6 +253,13 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
 /// `(features,)`, [`DenseRefused`] for any other rank. Implemented for
 /// every shape `model!` can produce, so that `Dense` after an image is the
 /// message of [`Dense`]'s `OUT` (its shape in decimals), not a trait error.
+///
+/// ```
+/// use nn::{DenseInput, DenseLayer, Relu};
+/// use tensor_core::Sz;
+/// fn same<T>(_: Option<T>, _: Option<T>) {}
+/// same(None::<<(Sz<784>,) as DenseInput<512, Relu>>::Layer>, None::<DenseLayer<784, 512, Relu>>);
+/// ```
 pub trait DenseInput<const OUT: usize, A: Activation>: Batched {
     /// The layer `Dense<OUT, A>` builds for this input.
     type Layer: Layer<Input = Self>;

@@ -79,6 +79,16 @@ pub(crate) const SIZES: &str = "pooling: buffers sized for the layer and the bat
 
 /// What a max pooling's training forward keeps for backward: where each
 /// maximum was.
+///
+/// ```
+/// use nn::{layers::max_pool2d::MaxPool2DCache, Layer, LayerSpec, MaxPool2D};
+/// use tensor_core::shape;
+/// type L = <MaxPool2D<2> as LayerSpec<shape![2, 2, 1]>>::Layer<shape![1, 1, 1]>;
+/// let layer = L::init(&mut rand::SeedableRng::seed_from_u64(0));
+/// let (mut out, mut cache) = (Vec::new(), MaxPool2DCache::default());
+/// layer.forward_reusing(&[1.0, 4.0, -2.0, 3.0], 1, &mut out, &mut cache);
+/// assert_eq!(out, [4.0]);
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct MaxPool2DCache {
     argmax: Vec<u32>,
