@@ -364,3 +364,28 @@ fn a_convnet_in_model_learns_bars() {
         "{summary}"
     );
 }
+
+#[cfg(feature = "checkpoint")]
+#[test]
+fn a_convnet_checkpoint_round_trips_with_keras_shapes() {
+    let m = Bars::seeded(5);
+    assert_eq!(
+        (m.name_of(0), m.shape_of(0), m.name_of(1), m.shape_of(1)),
+        (
+            "conv2_d_0.kernel".to_string(),
+            vec![3, 3, 1, 6],
+            "conv2_d_0.bias".to_string(),
+            vec![6]
+        )
+    );
+    assert_eq!(m.shape_of(2), vec![3, 3, 6, 8]);
+    let path = std::env::temp_dir().join(format!("conv_layers_{}.safetensors", std::process::id()));
+    nn::checkpoint::save(&m, &path).unwrap();
+    let mut other = Bars::seeded(6);
+    assert_ne!(other.get(0), m.get(0));
+    nn::checkpoint::load(&mut other, &path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    for i in 0..m.len() {
+        assert_eq!(other.get(i), m.get(i), "{}", m.name_of(i));
+    }
+}
