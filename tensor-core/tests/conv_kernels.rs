@@ -332,46 +332,49 @@ fn backward_matches_the_plain_loops() {
 
 #[test]
 fn a_batch_larger_than_a_chunk_gives_the_same_result() {
-    // 64 samples of the second MNIST layer make several chunks.
+    // 17 samples of the second MNIST layer make several chunks (7 samples'
+    // patches fill one), on one thread and in each of the threads' runs.
     let g = geometry((13, 13, 32), (3, 3, 64), (1, 1), Padding::Valid);
-    let n = 9;
+    let n = 17;
     let x = values(n * 13 * 13 * 32, 40);
     let w = values(3 * 3 * 32 * 64, 41);
     let b = values(64, 42);
     let want = reference_forward(&g, n, &x, &w, &b);
-    let mut out = vec![0.0f32; want.len()];
-    let mut scratch = ConvScratch::default();
-    conv2d_forward(
-        &g,
-        n,
-        &f32s(&x),
-        &f32s(&w),
-        &f32s(&b),
-        &mut out,
-        Parallelism::Rayon,
-        &mut scratch,
-    )
-    .unwrap();
-    close(&out, &want, "out", &g);
     let dy = values(want.len(), 43);
     let (want_w, want_b, want_x) = reference_backward(&g, n, &x, &w, &dy);
-    let (mut dw, mut db, mut dx) = (vec![0.0; w.len()], vec![0.0; 64], vec![0.0; x.len()]);
-    conv2d_backward(
-        &g,
-        n,
-        &f32s(&x),
-        &f32s(&w),
-        &f32s(&dy),
-        &mut dw,
-        &mut db,
-        Some(&mut dx),
-        Parallelism::Rayon,
-        &mut scratch,
-    )
-    .unwrap();
-    close(&dw, &want_w, "grad_kernel", &g);
-    close(&db, &want_b, "grad_bias", &g);
-    close(&dx, &want_x, "grad_in", &g);
+    let mut scratch = ConvScratch::default();
+    for par in [Parallelism::None, Parallelism::Rayon] {
+        let mut out = vec![0.0f32; want.len()];
+        conv2d_forward(
+            &g,
+            n,
+            &f32s(&x),
+            &f32s(&w),
+            &f32s(&b),
+            &mut out,
+            par,
+            &mut scratch,
+        )
+        .unwrap();
+        close(&out, &want, "out", &g);
+        let (mut dw, mut db, mut dx) = (vec![0.0; w.len()], vec![0.0; 64], vec![0.0; x.len()]);
+        conv2d_backward(
+            &g,
+            n,
+            &f32s(&x),
+            &f32s(&w),
+            &f32s(&dy),
+            &mut dw,
+            &mut db,
+            Some(&mut dx),
+            par,
+            &mut scratch,
+        )
+        .unwrap();
+        close(&dw, &want_w, "grad_kernel", &g);
+        close(&db, &want_b, "grad_bias", &g);
+        close(&dx, &want_x, "grad_in", &g);
+    }
 }
 
 #[test]

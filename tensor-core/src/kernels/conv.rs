@@ -4,20 +4,26 @@
 //!
 //! The method is im2col: the patches of a chunk of samples are copied into
 //! the rows of a matrix (one row per output pixel, `kernel_h * kernel_w *
-//! in_c` columns, each tap's `in_c` channels — and each kernel row's
-//! `kernel_w * in_c` values, adjacent in the input — copied as one run),
-//! which then goes through the products' one front door
-//! [`matmul`](super::matmul):
+//! in_c` columns, each kernel row's `kernel_w * in_c` values — adjacent in
+//! the input — copied as one run, and a last column of ones), which then
+//! goes through the products' one front door [`matmul`](super::matmul):
 //!
-//! * forward: `out = cols · W + bias`, `W` the kernel seen as a `K x
-//!   filters` matrix;
-//! * backward: `dW = colsᵀ · g`, `db = Σ g`, and `dcols = g · Wᵀ`, which
-//!   col2im adds back onto the input pixels the patches came from.
+//! * forward: `out = cols · [W; bias]`, `W` the kernel seen as a `K x
+//!   filters` matrix, the bias its last row (so the bias costs no pass of
+//!   its own over the output);
+//! * backward: `[dW; db] = colsᵀ · g` (the ones column sums `g` into the
+//!   bias gradient), and `dcols = g · Wᵀ`, which col2im adds back onto the
+//!   input pixels the patches came from.
 //!
-//! The batch goes through in chunks so that the patch matrix stays about
-//! [`CHUNK_FLOATS`] floats (at least one sample). Every buffer lives in a
-//! caller-owned [`ConvScratch`], so a call at a size seen before allocates
-//! nothing.
+//! On more than one kernel thread ([`Parallelism::Rayon`](super::Parallelism))
+//! the batch is split into one run of samples per thread, each with its
+//! own buffers and single-threaded products (the kernel gradients of the
+//! runs are summed at the end); a batch of one sample splits its products
+//! instead. Within a run the samples go through in chunks whose patch
+//! matrix is about [`CHUNK_FLOATS`] floats (at least one sample). Every
+//! buffer lives in a caller-owned [`ConvScratch`], so a call at a size
+//! seen before allocates nothing (but `matrixmultiply`'s own packing
+//! buffer, see [`dense`](super::dense)).
 //!
 //! Every size is checked first, with checked arithmetic ([`Conv2dGeometry::check`]
 //! and the buffer lengths); a wrong one is an error ([`ConvError`]) and
@@ -119,14 +125,21 @@ struct Sizes {
     in_len: usize,
     /// Output pixels of one sample.
     pixels: usize,
-    /// Columns of the patch matrix: `kernel_h * kernel_w * in_c`.
+    /// Rows of the kernel matrix: `kernel_h * kernel_w * in_c`.
     k: usize,
+    /// Columns of the patch matrix: `k + 1`, the last one all ones (it
+    /// meets the bias, appended to the kernel as its last row).
+    kb: usize,
     /// Elements of the kernel.
     kernel_len: usize,
     /// Elements of one output sample.
     out_len: usize,
-    /// Elements of one sample's patch matrix.
+    /// Elements of one sample's patch matrix (`pixels * kb`).
     cols_len: usize,
+    /// Elements of one sample's patch gradient (`pixels * k`).
+    dcols_len: usize,
+    /// Elements of the kernel with the bias row (`kb * filters`).
+    wb_len: usize,
 }
 
 impl Conv2dGeometry {
@@ -206,9 +219,12 @@ impl Conv2dGeometry {
         let kernel_len = m(k, self.filters)?;
         let pixels = m(oh, ow)?;
         let out_len = m(pixels, self.filters)?;
-        let cols_len = m(pixels, k)?;
+        let kb = k.checked_add(1).ok_or_else(overflow)?;
+        let cols_len = m(pixels, kb)?;
+        let dcols_len = m(pixels, k)?;
+        let wb_len = m(kb, self.filters)?;
         // Lengths a slice may have (so that views of them fit an isize).
-        for len in [in_len, kernel_len, out_len, cols_len] {
+        for len in [in_len, wb_len, out_len, cols_len] {
             if len > isize::MAX as usize / core::mem::size_of::<f32>() {
                 return Err(overflow());
             }
@@ -217,9 +233,12 @@ impl Conv2dGeometry {
             in_len,
             pixels,
             k,
+            kb,
             kernel_len,
             out_len,
             cols_len,
+            dcols_len,
+            wb_len,
         })
     }
 }
@@ -329,9 +348,20 @@ pub(crate) fn mul(a: usize, b: usize, what: &'static str) -> Result<usize, ConvE
 /// one sample per chunk).
 pub const CHUNK_FLOATS: usize = 1 << 18;
 
+/// One thread's buffers: its patch matrix, their gradient, its kernel
+/// gradient (with the bias row) and the product's packing buffers.
+#[derive(Default, Clone, Debug)]
+struct Part {
+    cols: Vec<f32>,
+    dcols: Vec<f32>,
+    dwb: Vec<f32>,
+    mm: Scratch,
+}
+
 /// The buffers of a convolution, owned by the caller (a layer keeps one):
-/// the patch matrix, its gradient and the product's packing buffers. They
-/// grow to the largest size seen and are then reused.
+/// per thread, the patch matrix, its gradient and the product's packing
+/// buffers; and the kernel with the bias appended. They grow to the
+/// largest size seen and are then reused.
 ///
 /// ```
 /// let scratch = tensor_core::kernels::conv::ConvScratch::default();
@@ -339,15 +369,29 @@ pub const CHUNK_FLOATS: usize = 1 << 18;
 /// ```
 #[derive(Default, Clone, Debug)]
 pub struct ConvScratch {
-    cols: Vec<f32>,
-    dcols: Vec<f32>,
-    mm: Scratch,
+    parts: Vec<Part>,
+    wb: Vec<f32>,
 }
 
 impl ConvScratch {
     /// The floats held, over all buffers.
     pub fn capacity(&self) -> usize {
-        self.cols.capacity() + self.dcols.capacity() + self.mm.capacity()
+        self.wb.capacity()
+            + self
+                .parts
+                .iter()
+                .map(|p| {
+                    p.cols.capacity() + p.dcols.capacity() + p.dwb.capacity() + p.mm.capacity()
+                })
+                .sum::<usize>()
+    }
+
+    /// The first `t` parts, made if missing.
+    fn parts(&mut self, t: usize) -> &mut [Part] {
+        if self.parts.len() < t {
+            self.parts.resize_with(t, Part::default);
+        }
+        &mut self.parts[..t]
     }
 }
 
@@ -364,9 +408,8 @@ fn ensure(v: &mut Vec<f32>, len: usize) {
     }
 }
 
-/// The input rows (or columns) `lo..hi` of the kernel's taps `0..k` that
-/// fall inside `0..input`, when the window starts at `start - pad`: the
-/// first tap inside and the count of taps inside.
+/// The kernel's taps `0..k` that fall inside `0..input` when the window
+/// starts at `start - pad`: the first tap inside and how many are.
 #[inline]
 fn taps_inside(start: usize, pad: usize, k: usize, input: usize) -> (usize, usize) {
     // Tap t reads input position start + t - pad.
@@ -376,7 +419,8 @@ fn taps_inside(start: usize, pad: usize, k: usize, input: usize) -> (usize, usiz
 }
 
 /// Writes the patches of the samples in `x` (`samples * in_len` elements)
-/// into `cols` (`samples * pixels` rows of `k`): padded taps are zeros.
+/// into `cols` (`samples * pixels` rows of `kb`): padded taps are zeros,
+/// the last column ones.
 fn im2col(g: &Conv2dGeometry, s: &Sizes, x: &[f32], cols: &mut [f32]) {
     let (oh, ow) = (g.out_h(), g.out_w());
     let (pt, pl) = (g.pad_top(), g.pad_left());
@@ -387,7 +431,7 @@ fn im2col(g: &Conv2dGeometry, s: &Sizes, x: &[f32], cols: &mut [f32]) {
         .chunks_exact(s.in_len)
         .zip(cols.chunks_exact_mut(s.cols_len))
     {
-        let mut rows = cs.chunks_exact_mut(s.k);
+        let mut rows = cs.chunks_exact_mut(s.kb);
         for oy in 0..oh {
             let y0 = oy * g.stride_h;
             let (ky0, nky) = taps_inside(y0, pt, g.kernel_h, g.in_h);
@@ -398,6 +442,7 @@ fn im2col(g: &Conv2dGeometry, s: &Sizes, x: &[f32], cols: &mut [f32]) {
                 if nky < g.kernel_h || nkx < g.kernel_w {
                     row.fill(0.0);
                 }
+                row[s.k] = 1.0;
                 if nkx == 0 {
                     continue;
                 }
@@ -413,8 +458,8 @@ fn im2col(g: &Conv2dGeometry, s: &Sizes, x: &[f32], cols: &mut [f32]) {
     }
 }
 
-/// Adds the patch gradients `dcols` back onto the input gradient `dx` (the
-/// transpose of [`im2col`]); padded taps are dropped.
+/// Adds the patch gradients `dcols` (rows of `k`) back onto the input
+/// gradient `dx` (the transpose of [`im2col`]); padded taps are dropped.
 fn col2im_add(g: &Conv2dGeometry, s: &Sizes, dcols: &[f32], dx: &mut [f32]) {
     let (oh, ow) = (g.out_h(), g.out_w());
     let (pt, pl) = (g.pad_top(), g.pad_left());
@@ -423,7 +468,7 @@ fn col2im_add(g: &Conv2dGeometry, s: &Sizes, dcols: &[f32], dx: &mut [f32]) {
     let row_len = g.in_w * c;
     for (ds, cs) in dx
         .chunks_exact_mut(s.in_len)
-        .zip(dcols.chunks_exact(s.cols_len))
+        .zip(dcols.chunks_exact(s.dcols_len))
     {
         let mut rows = cs.chunks_exact(s.k);
         for oy in 0..oh {
@@ -460,6 +505,67 @@ fn batch_sizes(g: &Conv2dGeometry, n: usize) -> Result<(Sizes, usize, usize), Co
     let x_len = mul(n, s.in_len, "the batch's input size")?;
     let out_len = mul(n, s.out_len, "the batch's output size")?;
     Ok((s, x_len, out_len))
+}
+
+/// Runs `f(part, samples, a, b, y)` on contiguous runs of the batch's
+/// samples, one run per part, the parts on the kernel threads (by
+/// `rayon::join`, which allocates nothing on a kernel thread). `a`, `b`
+/// and `y` hold `a_per`, `b_per`, `y_per` elements a sample (0 for an
+/// unused buffer). `n >= parts.len() >= 1`.
+#[allow(clippy::too_many_arguments)]
+fn split_batch<F>(
+    parts: &mut [Part],
+    n: usize,
+    (a, a_per): (&[f32], usize),
+    (b, b_per): (&[f32], usize),
+    (y, y_per): (&mut [f32], usize),
+    f: &F,
+) -> Result<(), ConvError>
+where
+    F: Fn(&mut Part, usize, &[f32], &[f32], &mut [f32]) -> Result<(), ConvError> + Sync,
+{
+    if parts.len() <= 1 {
+        return f(&mut parts[0], n, a, b, y);
+    }
+    let half = parts.len() / 2;
+    let left = n * half / parts.len();
+    let (pl, pr) = parts.split_at_mut(half);
+    let (al, ar) = a.split_at(left * a_per);
+    let (bl, br) = b.split_at(left * b_per);
+    let (yl, yr) = y.split_at_mut(left * y_per);
+    let (l, r) = rayon::join(
+        || split_batch(pl, left, (al, a_per), (bl, b_per), (yl, y_per), f),
+        || split_batch(pr, n - left, (ar, a_per), (br, b_per), (yr, y_per), f),
+    );
+    l.and(r)
+}
+
+/// How many runs the batch splits into, and the parallelism of each run's
+/// products: one run per kernel thread when the batch has that many
+/// samples (each run's products on its own thread), else one run whose
+/// products may split.
+fn runs(par: Parallelism, n: usize) -> (usize, Parallelism) {
+    let t = par.threads().min(n).max(1);
+    if t > 1 {
+        (t, Parallelism::None)
+    } else {
+        (1, par)
+    }
+}
+
+/// Copies the kernel and the bias below it into `wb` (`kb x filters`).
+fn kernel_with_bias<'a>(
+    wb: &'a mut Vec<f32>,
+    s: &Sizes,
+    kernel: &[f32],
+    bias: &[f32],
+) -> &'a [f32] {
+    ensure(wb, s.wb_len);
+    let wb = &mut wb[..s.wb_len];
+    let (w, b) = wb.split_at_mut(s.kernel_len);
+    w.copy_from_slice(kernel);
+    b.copy_from_slice(bias);
+    wb
 }
 
 /// The forward convolution of a batch of `n` samples: `out = conv(x, kernel)
@@ -506,31 +612,43 @@ pub fn conv2d_forward(
     if n == 0 {
         return Ok(());
     }
-    let w = MatRef::row_major(kernel, s.k, g.filters)?;
-    let chunk = chunk_samples(s.cols_len, n);
-    ensure(&mut scratch.cols, chunk * s.cols_len);
-    for (xs, os) in x
-        .chunks(chunk * s.in_len)
-        .zip(out.chunks_mut(chunk * s.out_len))
-    {
-        let samples = xs.len() / s.in_len;
-        let rows = samples * s.pixels;
-        let cols = &mut scratch.cols[..samples * s.cols_len];
-        im2col(g, &s, xs, cols);
-        for o in os.chunks_exact_mut(g.filters) {
-            o.copy_from_slice(bias);
-        }
-        matmul(
-            MatMut::row_major(os, rows, g.filters)?,
-            Accum::Add,
-            MatRef::row_major(cols, rows, s.k)?,
-            w,
-            1.0,
-            par,
-            &mut scratch.mm,
-        )?;
+    let f = g.filters;
+    let (t, inner) = runs(par, n);
+    let ConvScratch { parts, wb } = scratch;
+    let wb = MatRef::row_major(kernel_with_bias(wb, &s, kernel, bias), s.kb, f)?;
+    if parts.len() < t {
+        parts.resize_with(t, Part::default);
     }
-    Ok(())
+    let run = |part: &mut Part, n: usize, x: &[f32], _: &[f32], out: &mut [f32]| {
+        let chunk = chunk_samples(s.cols_len, n);
+        ensure(&mut part.cols, chunk * s.cols_len);
+        for (xs, os) in x
+            .chunks(chunk * s.in_len)
+            .zip(out.chunks_mut(chunk * s.out_len))
+        {
+            let rows = xs.len() / s.in_len * s.pixels;
+            let cols = &mut part.cols[..rows * s.kb];
+            im2col(g, &s, xs, cols);
+            matmul(
+                MatMut::row_major(os, rows, f)?,
+                Accum::Replace,
+                MatRef::row_major(cols, rows, s.kb)?,
+                wb,
+                1.0,
+                inner,
+                &mut part.mm,
+            )?;
+        }
+        Ok(())
+    };
+    split_batch(
+        &mut parts[..t],
+        n,
+        (x, s.in_len),
+        (&[], 0),
+        (out, s.out_len),
+        &run,
+    )
 }
 
 /// The backward convolution of a batch of `n` samples, given the forward's
@@ -580,58 +698,85 @@ pub fn conv2d_backward(
         expect_len("grad_in", dx.len(), x_len)?;
     }
     let f = g.filters;
-    grad_bias.fill(0.0);
-    for row in grad_out.chunks_exact(f) {
-        for (b, v) in grad_bias.iter_mut().zip(row) {
-            *b += v;
-        }
-    }
     if n == 0 {
         grad_kernel.fill(0.0);
+        grad_bias.fill(0.0);
         return Ok(());
     }
     let w = MatRef::row_major(kernel, s.k, f)?;
-    let chunk = chunk_samples(s.cols_len, n);
-    ensure(&mut scratch.cols, chunk * s.cols_len);
-    if grad_in.is_some() {
-        ensure(&mut scratch.dcols, chunk * s.cols_len);
-    }
-    let mut grad_in = grad_in;
-    if let Some(dx) = grad_in.as_deref_mut() {
-        dx.fill(0.0);
-    }
-    for (i, (xs, gs)) in x
-        .chunks(chunk * s.in_len)
-        .zip(grad_out.chunks(chunk * s.out_len))
-        .enumerate()
-    {
-        let samples = xs.len() / s.in_len;
-        let rows = samples * s.pixels;
-        let cols = &mut scratch.cols[..samples * s.cols_len];
-        im2col(g, &s, xs, cols);
-        let gv = MatRef::row_major(gs, rows, f)?;
-        matmul(
-            MatMut::row_major(grad_kernel, s.k, f)?,
-            if i == 0 { Accum::Replace } else { Accum::Add },
-            MatRef::row_major(cols, rows, s.k)?.t(),
-            gv,
-            1.0,
-            par,
-            &mut scratch.mm,
-        )?;
-        if let Some(dx) = grad_in.as_deref_mut() {
-            let dcols = &mut scratch.dcols[..samples * s.cols_len];
+    let (t, inner) = runs(par, n);
+    let with_dx = grad_in.is_some();
+    let mut none: [f32; 0] = [];
+    let (dx, dx_per) = match grad_in {
+        Some(dx) => (dx, s.in_len),
+        None => (&mut none[..], 0),
+    };
+    // Each run: its kernel and bias gradients (`colsᵀ g`, the ones column
+    // giving the bias row) into its `dwb`, and its samples' input gradient.
+    let run = |part: &mut Part, n: usize, x: &[f32], gy: &[f32], dx: &mut [f32]| {
+        let chunk = chunk_samples(s.cols_len, n);
+        ensure(&mut part.cols, chunk * s.cols_len);
+        ensure(&mut part.dwb, s.wb_len);
+        if with_dx {
+            ensure(&mut part.dcols, chunk * s.dcols_len);
+            dx.fill(0.0);
+        }
+        for (i, (xs, gs)) in x
+            .chunks(chunk * s.in_len)
+            .zip(gy.chunks(chunk * s.out_len))
+            .enumerate()
+        {
+            let samples = xs.len() / s.in_len;
+            let rows = samples * s.pixels;
+            let cols = &mut part.cols[..rows * s.kb];
+            im2col(g, &s, xs, cols);
+            let gv = MatRef::row_major(gs, rows, f)?;
             matmul(
-                MatMut::row_major(dcols, rows, s.k)?,
-                Accum::Replace,
+                MatMut::row_major(&mut part.dwb[..s.wb_len], s.kb, f)?,
+                if i == 0 { Accum::Replace } else { Accum::Add },
+                MatRef::row_major(cols, rows, s.kb)?.t(),
                 gv,
-                w.t(),
                 1.0,
-                par,
-                &mut scratch.mm,
+                inner,
+                &mut part.mm,
             )?;
-            let start = i * chunk * s.in_len;
-            col2im_add(g, &s, dcols, &mut dx[start..start + xs.len()]);
+            if with_dx {
+                let dcols = &mut part.dcols[..rows * s.k];
+                matmul(
+                    MatMut::row_major(dcols, rows, s.k)?,
+                    Accum::Replace,
+                    gv,
+                    w.t(),
+                    1.0,
+                    inner,
+                    &mut part.mm,
+                )?;
+                let start = i * chunk * s.in_len;
+                col2im_add(g, &s, dcols, &mut dx[start..start + xs.len()]);
+            }
+        }
+        Ok(())
+    };
+    let parts = scratch.parts(t);
+    split_batch(
+        parts,
+        n,
+        (x, s.in_len),
+        (grad_out, s.out_len),
+        (dx, dx_per),
+        &run,
+    )?;
+    // The runs' sums.
+    let (w0, b0) = parts[0].dwb[..s.wb_len].split_at(s.kernel_len);
+    grad_kernel.copy_from_slice(w0);
+    grad_bias.copy_from_slice(b0);
+    for part in &parts[1..] {
+        let (wi, bi) = part.dwb[..s.wb_len].split_at(s.kernel_len);
+        for (d, v) in grad_kernel.iter_mut().zip(wi) {
+            *d += v;
+        }
+        for (d, v) in grad_bias.iter_mut().zip(bi) {
+            *d += v;
         }
     }
     Ok(())
