@@ -166,8 +166,10 @@ impl GradOf {
 ///   arithmetic: `type Layer<Out> = MyConv<In, Out>`. Its
 ///   [`Layer::Output`] must be `Out` (`model!` checks).
 ///
-/// A spec that has no impl for `In` at all (`Dense` fed a rank-2 sample) is
-/// a trait error at the layer, naming both.
+/// A spec that has no impl for `In` at all (a `model!` struct used as a layer
+/// on another width) is a trait error at the layer, naming both; the
+/// built-in layers implement it for every rank and refuse in `OUT`
+/// (`Dense` fed an image names the image's shape in decimals).
 ///
 /// ```
 /// use nn::{Dense, LayerSpec, Relu, SampleDims};

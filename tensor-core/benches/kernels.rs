@@ -11,6 +11,14 @@
 //!   chapter network's.
 //! * `skinny`: the classifier layer's products (`H W2` 128x512x10,
 //!   `H^T G` 512x128x10 and `G W2^T` 128x10x512), on their own loops.
+//! * `conv2d`: the MNIST convnet's three convolutions at batch 64
+//!   (`(28, 28, 1) -> 3x3x32`, `(13, 13, 32) -> 3x3x64`, `(5, 5, 64) ->
+//!   3x3x64`, valid padding), forward (`fwd`) and backward (`bwd`: kernel,
+//!   bias and, but for the first layer, input gradients), through
+//!   `kernels::conv`; and `max_pool2d` (2x2 on `(26, 26, 32)`), forward and
+//!   backward. The convolutions count `2 m k n` per product (`m` the output
+//!   pixels of the batch, `k = 9 in_c`, `n` the filters), so their
+//!   `elem/s` read as FLOP/s too; the bench prints their GFLOP/s first.
 //!
 //! Throughput is counted in floating-point operations of the dense product
 //! (`2 m k n`), also for the sparse products, so criterion's `elem/s` reads
@@ -33,6 +41,10 @@ use rand::{Rng, SeedableRng};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use tensor_core::kernels::conv::{
+    conv2d_backward, conv2d_forward, Conv2dGeometry, ConvScratch, Padding,
+};
+use tensor_core::kernels::pool::{max_pool2d_backward, max_pool2d_forward, Pool2dGeometry};
 use tensor_core::kernels::{
     matmul, Accum, CostModel, MatMut, MatRef, Parallelism, Scratch, SparseLhs, SparsePolicy,
 };
@@ -599,6 +611,163 @@ fn kernels(c: &mut Criterion) {
     sparse(c, &data);
     dense(c);
     skinny(c, &data);
+    conv2d(c);
+}
+
+/// A convolution of the bench: (name, input, filters, has an input
+/// gradient), 3 x 3 kernel, valid padding.
+type ConvShape = (&'static str, (usize, usize, usize), usize, bool);
+
+/// The MNIST convnet's convolutions.
+const CONVS: [ConvShape; 3] = [
+    ("28x28x1-32", (28, 28, 1), 32, false),
+    ("13x13x32-64", (13, 13, 32), 64, true),
+    ("5x5x64-64", (5, 5, 64), 64, true),
+];
+
+/// The convnet's batch.
+const CONV_BATCH: usize = 64;
+
+/// One convolution's geometry and operands, and its buffers.
+struct ConvCase {
+    g: Conv2dGeometry,
+    x: Vec<f32>,
+    w: Vec<f32>,
+    b: Vec<f32>,
+    out: Vec<f32>,
+    dy: Vec<f32>,
+    dw: Vec<f32>,
+    db: Vec<f32>,
+    dx: Option<Vec<f32>>,
+    scratch: ConvScratch,
+}
+
+impl ConvCase {
+    fn new((in_h, in_w, in_c): (usize, usize, usize), filters: usize, grad_in: bool) -> Self {
+        let g = Conv2dGeometry {
+            in_h,
+            in_w,
+            in_c,
+            kernel_h: 3,
+            kernel_w: 3,
+            filters,
+            stride_h: 1,
+            stride_w: 1,
+            padding: Padding::Valid,
+        };
+        let x_len = CONV_BATCH * in_h * in_w * in_c;
+        let k = 9 * in_c;
+        let out_len = CONV_BATCH * g.out_h() * g.out_w() * filters;
+        ConvCase {
+            g,
+            x: uniform(x_len, 1.0, 10)
+                .into_iter()
+                .map(|v| v.max(0.0))
+                .collect(),
+            w: uniform(k * filters, (6.0 / (k + filters) as f32).sqrt(), 11),
+            b: uniform(filters, 0.1, 12),
+            out: vec![0.0; out_len],
+            dy: uniform(out_len, 1e-2, 13),
+            dw: vec![0.0; k * filters],
+            db: vec![0.0; filters],
+            dx: grad_in.then(|| vec![0.0; x_len]),
+            scratch: ConvScratch::default(),
+        }
+    }
+    /// `2 m k n` of one product.
+    fn flops(&self) -> u64 {
+        let m = CONV_BATCH * self.g.out_h() * self.g.out_w();
+        (2 * m * 9 * self.g.in_c * self.g.filters) as u64
+    }
+    fn forward(&mut self) {
+        conv2d_forward(
+            &self.g,
+            CONV_BATCH,
+            black_box(&self.x),
+            &self.w,
+            &self.b,
+            &mut self.out,
+            Parallelism::Rayon,
+            &mut self.scratch,
+        )
+        .expect("bench sizes agree");
+        black_box(&mut self.out);
+    }
+    fn backward(&mut self) {
+        conv2d_backward(
+            &self.g,
+            CONV_BATCH,
+            black_box(&self.x),
+            &self.w,
+            &self.dy,
+            &mut self.dw,
+            &mut self.db,
+            self.dx.as_deref_mut(),
+            Parallelism::Rayon,
+            &mut self.scratch,
+        )
+        .expect("bench sizes agree");
+        black_box(&mut self.dw);
+    }
+    /// Products in the backward: the kernel gradient, and the input's.
+    fn backward_products(&self) -> u64 {
+        1 + u64::from(self.dx.is_some())
+    }
+}
+
+fn conv2d(c: &mut Criterion) {
+    let mut cases: Vec<_> = CONVS
+        .iter()
+        .map(|&(name, input, filters, grad_in)| (name, ConvCase::new(input, filters, grad_in)))
+        .collect();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a pool");
+    eprintln!("conv2d GFLOP/s at batch {CONV_BATCH} (medians of 21): 1 thread | default threads");
+    for (name, case) in &mut cases {
+        let (f, bp) = (case.flops() as f64, case.backward_products() as f64);
+        let fwd1 = one.install(|| median_seconds(21, || case.forward()));
+        let fwd = median_seconds(21, || case.forward());
+        let bwd1 = one.install(|| median_seconds(21, || case.backward()));
+        let bwd = median_seconds(21, || case.backward());
+        eprintln!(
+            "  {name:12} fwd {:6.1} | {:6.1} ({:7.1} us | {:7.1} us)   bwd {:6.1} | {:6.1} ({:7.1} us | {:7.1} us)",
+            f / fwd1 * 1e-9,
+            f / fwd * 1e-9,
+            fwd1 * 1e6,
+            fwd * 1e6,
+            bp * f / bwd1 * 1e-9,
+            bp * f / bwd * 1e-9,
+            bwd1 * 1e6,
+            bwd * 1e6,
+        );
+    }
+    let mut group = c.benchmark_group("conv2d");
+    for (name, case) in &mut cases {
+        group.throughput(Throughput::Elements(case.flops()));
+        bench_threads(&mut group, &format!("{name}/fwd"), || case.forward());
+        group.throughput(Throughput::Elements(
+            case.backward_products() * case.flops(),
+        ));
+        bench_threads(&mut group, &format!("{name}/bwd"), || case.backward());
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("max_pool2d");
+    let g = Pool2dGeometry::new(26, 26, 32, 2);
+    let x = uniform(CONV_BATCH * 26 * 26 * 32, 1.0, 14);
+    let mut out = vec![0.0f32; CONV_BATCH * 13 * 13 * 32];
+    let mut arg = vec![0u32; out.len()];
+    let mut dx = vec![0.0f32; x.len()];
+    group.throughput(Throughput::Elements(x.len() as u64));
+    group.bench_function("26x26x32/fwd", |b| {
+        b.iter(|| max_pool2d_forward(&g, CONV_BATCH, black_box(&x), &mut out, &mut arg))
+    });
+    group.bench_function("26x26x32/bwd", |b| {
+        b.iter(|| max_pool2d_backward(&g, CONV_BATCH, black_box(&out), &arg, &mut dx))
+    });
+    group.finish();
 }
 
 criterion_group!(benches, kernels);

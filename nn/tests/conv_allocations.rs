@@ -1,0 +1,85 @@
+//! A convnet's training step allocates nothing after the first steps at a
+//! batch size, but the packing buffers matrixmultiply grows on its own (as
+//! for dense models: one per product it runs, counted by `kernel_calls`).
+
+use nn::{
+    losses::CategoricalCrossentropy, metrics::Accuracy, model, optim::RmsProp, train::Trainer,
+    AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D, Relu, Same, Softmax,
+};
+use tensor_core::kernels::dense::kernel_calls;
+use tensor_core::{Dyn, Sz, Tensor};
+
+mod counting;
+
+#[global_allocator]
+static A: counting::Counting = counting::Counting;
+
+model! {
+    /// The book's convnet.
+    pub struct Convnet: (28, 28, 1) => [
+        Conv2D<32, 3, Relu>, MaxPool2D<2>, Conv2D<64, 3, Relu>, MaxPool2D<2>, Conv2D<64, 3, Relu>,
+        Flatten, Dense<64, Relu>, Dense<10, Softmax>
+    ]
+}
+
+model! {
+    /// Same padding, a stride and average pooling.
+    pub struct Other: (12, 12, 3) => [
+        Conv2D<8, 3, Relu, Same, 2>, AvgPool2D<2>, Flatten, Dense<10, Softmax>
+    ]
+}
+
+type Images<const S: usize, const C: usize> = Tensor<(Dyn, Sz<S>, Sz<S>, Sz<C>)>;
+
+fn batch<const S: usize, const C: usize>(n: usize) -> (Images<S, C>, Tensor<(Dyn, Sz<10>)>) {
+    let x = (0..n * S * S * C)
+        .map(|i| ((i * 7919) % 255) as f32 / 255.0)
+        .collect();
+    let mut y = vec![0.0; n * 10];
+    for i in 0..n {
+        y[i * 10 + i % 10] = 1.0;
+    }
+    (
+        Tensor::from_shape_vec((Dyn(n), Sz, Sz, Sz), x).unwrap(),
+        Tensor::from_shape_vec((Dyn(n), Sz), y).unwrap(),
+    )
+}
+
+macro_rules! allocations_per_step {
+    ($model:expr, $s:literal, $c:literal) => {{
+        let mut t = Trainer::new(
+            $model,
+            RmsProp::default(),
+            CategoricalCrossentropy,
+            Accuracy::default(),
+        );
+        let (x, y) = batch::<$s, $c>(64);
+        let (x2, y2) = batch::<$s, $c>(40);
+        for _ in 0..2 {
+            t.train_step(&x, &y).unwrap();
+            t.train_step(&x2, &y2).unwrap();
+        }
+        let (before, calls) = (counting::allocations(), kernel_calls());
+        for _ in 0..4 {
+            t.train_step(&x, &y).unwrap();
+        }
+        t.train_step(&x2, &y2).unwrap();
+        (
+            (counting::allocations() - before) / 5,
+            (kernel_calls() - calls) / 5,
+        )
+    }};
+}
+
+#[test]
+fn a_convnet_training_step_allocates_nothing_but_the_gemm_packing_buffers() {
+    let convnet = allocations_per_step!(Convnet::seeded(0), 28, 1);
+    let other = allocations_per_step!(Other::seeded(0), 12, 3);
+    eprintln!("(allocations, matrixmultiply calls) per step: convnet {convnet:?}, other {other:?}");
+    for (allocs, calls) in [convnet, other] {
+        assert_eq!(
+            allocs, calls,
+            "every allocation of a step is one of matrixmultiply's"
+        );
+    }
+}
