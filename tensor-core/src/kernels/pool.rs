@@ -195,16 +195,18 @@ pub fn max_pool2d_forward(
                         continue;
                     }
                     let at = base + py * row + px * c;
-                    for (((b, a), &v), i) in best
-                        .iter_mut()
-                        .zip(arg.iter_mut())
-                        .zip(&xs[at..at + c])
-                        .zip(at..)
-                    {
-                        if v > *b || (v.is_nan() && !b.is_nan()) {
-                            *b = v;
-                            *a = i as u32;
-                        }
+                    // Branch-free, so that it vectorizes: take `v` when it
+                    // is larger or NaN, unless the best so far is NaN.
+                    // `at + j` < `in_len` <= u32::MAX, checked above.
+                    let (tap, best, arg) = (&xs[at..at + c], &mut best[..c], &mut arg[..c]);
+                    let at = at as u32;
+                    for j in 0..c {
+                        let (v, b) = (tap[j], best[j]);
+                        // All ones where `v` is taken: larger, or a NaN
+                        // over a number (selects as bit masks vectorize).
+                        let take = u32::from((v > b) | (v.is_nan() & !b.is_nan())).wrapping_neg();
+                        best[j] = f32::from_bits((v.to_bits() & take) | (b.to_bits() & !take));
+                        arg[j] = ((at + j as u32) & take) | (arg[j] & !take);
                     }
                 }
             }
