@@ -22,11 +22,7 @@ mod common;
 
 use clap::Parser;
 use common::{at_least_one, CommonArgs};
-use shaped::nn::{
-    model, to_categorical,
-    train::Data,
-    Dense, Relu, Softmax,
-};
+use shaped::nn::{model, to_categorical, train::Data, Dense, Relu, Softmax};
 use shaped::{shape, Tensor};
 use std::{error::Error, process::ExitCode};
 
