@@ -88,7 +88,7 @@ pub mod prelude {
         model,
         optim::{Adam, RmsProp, Sgd},
         train::Trainer,
-        Dense, Dropout, Flatten, Layer, Linear, Relu, Sigmoid, Softmax, Tanh,
+        AvgPool2D, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, Linear, Relu, Sigmoid, Softmax, Tanh,
     };
     pub use crate::{dot, s, shape, Dyn, One, Sz, Tensor};
 }

@@ -14,7 +14,7 @@ use rand::rngs::StdRng;
 use std::cell::RefCell;
 use tensor_core::{
     kernels::{matmul, Accum, MatMut, MatRef, Parallelism, Scratch, SparseLhs, SparsePolicy},
-    Sz, Tensor,
+    StaticDim, Sz, Tensor,
 };
 
 /// What a dense layer's training forward keeps for backward: its input as
@@ -249,9 +249,90 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
     }
 }
 
-impl<const IN: usize, const OUT: usize, A: Activation> LayerSpec<(Sz<IN>,)> for Dense<OUT, A> {
-    const OUT: Result<SampleDims, Reason> = Ok(SampleDims::new(&[OUT]));
-    type Layer<Out: Batched> = DenseLayer<IN, OUT, A>;
+/// The dense layer built for an input sample shape: [`DenseLayer`] for
+/// `(features,)`, [`DenseRefused`] for any other rank. Implemented for
+/// every shape `model!` can produce, so that `Dense` after an image is the
+/// message of [`Dense`]'s `OUT` (its shape in decimals), not a trait error.
+pub trait DenseInput<const OUT: usize, A: Activation>: Batched {
+    /// The layer `Dense<OUT, A>` builds for this input.
+    type Layer: Layer<Input = Self>;
+}
+
+impl<const IN: usize, const OUT: usize, A: Activation> DenseInput<OUT, A> for (Sz<IN>,) {
+    type Layer = DenseLayer<IN, OUT, A>;
+}
+
+macro_rules! refused_ranks {
+    ($(($($D:ident),+))*) => {$(
+        impl<$($D: StaticDim,)+ const OUT: usize, A: Activation> DenseInput<OUT, A> for ($($D,)+) {
+            type Layer = DenseRefused<($($D,)+), OUT>;
+        }
+    )*};
+}
+refused_ranks!((H, W) (H, W, C) (H, W, C, D) (H, W, C, D, E));
+
+/// What `Dense` would build on a sample of rank 2 or more: never built,
+/// since [`Dense`]'s `OUT` refuses that input where the model is defined
+/// (`Dense<64> takes (features,) samples; it receives shape (5, 5, 64):
+/// put Flatten before it`). Its `init` does not compile.
+///
+/// ```
+/// use nn::{Dense, LayerSpec};
+/// use tensor_core::shape;
+/// assert_eq!(
+///     <Dense<64> as LayerSpec<shape![5, 5, 64]>>::OUT.unwrap_err().as_str(),
+///     "Dense<64> takes (features,) samples; it receives shape (5, 5, 64): put Flatten before it"
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DenseRefused<In: Batched, const OUT: usize>(PhantomData<In>);
+
+parameters_struct!([In: Batched, const OUT: usize] DenseRefused<In, OUT> {});
+
+impl<In: Batched, const OUT: usize> Layer for DenseRefused<In, OUT> {
+    type Input = In;
+    type Output = (Sz<OUT>,);
+    type Grads = ();
+    type Cache = ();
+    const PARAMS: usize = 0;
+
+    fn init(_: &mut StdRng) -> Self {
+        const {
+            panic!("Dense takes (features,) samples: put Flatten before it");
+        }
+    }
+    fn zero_grads(&self) {}
+    fn summary_rows(&self, _: &str, _: &mut Vec<SummaryRow>) {}
+    fn forward(&self, _: &[f32], _: usize, _: &mut Vec<f32>) {}
+    fn forward_train(&self, _: &[f32], _: usize, _: &mut Vec<f32>, _: &mut (), _: &mut StdRng) {}
+    fn backward(
+        &self,
+        _: &[f32],
+        _: &[f32],
+        _: usize,
+        _: &mut [f32],
+        _: bool,
+        _: &mut (),
+        _: &mut (),
+        _: Option<&mut Vec<f32>>,
+    ) {
+    }
+}
+
+impl<S: DenseInput<OUT, A>, const OUT: usize, A: Activation> LayerSpec<S> for Dense<OUT, A> {
+    const OUT: Result<SampleDims, Reason> = {
+        let d = SampleDims::of::<S>();
+        if d.rank() == 1 {
+            Ok(SampleDims::new(&[OUT]))
+        } else {
+            Err(Reason::new("Dense<")
+                .num(OUT)
+                .text("> takes (features,) samples; it receives shape ")
+                .dims(d)
+                .text(": put Flatten before it"))
+        }
+    };
+    type Layer<Out: Batched> = <S as DenseInput<OUT, A>>::Layer;
 }
 
 impl<const IN: usize, const OUT: usize, A: Activation> LayerSpec<(Sz<IN>,)>

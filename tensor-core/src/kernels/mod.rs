@@ -28,6 +28,18 @@
 //! every test). The element type is tested in one place (a `TypeId`
 //! comparison behind a safe cast).
 //!
+//! The convolutions and poolings of image batches (channels-last, `NHWC`,
+//! as Keras) are built on it:
+//!
+//! * [`conv`]: [`conv2d_forward`] and [`conv2d_backward`] for a
+//!   [`Conv2dGeometry`] (`valid`/`same` [`Padding`], strides), by im2col
+//!   and [`matmul`], their buffers in a caller-owned [`ConvScratch`];
+//! * [`pool`]: [`max_pool2d_forward`] (with its argmax cached) and
+//!   [`max_pool2d_backward`], [`avg_pool2d_forward`] and
+//!   [`avg_pool2d_backward`], for a [`Pool2dGeometry`];
+//!
+//! both refuse wrong sizes with a [`ConvError`], writing nothing.
+//!
 //! The vector code has one mechanism (the crate-private `simd` module): a
 //! CPU feature token that only detection mints, vectors that only a token
 //! makes, and loops written once over a vector type and compiled per
@@ -59,9 +71,11 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod conv;
 pub mod dense;
 mod matmul;
 mod policy;
+pub mod pool;
 mod prefetch;
 mod simd;
 mod skinny;
@@ -70,8 +84,13 @@ pub mod sparse;
 mod testing;
 mod view;
 
+pub use conv::{conv2d_backward, conv2d_forward, Conv2dGeometry, ConvError, ConvScratch, Padding};
 pub use matmul::{matmul, reference, Accum, Lhs, MatmulError, Parallelism, Route, Scratch};
 pub use policy::{CostModel, SparsePolicy};
+pub use pool::{
+    avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward,
+    Pool2dGeometry,
+};
 pub use prefetch::prefetch;
 #[cfg(any(test, feature = "force-isa"))]
 pub use simd::force as force_isa;

@@ -1,5 +1,4 @@
-use shaped::nn::testing::{Conv2D, MaxPool2D};
-use shaped::nn::{model, Dense, Flatten, Softmax};
+use shaped::nn::{model, Conv2D, Dense, Flatten, MaxPool2D, Softmax};
 
 model! {
     /// 28 -> 24 -> 12 -> 8 -> 4: the third 5x5 kernel meets a 4x4 input.

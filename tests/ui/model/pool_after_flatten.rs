@@ -1,5 +1,4 @@
-use shaped::nn::testing::{Conv2D, MaxPool2D};
-use shaped::nn::{model, Dense, Flatten, Softmax};
+use shaped::nn::{model, Conv2D, Dense, Flatten, MaxPool2D, Softmax};
 
 model! {
     /// The pooling layer comes after the flatten instead of before it.

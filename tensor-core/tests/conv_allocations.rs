@@ -1,0 +1,175 @@
+//! The convolution and pooling kernels allocate nothing once their buffers
+//! (a `ConvScratch`) have grown to a size, but for the dense kernel's own
+//! packing buffer (`matrixmultiply` allocates one per call, counted by
+//! `kernels::dense::kernel_calls`; see `kernels::dense`): counted by a
+//! global allocator over a training step's calls at the MNIST convnet's
+//! shapes.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tensor_core::kernels::conv::{
+    conv2d_backward, conv2d_forward, Conv2dGeometry, ConvScratch, Padding,
+};
+use tensor_core::kernels::pool::{max_pool2d_backward, max_pool2d_forward, Pool2dGeometry};
+use tensor_core::kernels::{dense::kernel_calls, Parallelism};
+
+/// The system allocator, counting allocations and reallocations.
+struct Counting;
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator, which
+// upholds `GlobalAlloc`'s contract; the counter only adds a relaxed atomic
+// update.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's layout is passed on as received.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: `p` came from `System` with this layout.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: as `dealloc`; the new size is the caller's.
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+/// One layer's buffers, made once.
+struct Layer {
+    g: Conv2dGeometry,
+    x: Vec<f32>,
+    w: Vec<f32>,
+    b: Vec<f32>,
+    out: Vec<f32>,
+    dw: Vec<f32>,
+    db: Vec<f32>,
+    dx: Vec<f32>,
+    first: bool,
+    scratch: ConvScratch,
+}
+
+impl Layer {
+    fn new(n: usize, (h, w, c): (usize, usize, usize), filters: usize, first: bool) -> Self {
+        let g = Conv2dGeometry {
+            in_h: h,
+            in_w: w,
+            in_c: c,
+            kernel_h: 3,
+            kernel_w: 3,
+            filters,
+            stride_h: 1,
+            stride_w: 1,
+            padding: Padding::Valid,
+        };
+        let x_len = n * h * w * c;
+        let k = 9 * c * filters;
+        Layer {
+            g,
+            x: (0..x_len).map(|i| (i % 7) as f32 * 0.1).collect(),
+            w: (0..k).map(|i| (i % 5) as f32 * 0.01).collect(),
+            b: vec![0.1; filters],
+            out: vec![0.0; n * g.out_h() * g.out_w() * filters],
+            dw: vec![0.0; k],
+            db: vec![0.0; filters],
+            dx: vec![0.0; x_len],
+            first,
+            scratch: ConvScratch::default(),
+        }
+    }
+
+    fn step(&mut self, n: usize, par: Parallelism) {
+        conv2d_forward(
+            &self.g,
+            n,
+            &self.x,
+            &self.w,
+            &self.b,
+            &mut self.out,
+            par,
+            &mut self.scratch,
+        )
+        .unwrap();
+        let dx = (!self.first).then_some(&mut self.dx[..]);
+        conv2d_backward(
+            &self.g,
+            n,
+            &self.x,
+            &self.w,
+            &self.out,
+            &mut self.dw,
+            &mut self.db,
+            dx,
+            par,
+            &mut self.scratch,
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_step_at_a_size_seen_before_allocates_nothing() {
+    // As the training loop does: the calling thread is one of the kernel
+    // threads (work it splits goes to its own queue, not the shared one).
+    tensor_core::kernels::join_kernel_threads();
+    let n = 64;
+    let mut layers = [
+        Layer::new(n, (28, 28, 1), 32, true),
+        Layer::new(n, (13, 13, 32), 64, false),
+        Layer::new(n, (5, 5, 64), 64, false),
+    ];
+    let pool = Pool2dGeometry::new(26, 26, 32, 2);
+    let x = vec![0.5f32; n * 26 * 26 * 32];
+    let mut out = vec![0.0f32; n * 13 * 13 * 32];
+    let mut arg = vec![0u32; out.len()];
+    let mut dx = vec![0.0f32; x.len()];
+    for par in [Parallelism::None, Parallelism::Rayon] {
+        // The first step grows the buffers (and starts the threads).
+        for layer in &mut layers {
+            layer.step(n, par);
+        }
+        let (before, calls) = (ALLOCS.load(Ordering::Relaxed), kernel_calls());
+        for _ in 0..2 {
+            for layer in &mut layers {
+                layer.step(n, par);
+            }
+            max_pool2d_forward(&pool, n, &x, &mut out, &mut arg).unwrap();
+            max_pool2d_backward(&pool, n, &out, &arg, &mut dx).unwrap();
+        }
+        let made = ALLOCS.load(Ordering::Relaxed) - before;
+        let packing = kernel_calls() - calls;
+        eprintln!("{par:?}: two steps: {made} allocations, {packing} matrixmultiply calls");
+        assert_eq!(
+            made, packing,
+            "{par:?}: an allocation that is not matrixmultiply's"
+        );
+        // A smaller batch reuses the grown buffers.
+        let (before, calls) = (ALLOCS.load(Ordering::Relaxed), kernel_calls());
+        for layer in &mut layers {
+            let small = n / 2;
+            let (xl, ol) = (layer.x.len() / 2, layer.out.len() / 2);
+            let g = layer.g;
+            conv2d_forward(
+                &g,
+                small,
+                &layer.x[..xl],
+                &layer.w,
+                &layer.b,
+                &mut layer.out[..ol],
+                par,
+                &mut layer.scratch,
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            ALLOCS.load(Ordering::Relaxed) - before,
+            kernel_calls() - calls,
+            "{par:?}: a smaller batch"
+        );
+    }
+}
