@@ -88,7 +88,8 @@ pub mod prelude {
         model,
         optim::{Adam, RmsProp, Sgd},
         train::Trainer,
-        AvgPool2D, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, Linear, Relu, Sigmoid, Softmax, Tanh,
+        AvgPool2D, Conv2D, Dense, Dropout, Flatten, Layer, Linear, MaxPool2D, Relu, Sigmoid,
+        Softmax, Tanh,
     };
     pub use crate::{dot, s, shape, Dyn, One, Sz, Tensor};
 }

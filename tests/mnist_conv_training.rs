@@ -9,8 +9,7 @@
 //! (`bench/pytorch_conv.py --epochs 1 --limit 8000`) 0.9071, 0.9424,
 //! 0.9365, 0.9269, 0.9389. So 0.85 leaves 6.6 points below the worst of
 //! those ten runs, for another seed order or thread count, and still fails
-//! a convnet that does not learn properly (chance is 0.10; a dense network
-//! on these 8,000 images would not be held to it). The whole test took 15 s
+//! a convnet that does not learn (chance is 0.10). The whole test took 15 s
 //! in the test profile on the 2-core machine with other builds running.
 
 use shaped::nn::{

@@ -3,7 +3,7 @@
 
 use shaped::nn::{
     model, train::predict, AvgPool2D, Conv2D, Dense, DenseLayer, Flatten, Layer, LayerSpec,
-    MaxPool2D, Relu, SampleDims, Same, Softmax,
+    MaxPool2D, Relu, Same, SampleDims, Softmax,
 };
 use shaped::{shape, Dyn, Sz, Tensor};
 
@@ -142,7 +142,12 @@ fn convnet_summary_is_keras_table() {
 fn padding_and_strides_are_computed() {
     let m = Strided::seeded(3);
     let s = m.summary();
-    for shape in ["(None, 5, 6, 4)", "(None, 2, 2, 6)", "(None, 1, 1, 6)", "(None, 6)"] {
+    for shape in [
+        "(None, 5, 6, 4)",
+        "(None, 2, 2, 6)",
+        "(None, 1, 1, 6)",
+        "(None, 6)",
+    ] {
         assert!(s.contains(shape), "{shape} missing from\n{s}");
     }
     assert_eq!(m.conv2_d_0.params.kernel_shape(), [3, 3, 3, 4]);

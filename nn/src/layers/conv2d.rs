@@ -263,12 +263,7 @@ impl<
         g
     };
     /// The kernel's shape, `(kernel, kernel, in_channels, filters)`.
-    pub const KERNEL_SHAPE: [usize; 4] = [
-        KERNEL,
-        KERNEL,
-        Self::GEOMETRY.in_c,
-        FILTERS,
-    ];
+    pub const KERNEL_SHAPE: [usize; 4] = [KERNEL, KERNEL, Self::GEOMETRY.in_c, FILTERS];
 
     /// A layer with the given weights; `None` unless the kernel's shape is
     /// [`KERNEL_SHAPE`](Self::KERNEL_SHAPE).
@@ -438,9 +433,15 @@ pub(crate) const fn image(layer: Reason, d: SampleDims) -> Result<(usize, usize,
 
 /// `k * k * c * f + f`, or `None` when it overflows.
 const fn param_count(k: usize, c: usize, f: usize) -> Option<usize> {
-    let Some(kk) = k.checked_mul(k) else { return None };
-    let Some(kc) = kk.checked_mul(c) else { return None };
-    let Some(kf) = kc.checked_mul(f) else { return None };
+    let Some(kk) = k.checked_mul(k) else {
+        return None;
+    };
+    let Some(kc) = kk.checked_mul(c) else {
+        return None;
+    };
+    let Some(kf) = kc.checked_mul(f) else {
+        return None;
+    };
     kf.checked_add(f)
 }
 
@@ -477,8 +478,9 @@ impl<
         let d = SampleDims::of::<S>();
         match image(name, d) {
             Err(e) => Err(e),
-            Ok(_) if KERNEL == 0 || FILTERS == 0 || STRIDE == 0 => Err(name
-                .text(": the kernel size, filter count and stride must be at least 1")),
+            Ok(_) if KERNEL == 0 || FILTERS == 0 || STRIDE == 0 => {
+                Err(name.text(": the kernel size, filter count and stride must be at least 1"))
+            }
             Ok((h, w, _)) if !same && (KERNEL > h || KERNEL > w) => Err(name
                 .text(": a ")
                 .num(KERNEL)
@@ -498,12 +500,16 @@ impl<
                     stride_w: STRIDE,
                     padding: P::PADDING,
                 };
-                let (oh, ow) = (positions(h, KERNEL, STRIDE, same), positions(w, KERNEL, STRIDE, same));
+                let (oh, ow) = (
+                    positions(h, KERNEL, STRIDE, same),
+                    positions(w, KERNEL, STRIDE, same),
+                );
                 let sizes = param_count(KERNEL, c, FILTERS);
                 let out = SampleDims::new(&[oh, ow, FILTERS]);
-                if sizes.is_none() || out.checked_numel().is_none()
-                {
-                    Err(name.text(": its sizes overflow usize on an input of shape ").dims(d))
+                if sizes.is_none() || out.checked_numel().is_none() {
+                    Err(name
+                        .text(": its sizes overflow usize on an input of shape ")
+                        .dims(d))
                 } else if g.out_h() != oh || g.out_w() != ow {
                     Err(name.text(": the kernels compute another output size"))
                 } else {

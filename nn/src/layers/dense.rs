@@ -269,7 +269,7 @@ macro_rules! refused_ranks {
         }
     )*};
 }
-refused_ranks!((H, W) (H, W, C) (H, W, C, D) (H, W, C, D, E));
+refused_ranks!((H, W)(H, W, C)(H, W, C, D)(H, W, C, D, E));
 
 /// What `Dense` would build on a sample of rank 2 or more: never built,
 /// since [`Dense`]'s `OUT` refuses that input where the model is defined
