@@ -92,6 +92,9 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
         (Data::u8_scaled(&test_x, scale), Data::f32(&test_y)),
         args.epochs,
         args.batch_size,
+        // Evaluated in training-sized batches: in batches of 1024 the
+        // convolutions' buffers took the peak RSS from 100 MB to 272 MB.
+        args.batch_size,
         &shown,
         "MNIST convnet: 3 conv, 2 max-pool, 64 relu, 10 softmax; RMSprop",
     )

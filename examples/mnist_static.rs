@@ -88,6 +88,7 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
         (Data::u8_scaled(&test_x, scale), Data::f32(&test_y)),
         args.epochs,
         args.batch_size,
+        1024,
         &shown,
         "MNIST: 784 -> 512 relu -> 10 softmax, RMSprop",
     )

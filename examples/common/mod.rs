@@ -214,7 +214,8 @@ impl CommonArgs {
 
     /// Trains `model` as the chapter does (RMSprop with Keras's defaults,
     /// categorical crossentropy, accuracy; Keras-like progress unless
-    /// `--quiet`), evaluates it on the test set, prints the test figures
+    /// `--quiet`), evaluates it on the test set in batches of
+    /// `eval_batch_size`, prints the test figures
     /// and the fit's time (`test_acc:` and `fit_seconds:`, the lines that
     /// `bench/compare.py` reads), writes the pictures (`--plot`, under
     /// `title`) and the checkpoint (`--save`), and prints each epoch's time.
@@ -226,6 +227,7 @@ impl CommonArgs {
         test: (Data<'_, M::Input>, Data<'_, M::Output>),
         epochs: usize,
         batch_size: usize,
+        eval_batch_size: usize,
         shown: &Shown,
         title: &str,
     ) -> Result<(), Box<dyn Error>>
@@ -257,7 +259,7 @@ impl CommonArgs {
             .map_err(|e| failed("training", e))?;
         let fit_seconds = start.elapsed().as_secs_f64();
         let eval = trainer
-            .evaluate(&test.0, &test.1, 1024)
+            .evaluate(&test.0, &test.1, eval_batch_size)
             .map_err(|e| failed("evaluating", e))?;
         let (model, optimizer) = (&trainer.model, &trainer.optimizer);
         if let Some(d) = &history.diverged {
