@@ -33,7 +33,6 @@ import argparse
 import gzip
 import math
 import os
-import struct
 import sys
 import time
 
@@ -41,18 +40,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-def read_idx(path):
-    with gzip.open(path, "rb") as fh:
-        data = fh.read()
-    zero, dtype_code, ndim = struct.unpack(">HBB", data[:4])
-    if zero != 0 or dtype_code != 0x08:
-        raise ValueError("%s: not an unsigned-byte IDX file" % path)
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if arr.size != int(np.prod(dims)):
-        raise ValueError("%s: expected %d values, found %d" % (path, int(np.prod(dims)), arr.size))
-    return arr.reshape(dims)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytorch_mnist import read_idx  # noqa: E402  (the one IDX reader of bench/)
 
 
 def load_mnist(data_dir):
