@@ -30,7 +30,6 @@ The last two lines of output are always:
 """
 
 import argparse
-import gzip
 import math
 import os
 import sys
