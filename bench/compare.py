@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run shaped's mnist_static example and the PyTorch peer alternately and compare.
+"""Run shaped's mnist_static (or mnist_conv) example and the PyTorch peer alternately and compare.
 
 For run i = 0..runs-1 it runs, in turn:
     shaped : <--shaped-cmd> --data DIR --seed S --quiet [--threads N] [--epochs E]
@@ -20,6 +20,8 @@ directory still comes from --data: point it at Fashion-MNIST for the fashion cas
     wide-2x2048    784 -> 2048 -> 2048 -> 10, 1 epoch
     deep-3x512     784 -> 512 -> 512 -> 512 -> 10, 3 epochs
     b32            the chapter's network, batch 32, 1 epoch (per-step overhead)
+    conv           the book's convnet (ch. 5): shaped's mnist_conv against bench/pytorch_conv.py,
+                   5 epochs of batch 64 (--epochs E shortens both)
 """
 
 import argparse
@@ -38,9 +40,13 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_SHAPED = "target/release/examples/mnist_static"
 DEFAULT_PYTORCH = shlex.join([sys.executable, "bench/pytorch_mnist.py"])
 MLP = "target/release/examples/mlp_bench"
+CONV = "target/release/examples/mnist_conv"
+PYTORCH_CONV = shlex.join([sys.executable, "bench/pytorch_conv.py"])
 
 # case -> (shaped command or None for the default, extra args for both sides, extra args for
-# shaped only, extra args for PyTorch only)
+# shaped only, extra args for PyTorch only); PYTORCH_CASES: the PyTorch command of a case whose
+# peer is not pytorch_mnist.py
+PYTORCH_CASES = {"conv": PYTORCH_CONV}
 CASES = {
     "mnist": (None, [], [], []),
     "mnist-dense": (None, [], ["--dense-only"], []),
@@ -49,6 +55,7 @@ CASES = {
     "wide-2x2048": (MLP, ["--net", "2x2048", "--epochs", "1"], [], []),
     "deep-3x512": (MLP, ["--net", "3x512", "--epochs", "3"], [], []),
     "b32": (None, ["--batch-size", "32", "--epochs", "1"], [], []),
+    "conv": (CONV, [], [], []),
 }
 
 
@@ -170,6 +177,8 @@ def main():
     case_cmd, case_both, case_shaped, case_torch = CASES[args.case]
     if case_cmd is not None and args.shaped_cmd == DEFAULT_SHAPED:
         args.shaped_cmd = case_cmd
+    if args.case in PYTORCH_CASES and args.pytorch_cmd == DEFAULT_PYTORCH:
+        args.pytorch_cmd = PYTORCH_CASES[args.case]
 
     common = ["--data", os.path.abspath(args.data)]
     extra = []
@@ -180,9 +189,9 @@ def main():
     shaped_base = shlex.split(args.shaped_cmd) + case_both + case_shaped
     baseline_base = shlex.split(args.baseline_cmd) + case_both + case_shaped if args.baseline_cmd else None
     pytorch_base = shlex.split(args.pytorch_cmd) + case_both + case_torch
-    if args.shaped_cmd in (DEFAULT_SHAPED, MLP) and not os.path.exists(os.path.join(REPO, args.shaped_cmd)):
+    if args.shaped_cmd in (DEFAULT_SHAPED, MLP, CONV) and not os.path.exists(os.path.join(REPO, args.shaped_cmd)):
         sys.exit("compare.py: %s not found; build it first: cargo build --release --example mnist_static "
-                 "--example mlp_bench (or pass --shaped-cmd)" % args.shaped_cmd)
+                 "--example mlp_bench --example mnist_conv (or pass --shaped-cmd)" % args.shaped_cmd)
 
     tv, tthreads = torch_version(args.pytorch_cmd)
     print("machine : %s, nproc %d, %s %s" % (cpu_model(), os.cpu_count(), platform.system(), platform.release()))
