@@ -28,7 +28,8 @@ use shaped::{Dyn, Sz, Tensor};
 /// the `Sz<1>` that `model!`'s `(28, 28, 1)` means (`shape![_, 28, 28, 1]`
 /// would make it `One`, the size 1 that stretches in broadcasting).
 type Images = (Dyn, Sz<28>, Sz<28>, Sz<1>);
-use std::path::PathBuf;
+mod real_mnist;
+use real_mnist::data_dir;
 
 model! {
     /// The book's convnet (the `mnist_conv` example's).
@@ -45,14 +46,6 @@ model! {
 const TRAIN: usize = 8000;
 /// The accuracy the test asks for (see the module docs).
 const THRESHOLD: f32 = 0.85;
-
-fn data_dir() -> Option<PathBuf> {
-    let env = std::env::var_os("MNIST_DIR").map(PathBuf::from);
-    let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist");
-    env.into_iter().chain([beside]).find(|d| {
-        d.join("train-images-idx3-ubyte.gz").exists() || d.join("train-images-idx3-ubyte").exists()
-    })
-}
 
 #[test]
 fn one_epoch_of_the_convnet_on_8000_mnist_images_passes_085() {

@@ -14,19 +14,12 @@ use shaped::nn::{
     Dense, Relu, Softmax,
 };
 use shaped::{shape, Tensor};
-use std::path::PathBuf;
+mod real_mnist;
+use real_mnist::data_dir;
 
 model! {
     /// Chollet's MNIST network.
     pub struct Mnist: 784 => [Dense<512, Relu>, Dense<10, Softmax>]
-}
-
-fn data_dir() -> Option<PathBuf> {
-    let env = std::env::var_os("MNIST_DIR").map(PathBuf::from);
-    let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist");
-    env.into_iter().chain([beside]).find(|d| {
-        d.join("train-images-idx3-ubyte.gz").exists() || d.join("train-images-idx3-ubyte").exists()
-    })
 }
 
 #[test]
