@@ -40,7 +40,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_mnist import read_idx  # noqa: E402  (the one IDX reader of bench/)
+from pytorch_mnist import fit, read_idx  # noqa: E402  (the one IDX reader and fit loop of bench/)
 
 
 def load_mnist(data_dir):
@@ -131,7 +131,6 @@ def main():
     x_train, y_train, x_test, y_test = load_mnist(args.data)
     if args.limit is not None:
         x_train, y_train = x_train[:args.limit], y_train[:args.limit]
-    n = x_train.shape[0]
 
     model = Convnet()
     if not args.quiet:
@@ -140,33 +139,8 @@ def main():
             torch.__version__, torch.get_num_threads(), args.flush_denormal,
             tuple(x_train.shape), tuple(x_test.shape), params))
     opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
-    bs = args.batch_size
 
-    t0 = time.perf_counter()
-    c0 = time.process_time()
-    model.train()
-    for epoch in range(args.epochs):
-        perm = torch.randperm(n, generator=gen)
-        # Running loss/accuracy like Keras's fit(metrics=["accuracy"]); always
-        # tracked so that --quiet does not change what is timed.
-        loss_sum = torch.zeros((), dtype=torch.float64)
-        correct = torch.zeros((), dtype=torch.int64)
-        for i in range(0, n, bs):
-            idx = perm[i:i + bs]  # gather each batch (like a DataLoader)
-            xb, yb = x_train[idx], y_train[idx]
-            logits = model(xb)
-            loss = F.cross_entropy(logits, yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            with torch.no_grad():
-                loss_sum += loss * xb.shape[0]
-                correct += (logits.argmax(1) == yb).sum()
-        if not args.quiet:
-            print("epoch %d/%d  loss %.4f  acc %.4f  (%.2f s elapsed, %.2f s CPU)" % (
-                epoch + 1, args.epochs, float(loss_sum) / n, int(correct) / n,
-                time.perf_counter() - t0, time.process_time() - c0), flush=True)
-    fit_seconds = time.perf_counter() - t0
+    fit_seconds = fit(model, opt, x_train, y_train, args, gen)
 
     model.eval()
     correct = 0

@@ -80,38 +80,14 @@ class Net(torch.nn.Module):
         return self.out(x)  # logits; softmax is folded into the loss
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", required=True, help="directory with the four gzipped MNIST IDX files")
-    ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--batch-size", type=int, default=128)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=None,
-                    help="torch.set_num_threads(N); default: PyTorch's own default (= number of cores)")
-    ap.add_argument("--flush-denormal", action="store_true", help="torch.set_flush_denormal(True)")
-    ap.add_argument("--quiet", action="store_true", help="print only the fit_seconds/test_acc lines")
-    ap.add_argument("--net", choices=sorted(NETS), default="chapter",
-                    help="hidden layers: chapter = 512 (the default), 2x1024, 2x2048, 3x512")
-    args = ap.parse_args()
-
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
-    if args.flush_denormal and not torch.set_flush_denormal(True):
-        print("warning: flush-denormal not supported on this CPU", file=sys.stderr)
-    torch.manual_seed(args.seed)
-    gen = torch.Generator().manual_seed(args.seed)
-
-    x_train, y_train, x_test, y_test = load_mnist(args.data)
+def fit(model, opt, x_train, y_train, args, gen):
+    """Keras's fit on the CPU: `args.epochs` passes over the data, reshuffled
+    each epoch by `gen`, in batches of `args.batch_size` (the last one
+    partial), categorical crossentropy on the logits; prints each epoch's
+    loss and accuracy unless `args.quiet`. Returns the wall seconds of the
+    loop alone (the peers of both shaped examples time this)."""
     n = x_train.shape[0]
-    if not args.quiet:
-        print("torch %s, threads %d, flush_denormal %s, train %s, test %s" % (
-            torch.__version__, torch.get_num_threads(), args.flush_denormal,
-            tuple(x_train.shape), tuple(x_test.shape)))
-
-    model = Net(NETS[args.net])
-    opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
     bs = args.batch_size
-
     t0 = time.perf_counter()
     c0 = time.process_time()
     model.train()
@@ -136,7 +112,40 @@ def main():
             print("epoch %d/%d  loss %.4f  acc %.4f  (%.2f s elapsed, %.2f s CPU)" % (
                 epoch + 1, args.epochs, float(loss_sum) / n, int(correct) / n,
                 time.perf_counter() - t0, time.process_time() - c0), flush=True)
-    fit_seconds = time.perf_counter() - t0
+    return time.perf_counter() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, help="directory with the four gzipped MNIST IDX files")
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch.set_num_threads(N); default: PyTorch's own default (= number of cores)")
+    ap.add_argument("--flush-denormal", action="store_true", help="torch.set_flush_denormal(True)")
+    ap.add_argument("--quiet", action="store_true", help="print only the fit_seconds/test_acc lines")
+    ap.add_argument("--net", choices=sorted(NETS), default="chapter",
+                    help="hidden layers: chapter = 512 (the default), 2x1024, 2x2048, 3x512")
+    args = ap.parse_args()
+
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    if args.flush_denormal and not torch.set_flush_denormal(True):
+        print("warning: flush-denormal not supported on this CPU", file=sys.stderr)
+    torch.manual_seed(args.seed)
+    gen = torch.Generator().manual_seed(args.seed)
+
+    x_train, y_train, x_test, y_test = load_mnist(args.data)
+    if not args.quiet:
+        print("torch %s, threads %d, flush_denormal %s, train %s, test %s" % (
+            torch.__version__, torch.get_num_threads(), args.flush_denormal,
+            tuple(x_train.shape), tuple(x_test.shape)))
+
+    model = Net(NETS[args.net])
+    opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+
+    fit_seconds = fit(model, opt, x_train, y_train, args, gen)
 
     model.eval()
     with torch.no_grad():
