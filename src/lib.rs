@@ -57,13 +57,16 @@
 
 #![warn(missing_docs)]
 
-pub use nn;
 /// The random number crate shaped's constructors take, re-exported so that a
 /// program uses the same major version (`shaped::rand::Rng`).
 pub use rand;
-pub use tensor_core;
-pub use tensor_core::*;
-pub use tensor_macros::*;
+pub use shaped_core::*;
+pub use shaped_macros::*;
+/// Layers, losses, metrics, optimizers, the training loop and the data
+/// sets: the `shaped-nn` crate.
+pub use shaped_nn as nn;
+#[doc(hidden)]
+pub use shaped_nn::__private;
 
 /// A seeded random number generator of the type shaped's random
 /// constructors and `model!`'s `init` take, so a program needs no `rand`

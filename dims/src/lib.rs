@@ -1,4 +1,4 @@
-//! # dims
+//! # shaped-dims
 //!
 //! The dims of a `shaped` tensor's shape, and the bridge that lets the
 //! compiler compute with them.
@@ -23,12 +23,12 @@
 //! only where a user writes it.
 //!
 //! ```
-//! use dims::{DimSum, One, Sz};
+//! use shaped_dims::{DimSum, One, Sz};
 //! fn sum<A: DimSum<B>, B>() -> &'static str { core::any::type_name::<A::Output>() }
-//! assert_eq!(sum::<Sz<2>, Sz<3>>(), "dims::Sz<5>");
-//! assert_eq!(sum::<Sz<2>, One>(), "dims::Sz<3>");
-//! assert_eq!(sum::<Sz<0>, One>(), "dims::One");
-//! assert_eq!(sum::<Sz<4000>, Sz<4000>>(), "dims::Sz<8000>");
+//! assert_eq!(sum::<Sz<2>, Sz<3>>(), "shaped_dims::Sz<5>");
+//! assert_eq!(sum::<Sz<2>, One>(), "shaped_dims::Sz<3>");
+//! assert_eq!(sum::<Sz<0>, One>(), "shaped_dims::One");
+//! assert_eq!(sum::<Sz<4000>, Sz<4000>>(), "shaped_dims::Sz<8000>");
 //! // Past the way back (8192), or a dim past 4096, does not compile.
 //! ```
 
@@ -84,8 +84,8 @@ impl core::fmt::Debug for Dyn {
 /// [`MAX`], and [`One`]. `Tn` is its size as a typenum number.
 ///
 /// ```
-/// use dims::{Bridged, Sz};
-/// use dims::typenum::Unsigned;
+/// use shaped_dims::{Bridged, Sz};
+/// use shaped_dims::typenum::Unsigned;
 /// assert_eq!(<<Sz<784> as Bridged>::Tn as Unsigned>::USIZE, 784);
 /// ```
 #[diagnostic::on_unimplemented(
@@ -106,10 +106,10 @@ impl Bridged for One {
 /// otherwise), for numbers below [`BACK`].
 ///
 /// ```
-/// use dims::{ToDim, Bridged, Sz};
+/// use shaped_dims::{ToDim, Bridged, Sz};
 /// fn back<T: ToDim>() -> &'static str { core::any::type_name::<T::Dim>() }
-/// assert_eq!(back::<<Sz<28> as Bridged>::Tn>(), "dims::Sz<28>");
-/// assert_eq!(back::<<Sz<1> as Bridged>::Tn>(), "dims::One");
+/// assert_eq!(back::<<Sz<28> as Bridged>::Tn>(), "shaped_dims::Sz<28>");
+/// assert_eq!(back::<<Sz<1> as Bridged>::Tn>(), "shaped_dims::One");
 /// ```
 pub trait ToDim {
     /// The dim type.

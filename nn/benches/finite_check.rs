@@ -3,19 +3,22 @@
 //! and without it, beside one whole training step (batch 128) to set the
 //! difference against.
 //!
-//! `cargo bench -p nn --bench finite_check`; the check's share of a step is
+//! `cargo bench -p shaped-nn --bench finite_check`; the check's share of a step is
 //! `(checked - unchecked) / step`. On a shared machine the criterion groups
 //! drift with the load, so the benchmark first times the checked and the
 //! unchecked update in alternation, many rounds, and prints the medians and
 //! the share of a step they imply (the figure to quote).
 
+// `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
+extern crate shaped_nn as shaped;
+
 use criterion::{criterion_group, criterion_main, Criterion};
-use nn::{
+use shaped_core::{Dyn, Sz, Tensor};
+use shaped_nn::{
     losses::CategoricalCrossentropy, metrics::Accuracy, model, optim::RmsProp, train::Trainer,
     Dense, Relu, Softmax,
 };
 use std::hint::black_box;
-use tensor_core::{Dyn, Sz, Tensor};
 
 /// The update loops themselves, compiled into this benchmark from the
 /// library's source (they are crate-private).

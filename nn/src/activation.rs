@@ -3,10 +3,10 @@
 //! Each is applied in place after a layer's matrix product (fused with the
 //! bias add) and differentiated in place from the layer's output, so no
 //! extra buffer is kept. The math is not written here: each is the one
-//! definition in [`tensor_core::op_defs`] (value and derivative), called from
+//! definition in [`shaped_core::op_defs`] (value and derivative), called from
 //! a plain slice loop that the compiler vectorizes.
 
-use tensor_core::op_defs::{self, softmax, UnaryOp};
+use shaped_core::op_defs::{self, softmax, UnaryOp};
 
 /// `op` applied in place to every element.
 #[inline(always)]

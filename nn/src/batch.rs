@@ -1,13 +1,13 @@
 //! Batches: a per-sample shape with a run-time batch axis in front.
 
-use tensor_core::{ConstShape, Dyn, Shape, StaticDim};
+use shaped_core::{ConstShape, Dyn, Shape, StaticDim};
 
 /// A per-sample shape that can be batched: `(Sz<784>,)` becomes
 /// `(Dyn, Sz<784>)`.
 ///
 /// ```
-/// use nn::Batched;
-/// use tensor_core::{shape, Shape};
+/// use shaped_nn::Batched;
+/// use shaped_core::{shape, Shape};
 /// let b = <shape![28, 28] as Batched>::batch(5);
 /// assert_eq!(b.dims(), [5, 28, 28]);
 /// ```

@@ -163,7 +163,8 @@ fn remove_stale_partials(path: &Path) {
 /// `dense_0.kernel`).
 ///
 /// ```
-/// use nn::{checkpoint, model, Dense, Relu};
+/// # extern crate shaped_nn as shaped;
+/// use shaped_nn::{checkpoint, model, Dense, Relu};
 /// model! { struct Net: 4 => [Dense<3, Relu>] }
 /// let dir = std::env::temp_dir().join(format!("nn-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir).unwrap();
@@ -268,7 +269,8 @@ pub fn load<M: Parameters>(model: &mut M, path: impl AsRef<Path>) -> Result<(), 
 /// file as `<bytes>`.
 ///
 /// ```
-/// use nn::{checkpoint, model, Dense};
+/// # extern crate shaped_nn as shaped;
+/// use shaped_nn::{checkpoint, model, Dense};
 /// model! { struct Net: 2 => [Dense<1>] }
 /// let mut net = Net::seeded(0);
 /// let err = checkpoint::load_bytes(&mut net, b"not a checkpoint").unwrap_err();

@@ -2,7 +2,7 @@
 //! built-in layers' tests and for users writing their own layers.
 //!
 //! There is one checker in the workspace,
-//! [`tensor_core::autodiff::gradcheck::GradCheck`] (re-exported here); this
+//! [`shaped_core::autodiff::gradcheck::GradCheck`] (re-exported here); this
 //! module only feeds it a layer. [`check_layer`] differentiates
 //! `L = sum(output * r)` for a fixed pseudo-random `r` (so that every output
 //! matters and none cancels another): the analytic gradient comes from the
@@ -15,13 +15,13 @@
 
 use crate::{Layer, Parameters};
 use rand::{rngs::StdRng, Rng, SeedableRng};
-pub use tensor_core::autodiff::gradcheck::{GradCheck, GradCheckError, GradCheckReport};
+pub use shaped_core::autodiff::gradcheck::{GradCheck, GradCheckError, GradCheckReport};
 
 /// What input `i` of [`check_layer`]'s check is: a parameter's name, or
 /// `"input"` for the last one.
 ///
 /// ```
-/// use nn::{gradcheck::input_name, DenseLayer, Layer, Linear};
+/// use shaped_nn::{gradcheck::input_name, DenseLayer, Layer, Linear};
 /// let layer = DenseLayer::<3, 2, Linear>::init(&mut rand::SeedableRng::seed_from_u64(0));
 /// assert_eq!(input_name(&layer, 1), "bias");
 /// assert_eq!(input_name(&layer, 2), "input");
@@ -42,9 +42,9 @@ pub fn input_name<L: Parameters>(layer: &L, i: usize) -> String {
 /// A user-defined layer, with its own gradient check:
 ///
 /// ```
-/// use nn::{gradcheck::{check_layer, GradCheck}, layer::SummaryRow, Backward, Layer, Parameters};
+/// use shaped_nn::{gradcheck::{check_layer, GradCheck}, layer::SummaryRow, Backward, Layer, Parameters};
 /// use rand::rngs::StdRng;
-/// use tensor_core::{Sz, Tensor};
+/// use shaped_core::{Sz, Tensor};
 ///
 /// /// Multiplies each of its N inputs by a learned factor.
 /// struct Scale<const N: usize> { factor: Tensor<(Sz<N>,)> }

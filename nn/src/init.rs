@@ -8,7 +8,7 @@ use rand::{rngs::StdRng, Rng};
 /// ```
 /// use rand::{rngs::StdRng, SeedableRng};
 /// let mut w = vec![0.0f32; 784 * 512];
-/// nn::init::glorot_uniform(&mut w, 784, 512, &mut StdRng::seed_from_u64(0));
+/// shaped_nn::init::glorot_uniform(&mut w, 784, 512, &mut StdRng::seed_from_u64(0));
 /// let limit = (6.0f32 / (784.0 + 512.0)).sqrt();
 /// assert!(w.iter().all(|x| x.abs() <= limit));
 /// ```

@@ -9,7 +9,7 @@ use crate::{
     sample_dims::{Reason, SampleDims},
 };
 use rand::rngs::StdRng;
-use tensor_core::ConstShape;
+use shaped_core::ConstShape;
 
 /// One row of a model summary: Keras's `Layer (type) | Output Shape | Param #`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,10 +84,10 @@ pub trait Layer: Parameters + Sized + Send + Sync {
     /// are one [`Backward`] struct, destructured by name.
     fn backward(&self, args: Backward<'_, Self>);
     /// Sets when the layer's training products may use sparse tiles of
-    /// their input ([`SparsePolicy`](tensor_core::kernels::SparsePolicy));
+    /// their input ([`SparsePolicy`](shaped_core::kernels::SparsePolicy));
     /// a model passes it to each of its layers, and layers without
     /// products ignore it (the default).
-    fn set_sparse_policy(&mut self, _policy: tensor_core::kernels::SparsePolicy) {}
+    fn set_sparse_policy(&mut self, _policy: shaped_core::kernels::SparsePolicy) {}
 }
 
 /// What [`Layer::backward`] receives: the training forward's input and
@@ -96,8 +96,8 @@ pub trait Layer: Parameters + Sized + Send + Sync {
 /// A layer destructures it by name and ignores what it does not need:
 ///
 /// ```
-/// use nn::{Backward, GradOf};
-/// fn scale_backward(w: f32, args: Backward<'_, nn::DenseLayer<1, 1>>) {
+/// use shaped_nn::{Backward, GradOf};
+/// fn scale_backward(w: f32, args: Backward<'_, shaped_nn::DenseLayer<1, 1>>) {
 ///     let Backward { grad_out, grad_of, grad_in, .. } = args;
 ///     assert_eq!(grad_of, GradOf::Output);
 ///     if let Some(dx) = grad_in {
@@ -143,8 +143,8 @@ impl GradOf {
     /// Whether the layer still applies its final activation's derivative.
     ///
     /// ```
-    /// assert!(nn::GradOf::Output.applies_activation());
-    /// assert!(!nn::GradOf::PreActivation.applies_activation());
+    /// assert!(shaped_nn::GradOf::Output.applies_activation());
+    /// assert!(!shaped_nn::GradOf::PreActivation.applies_activation());
     /// ```
     pub const fn applies_activation(self) -> bool {
         matches!(self, GradOf::Output)
@@ -172,14 +172,14 @@ impl GradOf {
 /// (`Dense` fed an image names the image's shape in decimals).
 ///
 /// ```
-/// use nn::{Dense, LayerSpec, Relu, SampleDims};
-/// use tensor_core::shape;
+/// use shaped_nn::{Dense, LayerSpec, Relu, SampleDims};
+/// use shaped_core::shape;
 /// assert_eq!(
 ///     <Dense<512, Relu> as LayerSpec<shape![784]>>::OUT,
 ///     Ok(SampleDims::new(&[512]))
 /// );
 /// type L = <Dense<512, Relu> as LayerSpec<shape![784]>>::Layer<shape![512]>;
-/// assert_eq!(<L as nn::Layer>::PARAMS, 784 * 512 + 512);
+/// assert_eq!(<L as shaped_nn::Layer>::PARAMS, 784 * 512 + 512);
 /// ```
 #[diagnostic::on_unimplemented(
     message = "layer `{Self}` cannot take an input of shape `{In}`",
@@ -199,8 +199,8 @@ pub trait LayerSpec<In: Batched> {
 /// `(None, 512)`.
 ///
 /// ```
-/// use tensor_core::shape;
-/// assert_eq!(nn::layer::batch_shape_name::<shape![28, 28]>(), "(None, 28, 28)");
+/// use shaped_core::shape;
+/// assert_eq!(shaped_nn::layer::batch_shape_name::<shape![28, 28]>(), "(None, 28, 28)");
 /// ```
 pub fn batch_shape_name<S: ConstShape>() -> String {
     let dims: Vec<String> = S::DIMS.as_ref().iter().map(|d| d.to_string()).collect();

@@ -1,7 +1,7 @@
 //! Metrics, reported as running means over an epoch, as Keras does.
 
 use crate::batch::Batched;
-use tensor_core::One;
+use shaped_core::One;
 
 /// A metric accumulated over batches.
 pub trait Metric<Out: Batched> {
@@ -48,8 +48,8 @@ fn argmax(row: &[f32]) -> usize {
 /// class (one-hot targets): Keras's `accuracy` with categorical crossentropy.
 ///
 /// ```
-/// use nn::metrics::{Accuracy, Metric};
-/// use tensor_core::shape;
+/// use shaped_nn::metrics::{Accuracy, Metric};
+/// use shaped_core::shape;
 /// let mut m = Accuracy::default();
 /// <Accuracy as Metric<shape![2]>>::update(&mut m, &[0.9, 0.1, 0.4, 0.6], &[1., 0., 1., 0.], 2);
 /// assert_eq!(<Accuracy as Metric<shape![2]>>::result(&m), 0.5);
@@ -80,8 +80,8 @@ impl<Out: Batched> Metric<Out> for Accuracy {
 /// Accuracy against integer labels (stored as `f32`).
 ///
 /// ```
-/// use nn::metrics::{Metric, SparseAccuracy};
-/// use tensor_core::shape;
+/// use shaped_nn::metrics::{Metric, SparseAccuracy};
+/// use shaped_core::shape;
 /// let mut m = SparseAccuracy::default();
 /// <SparseAccuracy as Metric<shape![2]>>::update(&mut m, &[0.9, 0.1, 0.4, 0.6], &[0., 0.], 2);
 /// assert_eq!(<SparseAccuracy as Metric<shape![2]>>::result(&m), 0.5);
@@ -112,8 +112,8 @@ impl<Out: Batched> Metric<Out> for SparseAccuracy {
 /// The share of outputs on the right side of 0.5.
 ///
 /// ```
-/// use nn::metrics::{BinaryAccuracy, Metric};
-/// use tensor_core::shape;
+/// use shaped_nn::metrics::{BinaryAccuracy, Metric};
+/// use shaped_core::shape;
 /// let mut m = BinaryAccuracy::default();
 /// <BinaryAccuracy as Metric<shape![1]>>::update(&mut m, &[0.9, 0.4, 0.7], &[1., 1., 0.], 3);
 /// assert!((<BinaryAccuracy as Metric<shape![1]>>::result(&m) - 1.0 / 3.0).abs() < 1e-6);

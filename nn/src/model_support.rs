@@ -15,7 +15,7 @@ use crate::{
     layer::Layer,
     sample_dims::{Reason, SampleDims},
 };
-use tensor_core::Sz;
+use shaped_core::Sz;
 
 /// The rank of a layer's output, or a compile error (in a const) whose
 /// headline is the layer's reason. `#[track_caller]` puts the error at the

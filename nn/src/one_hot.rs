@@ -1,7 +1,7 @@
 //! `to_categorical`: integer labels to one-hot rows, with the class count
 //! in the type.
 
-use tensor_core::{Dyn, Sz, Tensor};
+use shaped_core::{Dyn, Sz, Tensor};
 
 /// A label that is not below the class count.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,9 +31,9 @@ impl std::error::Error for LabelError {}
 /// not compile; a label `>= K` is an error.
 ///
 /// ```
-/// let y = nn::to_categorical::<3>(&[0u8, 2]).unwrap();
+/// let y = shaped_nn::to_categorical::<3>(&[0u8, 2]).unwrap();
 /// assert_eq!(y.as_slice(), &[1., 0., 0., 0., 0., 1.]);
-/// assert!(nn::to_categorical::<2>(&[2u8]).is_err());
+/// assert!(shaped_nn::to_categorical::<2>(&[2u8]).is_err());
 /// ```
 pub fn to_categorical<const K: usize>(
     labels: &[impl Copy + Into<u64>],

@@ -2,7 +2,7 @@
 //! so that optimizers and checkpoints can walk a model, its gradients and
 //! the optimizer's state in lockstep, without allocating.
 
-use tensor_core::{ConstShape, Tensor};
+use shaped_core::{ConstShape, Tensor};
 
 /// A set of named, shaped `f32` tensors in a fixed order.
 ///
@@ -11,8 +11,8 @@ use tensor_core::{ConstShape, Tensor};
 /// names the same weight in each.
 ///
 /// ```
-/// use nn::Parameters;
-/// use tensor_core::{shape, Tensor};
+/// use shaped_nn::Parameters;
+/// use shaped_core::{shape, Tensor};
 /// let w = Tensor::<shape![2, 3]>::ones();
 /// assert_eq!(Parameters::len(&w), 1);
 /// assert_eq!(w.shape_of(0), vec![2, 3]);
@@ -87,8 +87,8 @@ impl Parameters for () {
 /// The impl's generics go in the leading brackets.
 ///
 /// ```
-/// use nn::{parameters_struct, Parameters};
-/// use tensor_core::{shape, Tensor};
+/// use shaped_nn::{parameters_struct, Parameters};
+/// use shaped_core::{shape, Tensor};
 /// struct Two { a: Tensor<shape![2]>, b: Tensor<shape![3]> }
 /// parameters_struct!([] Two { a, b });
 /// let t = Two { a: Tensor::zeros(), b: Tensor::ones() };

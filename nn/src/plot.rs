@@ -92,7 +92,7 @@ impl PlotError {
 /// # Example
 ///
 /// ```
-/// use nn::plot::digit_png;
+/// use shaped_nn::plot::digit_png;
 ///
 /// // A 28x28 "1": a vertical bar in the middle.
 /// let mut pixels = vec![0u8; 28 * 28];
@@ -103,7 +103,7 @@ impl PlotError {
 /// let path = std::env::temp_dir().join("nn_plot_doc_digit.png");
 /// digit_png(&pixels, 28, 10, &path)?;
 /// assert!(path.exists());
-/// # Ok::<(), nn::plot::PlotError>(())
+/// # Ok::<(), shaped_nn::plot::PlotError>(())
 /// ```
 pub fn digit_png(pixels: &[u8], side: usize, scale: usize, path: &Path) -> Result<(), PlotError> {
     if side == 0 || scale == 0 {
@@ -185,7 +185,7 @@ const PALETTE: [RGBColor; 10] = [
 /// # Example
 ///
 /// ```
-/// use nn::plot::curves_png;
+/// use shaped_nn::plot::curves_png;
 ///
 /// let loss = [0.26_f32, 0.11, 0.07, 0.05, 0.04];
 /// let accuracy = [0.92_f32, 0.967, 0.978, 0.984, 0.988];
@@ -196,7 +196,7 @@ const PALETTE: [RGBColor; 10] = [
 ///     &path,
 /// )?;
 /// assert!(path.exists());
-/// # Ok::<(), nn::plot::PlotError>(())
+/// # Ok::<(), shaped_nn::plot::PlotError>(())
 /// ```
 pub fn curves_png(title: &str, series: &[(&str, &[f32])], path: &Path) -> Result<(), PlotError> {
     let epochs = series.iter().map(|(_, v)| v.len()).max().unwrap_or(0);

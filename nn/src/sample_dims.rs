@@ -3,7 +3,7 @@
 //! when it cannot take its input: both built at compile time, so that
 //! `model!` can compute every size and print refusals with plain numbers.
 
-use tensor_core::Shape;
+use shaped_core::Shape;
 
 /// The largest sample rank a layer can compute (a batch adds one axis).
 pub const MAX_RANK: usize = 5;
@@ -11,8 +11,8 @@ pub const MAX_RANK: usize = 5;
 /// The dims of one sample (no batch axis), computed at compile time.
 ///
 /// ```
-/// use nn::SampleDims;
-/// use tensor_core::shape;
+/// use shaped_nn::SampleDims;
+/// use shaped_core::shape;
 /// const D: SampleDims = SampleDims::of::<shape![28, 28]>();
 /// assert_eq!(D.as_slice(), &[28, 28]);
 /// assert_eq!(D.numel(), 784);
@@ -114,7 +114,7 @@ impl SampleDims {
 /// headline.
 ///
 /// ```
-/// use nn::{Reason, SampleDims};
+/// use shaped_nn::{Reason, SampleDims};
 /// const R: Reason = Reason::new("Flatten<")
 ///     .num(768)
 ///     .text("> receives shape ")

@@ -29,10 +29,10 @@ fn bytes(n: usize) -> String {
 /// parameter totals and their size as `f32`.
 ///
 /// ```
-/// use nn::{Dense, DenseLayer, Layer, Relu};
+/// use shaped_nn::{Dense, DenseLayer, Layer, Relu};
 /// use rand::{rngs::StdRng, SeedableRng};
 /// let l = DenseLayer::<784, 512, Relu>::init(&mut StdRng::seed_from_u64(0));
-/// let s = nn::summary::render("One", &l);
+/// let s = shaped_nn::summary::render("One", &l);
 /// assert!(s.contains("Total params: 401,920 (1.53 MB)"));
 /// ```
 pub fn render<M: Layer>(name: &str, model: &M) -> String {

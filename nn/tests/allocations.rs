@@ -5,7 +5,12 @@
 //! buffers, one per call of its kernel, which the kernels count: none with
 //! MNIST-like sparse input, a few for large dense products.
 
-use nn::{
+// `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
+extern crate shaped_nn as shaped;
+
+use shaped_core::kernels::{dense::kernel_calls, SparsePolicy};
+use shaped_core::{Dyn, Sz, Tensor};
+use shaped_nn::{
     losses::CategoricalCrossentropy,
     metrics::Accuracy,
     model,
@@ -13,8 +18,6 @@ use nn::{
     train::{Data, Trainer},
     Dense, Layer, Relu, Softmax,
 };
-use tensor_core::kernels::{dense::kernel_calls, SparsePolicy};
-use tensor_core::{Dyn, Sz, Tensor};
 
 mod counting;
 

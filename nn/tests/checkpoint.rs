@@ -1,7 +1,11 @@
 //! Checkpoints round-trip; wrong, truncated or corrupt files give errors and
 //! change nothing; a save killed midway leaves the previous file intact.
 
-use nn::{
+// `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
+extern crate shaped_nn as shaped;
+
+use shaped_core::{Dyn, Sz, Tensor};
+use shaped_nn::{
     checkpoint::{self, CheckpointError},
     losses::CategoricalCrossentropy,
     metrics::Accuracy,
@@ -11,7 +15,6 @@ use nn::{
     Dense, Parameters, Relu, Softmax,
 };
 use std::path::PathBuf;
-use tensor_core::{Dyn, Sz, Tensor};
 
 /// `n` samples of `K` values as a batch tensor.
 fn batch<const K: usize>(n: usize, v: Vec<f32>) -> Tensor<(Dyn, Sz<K>)> {

@@ -2,12 +2,15 @@
 //! batch size, but the packing buffers matrixmultiply grows on its own (as
 //! for dense models: one per product it runs, counted by `kernel_calls`).
 
-use nn::{
+// `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
+extern crate shaped_nn as shaped;
+
+use shaped_core::kernels::dense::kernel_calls;
+use shaped_core::{Dyn, Sz, Tensor};
+use shaped_nn::{
     losses::CategoricalCrossentropy, metrics::Accuracy, model, optim::RmsProp, train::Trainer,
     AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D, Relu, Same, Softmax,
 };
-use tensor_core::kernels::dense::kernel_calls;
-use tensor_core::{Dyn, Sz, Tensor};
 
 mod counting;
 

@@ -3,7 +3,12 @@
 //! checker) on odd sizes, strides and both paddings, and a small convnet in
 //! `model!` that learns.
 
-use nn::{
+// `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
+extern crate shaped_nn as shaped;
+
+use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
+use shaped_core::{shape, Dyn, Sz, Tensor};
+use shaped_nn::{
     gradcheck::{check_layer, input_name, GradCheck},
     losses::CategoricalCrossentropy,
     metrics::Accuracy,
@@ -13,8 +18,6 @@ use nn::{
     AvgPool2D, Conv2D, Dense, Flatten, Layer, LayerSpec, Linear, MaxPool2D, Parameters, Relu, Same,
     Softmax, Tanh, Valid,
 };
-use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
-use tensor_core::{shape, Dyn, Sz, Tensor};
 
 fn inputs(len: usize, seed: u64) -> Vec<f32> {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -134,7 +137,7 @@ macro_rules! conv_case {
         let g: Geo = $geo;
         assert_eq!(
             <$spec as LayerSpec<$in>>::OUT.unwrap().as_slice(),
-            <$out as tensor_core::ConstShape>::DIMS.as_ref(),
+            <$out as shaped_core::ConstShape>::DIMS.as_ref(),
             "{}: OUT",
             stringify!($spec)
         );
@@ -227,7 +230,7 @@ fn pooling_matches_the_loops_and_the_finite_differences() {
             type L = <$spec as LayerSpec<$in>>::Layer<$out>;
             assert_eq!(
                 <$spec as LayerSpec<$in>>::OUT.unwrap().as_slice(),
-                <$out as tensor_core::ConstShape>::DIMS.as_ref()
+                <$out as shaped_core::ConstShape>::DIMS.as_ref()
             );
             let (h, w, c) = $hwc;
             let x = distinct($n * h * w * c, $seed);
@@ -380,10 +383,10 @@ fn a_convnet_checkpoint_round_trips_with_keras_shapes() {
     );
     assert_eq!(m.shape_of(2), vec![3, 3, 6, 8]);
     let path = std::env::temp_dir().join(format!("conv_layers_{}.safetensors", std::process::id()));
-    nn::checkpoint::save(&m, &path).unwrap();
+    shaped_nn::checkpoint::save(&m, &path).unwrap();
     let mut other = Bars::seeded(6);
     assert_ne!(other.get(0), m.get(0));
-    nn::checkpoint::load(&mut other, &path).unwrap();
+    shaped_nn::checkpoint::load(&mut other, &path).unwrap();
     std::fs::remove_file(&path).unwrap();
     for i in 0..m.len() {
         assert_eq!(other.get(i), m.get(i), "{}", m.name_of(i));

@@ -4,7 +4,10 @@
 //! kernels count). The counter is global, so this file holds one test: no
 //! other test (nor the test runner starting one) allocates meanwhile.
 
-use tensor_core::kernels::dense::kernel_calls;
+// `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
+extern crate shaped_nn as shaped;
+
+use shaped_core::kernels::dense::kernel_calls;
 
 mod computed;
 use computed::{config, trainer, Spirals};

@@ -3,12 +3,12 @@
 //! the tape's fused softmax + crossentropy node equals the same loss written
 //! from plain ops.
 
-use nn::{
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use shaped_core::{autodiff::Tape, kernels::SparsePolicy, Sz, Tensor, Var};
+use shaped_nn::{
     losses::{BinaryCrossentropy, CategoricalCrossentropy, Loss},
     DenseLayer, Dropout, Layer, LayerSpec, Parameters, Relu, Sigmoid, Softmax,
 };
-use rand::{rngs::StdRng, Rng, SeedableRng};
-use tensor_core::{autodiff::Tape, kernels::SparsePolicy, Sz, Tensor, Var};
 
 const N: usize = 8;
 
@@ -37,7 +37,7 @@ type Mat<const R: usize, const C: usize> = Tensor<(Sz<R>, Sz<C>), f64>;
 
 /// The layer's parameters and input on a tape: `(x, w, b)`.
 #[allow(clippy::type_complexity)]
-fn on_tape<const IN: usize, const OUT: usize, A: nn::Activation>(
+fn on_tape<const IN: usize, const OUT: usize, A: shaped_nn::Activation>(
     tape: &Tape<f64>,
     layer: &DenseLayer<IN, OUT, A>,
     x: &[f32],
@@ -60,12 +60,12 @@ fn dense_relu_matches<const IN: usize, const OUT: usize>(x: &[f32], policy: Spar
     layer.forward_train(x, N, &mut out, &mut cache, &mut StdRng::seed_from_u64(0));
     let r = random(out.len(), 4);
     let (mut g, mut grads, mut dx) = (r.clone(), layer.zero_grads(), Vec::new());
-    layer.backward(nn::Backward {
+    layer.backward(shaped_nn::Backward {
         x,
         out: &out,
         n: N,
         grad_out: &mut g,
-        grad_of: nn::GradOf::Output,
+        grad_of: shaped_nn::GradOf::Output,
         cache: &mut cache,
         grads: &mut grads,
         grad_in: Some(&mut dx),
@@ -104,7 +104,7 @@ fn dense_relu_backward_on_a_sparse_input_is_the_tapes_gradient() {
 /// loss, and the backward's parameter and input gradients, asserting that
 /// the loss was fused with the layer's activation.
 #[allow(clippy::type_complexity)]
-fn fused_step<const IN: usize, const OUT: usize, A: nn::Activation, L: Loss<(Sz<OUT>,)>>(
+fn fused_step<const IN: usize, const OUT: usize, A: shaped_nn::Activation, L: Loss<(Sz<OUT>,)>>(
     layer: &DenseLayer<IN, OUT, A>,
     loss: L,
     x: &[f32],
@@ -125,12 +125,12 @@ fn fused_step<const IN: usize, const OUT: usize, A: nn::Activation, L: Loss<(Sz<
         L::NAME
     );
     let (mut grads, mut dx) = (layer.zero_grads(), Vec::new());
-    layer.backward(nn::Backward {
+    layer.backward(shaped_nn::Backward {
         x,
         out: &out,
         n: N,
         grad_out: &mut g,
-        grad_of: nn::GradOf::PreActivation,
+        grad_of: shaped_nn::GradOf::PreActivation,
         cache: &mut cache,
         grads: &mut grads,
         grad_in: Some(&mut dx),
@@ -199,12 +199,12 @@ fn dropout_backward_is_the_tapes_gradient_with_its_mask() {
     assert!(kept.contains(&0.0) && kept.iter().any(|&k| k > 1.0));
     let r = random(out.len(), 12);
     let (mut g, mut dx) = (r.clone(), Vec::new());
-    d.backward(nn::Backward {
+    d.backward(shaped_nn::Backward {
         x: &x,
         out: &out,
         n: N,
         grad_out: &mut g,
-        grad_of: nn::GradOf::Output,
+        grad_of: shaped_nn::GradOf::Output,
         cache: &mut mask,
         grads: &mut (),
         grad_in: Some(&mut dx),

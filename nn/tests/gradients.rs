@@ -2,7 +2,11 @@
 //! loss (the fused softmax + crossentropy path included), against central
 //! finite differences.
 
-use nn::{
+// `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
+extern crate shaped_nn as shaped;
+
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use shaped_nn::{
     gradcheck::{check_layer, input_name, GradCheck},
     losses::{
         BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanAbsoluteError, MeanSquaredError,
@@ -11,7 +15,6 @@ use nn::{
     model, Backward, Dense, DenseLayer, Dropout, Flatten, Layer, Linear, Parameters, Relu, Sigmoid,
     Softmax, Tanh,
 };
-use rand::{rngs::StdRng, Rng, SeedableRng};
 
 fn inputs(len: usize, seed: u64) -> Vec<f32> {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -102,8 +105,9 @@ fn the_sparse_input_path_has_the_same_gradients() {
 
 #[test]
 fn dropout_scales_what_it_keeps_and_its_backward_uses_the_same_mask() {
-    type D =
-        <Dropout<50> as nn::LayerSpec<(tensor_core::Sz<1000>,)>>::Layer<(tensor_core::Sz<1000>,)>;
+    type D = <Dropout<50> as shaped_nn::LayerSpec<(shaped_core::Sz<1000>,)>>::Layer<(
+        shaped_core::Sz<1000>,
+    )>;
     let d = D::init(&mut StdRng::seed_from_u64(0));
     let x = vec![1.0f32; 1000];
     let (mut out, mut mask) = (Vec::new(), Vec::new());
@@ -116,12 +120,12 @@ fn dropout_scales_what_it_keeps_and_its_backward_uses_the_same_mask() {
     assert!(out.iter().all(|&v| v == 0.0 || v == 2.0));
     let mut g = vec![1.0f32; 1000];
     let mut dx = Vec::new();
-    d.backward(nn::Backward {
+    d.backward(shaped_nn::Backward {
         x: &x,
         out: &out,
         n: 1,
         grad_out: &mut g,
-        grad_of: nn::GradOf::Output,
+        grad_of: shaped_nn::GradOf::Output,
         cache: &mut mask,
         grads: &mut (),
         grad_in: Some(&mut dx),
@@ -154,15 +158,15 @@ fn check_through_loss<M: Layer, L: Loss<M::Output>>(
         loss.grad(&out, y, n, &mut g);
     }
     let mut grads = model.zero_grads();
-    model.backward(nn::Backward {
+    model.backward(shaped_nn::Backward {
         x,
         out: &out,
         n,
         grad_out: &mut g,
         grad_of: if fused {
-            nn::GradOf::PreActivation
+            shaped_nn::GradOf::PreActivation
         } else {
-            nn::GradOf::Output
+            shaped_nn::GradOf::Output
         },
         cache: &mut cache,
         grads: &mut grads,
@@ -301,7 +305,7 @@ impl Layer for Wrong {
     fn zero_grads(&self) -> Self::Grads {
         self.0.zero_grads()
     }
-    fn summary_rows(&self, name: &str, rows: &mut Vec<nn::SummaryRow>) {
+    fn summary_rows(&self, name: &str, rows: &mut Vec<shaped_nn::SummaryRow>) {
         self.0.summary_rows(name, rows)
     }
     fn forward(&self, x: &[f32], n: usize, out: &mut Vec<f32>) {

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use nn::datasets::{idx, IdxError};
+use shaped_nn::datasets::{idx, IdxError};
 
 mod counting;
 

@@ -5,8 +5,8 @@
 
 mod common;
 
-use nn::datasets::Mnist;
-use tensor_core::{shape, Tensor};
+use shaped_core::{shape, Tensor};
+use shaped_nn::datasets::Mnist;
 
 #[test]
 fn mnist_mean_and_std_match_numpy() {

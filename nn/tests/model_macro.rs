@@ -1,4 +1,7 @@
-use nn::{model, Dense, Layer, Parameters, Relu, Softmax};
+// `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
+extern crate shaped_nn as shaped;
+
+use shaped_nn::{model, Dense, Layer, Parameters, Relu, Softmax};
 
 const HIDDEN: usize = 512;
 

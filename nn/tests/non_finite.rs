@@ -4,7 +4,12 @@
 //! for a NaN image instead of a plausible answer, and a diverging loss that
 //! stays finite is reported in the history.
 
-use nn::{
+// `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
+extern crate shaped_nn as shaped;
+
+use shaped_core::kernels::{CostModel, SparsePolicy};
+use shaped_core::{shape, Dyn, Sz, Tensor};
+use shaped_nn::{
     losses::{CategoricalCrossentropy, MeanSquaredError},
     metrics::{Accuracy, BinaryAccuracy},
     model,
@@ -12,8 +17,6 @@ use nn::{
     train::{predict, FitConfig, NonFiniteValue, TrainError, Trainer, Verbosity},
     Dense, Layer, Parameters, Relu, Softmax,
 };
-use tensor_core::kernels::{CostModel, SparsePolicy};
-use tensor_core::{shape, Dyn, Sz, Tensor};
 
 model! {
     /// Chollet's network, narrower: the same layers and paths.

@@ -7,7 +7,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use nn::datasets::{obtain, verify, Mnist, Which};
+use shaped_nn::datasets::{obtain, verify, Mnist, Which};
 
 fn npm_available() -> bool {
     let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };

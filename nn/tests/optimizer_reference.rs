@@ -3,12 +3,15 @@
 //! `nn/tests/reference/optimizers.py` and are committed, so this test needs
 //! neither Python nor Keras.
 
-use nn::{
+// `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
+extern crate shaped_nn as shaped;
+
+use serde_json::Value;
+use shaped_nn::{
     model,
     optim::{Adam, Optimizer, RmsProp, Sgd},
     Dense, Layer, Parameters,
 };
-use serde_json::Value;
 
 model! {
     /// Six weights in the kernel and six in the bias: both follow the same

@@ -8,9 +8,9 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use nn::datasets::{idx, obtain, verify, DatasetError, FileSpec, IdxError, Mnist, Which};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use shaped_nn::datasets::{idx, obtain, verify, DatasetError, FileSpec, IdxError, Mnist, Which};
 
 const FASHION_DEBIAN: &str = "/usr/share/datasets/fashion-mnist";
 

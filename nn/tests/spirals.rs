@@ -2,7 +2,11 @@
 //! network trains on them to at least 97% accuracy, the same seed gives the
 //! same losses, and a NaN loss stops training with an error naming the step.
 
-use nn::{
+// `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
+extern crate shaped_nn as shaped;
+
+use shaped_core::{shape, Dyn, Sz, Tensor};
+use shaped_nn::{
     losses::{BinaryCrossentropy, MeanSquaredError},
     metrics::BinaryAccuracy,
     model,
@@ -10,7 +14,6 @@ use nn::{
     train::{EarlyStopping, FitConfig, TrainError, Trainer, Verbosity},
     Dense, Relu, Sigmoid, Tanh,
 };
-use tensor_core::{shape, Dyn, Sz, Tensor};
 
 model! {
     /// A small classifier of points in the plane.

@@ -1,9 +1,14 @@
-//! A layer written from plain tape ops ([`nn::OpsLayer`]) trains inside
+//! A layer written from plain tape ops ([`shaped_nn::OpsLayer`]) trains inside
 //! `model!` with no hand-written backward: its gradient through
-//! [`nn::TapeLayer`] matches finite differences, and `Dense` written the same
+//! [`shaped_nn::TapeLayer`] matches finite differences, and `Dense` written the same
 //! way gets the built-in fused `Dense`'s gradients.
 
-use nn::{
+// `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
+extern crate shaped_nn as shaped;
+
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use shaped_core::{shape, Dyn, Sz, Tensor};
+use shaped_nn::{
     gradcheck::{check_layer, GradCheck},
     layers::tape_layer::BatchVar,
     losses::BinaryCrossentropy,
@@ -15,8 +20,6 @@ use nn::{
     Dense, DenseLayer, DenseParams, Layer, OpsLayer, Parameters, Relu, Sigmoid, Tanh, TapeLayer,
     TapeParams,
 };
-use rand::{rngs::StdRng, Rng, SeedableRng};
-use tensor_core::{shape, Dyn, Sz, Tensor};
 
 // The user's layer: a per-feature scale and shift, y = x * w + b.
 #[derive(Clone)]
@@ -186,12 +189,12 @@ fn dense_as_a_tape_layer_has_the_fused_dense_gradients() {
             let (mut out, mut cache) = (Vec::new(), Default::default());
             layer.forward_train(&x, N, &mut out, &mut cache, &mut StdRng::seed_from_u64(0));
             let (mut g, mut grads, mut dx) = (r.clone(), layer.zero_grads(), Vec::new());
-            layer.backward(nn::Backward {
+            layer.backward(shaped_nn::Backward {
                 x: &x,
                 out: &out,
                 n: N,
                 grad_out: &mut g,
-                grad_of: nn::GradOf::Output,
+                grad_of: shaped_nn::GradOf::Output,
                 cache: &mut cache,
                 grads: &mut grads,
                 grad_in: Some(&mut dx),
@@ -238,12 +241,12 @@ fn a_copied_parameter_is_refused_not_left_untrained() {
     let layer = TapeLayer::<Copied>::init(&mut StdRng::seed_from_u64(0));
     let (mut out, mut g, mut grads) = (Vec::new(), vec![1.0; 2], layer.zero_grads());
     layer.forward(&[1.0, 2.0], 1, &mut out);
-    layer.backward(nn::Backward {
+    layer.backward(shaped_nn::Backward {
         x: &[1.0, 2.0],
         out: &out,
         n: 1,
         grad_out: &mut g,
-        grad_of: nn::GradOf::Output,
+        grad_of: shaped_nn::GradOf::Output,
         cache: &mut (),
         grads: &mut grads,
         grad_in: None,

@@ -6,7 +6,11 @@
 //! `fit(&x, &y)`; and an MNIST split trains as a data set exactly as its
 //! tensors do. (That a step allocates nothing: `dataset_allocations.rs`.)
 
-use nn::{
+// `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
+extern crate shaped_nn as shaped;
+
+use shaped_core::{shape, Dyn, Sz, Tensor};
+use shaped_nn::{
     datasets::Split,
     losses::CategoricalCrossentropy,
     metrics::Accuracy,
@@ -16,7 +20,6 @@ use nn::{
     train::{Data, Dataset, FitConfig, TrainError, Trainer, Verbosity},
     Dense, Softmax,
 };
-use tensor_core::{shape, Dyn, Sz, Tensor};
 
 mod computed;
 use computed::{config, trainer, Spirals};
@@ -59,7 +62,8 @@ fn the_computed_set_and_the_same_points_as_tensors_train_alike() {
         .unwrap();
     assert_eq!(from_set.losses(), from_tensors.losses());
     assert_eq!(from_pair.losses(), from_tensors.losses());
-    let val = |h: &nn::train::History| h.epochs.iter().map(|e| e.val_loss).collect::<Vec<_>>();
+    let val =
+        |h: &shaped_nn::train::History| h.epochs.iter().map(|e| e.val_loss).collect::<Vec<_>>();
     assert!(
         val(&from_set).iter().all(Option::is_some),
         "the last quarter validates"

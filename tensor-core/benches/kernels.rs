@@ -30,24 +30,24 @@
 //! measured here (`CostModel`). Run with
 //!
 //! ```sh
-//! cargo bench -p tensor-core --bench kernels
-//! # shorter: cargo bench -p tensor-core --bench kernels -- --warm-up-time 1 --measurement-time 3
-//! # one group: cargo bench -p tensor-core --bench kernels -- sparse/
+//! cargo bench -p shaped-core --bench kernels
+//! # shorter: cargo bench -p shaped-core --bench kernels -- --warm-up-time 1 --measurement-time 3
+//! # one group: cargo bench -p shaped-core --bench kernels -- sparse/
 //! ```
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use shaped_core::kernels::conv::{
+    conv2d_backward, conv2d_forward, Conv2dGeometry, ConvScratch, Padding,
+};
+use shaped_core::kernels::pool::{max_pool2d_backward, max_pool2d_forward, Pool2dGeometry};
+use shaped_core::kernels::{
+    matmul, Accum, CostModel, MatMut, MatRef, Parallelism, Scratch, SparseLhs, SparsePolicy,
+};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tensor_core::kernels::conv::{
-    conv2d_backward, conv2d_forward, Conv2dGeometry, ConvScratch, Padding,
-};
-use tensor_core::kernels::pool::{max_pool2d_backward, max_pool2d_forward, Pool2dGeometry};
-use tensor_core::kernels::{
-    matmul, Accum, CostModel, MatMut, MatRef, Parallelism, Scratch, SparseLhs, SparsePolicy,
-};
 
 /// Counts every allocation, so that the report can say how many a
 /// kernel makes per call.
@@ -138,7 +138,7 @@ fn segment(img: &mut [f32], p: (f32, f32), q: (f32, f32), core: f32) {
 /// The share of non-zero slots in the tiles [`SparseBlocks`] stores: 4 x 1
 /// (four images, one pixel) and 1 x 4 (one image, four adjacent pixels).
 fn tile_fill(x: &[f32]) -> (f32, f32) {
-    const G: usize = tensor_core::kernels::sparse::GROUP;
+    const G: usize = shaped_core::kernels::sparse::GROUP;
     let fill = |tiles: &mut dyn Iterator<Item = usize>| {
         let (mut live, mut nnz) = (0, 0);
         for t in tiles.filter(|&t| t > 0) {
@@ -252,7 +252,7 @@ fn view(data: &[f32], rows: usize, cols: usize) -> MatRef<'_, f32> {
 fn product<'a>(
     out: &mut [f32],
     accum: Accum,
-    lhs: impl Into<tensor_core::kernels::Lhs<'a, f32>>,
+    lhs: impl Into<shaped_core::kernels::Lhs<'a, f32>>,
     rhs: MatRef<'_, f32>,
     (m, n): (usize, usize),
     scratch: &mut Scratch,
@@ -605,7 +605,7 @@ fn count_tiles(x: &[f32]) -> usize {
 fn kernels(c: &mut Criterion) {
     // As in training: the calling thread is one of the kernel threads, so a
     // kernel is not handed over to other threads at every call.
-    tensor_core::kernels::join_kernel_threads();
+    shaped_core::kernels::join_kernel_threads();
     let data = Data::new();
     report(&data);
     sparse(c, &data);

@@ -4,13 +4,13 @@
 //! (1000, 1000) matrix, plus a `u8` image batch. Run with
 //!
 //! ```sh
-//! cargo bench -p tensor-core --bench reductions
-//! # shorter: cargo bench -p tensor-core --bench reductions -- --warm-up-time 1 --measurement-time 3
+//! cargo bench -p shaped-core --bench reductions
+//! # shorter: cargo bench -p shaped-core --bench reductions -- --warm-up-time 1 --measurement-time 3
 //! ```
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use shaped_core::{shape, Tensor};
 use std::hint::black_box;
-use tensor_core::{shape, Tensor};
 
 /// The whole-tensor sum as it was: one `f32` accumulator.
 fn before_sum_all(x: &[f32]) -> f32 {

@@ -14,13 +14,13 @@
 //! Each result is collected into a new buffer of 1e6 points. Run with
 //!
 //! ```sh
-//! cargo bench -p tensor-core --bench rotation
+//! cargo bench -p shaped-core --bench rotation
 //! ```
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use generic_array::{typenum::U2, GenericArray};
+use shaped_core::{shape, Dyn, InlineTensor, Sz, Tensor};
 use std::hint::black_box;
-use tensor_core::{shape, Dyn, InlineTensor, Sz, Tensor};
 
 const POINTS: usize = 1_000_000;
 

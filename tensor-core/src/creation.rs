@@ -21,7 +21,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// A tensor of the given shape filled with `value`.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let t = Tensor::<shape![_, 2], u8>::full_with((Dyn(3), Sz), 7);
     /// assert_eq!(t.as_slice(), &[7; 6]);
     /// ```
@@ -35,7 +35,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// A tensor of the given shape filled with zeros (`false` for `bool`).
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let t = Tensor::<shape![_, 784]>::zeros_with((Dyn(128), Sz));
     /// assert_eq!(t.dims(), [128, 784]);
     /// ```
@@ -45,7 +45,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// A tensor of this one's shape filled with zeros.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let a = Tensor::<shape![2]>::ones();
     /// assert_eq!(a.zeros_like().as_slice(), &[0.0, 0.0]);
     /// ```
@@ -55,7 +55,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// A tensor of this one's shape filled with `value`.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let a = Tensor::<shape![2]>::ones();
     /// assert_eq!(a.full_like(3.0).as_slice(), &[3.0, 3.0]);
     /// ```
@@ -65,7 +65,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// A tensor whose element at each index is `f(index)`.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let t = Tensor::<shape![2, 3], usize>::from_fn_with(Default::default(), |i| i[0] * 10 + i[1]);
     /// assert_eq!(t.as_slice(), &[0, 1, 2, 10, 11, 12]);
     /// ```
@@ -97,7 +97,7 @@ impl<S: Shape, E: Num> Tensor<S, E, Cpu> {
     /// A tensor of the given shape filled with ones.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Tensor};
+    /// use shaped_core::{shape, Dyn, Tensor};
     /// assert_eq!(Tensor::<shape![_], i64>::ones_with((Dyn(2),)).as_slice(), &[1, 1]);
     /// ```
     pub fn ones_with(shape: S) -> Self {
@@ -106,7 +106,7 @@ impl<S: Shape, E: Num> Tensor<S, E, Cpu> {
     /// A tensor of this one's shape filled with ones.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![2]>::zeros().ones_like().as_slice(), &[1.0, 1.0]);
     /// ```
     pub fn ones_like(&self) -> Self {
@@ -116,7 +116,7 @@ impl<S: Shape, E: Num> Tensor<S, E, Cpu> {
     ///
     /// ```
     /// use rand::{rngs::StdRng, SeedableRng};
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let mut rng = StdRng::seed_from_u64(0);
     /// let px = Tensor::<shape![28, 28], u8>::randint_with(Default::default(), 0, 255, &mut rng);
     /// assert!(px.as_slice().iter().all(|&p| p < 255));
@@ -136,7 +136,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     ///
     /// ```
     /// use rand::{rngs::StdRng, SeedableRng};
-    /// use tensor_core::{shape, Dyn, Tensor};
+    /// use shaped_core::{shape, Dyn, Tensor};
     /// let t = Tensor::<shape![_]>::rand_with((Dyn(100),), &mut StdRng::seed_from_u64(1));
     /// assert!(t.as_slice().iter().all(|&x| (0.0..1.0).contains(&x)));
     /// ```
@@ -147,7 +147,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     ///
     /// ```
     /// use rand::{rngs::StdRng, SeedableRng};
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let t = Tensor::<shape![50]>::uniform_with(Default::default(), -2.0, 2.0, &mut StdRng::seed_from_u64(1));
     /// assert!(t.as_slice().iter().all(|&x| (-2.0..2.0).contains(&x)));
     /// ```
@@ -167,7 +167,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     ///
     /// ```
     /// use rand::{rngs::StdRng, SeedableRng};
-    /// use tensor_core::{shape, Dyn, Tensor};
+    /// use shaped_core::{shape, Dyn, Tensor};
     /// let t = Tensor::<shape![_], f64>::randn_with((Dyn(10_000),), &mut StdRng::seed_from_u64(1));
     /// assert!(t.mean_all().abs() < 0.05);
     /// ```
@@ -179,7 +179,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     ///
     /// ```
     /// use rand::{rngs::StdRng, SeedableRng};
-    /// use tensor_core::{shape, Dyn, Tensor};
+    /// use shaped_core::{shape, Dyn, Tensor};
     /// let t = Tensor::<shape![_], f64>::normal_with((Dyn(10_000),), 5.0, 0.1, &mut StdRng::seed_from_u64(1));
     /// assert!((t.mean_all() - 5.0).abs() < 0.01);
     /// ```
@@ -205,7 +205,7 @@ impl<S: Shape> Tensor<S, bool, Cpu> {
     ///
     /// ```
     /// use rand::{rngs::StdRng, SeedableRng};
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let m = Tensor::<shape![1000], bool>::bernoulli_with(Default::default(), 0.0, &mut StdRng::seed_from_u64(1));
     /// assert!(m.as_slice().iter().all(|&b| !b));
     /// ```
@@ -218,7 +218,7 @@ impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
     /// A tensor filled with `value`, like `torch.full`.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![3], f64>::full(0.5).as_slice(), &[0.5; 3]);
     /// ```
     pub fn full(value: E) -> Self {
@@ -227,7 +227,7 @@ impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
     /// A tensor of zeros, like `torch.zeros`.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![2, 2], i32>::zeros().as_slice(), &[0; 4]);
     /// ```
     pub fn zeros() -> Self {
@@ -236,7 +236,7 @@ impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
     /// A tensor whose element at each index is `f(index)`.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let t = Tensor::<shape![3], usize>::from_fn(|i| i[0] * i[0]);
     /// assert_eq!(t.as_slice(), &[0, 1, 4]);
     /// ```
@@ -249,7 +249,7 @@ impl<S: ConstShape, E: Num> Tensor<S, E, Cpu> {
     /// A tensor of ones, like `torch.ones`.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![2], u8>::ones().as_slice(), &[1, 1]);
     /// ```
     pub fn ones() -> Self {
@@ -262,7 +262,7 @@ impl<S: ConstShape, E: Float> Tensor<S, E, Cpu> {
     ///
     /// ```
     /// use rand::{rngs::StdRng, SeedableRng};
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let mut rng = StdRng::seed_from_u64(42);
     /// let a = Tensor::<shape![2, 3]>::rand(&mut rng);
     /// let b = Tensor::<shape![2, 3]>::rand(&mut StdRng::seed_from_u64(42));
@@ -275,7 +275,7 @@ impl<S: ConstShape, E: Float> Tensor<S, E, Cpu> {
     ///
     /// ```
     /// use rand::{rngs::StdRng, SeedableRng};
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let t = Tensor::<shape![4]>::randn(&mut StdRng::seed_from_u64(0));
     /// assert_eq!(t.numel(), 4);
     /// ```
@@ -286,7 +286,7 @@ impl<S: ConstShape, E: Float> Tensor<S, E, Cpu> {
     ///
     /// ```
     /// use rand::{rngs::StdRng, SeedableRng};
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let t = Tensor::<shape![4]>::normal(10.0, 0.0, &mut StdRng::seed_from_u64(0));
     /// assert_eq!(t.as_slice(), &[10.0; 4]);
     /// ```
@@ -297,7 +297,7 @@ impl<S: ConstShape, E: Float> Tensor<S, E, Cpu> {
     ///
     /// ```
     /// use rand::{rngs::StdRng, SeedableRng};
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let t = Tensor::<shape![4]>::uniform(1.0, 2.0, &mut StdRng::seed_from_u64(0));
     /// assert!(t.as_slice().iter().all(|&x| (1.0..2.0).contains(&x)));
     /// ```
@@ -310,7 +310,7 @@ impl<const M: usize, const N: usize, E: Num> Tensor<(Sz<M>, Sz<N>), E, Cpu> {
     /// The identity matrix (ones on the diagonal), like `torch.eye`.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let i = Tensor::<shape![2, 3], i32>::eye();
     /// assert_eq!(i.as_slice(), &[1, 0, 0, 0, 1, 0]);
     /// ```
@@ -330,7 +330,7 @@ impl<S: Shape<Dims = [usize; 1]>, E: Num> Tensor<S, E, Cpu> {
     /// `torch.arange`; an error if the count does not fit a static length.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let a = Tensor::<shape![_], i32>::try_arange(0, 10, 3).unwrap();
     /// assert_eq!(a.as_slice(), &[0, 3, 6, 9]);
     /// let b = Tensor::<shape![4], f32>::try_arange(1.0, 2.0, 0.25).unwrap();
@@ -356,7 +356,7 @@ impl<S: Shape<Dims = [usize; 1]>, E: Num> Tensor<S, E, Cpu> {
     /// [`try_arange`](Self::try_arange) that panics on a bad count.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![3], i64>::arange(0, 3, 1).as_slice(), &[0, 1, 2]);
     /// ```
     pub fn arange(start: E, end: E, step: E) -> Self {
@@ -366,7 +366,7 @@ impl<S: Shape<Dims = [usize; 1]>, E: Num> Tensor<S, E, Cpu> {
     /// like `torch.linspace`.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let t = Tensor::<shape![5], f64>::try_linspace(0.0, 1.0, 5).unwrap();
     /// assert_eq!(t.as_slice(), &[0.0, 0.25, 0.5, 0.75, 1.0]);
     /// assert!(Tensor::<shape![5], f64>::try_linspace(0.0, 1.0, 4).is_err());
@@ -390,7 +390,7 @@ impl<S: Shape<Dims = [usize; 1]>, E: Num> Tensor<S, E, Cpu> {
     /// [`try_linspace`](Self::try_linspace) that panics on a bad count.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![_]>::linspace(-1.0, 1.0, 3).as_slice(), &[-1.0, 0.0, 1.0]);
     /// ```
     pub fn linspace(start: E, end: E, steps: usize) -> Self {
@@ -400,7 +400,7 @@ impl<S: Shape<Dims = [usize; 1]>, E: Num> Tensor<S, E, Cpu> {
     ///
     /// ```
     /// use rand::{rngs::StdRng, SeedableRng};
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let p = Tensor::<shape![_], usize>::randperm(5, &mut StdRng::seed_from_u64(3));
     /// let mut v = p.into_vec();
     /// v.sort();
@@ -422,7 +422,7 @@ impl<E: Dtype> Tensor<(), E, Cpu> {
     /// A rank-0 tensor holding one value.
     ///
     /// ```
-    /// use tensor_core::Tensor;
+    /// use shaped_core::Tensor;
     /// let s = Tensor::scalar(3.5f32);
     /// assert_eq!((s.ndim(), s.item()), (0, 3.5));
     /// ```
@@ -498,7 +498,7 @@ impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
     /// level fills either `Sz<1>` or the stretchable [`One`](crate::One).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let m: Tensor<shape![2, 3]> = Tensor::from_array([[1., 2., 3.], [4., 5., 6.]]);
     /// assert_eq!(m.as_slice(), &[1., 2., 3., 4., 5., 6.]);
     /// let col = Tensor::<shape![2, 1]>::from_array([[1.], [2.]]);

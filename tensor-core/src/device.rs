@@ -8,7 +8,7 @@ use core::fmt::Debug;
 /// error.
 ///
 /// ```
-/// use tensor_core::{Cpu, Device};
+/// use shaped_core::{Cpu, Device};
 /// assert_eq!(Cpu::NAME, "cpu");
 /// ```
 pub trait Device: Copy + Default + Debug + PartialEq + Send + Sync + 'static {

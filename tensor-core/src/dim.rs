@@ -6,7 +6,7 @@
 //! module holds the traits the shape rules use.
 //!
 //! ```
-//! use tensor_core::{Dim, Dyn, One, Sz};
+//! use shaped_core::{Dim, Dyn, One, Sz};
 //! assert_eq!(Sz::<28>.size(), 28);
 //! assert_eq!(format!("{:?}", (Sz::<28>, One, Dyn(5))), "(28, 1, 5)");
 //! ```
@@ -20,7 +20,7 @@ use core::fmt;
 /// the size is a value, checked when the program runs.
 ///
 /// ```
-/// use tensor_core::{Dim, Dyn, One, Sz};
+/// use shaped_core::{Dim, Dyn, One, Sz};
 /// assert_eq!(Sz::<28>.size(), 28);
 /// assert_eq!(Dyn(60000).size(), 60000);
 /// assert_eq!(One.size(), 1);
@@ -40,7 +40,7 @@ pub trait Dim: Copy + fmt::Debug + PartialEq + Send + Sync + 'static {
 /// A dim whose size is known at compile time.
 ///
 /// ```
-/// use tensor_core::{StaticDim, Sz};
+/// use shaped_core::{StaticDim, Sz};
 /// assert_eq!(<Sz<784> as StaticDim>::SIZE, 784);
 /// ```
 pub trait StaticDim: Dim + Default {

@@ -6,7 +6,7 @@ use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAss
 /// An element type a tensor can hold.
 ///
 /// ```
-/// use tensor_core::Dtype;
+/// use shaped_core::Dtype;
 /// assert_eq!(<f32 as Dtype>::NAME, "float32");
 /// assert_eq!(<u8 as Dtype>::NAME, "uint8");
 /// assert_eq!(<bool as Dtype>::NAME, "bool");
@@ -19,7 +19,7 @@ pub trait Dtype: Copy + Default + PartialEq + Debug + Send + Sync + 'static {
 /// A numeric element type: arithmetic, ordering and conversions.
 ///
 /// ```
-/// use tensor_core::Num;
+/// use shaped_core::Num;
 /// assert_eq!(<i32 as Num>::from_f64(2.7), 2);
 /// assert_eq!(3u8.to_f64(), 3.0);
 /// ```
@@ -52,7 +52,7 @@ pub trait Num:
 /// A floating-point element type: the element-wise math of neural networks.
 ///
 /// ```
-/// use tensor_core::Float;
+/// use shaped_core::Float;
 /// assert_eq!(Float::relu(-2.0f32), 0.0);
 /// assert!(Float::relu(f32::NAN).is_nan());
 /// assert!((Float::sigmoid(0.0f64) - 0.5).abs() < 1e-12);

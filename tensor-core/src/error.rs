@@ -6,7 +6,7 @@ use core::fmt;
 /// not fit), naming the operation and both shapes.
 ///
 /// ```
-/// use tensor_core::{shape, Dyn, Sz, Tensor};
+/// use shaped_core::{shape, Dyn, Sz, Tensor};
 /// let a = Tensor::<shape![_, 3]>::zeros_with((Dyn(2), Sz));
 /// let b = Tensor::<shape![_, 3]>::zeros_with((Dyn(4), Sz));
 /// let err = a.try_add(&b).unwrap_err();

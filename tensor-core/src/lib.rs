@@ -1,10 +1,10 @@
-//! # tensor-core
+//! # shaped-core
 //!
 //! Tensors whose rank and shape are part of their type, so that shape
 //! mistakes are compile errors:
 //!
 //! ```
-//! use tensor_core::{shape, Tensor};
+//! use shaped_core::{shape, Tensor};
 //! let x = Tensor::<shape![32, 10]>::ones();
 //! let b = Tensor::<shape![10]>::ones();
 //! let y: Tensor<shape![32, 10]> = &x + &b; // numpy broadcasting, checked by rustc
@@ -72,7 +72,7 @@ pub use shape::{
     shape_name, AxisOf, BroadcastShape, ConcatShape, ConstShape, DotShape, FlattenSamples,
     InsertAxis, InsertDim, RemoveAxis, ReplaceAxis, Shape,
 };
+pub use shaped_macros::s;
 pub use storage::{Heap, Inline, InlineShape, InlineTensor, Storage};
 pub use tensor::{Matrix, Scalar, Tensor, Vector};
-pub use tensor_macros::s;
 pub use view::TensorView;

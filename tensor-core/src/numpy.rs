@@ -36,7 +36,7 @@
 //! `mean_all`); for other ops, `to_owned()` copies once.
 //!
 //! ```
-//! use tensor_core::{s, shape, Dyn, Sz, Tensor};
+//! use shaped_core::{s, shape, Dyn, Sz, Tensor};
 //! let train_images = Tensor::<shape![_, 28, 28], u8>::zeros_with((Dyn(60000), Sz, Sz));
 //! let digit = train_images.view().at::<0>(4); // borrowed
 //! assert_eq!(digit.as_slice().map(<[u8]>::len), Some(784));
@@ -55,7 +55,7 @@
 //! index past the axis panics, `try_at` returns the error).
 //!
 //! ```
-//! use tensor_core::{s, shape, Dyn, Sz, Tensor};
+//! use shaped_core::{s, shape, Dyn, Sz, Tensor};
 //! let train_images = Tensor::<shape![_, 28, 28], u8>::zeros_with((Dyn(60000), Sz, Sz));
 //! let digit: Tensor<shape![28, 28], u8> = s!(train_images[4]);
 //! assert_eq!(digit.as_slice(), train_images.at::<0>(4).as_slice());
@@ -70,7 +70,7 @@
 //! length; a range that does not fit a static axis fails at `cargo check`.
 //!
 //! ```
-//! use tensor_core::{s, shape, Dyn, Sz, Tensor};
+//! use shaped_core::{s, shape, Dyn, Sz, Tensor};
 //! let train_images = Tensor::<shape![_, 28, 28], u8>::zeros_with((Dyn(60000), Sz, Sz));
 //! let centre: Tensor<shape![_, 14, 14], u8> = s!(train_images[.., 7..-7, 7..-7]);
 //! let corner: Tensor<shape![_, 14, 14], u8> = s!(train_images[.., 14.., 14..]);
@@ -90,7 +90,7 @@
 //! numpy does: the last batch of 60000 images holds 96.
 //!
 //! ```
-//! use tensor_core::{s, shape, Dyn, Sz, Tensor};
+//! use shaped_core::{s, shape, Dyn, Sz, Tensor};
 //! let train_images = Tensor::<shape![_, 28, 28], u8>::zeros_with((Dyn(60000), Sz, Sz));
 //! let n = 3;
 //! let batch = s!(train_images[128 * n..128 * (n + 1)]);
@@ -103,7 +103,7 @@
 //! ## Joining: `np.concatenate`, `np.stack`
 //!
 //! ```
-//! use tensor_core::{shape, Tensor};
+//! use shaped_core::{shape, Tensor};
 //! let a = Tensor::<shape![2, 3]>::ones();
 //! let b = Tensor::<shape![2, 4]>::zeros();
 //! let ab: Tensor<shape![2, 7]> = a.concat::<1, _>(&b);
@@ -118,7 +118,7 @@
 //! crop of 14 x 14 flattens to 196 without anyone writing 196.
 //!
 //! ```
-//! use tensor_core::{s, shape, Dyn, Sz, Tensor};
+//! use shaped_core::{s, shape, Dyn, Sz, Tensor};
 //! let train_images = Tensor::<shape![_, 28, 28], u8>::zeros_with((Dyn(1000), Sz, Sz));
 //! let crops = s!(train_images[.., 7..-7, 7..-7]);
 //! let x: Tensor<shape![_, 196], u8> = crops.flatten_samples();
@@ -133,7 +133,7 @@
 //! ## Transposing: `np.transpose(x)`
 //!
 //! ```
-//! use tensor_core::{shape, Tensor};
+//! use shaped_core::{shape, Tensor};
 //! let x = Tensor::<shape![300, 20]>::zeros();
 //! let xt: Tensor<shape![20, 300]> = x.t();
 //! assert_eq!(xt.dims(), [20, 300]);
@@ -144,13 +144,13 @@
 //! Each of these fails at `cargo check`, naming the shapes in decimals:
 //!
 //! ```compile_fail
-//! use tensor_core::{shape, Tensor};
+//! use shaped_core::{shape, Tensor};
 //! let digit = Tensor::<shape![28, 28], u8>::zeros();
 //! let _ = digit.slice::<0, 20, 30>(); // slice 20..30 does not fit axis 0 of shape `(Sz<28>, Sz<28>)`
 //! ```
 //!
 //! ```compile_fail
-//! use tensor_core::{shape, Tensor};
+//! use shaped_core::{shape, Tensor};
 //! let x = Tensor::<shape![3, 2]>::ones();
 //! let _ = x.reshape::<shape![4, 2]>(); // cannot reshape `(Sz<3>, Sz<2>)` to `(Sz<4>, Sz<2>)`
 //! ```

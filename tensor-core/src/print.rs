@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// What [`set_print_options`] sets.
 ///
 /// ```
-/// use tensor_core::PrintOptions;
+/// use shaped_core::PrintOptions;
 /// assert_eq!(PrintOptions::default(), PrintOptions { threshold: 1000, edge_items: 3 });
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +37,7 @@ static EDGE_ITEMS: AtomicUsize = AtomicUsize::new(3);
 /// Sets how every tensor prints from now on (numpy's `set_printoptions`).
 ///
 /// ```
-/// use tensor_core::{print_options, set_print_options, shape, PrintOptions, Tensor};
+/// use shaped_core::{print_options, set_print_options, shape, PrintOptions, Tensor};
 /// let v = Tensor::<shape![10], i32>::from_vec((0..10).collect()).unwrap();
 /// assert_eq!(v.to_string(), "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]");
 /// let before = print_options();
@@ -53,7 +53,7 @@ pub fn set_print_options(options: PrintOptions) {
 /// The options tensors print with now.
 ///
 /// ```
-/// assert_eq!(tensor_core::print_options().edge_items, 3);
+/// assert_eq!(shaped_core::print_options().edge_items, 3);
 /// ```
 pub fn print_options() -> PrintOptions {
     PrintOptions {

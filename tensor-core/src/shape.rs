@@ -12,7 +12,7 @@ use core::fmt::Debug;
 /// A tensor's shape: a tuple of [`Dim`]s.
 ///
 /// ```
-/// use tensor_core::{shape, Dyn, Shape, Sz};
+/// use shaped_core::{shape, Dyn, Shape, Sz};
 /// let s: shape![_, 28, 28] = (Dyn(60000), Sz, Sz);
 /// assert_eq!(<shape![_, 28, 28]>::RANK, 3);
 /// assert_eq!(s.dims(), [60000, 28, 28]);
@@ -54,7 +54,7 @@ pub trait Shape: Copy + Debug + PartialEq + Send + Sync + 'static {
 /// A shape whose every dim is static, so its sizes are constants.
 ///
 /// ```
-/// use tensor_core::{shape, ConstShape};
+/// use shaped_core::{shape, ConstShape};
 /// assert_eq!(<shape![2, 3, 4]>::DIMS, [2, 3, 4]);
 /// assert_eq!(<shape![2, 3, 4]>::NUMEL, 24);
 /// ```
@@ -124,11 +124,11 @@ pub trait InsertAxis<const I: usize>: Shape {
 /// time.
 ///
 /// ```
-/// use tensor_core::{shape, BroadcastShape};
-/// fn out<A: BroadcastShape<B>, B: tensor_core::Shape>() -> &'static str {
+/// use shaped_core::{shape, BroadcastShape};
+/// fn out<A: BroadcastShape<B>, B: shaped_core::Shape>() -> &'static str {
 ///     core::any::type_name::<A::Output>()
 /// }
-/// assert!(out::<shape![32, 10], shape![10]>().ends_with("(dims::Sz<32>, dims::Sz<10>)"));
+/// assert!(out::<shape![32, 10], shape![10]>().ends_with("(shaped_dims::Sz<32>, shaped_dims::Sz<10>)"));
 /// ```
 #[diagnostic::on_unimplemented(
     message = "cannot broadcast shape `{Self}` with shape `{Rhs}`",
@@ -173,9 +173,9 @@ pub trait InsertDim<const I: usize, New: Dim>: Shape {
 /// compiler when both are static, a run-time [`Dyn`](crate::Dyn) otherwise).
 ///
 /// ```
-/// use tensor_core::{shape, ConcatShape};
-/// fn out<A: ConcatShape<0, B>, B: tensor_core::Shape>() -> String {
-///     tensor_core::shape_name::<A::Output>()
+/// use shaped_core::{shape, ConcatShape};
+/// fn out<A: ConcatShape<0, B>, B: shaped_core::Shape>() -> String {
+///     shaped_core::shape_name::<A::Output>()
 /// }
 /// assert_eq!(out::<shape![2, 3], shape![4, 3]>(), "(6, 3)");
 /// assert_eq!(out::<shape![_, 784], shape![128, 784]>(), "(_, 784)");
@@ -195,7 +195,7 @@ pub trait ConcatShape<const AXIS: usize, Rhs: Shape>: Shape {
 /// dims are static (up to 8191), and is a [`Dyn`](crate::Dyn) otherwise.
 ///
 /// ```
-/// use tensor_core::{shape, shape_name, FlattenSamples};
+/// use shaped_core::{shape, shape_name, FlattenSamples};
 /// assert_eq!(shape_name::<<shape![_, 28, 28] as FlattenSamples>::Output>(), "(_, 784)");
 /// assert_eq!(shape_name::<<shape![_, 14, 14] as FlattenSamples>::Output>(), "(_, 196)");
 /// ```
@@ -220,7 +220,7 @@ mod generated {
 /// as `_`, e.g. `(_, 28, 28)`.
 ///
 /// ```
-/// use tensor_core::{shape, shape_name};
+/// use shaped_core::{shape, shape_name};
 /// assert_eq!(shape_name::<shape![_, 28, 1]>(), "(_, 28, 1)");
 /// assert_eq!(shape_name::<shape![10]>(), "(10,)");
 /// ```
@@ -262,7 +262,7 @@ pub(crate) fn broadcast_dims(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 /// broadcasting. Const names and expressions work too: `shape![_, {28 * 28}]`.
 ///
 /// ```
-/// use tensor_core::{shape, Dyn, One, Sz};
+/// use shaped_core::{shape, Dyn, One, Sz};
 /// let _: shape![] = ();
 /// let _: shape![2, 3] = (Sz::<2>, Sz::<3>);
 /// let _: shape![_, 784] = (Dyn(128), Sz::<784>);

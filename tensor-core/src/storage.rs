@@ -8,7 +8,7 @@
 //! loops have sizes the compiler sees.
 //!
 //! ```
-//! use tensor_core::{shape, InlineTensor};
+//! use shaped_core::{shape, InlineTensor};
 //! let (c, s) = (0.0f32, 1.0f32); // a quarter turn
 //! let rot = InlineTensor::<shape![2, 2]>::new([[c, -s], [s, c]]);
 //! let p = InlineTensor::<shape![2]>::new([1.0, 0.0]);
@@ -35,7 +35,7 @@ use core::ops::{Add, Mul, Sub};
 /// static shape). The tensor holds a [`Buf`](Self::Buf).
 ///
 /// ```
-/// use tensor_core::{shape, Heap, Inline, Storage};
+/// use shaped_core::{shape, Heap, Inline, Storage};
 /// let v: <Heap as Storage<shape![3], f32>>::Buf = vec![1.0, 2.0, 3.0];
 /// assert_eq!(<Heap as Storage<shape![3], f32>>::slice(&v), &[1.0, 2.0, 3.0]);
 /// let a: <Inline as Storage<shape![2, 2], i32>>::Buf = [[1, 2], [3, 4]];
@@ -54,7 +54,7 @@ pub trait Storage<S, E>: Copy + Default + fmt::Debug + PartialEq + Send + Sync +
 /// default storage of [`Tensor`].
 ///
 /// ```
-/// use tensor_core::{shape, Cpu, Heap, Tensor};
+/// use shaped_core::{shape, Cpu, Heap, Tensor};
 /// let t: Tensor<shape![2], f32, Cpu, Heap> = Tensor::<shape![2]>::zeros();
 /// assert_eq!(t.as_slice(), &[0.0, 0.0]);
 /// ```
@@ -77,7 +77,7 @@ impl<S: Shape, E: Dtype> Storage<S, E> for Heap {
 /// (`[[E; 3]; 2]` for `(2, 3)`): see [`InlineTensor`].
 ///
 /// ```
-/// use tensor_core::{shape, Cpu, Inline, InlineTensor, Tensor};
+/// use shaped_core::{shape, Cpu, Inline, InlineTensor, Tensor};
 /// let t: Tensor<shape![2], f32, Cpu, Inline> = InlineTensor::new([1.0, 2.0]);
 /// assert_eq!(t.as_slice(), &[1.0, 2.0]);
 /// ```
@@ -101,7 +101,7 @@ impl<S: InlineShape<E>, E: Dtype> Storage<S, E> for Inline {
 /// of rank 0 to 4 whose dims are all [`Sz`].
 ///
 /// ```
-/// use tensor_core::{shape, InlineShape};
+/// use shaped_core::{shape, InlineShape};
 /// let a: <shape![2, 3] as InlineShape<u8>>::Array = [[1, 2, 3], [4, 5, 6]];
 /// assert_eq!(<shape![2, 3] as InlineShape<u8>>::flat(&a), &[1, 2, 3, 4, 5, 6]);
 /// ```
@@ -170,7 +170,7 @@ inline_shape!(A, B, C, D);
 /// no allocation. `InlineTensor<shape![2]>` is the size of `[f32; 2]`.
 ///
 /// ```
-/// use tensor_core::{shape, InlineTensor};
+/// use shaped_core::{shape, InlineTensor};
 /// assert_eq!(size_of::<InlineTensor<shape![2, 2]>>(), size_of::<[f32; 4]>());
 /// let t = InlineTensor::<shape![2, 3], i32>::new([[1, 2, 3], [4, 5, 6]]);
 /// assert_eq!(t.dims(), [2, 3]);
@@ -230,7 +230,7 @@ impl<S: InlineShape<E>, E: Num> Tensor<S, E, Cpu, Inline> {
     /// a mismatch does not compile.
     ///
     /// ```
-    /// use tensor_core::{shape, InlineTensor};
+    /// use shaped_core::{shape, InlineTensor};
     /// let m = InlineTensor::<shape![2, 3]>::new([[1., 2., 3.], [4., 5., 6.]]);
     /// let v = InlineTensor::<shape![3]>::new([1., 0., -1.]);
     /// assert_eq!(m.dot(&v).as_slice(), &[-2., -2.]);

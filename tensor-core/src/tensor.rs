@@ -22,7 +22,7 @@ use core::fmt;
 ///   ([`InlineTensor`](crate::InlineTensor): `Copy`, no allocation).
 ///
 /// ```
-/// use tensor_core::{shape, Tensor};
+/// use shaped_core::{shape, Tensor};
 /// let x = Tensor::<shape![3, 5]>::zeros();
 /// assert_eq!(x.ndim(), 2);
 /// assert_eq!(x.dims(), [3, 5]);
@@ -90,7 +90,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// A tensor from a shape value and its elements in row-major order.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let t = Tensor::<shape![_, 2]>::from_shape_vec((Dyn(2), Sz), vec![1., 2., 3., 4.]).unwrap();
     /// assert_eq!(t.dims(), [2, 2]);
     /// assert!(Tensor::<shape![_, 2]>::from_shape_vec((Dyn(3), Sz), vec![1.]).is_err());
@@ -115,7 +115,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// type's static dims.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let t = Tensor::<shape![_, 2], u8>::from_dims_vec(&[3, 2], vec![0; 6]).unwrap();
     /// assert_eq!(t.dims(), [3, 2]);
     /// let err = Tensor::<shape![_, 2], u8>::from_dims_vec(&[2, 3], vec![0; 6]).unwrap_err();
@@ -141,7 +141,7 @@ impl<S: ConstShape, E: Dtype> Tensor<S, E, Cpu> {
     /// A tensor of a fully static shape from its elements in row-major order.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let t = Tensor::<shape![2, 2], i32>::from_vec(vec![1, 2, 3, 4]).unwrap();
     /// assert_eq!(t.as_slice(), &[1, 2, 3, 4]);
     /// ```

@@ -5,13 +5,13 @@
 //! global allocator over a training step's calls at the MNIST convnet's
 //! shapes.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use tensor_core::kernels::conv::{
+use shaped_core::kernels::conv::{
     conv2d_backward, conv2d_forward, Conv2dGeometry, ConvScratch, Padding,
 };
-use tensor_core::kernels::pool::{max_pool2d_backward, max_pool2d_forward, Pool2dGeometry};
-use tensor_core::kernels::{dense::kernel_calls, Parallelism};
+use shaped_core::kernels::pool::{max_pool2d_backward, max_pool2d_forward, Pool2dGeometry};
+use shaped_core::kernels::{dense::kernel_calls, Parallelism};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The system allocator, counting allocations and reallocations.
 struct Counting;
@@ -116,7 +116,7 @@ impl Layer {
 fn a_step_at_a_size_seen_before_allocates_nothing() {
     // As the training loop does: the calling thread is one of the kernel
     // threads (work it splits goes to its own queue, not the shared one).
-    tensor_core::kernels::join_kernel_threads();
+    shaped_core::kernels::join_kernel_threads();
     let n = 64;
     let mut layers = [
         Layer::new(n, (28, 28, 1), 32, true),

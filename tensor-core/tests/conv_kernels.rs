@@ -4,15 +4,15 @@
 //! checker), and their size checks.
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use tensor_core::autodiff::gradcheck::GradCheck;
-use tensor_core::kernels::conv::{
+use shaped_core::autodiff::gradcheck::GradCheck;
+use shaped_core::kernels::conv::{
     conv2d_backward, conv2d_forward, Conv2dGeometry, ConvError, ConvScratch, Padding,
 };
-use tensor_core::kernels::pool::{
+use shaped_core::kernels::pool::{
     avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward,
     Pool2dGeometry,
 };
-use tensor_core::kernels::Parallelism;
+use shaped_core::kernels::Parallelism;
 
 fn values(len: usize, seed: u64) -> Vec<f64> {
     let mut rng = StdRng::seed_from_u64(seed);

@@ -3,9 +3,9 @@
 //! same function written from plain ops.
 
 use rand::{rngs::StdRng, SeedableRng};
-use tensor_core::autodiff::gradcheck::{gradcheck1, gradcheck2, project, random_input};
-use tensor_core::autodiff::{CustomOp1, CustomOp2, Tape};
-use tensor_core::{shape, Tensor};
+use shaped_core::autodiff::gradcheck::{gradcheck1, gradcheck2, project, random_input};
+use shaped_core::autodiff::{CustomOp1, CustomOp2, Tape};
+use shaped_core::{shape, Tensor};
 
 /// `x * y` element-wise, in one kernel.
 struct Mul;

@@ -1,13 +1,13 @@
-//! Every differentiable op of `tensor_core::autodiff` against central finite
+//! Every differentiable op of `shaped_core::autodiff` against central finite
 //! differences (see `autodiff::gradcheck` for the step and tolerances), plus
 //! the typing and bookkeeping of gradients.
 
 use rand::{rngs::StdRng, SeedableRng};
-use tensor_core::autodiff::gradcheck::{
+use shaped_core::autodiff::gradcheck::{
     gradcheck1, gradcheck2, gradcheck3, project, random_input, random_positive_input, GradCheck,
 };
-use tensor_core::autodiff::{sum_to, Tape, Var};
-use tensor_core::{shape, BroadcastShape, ConstShape, Dyn, One, Sz, Tensor};
+use shaped_core::autodiff::{sum_to, Tape, Var};
+use shaped_core::{shape, BroadcastShape, ConstShape, Dyn, One, Sz, Tensor};
 
 fn rng(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)

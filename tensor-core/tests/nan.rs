@@ -2,8 +2,8 @@
 //! for a NaN input as numpy does, as tensor ops, in place and through the
 //! autodiff tape, and the gradient goes to the operand the value came from.
 
-use tensor_core::autodiff::Tape;
-use tensor_core::{shape, Tensor};
+use shaped_core::autodiff::Tape;
+use shaped_core::{shape, Tensor};
 
 const N: f64 = f64::NAN;
 
@@ -40,7 +40,7 @@ fn relu_and_clamp_keep_nan() {
     assert!(same(x.clamp(0., 1.).as_slice(), &[N, 0., 0., 1., 1.]));
     // A NaN bound makes every element NaN, as in numpy.
     assert!(same(x.clamp(N, 1.).as_slice(), &[N; 5]));
-    assert!(tensor_core::Float::relu(f32::NAN).is_nan());
+    assert!(shaped_core::Float::relu(f32::NAN).is_nan());
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use tensor_core::{shape, Dyn, One, Shape, Sz, Tensor};
+use shaped_core::{shape, Dyn, One, Shape, Sz, Tensor};
 
 // ---------------------------------------------------------------- references
 
@@ -149,7 +149,7 @@ fn tensor<S: Shape>(s: S) -> impl Strategy<Value = Tensor<S, f64>> {
 }
 
 /// A static-shape tensor with random values.
-fn static_tensor<S: tensor_core::ConstShape>() -> impl Strategy<Value = Tensor<S, f64>> {
+fn static_tensor<S: shaped_core::ConstShape>() -> impl Strategy<Value = Tensor<S, f64>> {
     tensor(S::default())
 }
 
@@ -164,7 +164,7 @@ fn stretch(d: &[usize], mask: u8) -> Vec<usize> {
 /// Every binary op against the reference for one pair of tensors.
 fn check_binary<S1, S2>(a: &Tensor<S1, f64>, b: &Tensor<S2, f64>) -> Result<(), TestCaseError>
 where
-    S1: Shape + tensor_core::BroadcastShape<S2>,
+    S1: Shape + shaped_core::BroadcastShape<S2>,
     S2: Shape,
 {
     let (da, db) = (a.dims(), b.dims());

@@ -7,7 +7,7 @@
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use tensor_core::{shape, Dyn, Sz, Tensor};
+use shaped_core::{shape, Dyn, Sz, Tensor};
 
 /// (outer, n, inner) of `dims` around `axis`.
 fn split(dims: &[usize], axis: usize) -> (usize, usize, usize) {
@@ -48,7 +48,7 @@ fn close(got: f32, want: f64, scale: f64) -> bool {
 
 fn check_axis<const A: usize>(t: &Tensor<shape![_, _, _]>) -> Result<(), TestCaseError>
 where
-    (Dyn, Dyn, Dyn): tensor_core::RemoveAxis<A>,
+    (Dyn, Dyn, Dyn): shaped_core::RemoveAxis<A>,
 {
     let dims = t.dims();
     let ls = lines(t.as_slice(), &dims, A);

@@ -4,7 +4,7 @@
 //! index computation written here.
 
 use proptest::prelude::*;
-use tensor_core::{s, shape, Dyn, Tensor, TensorView};
+use shaped_core::{s, shape, Dyn, Tensor, TensorView};
 
 type T3 = Tensor<(Dyn, Dyn, Dyn), i32>;
 type V3<'a> = TensorView<'a, (Dyn, Dyn, Dyn), i32>;
@@ -19,7 +19,7 @@ fn at(d: [usize; 3], i: usize, j: usize, k: usize) -> i32 {
 }
 
 /// Every check a view must pass against the copy it stands for.
-fn same<S: tensor_core::Shape, E: tensor_core::Dtype>(
+fn same<S: shaped_core::Shape, E: shaped_core::Dtype>(
     v: TensorView<'_, S, E>,
     copy: &Tensor<S, E>,
 ) {
@@ -153,7 +153,7 @@ fn static_slices_of_views_equal_the_copies() {
 
 #[test]
 fn views_of_inline_tensors() {
-    let m = tensor_core::InlineTensor::<shape![2, 3], i32>::new([[1, 2, 3], [4, 5, 6]]);
+    let m = shaped_core::InlineTensor::<shape![2, 3], i32>::new([[1, 2, 3], [4, 5, 6]]);
     let col = m.view().at::<1>(1);
     assert_eq!(col.iter().collect::<Vec<_>>(), vec![2, 5]);
 }

@@ -1,7 +1,15 @@
-//! # tensor-macros
+//! # shaped-macros
 //!
 //! Procedural macros of `shaped`. [`model!`] turns a stack of layers into a
-//! typed struct whose every intermediate shape the compiler computes.
+//! typed struct whose every intermediate shape the compiler computes; [`s!`]
+//! is numpy's selection syntax, typed.
+//!
+//! The contract: the code `model!` writes names the library by one path,
+//! `::shaped` (the facade crate), so use it through `shaped`
+//! (`shaped::model!`, or `model!` from `shaped::prelude`); a crate that
+//! depends on `shaped-nn` alone adds `extern crate shaped_nn as shaped;` to
+//! its root, which makes the same path lead to `shaped-nn`. `s!` writes
+//! only method calls, and works with any of the crates.
 
 #![warn(missing_docs)]
 
@@ -27,7 +35,7 @@ mod select;
 ///
 /// The input is a per-sample shape: a number, a const name, a `{ expr }`,
 /// or a parenthesized list of them (`(28, 28)`). Each layer is a type that
-/// implements `nn::LayerSpec` for its input, optionally named (`hidden:
+/// implements `shaped_nn::LayerSpec` for its input, optionally named (`hidden:
 /// Dense<512, Relu>`; by default `dense_0`, `dense_1`, ...).
 ///
 /// No size is written by hand: for each layer the macro emits a `const`
@@ -41,14 +49,20 @@ mod select;
 /// are named after the model and the field (`Mnist_dense_0_output`, ...).
 ///
 /// The struct gets `new(&mut StdRng)`, `seeded(u64)`, `PARAMS`,
-/// `summary()`, and implements `nn::Layer` (forward, training forward,
-/// backward), `nn::Parameters` and `nn::LayerSpec` (so a model is a layer
+/// `summary()`, and implements `shaped_nn::Layer` (forward, training forward,
+/// backward), `shaped_nn::Parameters` and `shaped_nn::LayerSpec` (so a model is a layer
 /// of another model). Its gradients are `<Name>Grads`, with one field per
 /// layer.
 ///
-/// Runnable examples, compiled and run as doctests, are in the `nn` crate
-/// (`nn::train::predict`, `nn::checkpoint::save`, `nn::Flatten`): this
-/// crate cannot run them itself, since the code `model!` writes names `nn`.
+/// The generated code names the library as `::shaped::__private::nn`: with
+/// the `shaped` facade as the dependency nothing more is needed; with
+/// `shaped-nn` alone, put `extern crate shaped_nn as shaped;` in the crate
+/// root.
+///
+/// Runnable examples, compiled and run as doctests, are in `shaped-nn`
+/// (`shaped_nn::train::predict`, `shaped_nn::checkpoint::save`,
+/// `shaped_nn::Flatten`) and in the `shaped` facade: this crate cannot run
+/// them itself, since it does not depend on the crates its code names.
 #[proc_macro]
 pub fn model(input: TokenStream) -> TokenStream {
     match syn::parse::<model_syntax::ModelDef>(input) {
@@ -74,7 +88,7 @@ pub fn model(input: TokenStream) -> TokenStream {
 /// Bounds that are integer literals, `{ blocks }` or upper-case const
 /// names are static; any other expression is a run-time bound, and such a
 /// range is clamped to the axis as numpy does. Runnable examples are in
-/// `tensor_core::numpy` (this crate cannot run them itself).
+/// `shaped_core::numpy` (this crate cannot run them itself).
 #[proc_macro]
 pub fn s(input: TokenStream) -> TokenStream {
     select::expand(input.into()).into()

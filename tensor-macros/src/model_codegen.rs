@@ -3,27 +3,15 @@
 
 use crate::model_syntax::ModelDef;
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
-use proc_macro_crate::{crate_name, FoundCrate};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-/// The path of the `nn` crate as the calling crate sees it: through the
-/// `shaped` facade when that is the dependency, else `nn` itself.
+/// The one path the generated code names `shaped-nn` by: the facade's
+/// hidden `::shaped::__private::nn`. A crate that depends on `shaped-nn`
+/// alone puts `extern crate shaped_nn as shaped;` in its root, which gives
+/// the same path (`shaped_nn::__private::nn` is `shaped_nn` itself).
 fn nn_path() -> TokenStream {
-    if let Ok(found) = crate_name("shaped") {
-        let name = match found {
-            FoundCrate::Itself => format_ident!("shaped"),
-            FoundCrate::Name(n) => format_ident!("{}", n),
-        };
-        return quote!(::#name::nn);
-    }
-    match crate_name("nn") {
-        Ok(FoundCrate::Name(n)) => {
-            let n = format_ident!("{}", n);
-            quote!(::#n)
-        }
-        _ => quote!(::nn),
-    }
+    quote!(::shaped::__private::nn)
 }
 
 /// The same tokens, all spanned at `span`: the generated code that checks a
@@ -65,7 +53,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             e => quote!({ #e }),
         })
         .collect();
-    let input_ty = quote_spanned!(*input_span=> ( #( #nn::tensor_core::Sz<#dims>, )* ));
+    let input_ty = quote_spanned!(*input_span=> ( #( #nn::__private::shaped_core::Sz<#dims>, )* ));
 
     // For each layer: a const holding its output dims (computed by the
     // spec's `OUT` from its input; a refusal fails this const's evaluation,
@@ -296,7 +284,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                 let #nn::Backward { x, out, n, grad_out, grad_of, cache, grads, grad_in } = args;
                 #back
             }
-            fn set_sparse_policy(&mut self, policy: #nn::tensor_core::kernels::SparsePolicy) {
+            fn set_sparse_policy(&mut self, policy: #nn::__private::shaped_core::kernels::SparsePolicy) {
                 #( #nn::Layer::set_sparse_policy(&mut self.#fields, policy); )*
             }
         }

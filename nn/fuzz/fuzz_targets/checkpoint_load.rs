@@ -11,8 +11,11 @@
 //! (names, dtypes, shapes, metadata) are reached too.
 #![no_main]
 
+// `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
+extern crate shaped_nn as shaped;
+
 use libfuzzer_sys::fuzz_target;
-use nn::{checkpoint, model, optim::RmsProp, Dense, Parameters, Relu, Softmax};
+use shaped_nn::{checkpoint, model, optim::RmsProp, Dense, Parameters, Relu, Softmax};
 use std::sync::OnceLock;
 
 model! {
@@ -29,19 +32,19 @@ fn bits<P: Parameters>(p: &P) -> Vec<u32> {
 fn valid() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
     BYTES.get_or_init(|| {
-        let mut t = nn::train::Trainer::new(
+        let mut t = shaped_nn::train::Trainer::new(
             Net::seeded(1),
             RmsProp::default().momentum(0.5),
-            nn::losses::CategoricalCrossentropy,
-            nn::metrics::Accuracy::default(),
+            shaped_nn::losses::CategoricalCrossentropy,
+            shaped_nn::metrics::Accuracy::default(),
         );
-        let x = nn::tensor_core::Tensor::<(nn::tensor_core::Dyn, nn::tensor_core::Sz<5>)>::from_shape_vec(
-            (nn::tensor_core::Dyn(1), nn::tensor_core::Sz),
+        let x = shaped_core::Tensor::<(shaped_core::Dyn, shaped_core::Sz<5>)>::from_shape_vec(
+            (shaped_core::Dyn(1), shaped_core::Sz),
             vec![0.5f32, -1.0, 0.25, 2.0, 1.0],
         )
         .unwrap();
-        let y = nn::tensor_core::Tensor::<(nn::tensor_core::Dyn, nn::tensor_core::Sz<3>)>::from_shape_vec(
-            (nn::tensor_core::Dyn(1), nn::tensor_core::Sz),
+        let y = shaped_core::Tensor::<(shaped_core::Dyn, shaped_core::Sz<3>)>::from_shape_vec(
+            (shaped_core::Dyn(1), shaped_core::Sz),
             vec![0.0, 1.0, 0.0],
         )
         .unwrap();
@@ -77,10 +80,10 @@ fn check(bytes: &[u8]) {
     let before = bits(&net);
     if let Err(e) = checkpoint::load_with_optimizer_bytes(&mut net, &mut opt, bytes) {
         assert_eq!(bits(&net), before, "a refused load changed the model: {e}");
-        for (slot, g) in nn::optim::Optimizer::<Net>::state(&opt) {
+        for (slot, g) in shaped_nn::optim::Optimizer::<Net>::state(&opt) {
             assert!(bits(g).iter().all(|&b| b == 0), "a refused load changed {slot}");
         }
-        assert_eq!(nn::optim::Optimizer::<Net>::iterations(&opt), 0);
+        assert_eq!(shaped_nn::optim::Optimizer::<Net>::iterations(&opt), 0);
     }
 }
 

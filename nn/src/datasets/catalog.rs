@@ -11,7 +11,7 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use nn::datasets::Which;
+/// use shaped_nn::datasets::Which;
 ///
 /// assert_eq!(Which::Mnist.to_string(), "MNIST");
 /// assert_eq!(Which::Fashion.files()[0].name, "train-images-idx3-ubyte");
@@ -29,7 +29,7 @@ pub enum Which {
 /// # Examples
 ///
 /// ```
-/// use nn::datasets::Which;
+/// use shaped_nn::datasets::Which;
 ///
 /// let labels = &Which::Mnist.files()[1];
 /// assert_eq!(labels.name, "train-labels-idx1-ubyte");
@@ -110,7 +110,7 @@ impl Which {
     /// # Examples
     ///
     /// ```
-    /// use nn::datasets::Which;
+    /// use shaped_nn::datasets::Which;
     ///
     /// let names: Vec<_> = Which::Mnist.files().iter().map(|f| f.name).collect();
     /// assert_eq!(names[3], "t10k-labels-idx1-ubyte");
@@ -127,7 +127,7 @@ impl Which {
     /// # Examples
     ///
     /// ```
-    /// use nn::datasets::Which;
+    /// use shaped_nn::datasets::Which;
     ///
     /// assert_eq!(Which::Mnist.class_names()[7], "7");
     /// assert_eq!(Which::Fashion.class_names()[9], "Ankle boot");

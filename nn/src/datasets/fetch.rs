@@ -135,18 +135,18 @@ impl Fetcher<'_> {
 /// # Examples
 ///
 /// ```no_run
-/// use nn::datasets::{obtain, Mnist, Which};
+/// use shaped_nn::datasets::{obtain, Mnist, Which};
 ///
 /// let dir = obtain("data/mnist".as_ref(), Which::Mnist, &mut |line| eprintln!("{line}"))?;
 /// let mnist = Mnist::load(&dir)?;
 /// assert_eq!(mnist.train.label(0), Some(5));
-/// # Ok::<(), nn::datasets::DatasetError>(())
+/// # Ok::<(), shaped_nn::datasets::DatasetError>(())
 /// ```
 ///
 /// Errors name what is wrong, here a folder that cannot be created:
 ///
 /// ```
-/// use nn::datasets::{obtain, DatasetError, Which};
+/// use shaped_nn::datasets::{obtain, DatasetError, Which};
 ///
 /// let file = std::env::temp_dir().join(format!("obtain-doc-{}", std::process::id()));
 /// std::fs::write(&file, "a file, not a folder")?;
@@ -249,7 +249,7 @@ pub(super) fn obtain_from(
 /// # Examples
 ///
 /// ```
-/// use nn::datasets::{verify, DatasetError, Which};
+/// use shaped_nn::datasets::{verify, DatasetError, Which};
 ///
 /// let empty = std::env::temp_dir().join(format!("verify-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&empty)?;

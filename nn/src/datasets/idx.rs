@@ -25,7 +25,7 @@ pub(super) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// # Examples
 ///
 /// ```
-/// use nn::datasets::idx::ElemType;
+/// use shaped_nn::datasets::idx::ElemType;
 ///
 /// assert_eq!(ElemType::from_code(0x0d), Some(ElemType::F32));
 /// assert_eq!(ElemType::F32.to_string(), "f32");
@@ -52,7 +52,7 @@ impl ElemType {
     /// # Examples
     ///
     /// ```
-    /// use nn::datasets::idx::ElemType;
+    /// use shaped_nn::datasets::idx::ElemType;
     ///
     /// assert_eq!(ElemType::from_code(0x08), Some(ElemType::U8));
     /// assert_eq!(ElemType::from_code(0x0a), None);
@@ -74,7 +74,7 @@ impl ElemType {
     /// # Examples
     ///
     /// ```
-    /// use nn::datasets::idx::ElemType;
+    /// use shaped_nn::datasets::idx::ElemType;
     ///
     /// assert_eq!(ElemType::I16.code(), 0x0b);
     /// ```
@@ -109,14 +109,14 @@ impl fmt::Display for ElemType {
 /// # Examples
 ///
 /// ```
-/// use nn::datasets::idx;
+/// use shaped_nn::datasets::idx;
 ///
 /// // 2 x 3 bytes.
 /// let bytes = [0, 0, 0x08, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6];
 /// let a = idx::parse(&bytes)?;
 /// assert_eq!(a.dims(), &[2, 3]);
 /// assert_eq!(a.data(), &[1, 2, 3, 4, 5, 6]);
-/// # Ok::<(), nn::datasets::IdxError>(())
+/// # Ok::<(), shaped_nn::datasets::IdxError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdxArray {
@@ -130,9 +130,9 @@ impl IdxArray {
     /// # Examples
     ///
     /// ```
-    /// let a = nn::datasets::idx::parse(&[0, 0, 8, 1, 0, 0, 0, 2, 7, 9])?;
+    /// let a = shaped_nn::datasets::idx::parse(&[0, 0, 8, 1, 0, 0, 0, 2, 7, 9])?;
     /// assert_eq!(a.dims(), &[2]);
-    /// # Ok::<(), nn::datasets::IdxError>(())
+    /// # Ok::<(), shaped_nn::datasets::IdxError>(())
     /// ```
     pub fn dims(&self) -> &[usize] {
         &self.dims
@@ -143,9 +143,9 @@ impl IdxArray {
     /// # Examples
     ///
     /// ```
-    /// let a = nn::datasets::idx::parse(&[0, 0, 8, 1, 0, 0, 0, 2, 7, 9])?;
+    /// let a = shaped_nn::datasets::idx::parse(&[0, 0, 8, 1, 0, 0, 0, 2, 7, 9])?;
     /// assert_eq!(a.data(), &[7, 9]);
-    /// # Ok::<(), nn::datasets::IdxError>(())
+    /// # Ok::<(), shaped_nn::datasets::IdxError>(())
     /// ```
     pub fn data(&self) -> &[u8] {
         &self.data
@@ -156,10 +156,10 @@ impl IdxArray {
     /// # Examples
     ///
     /// ```
-    /// let a = nn::datasets::idx::parse(&[0, 0, 8, 1, 0, 0, 0, 2, 7, 9])?;
+    /// let a = shaped_nn::datasets::idx::parse(&[0, 0, 8, 1, 0, 0, 0, 2, 7, 9])?;
     /// let (dims, data) = a.into_parts();
     /// assert_eq!((dims, data), (vec![2], vec![7, 9]));
-    /// # Ok::<(), nn::datasets::IdxError>(())
+    /// # Ok::<(), shaped_nn::datasets::IdxError>(())
     /// ```
     pub fn into_parts(self) -> (Vec<usize>, Vec<u8>) {
         (self.dims, self.data)
@@ -179,7 +179,7 @@ impl IdxArray {
 /// # Examples
 ///
 /// ```
-/// use nn::datasets::{idx, IdxError};
+/// use shaped_nn::datasets::{idx, IdxError};
 ///
 /// let ok = idx::parse(&[0, 0, 0x08, 1, 0, 0, 0, 3, 5, 0, 4])?;
 /// assert_eq!(ok.data(), &[5, 0, 4]);
@@ -207,7 +207,7 @@ pub fn parse(bytes: &[u8]) -> Result<IdxArray, IdxError> {
 /// # Examples
 ///
 /// ```
-/// use nn::datasets::idx;
+/// use shaped_nn::datasets::idx;
 ///
 /// let path = std::env::temp_dir().join(format!("idx-doc-{}", std::process::id()));
 /// std::fs::write(&path, [0, 0, 0x08, 1, 0, 0, 0, 2, 3, 1])?;

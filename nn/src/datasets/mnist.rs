@@ -14,14 +14,14 @@ use super::idx::{self, IdxArray};
 /// # Examples
 ///
 /// ```
-/// use nn::datasets::Split;
+/// use shaped_nn::datasets::Split;
 ///
 /// // Two 2 x 2 images labelled 3 and 8.
 /// let s = Split::new(vec![0, 1, 2, 3, 4, 5, 6, 7], vec![3, 8], 2, 2)?;
 /// assert_eq!(s.len(), 2);
 /// assert_eq!(s.image(1), Some(&[4, 5, 6, 7][..]));
 /// assert_eq!(s.label(1), Some(8));
-/// # Ok::<(), nn::datasets::DatasetError>(())
+/// # Ok::<(), shaped_nn::datasets::DatasetError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Split {
@@ -44,7 +44,7 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// use nn::datasets::{DatasetError, Split};
+    /// use shaped_nn::datasets::{DatasetError, Split};
     ///
     /// let err = Split::new(vec![0; 4], vec![10], 2, 2).unwrap_err();
     /// assert!(matches!(err, DatasetError::LabelOutOfRange { label: 10, .. }));
@@ -80,9 +80,9 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = nn::datasets::Split::new(vec![9; 3], vec![1, 2, 3], 1, 1)?;
+    /// let s = shaped_nn::datasets::Split::new(vec![9; 3], vec![1, 2, 3], 1, 1)?;
     /// assert_eq!(s.len(), 3);
-    /// # Ok::<(), nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
     /// ```
     pub fn len(&self) -> usize {
         self.labels.len()
@@ -93,9 +93,9 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = nn::datasets::Split::new(vec![], vec![], 28, 28)?;
+    /// let s = shaped_nn::datasets::Split::new(vec![], vec![], 28, 28)?;
     /// assert!(s.is_empty());
-    /// # Ok::<(), nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
     /// ```
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
@@ -106,9 +106,9 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = nn::datasets::Split::new(vec![0; 6], vec![0], 2, 3)?;
+    /// let s = shaped_nn::datasets::Split::new(vec![0; 6], vec![0], 2, 3)?;
     /// assert_eq!((s.rows(), s.cols()), (2, 3));
-    /// # Ok::<(), nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
     /// ```
     pub fn rows(&self) -> usize {
         self.rows
@@ -119,9 +119,9 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = nn::datasets::Split::new(vec![0; 6], vec![0], 2, 3)?;
+    /// let s = shaped_nn::datasets::Split::new(vec![0; 6], vec![0], 2, 3)?;
     /// assert_eq!(s.cols(), 3);
-    /// # Ok::<(), nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
     /// ```
     pub fn cols(&self) -> usize {
         self.cols
@@ -132,9 +132,9 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = nn::datasets::Split::new(vec![1, 2], vec![0, 1], 1, 1)?;
+    /// let s = shaped_nn::datasets::Split::new(vec![1, 2], vec![0, 1], 1, 1)?;
     /// assert_eq!(s.images(), &[1, 2]);
-    /// # Ok::<(), nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
     /// ```
     pub fn images(&self) -> &[u8] {
         &self.images
@@ -145,9 +145,9 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = nn::datasets::Split::new(vec![1, 2], vec![0, 1], 1, 1)?;
+    /// let s = shaped_nn::datasets::Split::new(vec![1, 2], vec![0, 1], 1, 1)?;
     /// assert_eq!(s.labels(), &[0, 1]);
-    /// # Ok::<(), nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
     /// ```
     pub fn labels(&self) -> &[u8] {
         &self.labels
@@ -158,10 +158,10 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = nn::datasets::Split::new(vec![1, 2, 3, 4], vec![0, 1], 1, 2)?;
+    /// let s = shaped_nn::datasets::Split::new(vec![1, 2, 3, 4], vec![0, 1], 1, 2)?;
     /// assert_eq!(s.image(1), Some(&[3, 4][..]));
     /// assert_eq!(s.image(2), None);
-    /// # Ok::<(), nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
     /// ```
     pub fn image(&self, i: usize) -> Option<&[u8]> {
         let size = self.rows * self.cols;
@@ -174,9 +174,9 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = nn::datasets::Split::new(vec![1, 2], vec![0, 7], 1, 1)?;
+    /// let s = shaped_nn::datasets::Split::new(vec![1, 2], vec![0, 7], 1, 1)?;
     /// assert_eq!(s.label(1), Some(7));
-    /// # Ok::<(), nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
     /// ```
     pub fn label(&self, i: usize) -> Option<u8> {
         self.labels.get(i).copied()
@@ -187,10 +187,10 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = nn::datasets::Split::new(vec![1, 2], vec![0, 7], 1, 1)?;
+    /// let s = shaped_nn::datasets::Split::new(vec![1, 2], vec![0, 7], 1, 1)?;
     /// let (images, labels) = s.into_parts();
     /// assert_eq!((images, labels), (vec![1, 2], vec![0, 7]));
-    /// # Ok::<(), nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
     /// ```
     pub fn into_parts(self) -> (Vec<u8>, Vec<u8>) {
         (self.images, self.labels)
@@ -202,11 +202,11 @@ impl Split {
 /// # Examples
 ///
 /// ```no_run
-/// use nn::datasets::Mnist;
+/// use shaped_nn::datasets::Mnist;
 ///
 /// let mnist = Mnist::load("data/mnist")?;
 /// assert_eq!((mnist.train.len(), mnist.test.len()), (60_000, 10_000));
-/// # Ok::<(), nn::datasets::DatasetError>(())
+/// # Ok::<(), shaped_nn::datasets::DatasetError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mnist {
@@ -233,7 +233,7 @@ impl Mnist {
     /// # Examples
     ///
     /// ```
-    /// use nn::datasets::Mnist;
+    /// use shaped_nn::datasets::Mnist;
     ///
     /// // A tiny dataset in the MNIST layout: 2 training and 1 test image.
     /// fn idx(dims: &[u32], body: &[u8]) -> Vec<u8> {
@@ -276,17 +276,17 @@ impl Mnist {
     /// # Examples
     ///
     /// ```no_run
-    /// use nn::datasets::{Mnist, Which};
+    /// use shaped_nn::datasets::{Mnist, Which};
     ///
     /// let fashion = Mnist::obtain("data/fashion-mnist", Which::Fashion, &mut |m| eprintln!("{m}"))?;
     /// assert_eq!(fashion.test.len(), 10_000);
-    /// # Ok::<(), nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
     /// ```
     ///
     /// Without a usable folder nothing is fetched:
     ///
     /// ```
-    /// use nn::datasets::{DatasetError, Mnist, Which};
+    /// use shaped_nn::datasets::{DatasetError, Mnist, Which};
     ///
     /// let file = std::env::temp_dir().join(format!("mnist-obtain-doc-{}", std::process::id()));
     /// std::fs::write(&file, "a file, not a folder")?;

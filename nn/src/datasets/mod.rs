@@ -10,12 +10,12 @@
 //!   Debian's Fashion-MNIST package); [`verify`] only checks.
 //!
 //! ```no_run
-//! use nn::datasets::{Mnist, Which};
+//! use shaped_nn::datasets::{Mnist, Which};
 //!
 //! let mnist = Mnist::obtain("data/mnist", Which::Mnist, &mut |line| eprintln!("{line}"))?;
 //! let first = mnist.train.image(0).unwrap(); // 28 x 28 bytes, row-major
 //! assert_eq!((first.len(), mnist.train.label(0)), (784, Some(5)));
-//! # Ok::<(), nn::datasets::DatasetError>(())
+//! # Ok::<(), shaped_nn::datasets::DatasetError>(())
 //! ```
 
 mod catalog;

@@ -9,15 +9,15 @@ use crate::{
 };
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
-use tensor_core::kernels::pool::{avg_pool2d_backward, avg_pool2d_forward, Pool2dGeometry};
+use shaped_core::kernels::pool::{avg_pool2d_backward, avg_pool2d_forward, Pool2dGeometry};
 
 /// 2-D average pooling as written in `model!`: `P x P` windows with stride
 /// `P` (Keras's `AveragePooling2D(P)`): `(H, W, C) -> (H / P, W / P, C)`,
 /// rounded down.
 ///
 /// ```
-/// use nn::{AvgPool2D, LayerSpec, SampleDims};
-/// use tensor_core::shape;
+/// use shaped_nn::{AvgPool2D, LayerSpec, SampleDims};
+/// use shaped_core::shape;
 /// assert_eq!(<AvgPool2D<3> as LayerSpec<shape![7, 9, 2]>>::OUT, Ok(SampleDims::new(&[2, 3, 2])));
 /// assert_eq!(
 ///     <AvgPool2D<4> as LayerSpec<shape![3, 8, 1]>>::OUT.unwrap_err().as_str(),
@@ -30,8 +30,8 @@ pub struct AvgPool2D<const P: usize>;
 /// The average pooling built for input shape `In`, output shape `Out`.
 ///
 /// ```
-/// use nn::{AvgPool2D, Layer, LayerSpec};
-/// use tensor_core::shape;
+/// use shaped_nn::{AvgPool2D, Layer, LayerSpec};
+/// use shaped_core::shape;
 /// type L = <AvgPool2D<2> as LayerSpec<shape![2, 2, 1]>>::Layer<shape![1, 1, 1]>;
 /// let mut out = Vec::new();
 /// L::init(&mut rand::SeedableRng::seed_from_u64(0)).forward(&[1.0, 4.0, -2.0, 3.0], 1, &mut out);

@@ -15,19 +15,19 @@ use crate::{
 };
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
-use std::cell::RefCell;
-use tensor_core::kernels::{
+use shaped_core::kernels::{
     conv::{conv2d_backward, conv2d_forward, Conv2dGeometry, ConvScratch, Padding},
     Parallelism,
 };
+use std::cell::RefCell;
 
 /// How a [`Conv2D`] treats the border: [`Valid`] or [`Same`], Keras's
 /// `padding="valid"` and `padding="same"`. (A marker type rather than a
 /// const, because stable Rust has no enum const parameters.)
 ///
 /// ```
-/// use nn::{PaddingMode, Same, Valid};
-/// use tensor_core::kernels::conv::Padding;
+/// use shaped_nn::{PaddingMode, Same, Valid};
+/// use shaped_core::kernels::conv::Padding;
 /// assert_eq!((Valid::PADDING, Same::NAME), (Padding::Valid, "same"));
 /// ```
 pub trait PaddingMode: Copy + Default + Send + Sync + 'static {
@@ -41,10 +41,10 @@ pub trait PaddingMode: Copy + Default + Send + Sync + 'static {
 /// `(in - kernel) / stride + 1` of them.
 ///
 /// ```
-/// use nn::{Conv2D, LayerSpec, SampleDims, Valid};
-/// use tensor_core::shape;
+/// use shaped_nn::{Conv2D, LayerSpec, SampleDims, Valid};
+/// use shaped_core::shape;
 /// assert_eq!(
-///     <Conv2D<8, 3, nn::Linear, Valid, 2> as LayerSpec<shape![9, 10, 1]>>::OUT,
+///     <Conv2D<8, 3, shaped_nn::Linear, Valid, 2> as LayerSpec<shape![9, 10, 1]>>::OUT,
 ///     Ok(SampleDims::new(&[4, 4, 8]))
 /// );
 /// ```
@@ -56,8 +56,8 @@ pub struct Valid;
 /// and right, as TensorFlow).
 ///
 /// ```
-/// use nn::{Conv2D, LayerSpec, Relu, SampleDims, Same};
-/// use tensor_core::shape;
+/// use shaped_nn::{Conv2D, LayerSpec, Relu, SampleDims, Same};
+/// use shaped_core::shape;
 /// assert_eq!(
 ///     <Conv2D<16, 3, Relu, Same> as LayerSpec<shape![28, 28, 1]>>::OUT,
 ///     Ok(SampleDims::new(&[28, 28, 16]))
@@ -82,7 +82,8 @@ impl PaddingMode for Same {
 /// kernel, zero bias.
 ///
 /// ```
-/// use nn::{model, Conv2D, Dense, Flatten, MaxPool2D, Relu, Softmax};
+/// # extern crate shaped_nn as shaped;
+/// use shaped_nn::{model, Conv2D, Dense, Flatten, MaxPool2D, Relu, Softmax};
 /// model! {
 ///     struct Small: (12, 12, 1) => [Conv2D<4, 3, Relu>, MaxPool2D<2>, Flatten, Dense<10, Softmax>]
 /// }
@@ -95,8 +96,8 @@ impl PaddingMode for Same {
 /// A kernel larger than its input is refused, with both sizes:
 ///
 /// ```
-/// use nn::{Conv2D, LayerSpec};
-/// use tensor_core::shape;
+/// use shaped_nn::{Conv2D, LayerSpec};
+/// use shaped_core::shape;
 /// assert_eq!(
 ///     <Conv2D<64, 5> as LayerSpec<shape![4, 4, 64]>>::OUT.unwrap_err().as_str(),
 ///     "Conv2D<64, 5>: a 5x5 kernel does not fit an input of shape (4, 4, 64)"
@@ -116,7 +117,7 @@ pub struct Conv2D<
 /// and lays them out. Also the type of its gradients and optimizer state.
 ///
 /// ```
-/// use nn::{layers::conv2d::Conv2DParams, Parameters};
+/// use shaped_nn::{layers::conv2d::Conv2DParams, Parameters};
 /// let p = Conv2DParams::zeros([3, 3, 1, 32]);
 /// assert_eq!((p.name_of(0), p.shape_of(0)), ("kernel".to_string(), vec![3, 3, 1, 32]));
 /// assert_eq!((p.name_of(1), p.get(1).len()), ("bias".to_string(), 32));
@@ -133,7 +134,7 @@ impl Conv2DParams {
     /// Panics if its element count overflows `usize`.
     ///
     /// ```
-    /// let p = nn::layers::conv2d::Conv2DParams::zeros([3, 3, 1, 2]);
+    /// let p = shaped_nn::layers::conv2d::Conv2DParams::zeros([3, 3, 1, 2]);
     /// assert_eq!((p.kernel().len(), p.bias(), p.kernel_shape()), (18, &[0.0, 0.0][..], [3, 3, 1, 2]));
     /// ```
     pub fn zeros(shape: [usize; 4]) -> Self {
@@ -199,11 +200,11 @@ impl Parameters for Conv2DParams {
 /// matrices and packing buffers, reused from step to step.
 ///
 /// ```
-/// use nn::{Conv2D, Layer, LayerSpec};
-/// use tensor_core::shape;
+/// use shaped_nn::{Conv2D, Layer, LayerSpec};
+/// use shaped_core::shape;
 /// type L = <Conv2D<2, 3> as LayerSpec<shape![4, 4, 1]>>::Layer<shape![2, 2, 2]>;
 /// let layer = L::init(&mut rand::SeedableRng::seed_from_u64(0));
-/// let (mut out, mut cache) = (Vec::new(), nn::layers::conv2d::Conv2DCache::default());
+/// let (mut out, mut cache) = (Vec::new(), shaped_nn::layers::conv2d::Conv2DCache::default());
 /// layer.forward_reusing(&[1.0; 16], 1, &mut out, &mut cache);
 /// assert_eq!(out.len(), 8);
 /// ```
@@ -224,8 +225,8 @@ const SIZES: &str = "conv2d: buffers sized for the layer and the batch";
 /// (`model!` computes `Out` from [`Conv2D`]'s `OUT`).
 ///
 /// ```
-/// use nn::{Conv2D, Layer, LayerSpec, Relu};
-/// use tensor_core::shape;
+/// use shaped_nn::{Conv2D, Layer, LayerSpec, Relu};
+/// use shaped_core::shape;
 /// type L = <Conv2D<32, 3, Relu> as LayerSpec<shape![28, 28, 1]>>::Layer<shape![26, 26, 32]>;
 /// assert_eq!(<L as Layer>::PARAMS, 3 * 3 * 1 * 32 + 32);
 /// let layer = L::init(&mut rand::SeedableRng::seed_from_u64(0));
@@ -261,9 +262,9 @@ impl<
     /// The convolution of one sample, with the sizes `model!` checked.
     ///
     /// ```
-    /// use nn::{Conv2D, LayerSpec, Same};
-    /// use tensor_core::shape;
-    /// type L = <Conv2D<4, 3, nn::Linear, Same, 2> as LayerSpec<shape![9, 9, 2]>>::Layer<shape![5, 5, 4]>;
+    /// use shaped_nn::{Conv2D, LayerSpec, Same};
+    /// use shaped_core::shape;
+    /// type L = <Conv2D<4, 3, shaped_nn::Linear, Same, 2> as LayerSpec<shape![9, 9, 2]>>::Layer<shape![5, 5, 4]>;
     /// assert_eq!((L::GEOMETRY.out_h(), L::GEOMETRY.in_c), (5, 2));
     /// assert_eq!(L::KERNEL_SHAPE, [3, 3, 2, 4]);
     /// ```
@@ -298,8 +299,8 @@ impl<
     /// [`KERNEL_SHAPE`](Self::KERNEL_SHAPE).
     ///
     /// ```
-    /// use nn::{layers::conv2d::Conv2DParams, Conv2D, LayerSpec};
-    /// use tensor_core::shape;
+    /// use shaped_nn::{layers::conv2d::Conv2DParams, Conv2D, LayerSpec};
+    /// use shaped_core::shape;
     /// type L = <Conv2D<8, 3> as LayerSpec<shape![5, 5, 2]>>::Layer<shape![3, 3, 8]>;
     /// assert!(L::from_params(Conv2DParams::zeros([3, 3, 2, 8])).is_some());
     /// assert!(L::from_params(Conv2DParams::zeros([3, 3, 1, 8])).is_none());

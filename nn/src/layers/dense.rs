@@ -11,11 +11,11 @@ use crate::{
 };
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
-use std::cell::RefCell;
-use tensor_core::{
+use shaped_core::{
     kernels::{matmul, Accum, MatMut, MatRef, Parallelism, Scratch, SparseLhs, SparsePolicy},
     StaticDim, Sz, Tensor,
 };
+use std::cell::RefCell;
 
 /// What a dense layer's training forward keeps for backward: its input as
 /// sparse tiles when the [`SparsePolicy`] chose them, and the products'
@@ -45,10 +45,10 @@ const SIZES: &str = "dense: buffers sized for the layer and the batch";
 /// and takes its input width from the layer before it.
 ///
 /// ```
-/// use nn::{Dense, LayerSpec, Relu};
-/// use tensor_core::shape;
+/// use shaped_nn::{Dense, LayerSpec, Relu};
+/// use shaped_core::shape;
 /// type L = <Dense<512, Relu> as LayerSpec<shape![784]>>::Layer<shape![512]>;
-/// assert_eq!(<L as nn::Layer>::PARAMS, 784 * 512 + 512);
+/// assert_eq!(<L as shaped_nn::Layer>::PARAMS, 784 * 512 + 512);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Dense<const OUT: usize, A: Activation = Linear>(PhantomData<A>);
@@ -255,8 +255,8 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
 /// message of [`Dense`]'s `OUT` (its shape in decimals), not a trait error.
 ///
 /// ```
-/// use nn::{DenseInput, DenseLayer, Relu};
-/// use tensor_core::Sz;
+/// use shaped_nn::{DenseInput, DenseLayer, Relu};
+/// use shaped_core::Sz;
 /// fn same<T>(_: Option<T>, _: Option<T>) {}
 /// same(None::<<(Sz<784>,) as DenseInput<512, Relu>>::Layer>, None::<DenseLayer<784, 512, Relu>>);
 /// ```
@@ -284,8 +284,8 @@ refused_ranks!((H, W)(H, W, C)(H, W, C, D)(H, W, C, D, E));
 /// put Flatten before it`). Its `init` does not compile.
 ///
 /// ```
-/// use nn::{Dense, LayerSpec};
-/// use tensor_core::shape;
+/// use shaped_nn::{Dense, LayerSpec};
+/// use shaped_core::shape;
 /// assert_eq!(
 ///     <Dense<64> as LayerSpec<shape![5, 5, 64]>>::OUT.unwrap_err().as_str(),
 ///     "Dense<64> takes (features,) samples; it receives shape (5, 5, 64): put Flatten before it"

@@ -19,7 +19,8 @@ pub const COMPUTED: usize = usize::MAX;
 /// `Flatten<768> receives shape (28, 28), which holds 784 elements`.
 ///
 /// ```
-/// use nn::{model, Dense, DenseLayer, Flatten, Relu, Softmax};
+/// # extern crate shaped_nn as shaped;
+/// use shaped_nn::{model, Dense, DenseLayer, Flatten, Relu, Softmax};
 /// model! { struct Images: (28, 28) => [Flatten, Dense<512, Relu>, Dense<10, Softmax>] }
 /// let m = Images::seeded(0);
 /// let hidden: &DenseLayer<784, 512, Relu> = &m.dense_1; // 784 computed
@@ -27,8 +28,8 @@ pub const COMPUTED: usize = usize::MAX;
 /// ```
 ///
 /// ```
-/// use nn::{Flatten, LayerSpec, SampleDims};
-/// use tensor_core::shape;
+/// use shaped_nn::{Flatten, LayerSpec, SampleDims};
+/// use shaped_core::shape;
 /// assert_eq!(<Flatten as LayerSpec<shape![13, 13, 32]>>::OUT, Ok(SampleDims::new(&[5408])));
 /// assert_eq!(
 ///     <Flatten<768> as LayerSpec<shape![28, 28]>>::OUT.unwrap_err().as_str(),

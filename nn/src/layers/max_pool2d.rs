@@ -10,16 +10,16 @@ use crate::{
 };
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
+use shaped_core::kernels::pool::{max_pool2d_backward, max_pool2d_forward, Pool2dGeometry};
 use std::cell::RefCell;
-use tensor_core::kernels::pool::{max_pool2d_backward, max_pool2d_forward, Pool2dGeometry};
 
 /// 2-D max pooling as written in `model!`: `P x P` windows with stride `P`
 /// (Keras's `MaxPooling2D(P)`): `(H, W, C) -> (H / P, W / P, C)`, rounded
 /// down.
 ///
 /// ```
-/// use nn::{LayerSpec, MaxPool2D, SampleDims};
-/// use tensor_core::shape;
+/// use shaped_nn::{LayerSpec, MaxPool2D, SampleDims};
+/// use shaped_core::shape;
 /// assert_eq!(<MaxPool2D<2> as LayerSpec<shape![11, 11, 64]>>::OUT, Ok(SampleDims::new(&[5, 5, 64])));
 /// assert_eq!(
 ///     <MaxPool2D<2> as LayerSpec<shape![5408]>>::OUT.unwrap_err().as_str(),
@@ -81,8 +81,8 @@ pub(crate) const SIZES: &str = "pooling: buffers sized for the layer and the bat
 /// maximum was.
 ///
 /// ```
-/// use nn::{layers::max_pool2d::MaxPool2DCache, Layer, LayerSpec, MaxPool2D};
-/// use tensor_core::shape;
+/// use shaped_nn::{layers::max_pool2d::MaxPool2DCache, Layer, LayerSpec, MaxPool2D};
+/// use shaped_core::shape;
 /// type L = <MaxPool2D<2> as LayerSpec<shape![2, 2, 1]>>::Layer<shape![1, 1, 1]>;
 /// let layer = L::init(&mut rand::SeedableRng::seed_from_u64(0));
 /// let (mut out, mut cache) = (Vec::new(), MaxPool2DCache::default());
@@ -102,8 +102,8 @@ std::thread_local! {
 /// The max pooling built for input shape `In`, output shape `Out`.
 ///
 /// ```
-/// use nn::{Layer, LayerSpec, MaxPool2D};
-/// use tensor_core::shape;
+/// use shaped_nn::{Layer, LayerSpec, MaxPool2D};
+/// use shaped_core::shape;
 /// type L = <MaxPool2D<2> as LayerSpec<shape![2, 2, 1]>>::Layer<shape![1, 1, 1]>;
 /// let mut out = Vec::new();
 /// L::init(&mut rand::SeedableRng::seed_from_u64(0)).forward(&[1.0, 4.0, -2.0, 3.0], 1, &mut out);

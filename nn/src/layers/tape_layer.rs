@@ -19,7 +19,7 @@ use crate::{
     sample_dims::{Reason, SampleDims},
 };
 use rand::rngs::StdRng;
-use tensor_core::{
+use shaped_core::{
     autodiff::{Gradients, Tape},
     ConstShape, Tensor, Var,
 };
@@ -45,11 +45,12 @@ const SIZES: &str = "tape layer: the buffers hold n samples of the layer's shape
 /// layers:
 ///
 /// ```
-/// use nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Adam,
+/// # extern crate shaped_nn as shaped;
+/// use shaped_nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Adam,
 ///          parameters_struct, train::Trainer, Dense, OpsLayer, TapeLayer, TapeParams};
-/// use nn::layers::tape_layer::BatchVar;
+/// use shaped_nn::layers::tape_layer::BatchVar;
 /// use rand::rngs::StdRng;
-/// use tensor_core::{shape, Dyn, Sz, Tensor};
+/// use shaped_core::{shape, Dyn, Sz, Tensor};
 ///
 /// #[derive(Clone)]
 /// struct Scale<const W: usize> { w: Tensor<shape![W]>, b: Tensor<shape![W]> }
@@ -120,10 +121,10 @@ impl TapeParams {
     /// as `x.tape().constant(..)` instead.
     ///
     /// ```
-    /// use nn::TapeParams;
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_nn::TapeParams;
+    /// use shaped_core::{shape, Tensor};
     /// let w = Tensor::<shape![3]>::ones();
-    /// let mut p = TapeParams::new(tensor_core::autodiff::Tape::new(), true);
+    /// let mut p = TapeParams::new(shaped_core::autodiff::Tape::new(), true);
     /// assert_eq!(p.var(&w).value().as_slice(), &[1.0; 3]);
     /// ```
     pub fn var<S: ConstShape>(&mut self, t: &Tensor<S, f32>) -> Var<S, f32> {
@@ -142,8 +143,8 @@ impl TapeParams {
     /// Parameters on `tape`; with `grad` false they are constants.
     ///
     /// ```
-    /// use nn::TapeParams;
-    /// let p = TapeParams::new(tensor_core::autodiff::Tape::new(), false);
+    /// use shaped_nn::TapeParams;
+    /// let p = TapeParams::new(shaped_core::autodiff::Tape::new(), false);
     /// assert_eq!(p.recorded(), 0);
     /// ```
     pub fn new(tape: Tape<f32>, grad: bool) -> Self {
@@ -157,9 +158,9 @@ impl TapeParams {
     /// How many parameters the forward put on the tape with gradients.
     ///
     /// ```
-    /// use nn::TapeParams;
-    /// use tensor_core::{shape, Tensor};
-    /// let mut p = TapeParams::new(tensor_core::autodiff::Tape::new(), true);
+    /// use shaped_nn::TapeParams;
+    /// use shaped_core::{shape, Tensor};
+    /// let mut p = TapeParams::new(shaped_core::autodiff::Tape::new(), true);
     /// let _ = p.var(&Tensor::<shape![2]>::zeros());
     /// assert_eq!(p.recorded(), 1);
     /// ```
@@ -172,9 +173,9 @@ impl TapeParams {
 /// write `TapeLayer<MyLayer>` in the model's layer list.
 ///
 /// ```
-/// use nn::{Layer, OpsLayer, TapeLayer, TapeParams, parameters_struct};
-/// use nn::layers::tape_layer::BatchVar;
-/// use tensor_core::{shape, Tensor};
+/// use shaped_nn::{Layer, OpsLayer, TapeLayer, TapeParams, parameters_struct};
+/// use shaped_nn::layers::tape_layer::BatchVar;
+/// use shaped_core::{shape, Tensor};
 ///
 /// /// y = tanh(x) * w
 /// #[derive(Clone)]
@@ -195,8 +196,8 @@ impl TapeParams {
 /// layer.forward(&[0.0, 0.0], 1, &mut out);
 /// assert_eq!(out, [0.0, 0.0]);
 /// let (mut g, mut grads, mut dx) = (vec![1.0, 1.0], layer.zero_grads(), Vec::new());
-/// layer.backward(nn::Backward {
-///     x: &[0.0, 0.0], out: &out, n: 1, grad_out: &mut g, grad_of: nn::GradOf::Output,
+/// layer.backward(shaped_nn::Backward {
+///     x: &[0.0, 0.0], out: &out, n: 1, grad_out: &mut g, grad_of: shaped_nn::GradOf::Output,
 ///     cache: &mut (), grads: &mut grads, grad_in: Some(&mut dx),
 /// });
 /// assert_eq!(dx, [2.0, 3.0]); // tanh'(0) * w

@@ -8,8 +8,8 @@ use crate::{batch::Batched, ActivationKind};
 /// With a sigmoid output the gradient is `(p - y) / (n k)`.
 ///
 /// ```
-/// use nn::losses::{BinaryCrossentropy, Loss};
-/// use tensor_core::shape;
+/// use shaped_nn::losses::{BinaryCrossentropy, Loss};
+/// use shaped_core::shape;
 /// let l = <BinaryCrossentropy as Loss<shape![1]>>::loss(&BinaryCrossentropy, &[0.8], &[1.], 1);
 /// assert!((l - (-(0.8f32).ln())).abs() < 1e-6);
 /// ```

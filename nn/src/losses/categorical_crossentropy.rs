@@ -8,8 +8,8 @@ use crate::{batch::Batched, ActivationKind};
 /// output, the gradient is taken through the softmax exactly: `(p - y) / n`.
 ///
 /// ```
-/// use nn::losses::{CategoricalCrossentropy, Loss};
-/// use tensor_core::shape;
+/// use shaped_nn::losses::{CategoricalCrossentropy, Loss};
+/// use shaped_core::shape;
 /// let l = <CategoricalCrossentropy as Loss<shape![2]>>::loss(&CategoricalCrossentropy, &[0.25, 0.75], &[0., 1.], 1);
 /// assert!((l - (-(0.75f32).ln())).abs() < 1e-6);
 /// ```

@@ -6,8 +6,8 @@ use crate::batch::Batched;
 /// `mean(|p - y|)` over every output and the batch.
 ///
 /// ```
-/// use nn::losses::{Loss, MeanAbsoluteError};
-/// use tensor_core::shape;
+/// use shaped_nn::losses::{Loss, MeanAbsoluteError};
+/// use shaped_core::shape;
 /// let l = <MeanAbsoluteError as Loss<shape![2]>>::loss(&MeanAbsoluteError, &[1., -2.], &[0., 0.], 1);
 /// assert_eq!(l, 1.5);
 /// ```

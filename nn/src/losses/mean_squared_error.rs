@@ -6,8 +6,8 @@ use crate::batch::Batched;
 /// `mean((p - y)^2)` over every output and the batch.
 ///
 /// ```
-/// use nn::losses::{Loss, MeanSquaredError};
-/// use tensor_core::shape;
+/// use shaped_nn::losses::{Loss, MeanSquaredError};
+/// use shaped_core::shape;
 /// let l = <MeanSquaredError as Loss<shape![2]>>::loss(&MeanSquaredError, &[1., 2.], &[0., 0.], 1);
 /// assert_eq!(l, 2.5);
 /// ```

@@ -59,5 +59,5 @@ pub trait Loss<Out: Batched> {
 /// `(p - y) / scale`, the fused gradient of crossentropy through softmax or
 /// sigmoid.
 pub(crate) fn prob_minus_target(pred: &[f32], target: &[f32], scale: f32, grad: &mut [f32]) {
-    tensor_core::op_defs::crossentropy::prob_minus_target(pred, target, scale, grad)
+    shaped_core::op_defs::crossentropy::prob_minus_target(pred, target, scale, grad)
 }

@@ -2,15 +2,15 @@
 
 use super::{Loss, EPSILON};
 use crate::{batch::Batched, train::TrainError, ActivationKind};
-use tensor_core::One;
+use shaped_core::One;
 
 /// `-log(clip(p[label]))` per sample, averaged; each target is one label,
 /// stored as an `f32` integer. With a softmax output the gradient is taken
 /// through the softmax: `(p - onehot(label)) / n`.
 ///
 /// ```
-/// use nn::losses::{Loss, SparseCategoricalCrossentropy};
-/// use tensor_core::shape;
+/// use shaped_nn::losses::{Loss, SparseCategoricalCrossentropy};
+/// use shaped_core::shape;
 /// let l = <SparseCategoricalCrossentropy as Loss<shape![2]>>::loss(&SparseCategoricalCrossentropy, &[0.25, 0.75], &[1.], 1);
 /// assert!((l - (-(0.75f32).ln())).abs() < 1e-6);
 /// ```

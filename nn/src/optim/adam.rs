@@ -8,8 +8,9 @@ use crate::{Layer, Parameters};
 /// Keras's defaults lr 1e-3, b1 0.9, b2 0.999, epsilon 1e-7.
 ///
 /// ```
-/// use nn::optim::Adam;
-/// use nn::{model, Dense, Softmax};
+/// # extern crate shaped_nn as shaped;
+/// use shaped_nn::optim::Adam;
+/// use shaped_nn::{model, Dense, Softmax};
 /// model! { struct Tiny: 3 => [Dense<2, Softmax>] }
 /// let opt: Adam<Tiny> = Adam::default();
 /// assert_eq!(opt.epsilon, 1e-7);

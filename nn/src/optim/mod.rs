@@ -14,8 +14,9 @@ use crate::{Layer, Parameters};
 /// for another model does not compile, with a message naming both.
 ///
 /// ```
-/// use nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::RmsProp};
-/// use nn::{train::Trainer, Dense, Linear};
+/// # extern crate shaped_nn as shaped;
+/// use shaped_nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::RmsProp};
+/// use shaped_nn::{train::Trainer, Dense, Linear};
 /// model! { struct Line: 2 => [Dense<2, Linear>] }
 /// let opt: RmsProp<Line> = RmsProp::default();
 /// let _t = Trainer::new(Line::seeded(0), opt, MeanSquaredError, BinaryAccuracy::default());
@@ -66,7 +67,8 @@ pub trait Optimizer<M: Layer> {
 /// the same values.
 ///
 /// ```
-/// use nn::{model, optim::SameModel, Dense, Linear};
+/// # extern crate shaped_nn as shaped;
+/// use shaped_nn::{model, optim::SameModel, Dense, Linear};
 /// model! { struct Line: 2 => [Dense<2, Linear>] }
 /// let mut m = Line::seeded(0);
 /// let same: &mut Line = <Line as SameModel<Line>>::model_mut(&mut m);

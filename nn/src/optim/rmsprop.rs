@@ -18,8 +18,9 @@ use crate::{Layer, Parameters};
 /// slow every step).
 ///
 /// ```
-/// use nn::optim::RmsProp;
-/// use nn::{model, Dense, Softmax};
+/// # extern crate shaped_nn as shaped;
+/// use shaped_nn::optim::RmsProp;
+/// use shaped_nn::{model, Dense, Softmax};
 /// model! { struct Tiny: 3 => [Dense<2, Softmax>] }
 /// let opt: RmsProp<Tiny> = RmsProp::default();
 /// assert_eq!((opt.learning_rate, opt.rho, opt.epsilon), (1e-3, 0.9, 1e-7));

@@ -9,8 +9,9 @@ use crate::{Layer, Parameters};
 /// is Keras's decoupled decay, applied before the update: `w -= lr wd w`.
 ///
 /// ```
-/// use nn::optim::Sgd;
-/// use nn::{model, Dense, Softmax};
+/// # extern crate shaped_nn as shaped;
+/// use shaped_nn::optim::Sgd;
+/// use shaped_nn::{model, Dense, Softmax};
 /// model! { struct Tiny: 3 => [Dense<2, Softmax>] }
 /// let opt: Sgd<Tiny> = Sgd::new(0.01).momentum(0.9).nesterov(true);
 /// assert_eq!(opt.learning_rate, 0.01);

@@ -28,7 +28,7 @@ impl<F: FnMut(&EpochLog) -> Control> Callback for F {
 /// training loss).
 ///
 /// ```
-/// use nn::train::{Callback, Control, EarlyStopping, EpochLog};
+/// use shaped_nn::train::{Callback, Control, EarlyStopping, EpochLog};
 /// let mut es = EarlyStopping::new(1);
 /// let log = |epoch, loss| EpochLog { epoch, loss, metric: 0.0, val_loss: None, val_metric: None, seconds: 0.0 };
 /// assert_eq!(es.on_epoch_end(&log(1, 1.0)), Control::Continue);

@@ -3,7 +3,7 @@
 use crate::batch::Batched;
 use core::marker::PhantomData;
 use rayon::prelude::*;
-use tensor_core::Tensor;
+use shaped_core::Tensor;
 
 #[derive(Clone, Copy)]
 enum Source<'a> {
@@ -16,8 +16,8 @@ enum Source<'a> {
 /// and is scaled to `f32` per batch.
 ///
 /// ```
-/// use nn::train::Data;
-/// use tensor_core::{shape, Dyn, Sz, Tensor};
+/// use shaped_nn::train::Data;
+/// use shaped_core::{shape, Dyn, Sz, Tensor};
 /// let images = Tensor::<shape![_, 784], u8>::zeros_with((Dyn(10), Sz));
 /// let x: Data<shape![784]> = Data::u8_scaled(&images, 1.0 / 255.0);
 /// assert_eq!(x.len(), 10);
@@ -132,10 +132,10 @@ impl<'a, S: Batched> Data<'a, S> {
         let k = S::NUMEL;
         match self.src {
             Source::F32(d) => {
-                tensor_core::kernels::prefetch(d.get(i * k..(i + 1) * k).unwrap_or(&[]))
+                shaped_core::kernels::prefetch(d.get(i * k..(i + 1) * k).unwrap_or(&[]))
             }
             Source::U8 { data, .. } => {
-                tensor_core::kernels::prefetch(data.get(i * k..(i + 1) * k).unwrap_or(&[]))
+                shaped_core::kernels::prefetch(data.get(i * k..(i + 1) * k).unwrap_or(&[]))
             }
         }
     }
@@ -177,7 +177,7 @@ fn scale_u8(o: &mut [f32], p: &[u8], scale: f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tensor_core::{shape, Dyn, Sz};
+    use shaped_core::{shape, Dyn, Sz};
 
     #[test]
     fn gather_copies_and_scales_the_chosen_samples_in_order() {

@@ -18,10 +18,11 @@ use crate::batch::Batched;
 /// runs), decoded, or computed on the fly, as here:
 ///
 /// ```
-/// use nn::{losses::BinaryCrossentropy, metrics::BinaryAccuracy, model, optim::Adam};
-/// use nn::train::{Dataset, FitConfig, Trainer, Verbosity};
-/// use nn::{Dense, Sigmoid, Tanh};
-/// use tensor_core::{shape, Sz};
+/// # extern crate shaped_nn as shaped;
+/// use shaped_nn::{losses::BinaryCrossentropy, metrics::BinaryAccuracy, model, optim::Adam};
+/// use shaped_nn::train::{Dataset, FitConfig, Trainer, Verbosity};
+/// use shaped_nn::{Dense, Sigmoid, Tanh};
+/// use shaped_core::{shape, Sz};
 ///
 /// /// XOR of the signs of two coordinates, computed from the index.
 /// struct Xor(usize);
@@ -61,9 +62,9 @@ use crate::batch::Batched;
 /// `(Sz<3>,)`"):
 ///
 /// ```compile_fail,E0271
-/// use nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
-/// use nn::{train::{Dataset, FitConfig, Trainer}, Dense, Linear};
-/// use tensor_core::{shape, Sz};
+/// use shaped_nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
+/// use shaped_nn::{train::{Dataset, FitConfig, Trainer}, Dense, Linear};
+/// use shaped_core::{shape, Sz};
 /// struct Points;
 /// impl Dataset for Points {
 ///     type Sample = shape![3];
@@ -109,8 +110,8 @@ pub trait Dataset {
 /// Inputs and targets held in memory (what `fit(&x, &y)` trains on).
 ///
 /// ```
-/// use nn::train::{Data, Dataset};
-/// use tensor_core::{shape, Dyn, Sz, Tensor};
+/// use shaped_nn::train::{Data, Dataset};
+/// use shaped_core::{shape, Dyn, Sz, Tensor};
 /// let x = Tensor::<shape![_, 2]>::from_shape_vec((Dyn(3), Sz), vec![0., 1., 2., 3., 4., 5.]).unwrap();
 /// let y = Tensor::<(Dyn, Sz<1>)>::from_shape_vec((Dyn(3), Sz), vec![7., 8., 9.]).unwrap();
 /// let set: (Data<shape![2]>, Data<(Sz<1>,)>) = (Data::f32(&x), Data::f32(&y));

@@ -37,7 +37,7 @@ pub struct History {
 /// the untrained 2.3: that is reported, where it used to pass silently.
 ///
 /// ```
-/// use nn::train::Divergence;
+/// use shaped_nn::train::Divergence;
 /// assert!(Divergence::rule(5.8, 2.3, None));
 /// assert!(!Divergence::rule(0.26, 2.3, None));
 /// assert!(Divergence::rule(0.9, 2.3, Some(0.08)));

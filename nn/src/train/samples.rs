@@ -17,14 +17,14 @@
 
 use super::data::Data;
 use crate::batch::Batched;
-use tensor_core::{Dyn, One, Sz, Tensor};
+use shaped_core::{Dyn, One, Sz, Tensor};
 
 /// A batch of the model's input samples `S`: what `fit`, `evaluate` and
 /// `train_step` take as inputs.
 ///
 /// ```
-/// use nn::train::{Data, Inputs};
-/// use tensor_core::{shape, Dyn, Sz, Tensor};
+/// use shaped_nn::train::{Data, Inputs};
+/// use shaped_core::{shape, Dyn, Sz, Tensor};
 /// let x = Tensor::<shape![_, 3]>::zeros_with((Dyn(5), Sz));
 /// assert_eq!(Inputs::<shape![3]>::data(&x).len(), 5);
 /// assert_eq!(Inputs::<shape![3]>::data(&Data::f32(&x)).len(), 5);
@@ -49,8 +49,8 @@ pub trait Inputs<S: Batched> {
 /// `train_step` take as targets.
 ///
 /// ```
-/// use nn::train::Targets;
-/// use tensor_core::{shape, Dyn, One, Tensor};
+/// use shaped_nn::train::Targets;
+/// use shaped_core::{shape, Dyn, One, Tensor};
 /// let labels = Tensor::<(Dyn, One)>::zeros_with((Dyn(4), One));
 /// assert_eq!(Targets::<(One,)>::data(&labels).len(), 4);
 /// ```

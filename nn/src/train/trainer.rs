@@ -18,8 +18,8 @@ use crate::{
     Layer,
 };
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
+use shaped_core::{ConstShape, Tensor};
 use std::{borrow::Borrow, ops::Range, time::Instant};
-use tensor_core::{ConstShape, Tensor};
 
 /// Inputs with their targets (validation data).
 pub type Labeled<'a, I, T> = (Data<'a, I>, Data<'a, T>);
@@ -47,7 +47,7 @@ impl FitConfig {
     /// methods: `FitConfig::new().epochs(5).batch_size(128)`.
     ///
     /// ```
-    /// let cfg = nn::train::FitConfig::new().epochs(5).batch_size(128).seed(3);
+    /// let cfg = shaped_nn::train::FitConfig::new().epochs(5).batch_size(128).seed(3);
     /// assert_eq!((cfg.epochs, cfg.batch_size, cfg.seed, cfg.shuffle), (5, 128, 3, true));
     /// ```
     pub fn new() -> Self {
@@ -279,8 +279,9 @@ where
     /// nothing.
     ///
     /// ```
-    /// use nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd, train::Trainer, Dense, Linear};
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// # extern crate shaped_nn as shaped;
+    /// use shaped_nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd, train::Trainer, Dense, Linear};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// model! { struct Line: 2 => [Dense<2, Linear>] }
     /// let mut t = Trainer::new(Line::seeded(0), Sgd::new(0.1), MeanSquaredError, BinaryAccuracy::default());
     /// let x = Tensor::<shape![_, 2]>::ones_with((Dyn(4), Sz));
@@ -392,9 +393,10 @@ where
     /// [`History::diverged`].
     ///
     /// ```
-    /// use nn::{losses::CategoricalCrossentropy, metrics::Accuracy, model, optim::RmsProp};
-    /// use nn::{train::{FitConfig, Trainer, Verbosity}, Dense, Relu, Softmax};
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// # extern crate shaped_nn as shaped;
+    /// use shaped_nn::{losses::CategoricalCrossentropy, metrics::Accuracy, model, optim::RmsProp};
+    /// use shaped_nn::{train::{FitConfig, Trainer, Verbosity}, Dense, Relu, Softmax};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// model! { struct Tiny: 4 => [Dense<8, Relu>, Dense<2, Softmax>] }
     /// let x = Tensor::<shape![_, 4]>::ones_with((Dyn(6), Sz));
     /// let y = Tensor::<shape![_, 2]>::from_shape_vec((Dyn(6), Sz), [1., 0.].repeat(6)).unwrap();
@@ -435,9 +437,10 @@ where
     /// buffers have grown to the batch size.
     ///
     /// ```
-    /// use nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
-    /// use nn::{train::{Data, FitConfig, Trainer, Verbosity}, Dense, Linear};
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// # extern crate shaped_nn as shaped;
+    /// use shaped_nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
+    /// use shaped_nn::{train::{Data, FitConfig, Trainer, Verbosity}, Dense, Linear};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// model! { struct Line: 2 => [Dense<1, Linear>] }
     /// let x = Tensor::<shape![_, 2]>::ones_with((Dyn(8), Sz));
     /// let y = Tensor::<(Dyn, Sz<1>)>::zeros_with((Dyn(8), Sz));
@@ -472,7 +475,7 @@ where
         D: Dataset<Sample = M::Input, Target = L::Target> + ?Sized,
     {
         let cfg: &FitConfig = cfg.borrow();
-        tensor_core::kernels::join_kernel_threads();
+        shaped_core::kernels::join_kernel_threads();
         let (inputs, targets) = data.counts();
         let n = same_len(inputs, targets)?;
         let held = (n as f64 * cfg.validation_split.clamp(0.0, 1.0) as f64) as usize;
@@ -577,9 +580,10 @@ where
     /// After the first call at a batch size it allocates nothing.
     ///
     /// ```
-    /// use nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
-    /// use nn::{train::{TrainError, Trainer}, Dense, Linear};
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// # extern crate shaped_nn as shaped;
+    /// use shaped_nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
+    /// use shaped_nn::{train::{TrainError, Trainer}, Dense, Linear};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// model! { struct Line: 2 => [Dense<2, Linear>] }
     /// let mut t = Trainer::new(Line::seeded(0), Sgd::new(0.1), MeanSquaredError, BinaryAccuracy::default());
     /// let x = Tensor::<shape![_, 2]>::ones_with((Dyn(100), Sz));
@@ -627,7 +631,7 @@ where
         if range.is_empty() || batch_size == 0 {
             return Err(TrainError::Empty);
         }
-        tensor_core::kernels::join_kernel_threads();
+        shaped_core::kernels::join_kernel_threads();
         self.metric.reset();
         let (mut loss_sum, mut seen) = (0.0f64, 0usize);
         for lo in range.clone().step_by(batch_size) {
@@ -711,8 +715,9 @@ fn output_len<M: Layer>(out: &[f32], n: usize) -> Result<(), TrainError> {
 /// call; [`Trainer::predict`] reuses the trainer's.
 ///
 /// ```
-/// use nn::{model, train::predict, Dense, Softmax};
-/// use tensor_core::{shape, Dyn, Sz, Tensor};
+/// # extern crate shaped_nn as shaped;
+/// use shaped_nn::{model, train::predict, Dense, Softmax};
+/// use shaped_core::{shape, Dyn, Sz, Tensor};
 /// model! { struct Tiny: 3 => [Dense<2, Softmax>] }
 /// let x = Tensor::<shape![_, 3]>::ones_with((Dyn(4), Sz));
 /// let p: Tensor<shape![_, 2]> = predict(&Tiny::seeded(0), &x).unwrap();
@@ -737,7 +742,7 @@ fn predict_with<M: Layer>(
     cache: &mut M::Cache,
 ) -> Result<Tensor<<M::Output as Batched>::Batch>, TrainError> {
     let n = x.len();
-    tensor_core::kernels::join_kernel_threads();
+    shaped_core::kernels::join_kernel_threads();
     let mut out = Vec::with_capacity(n.saturating_mul(M::Output::NUMEL));
     for lo in (0..n).step_by(1024) {
         let k = 1024.min(n - lo);

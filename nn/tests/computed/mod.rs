@@ -1,6 +1,7 @@
 //! A data set computed on the fly, shared by the tests of `Dataset`.
 
-use nn::{
+use shaped_core::{shape, Sz};
+use shaped_nn::{
     losses::BinaryCrossentropy,
     metrics::BinaryAccuracy,
     model,
@@ -9,7 +10,6 @@ use nn::{
     Dense, Relu, Sigmoid, Tanh,
 };
 use std::f32::consts::PI;
-use tensor_core::{shape, Sz};
 
 model! {
     /// A small classifier of points in the plane.

@@ -9,7 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tensor_core::kernels::{
+use shaped_core::kernels::{
     force_isa, matmul, Accum, CostModel, IsaKind, MatMut, MatRef, Parallelism, Route, Scratch,
     SparseLhs, SparsePolicy,
 };

@@ -165,7 +165,7 @@ impl<S: Shape, E: Float> Var<S, E> {
     /// mask is data, not differentiated.
     ///
     /// ```
-    /// use tensor_core::{autodiff::Tape, shape, Tensor};
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
     /// let tape = Tape::<f64>::new();
     /// let x = tape.var(Tensor::<shape![3], f64>::from_array([-1., 2., -3.]));
     /// let y = x.select(&x.value().gt_scalar(0.), &x.square());

@@ -63,7 +63,7 @@ impl BroadcastMap {
 /// is `sum_to(&grad_out, bias_shape)`).
 ///
 /// ```
-/// use tensor_core::{autodiff::sum_to, shape, Tensor};
+/// use shaped_core::{autodiff::sum_to, shape, Tensor};
 /// let g = Tensor::<shape![2, 3], f64>::from_array([[1., 2., 3.], [4., 5., 6.]]);
 /// let bias: Tensor<shape![3], f64> = sum_to(&g, Default::default());
 /// assert_eq!(bias.as_slice(), &[5., 7., 9.]);

@@ -84,7 +84,7 @@ impl<S: Shape, E: Float> Var<S, E> {
     /// variable given twice gets both).
     ///
     /// ```
-    /// use tensor_core::{shape, Tape, Tensor, Var};
+    /// use shaped_core::{shape, Tape, Tensor, Var};
     /// let tape = Tape::<f64>::new();
     /// let a = tape.var(Tensor::<shape![2], f64>::from_array([1., 2.]));
     /// let b = tape.var(Tensor::<shape![2], f64>::from_array([3., 4.]));
@@ -143,7 +143,7 @@ impl<S: Shape, E: Float> Var<S, E> {
     /// [`try_stack`](Self::try_stack) that panics with the same words.
     ///
     /// ```
-    /// use tensor_core::{shape, Tape, Tensor, Var};
+    /// use shaped_core::{shape, Tape, Tensor, Var};
     /// let tape = Tape::<f32>::new();
     /// let a = tape.var(Tensor::<shape![2, 3]>::ones());
     /// let pair = Var::stack::<0, 2>([&a, &a]);

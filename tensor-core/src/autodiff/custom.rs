@@ -4,8 +4,8 @@
 //! built-in op.
 //!
 //! ```
-//! use tensor_core::autodiff::{CustomOp1, Tape};
-//! use tensor_core::{shape, Tensor};
+//! use shaped_core::autodiff::{CustomOp1, Tape};
+//! use shaped_core::{shape, Tensor};
 //!
 //! /// x³ in one kernel, with its derivative 3x².
 //! struct Cube;

@@ -74,7 +74,7 @@ impl<S: Shape, E: Float> Var<S, E> {
     /// fit statically do not compile.
     ///
     /// ```
-    /// use tensor_core::{autodiff::Tape, shape, Tensor};
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
     /// let tape = Tape::<f64>::new();
     /// let x = tape.constant(Tensor::<shape![2, 3], f64>::from_array([[1., 2., 3.], [4., 5., 6.]]));
     /// let w = tape.var(Tensor::<shape![3, 4], f64>::ones());

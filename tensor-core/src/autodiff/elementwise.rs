@@ -21,7 +21,7 @@ impl<S: Shape, E: Float> Var<S, E> {
     /// tape keeps only that one).
     ///
     /// ```
-    /// use tensor_core::{autodiff::Tape, op_defs::Square, shape, Tensor};
+    /// use shaped_core::{autodiff::Tape, op_defs::Square, shape, Tensor};
     /// let tape = Tape::<f64>::new();
     /// let x = tape.var(Tensor::<shape![2], f64>::from_array([3., -1.]));
     /// let g = x.map_op(Square).sum_all().backward();

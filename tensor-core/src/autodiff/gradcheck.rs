@@ -40,8 +40,8 @@
 //!
 //! ```
 //! use rand::{rngs::StdRng, SeedableRng};
-//! use tensor_core::autodiff::gradcheck::{gradcheck2, project, random_input};
-//! use tensor_core::shape;
+//! use shaped_core::autodiff::gradcheck::{gradcheck2, project, random_input};
+//! use shaped_core::shape;
 //! let mut rng = StdRng::seed_from_u64(7);
 //! let x = random_input::<shape![4, 3]>(Default::default(), &mut rng);
 //! let w = random_input::<shape![3, 2]>(Default::default(), &mut rng);
@@ -114,7 +114,7 @@ impl GradCheck {
     /// missing factor, a transposed operand) is off by far more.
     ///
     /// ```
-    /// use tensor_core::autodiff::gradcheck::GradCheck;
+    /// use shaped_core::autodiff::gradcheck::GradCheck;
     /// // f(a) = Σ a_i² computed in f32, with its gradient 2a.
     /// let a = [0.5f64, -1.5, 2.0];
     /// let grad: Vec<f64> = a.iter().map(|&a| 2.0 * a).collect();
@@ -295,7 +295,7 @@ impl GradCheck {
     /// the check at its first element with an analytic value of NaN.
     ///
     /// ```
-    /// use tensor_core::autodiff::gradcheck::GradCheck;
+    /// use shaped_core::autodiff::gradcheck::GradCheck;
     /// // f(a, b) = Σ a_i b_i: the gradient with respect to a is b.
     /// let (a, b) = ([1.0, 2.0], [3.0, -4.0]);
     /// let f = |xs: &[Vec<f64>]| xs[0].iter().zip(&xs[1]).map(|(a, b)| a * b).sum();
@@ -388,7 +388,7 @@ impl GradCheck {
 ///
 /// ```
 /// use rand::{rngs::StdRng, SeedableRng};
-/// use tensor_core::{autodiff::gradcheck::{gradcheck1, project, random_input}, shape};
+/// use shaped_core::{autodiff::gradcheck::{gradcheck1, project, random_input}, shape};
 /// let x = random_input::<shape![2, 5]>(Default::default(), &mut StdRng::seed_from_u64(1));
 /// gradcheck1(&x, |x| project(&x.log_softmax())).unwrap();
 /// ```
@@ -438,7 +438,7 @@ fn spread_magnitudes(n: usize, rng: &mut impl Rng) -> Vec<f64> {
 ///
 /// ```
 /// use rand::{rngs::StdRng, SeedableRng};
-/// use tensor_core::{autodiff::gradcheck::random_input, shape};
+/// use shaped_core::{autodiff::gradcheck::random_input, shape};
 /// let x = random_input::<shape![3, 4]>(Default::default(), &mut StdRng::seed_from_u64(0));
 /// assert!(x.as_slice().iter().all(|v| (0.25..=2.0).contains(&v.abs())));
 /// ```

@@ -11,7 +11,7 @@ use core::fmt;
 /// parameter of another shape.
 ///
 /// ```
-/// use tensor_core::{autodiff::Tape, shape, Tensor};
+/// use shaped_core::{autodiff::Tape, shape, Tensor};
 /// let tape = Tape::<f64>::new();
 /// let w = tape.var(Tensor::<shape![2, 3], f64>::ones());
 /// let loss = w.sum_all();

@@ -5,8 +5,8 @@
 //! that parameter's own shape:
 //!
 //! ```
-//! use tensor_core::autodiff::Tape;
-//! use tensor_core::{shape, Tensor};
+//! use shaped_core::autodiff::Tape;
+//! use shaped_core::{shape, Tensor};
 //!
 //! let tape = Tape::<f64>::new();
 //! // Data and targets are constants; the weights need gradients.
@@ -79,7 +79,7 @@
 //! What does not compile, exactly as with tensors:
 //!
 //! ```compile_fail
-//! use tensor_core::{autodiff::Tape, shape, Tensor};
+//! use shaped_core::{autodiff::Tape, shape, Tensor};
 //! let tape = Tape::<f64>::new();
 //! let a = tape.var(Tensor::<shape![32, 10], f64>::zeros());
 //! let b = tape.var(Tensor::<shape![9], f64>::zeros());
@@ -87,7 +87,7 @@
 //! ```
 //!
 //! ```compile_fail
-//! use tensor_core::{autodiff::Tape, shape, Tensor};
+//! use shaped_core::{autodiff::Tape, shape, Tensor};
 //! let tape = Tape::<f64>::new();
 //! let w = tape.var(Tensor::<shape![3, 2], f64>::zeros());
 //! let grads = w.sum_all().backward();

@@ -76,7 +76,7 @@ impl<S: Shape, E: Float> Var<S, E> {
     /// ops.
     ///
     /// ```
-    /// use tensor_core::{autodiff::Tape, shape, Tensor};
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
     /// let tape = Tape::<f64>::new();
     /// let x = tape.var(Tensor::<shape![1, 2], f64>::from_array([[0., 0.]]));
     /// let y = tape.constant(Tensor::<shape![1, 2], f64>::from_array([[1., 0.]]));

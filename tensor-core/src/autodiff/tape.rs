@@ -76,7 +76,7 @@ static NEXT_TAPE_ID: AtomicU64 = AtomicU64::new(0);
 /// training step) and drop it afterwards.
 ///
 /// ```
-/// use tensor_core::{autodiff::Tape, shape, Tensor};
+/// use shaped_core::{autodiff::Tape, shape, Tensor};
 /// let tape = Tape::<f64>::new();
 /// let w = tape.var(Tensor::<shape![3], f64>::from_array([1., 2., 3.]));
 /// let c = tape.constant(Tensor::<shape![3], f64>::from_array([2., 2., 2.]));

@@ -19,7 +19,7 @@ use std::rc::Rc;
 /// using it twice adds both gradient contributions.
 ///
 /// ```
-/// use tensor_core::{autodiff::Tape, shape, Tensor};
+/// use shaped_core::{autodiff::Tape, shape, Tensor};
 /// let tape = Tape::<f64>::new();
 /// let x = tape.var(Tensor::<shape![2], f64>::from_array([3., -1.]));
 /// let y = (&x * &x).sum_all(); // x used twice
@@ -83,7 +83,7 @@ impl<S: Shape, E: Float> Var<S, E> {
     /// The same value as a new constant on the same tape: gradients stop here.
     ///
     /// ```
-    /// use tensor_core::{autodiff::Tape, shape, Tensor};
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
     /// let tape = Tape::<f64>::new();
     /// let x = tape.var(Tensor::<shape![2], f64>::from_array([1., 2.]));
     /// let loss = (&x * &x.detach()).sum_all();
@@ -98,7 +98,7 @@ impl<S: Shape, E: Float> Var<S, E> {
     /// use [`backward`](Var::backward).
     ///
     /// ```
-    /// use tensor_core::{autodiff::Tape, shape, Tensor};
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
     /// let tape = Tape::<f64>::new();
     /// let x = tape.var(Tensor::<shape![2], f64>::from_array([1., 2.]));
     /// let y = x.square();

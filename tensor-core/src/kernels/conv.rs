@@ -52,7 +52,7 @@ pub enum Padding {
 /// padding.
 ///
 /// ```
-/// use tensor_core::kernels::conv::{Conv2dGeometry, Padding};
+/// use shaped_core::kernels::conv::{Conv2dGeometry, Padding};
 /// let g = Conv2dGeometry {
 ///     in_h: 28, in_w: 28, in_c: 1,
 ///     kernel_h: 3, kernel_w: 3, filters: 32,
@@ -168,7 +168,7 @@ impl Conv2dGeometry {
     /// extent) free of overflow.
     ///
     /// ```
-    /// use tensor_core::kernels::conv::{Conv2dGeometry, ConvError, Padding};
+    /// use shaped_core::kernels::conv::{Conv2dGeometry, ConvError, Padding};
     /// let g = Conv2dGeometry {
     ///     in_h: 2, in_w: 5, in_c: 1, kernel_h: 3, kernel_w: 3, filters: 4,
     ///     stride_h: 1, stride_w: 1, padding: Padding::Valid,
@@ -373,7 +373,7 @@ struct Part {
 /// largest size seen and are then reused.
 ///
 /// ```
-/// let scratch = tensor_core::kernels::conv::ConvScratch::default();
+/// let scratch = shaped_core::kernels::conv::ConvScratch::default();
 /// assert_eq!(scratch.capacity(), 0);
 /// ```
 #[derive(Default, Clone, Debug)]
@@ -587,8 +587,8 @@ fn kernel_with_bias<'a>(
 /// geometry is an error and nothing is written.
 ///
 /// ```
-/// use tensor_core::kernels::conv::{conv2d_forward, Conv2dGeometry, ConvScratch, Padding};
-/// use tensor_core::kernels::Parallelism;
+/// use shaped_core::kernels::conv::{conv2d_forward, Conv2dGeometry, ConvScratch, Padding};
+/// use shaped_core::kernels::Parallelism;
 /// // One 3 x 3 single-channel image, a 2 x 2 kernel of ones, two filters
 /// // (the second scaled by 10), bias (0, 1).
 /// let g = Conv2dGeometry {
@@ -601,7 +601,7 @@ fn kernel_with_bias<'a>(
 /// let mut scratch = ConvScratch::default();
 /// conv2d_forward(&g, 1, &x, &kernel, &[0.0, 1.0], &mut out, Parallelism::None, &mut scratch)?;
 /// assert_eq!(out, [12.0, 121.0, 16.0, 161.0, 24.0, 241.0, 28.0, 281.0]);
-/// # Ok::<(), tensor_core::kernels::conv::ConvError>(())
+/// # Ok::<(), shaped_core::kernels::conv::ConvError>(())
 /// ```
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_forward(
@@ -671,8 +671,8 @@ pub fn conv2d_forward(
 /// `x`. A wrong length or geometry is an error and nothing is written.
 ///
 /// ```
-/// use tensor_core::kernels::conv::{conv2d_backward, Conv2dGeometry, ConvScratch, Padding};
-/// use tensor_core::kernels::Parallelism;
+/// use shaped_core::kernels::conv::{conv2d_backward, Conv2dGeometry, ConvScratch, Padding};
+/// use shaped_core::kernels::Parallelism;
 /// // A 1 x 1 kernel on a 1 x 2 image: out = w x + b.
 /// let g = Conv2dGeometry {
 ///     in_h: 1, in_w: 2, in_c: 1, kernel_h: 1, kernel_w: 1, filters: 1,
@@ -683,7 +683,7 @@ pub fn conv2d_forward(
 /// conv2d_backward(&g, 1, &x, &w, &dy, &mut dw, &mut db, Some(&mut dx),
 ///                 Parallelism::None, &mut ConvScratch::default())?;
 /// assert_eq!((dw, db, dx), ([53.0], [11.0], [2.0, 20.0]));
-/// # Ok::<(), tensor_core::kernels::conv::ConvError>(())
+/// # Ok::<(), shaped_core::kernels::conv::ConvError>(())
 /// ```
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_backward(

@@ -31,7 +31,7 @@ static KERNEL_CALLS: core::sync::atomic::AtomicUsize = core::sync::atomic::Atomi
 /// with this count, a test can tell those allocations from any others.
 ///
 /// ```
-/// use tensor_core::kernels::{dense::kernel_calls, matmul, Accum, MatMut, MatRef, Parallelism, Scratch};
+/// use shaped_core::kernels::{dense::kernel_calls, matmul, Accum, MatMut, MatRef, Parallelism, Scratch};
 /// let before = kernel_calls();
 /// let (a, mut c) = (vec![1.0f64; 32 * 32], vec![0.0f64; 32 * 32]);
 /// let a = MatRef::row_major(&a, 32, 32).unwrap();

@@ -147,7 +147,7 @@ impl std::error::Error for MatmulError {}
 /// its size.
 ///
 /// ```
-/// let mut scratch = tensor_core::kernels::Scratch::default();
+/// let mut scratch = shaped_core::kernels::Scratch::default();
 /// assert_eq!(scratch.capacity(), 0);
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -196,7 +196,7 @@ fn downcast_view<'a, E: 'static, T: 'static>(m: MatRef<'a, E>) -> Option<MatRef<
 /// make a product are an error, and nothing is written.
 ///
 /// ```
-/// use tensor_core::kernels::{matmul, Accum, MatMut, MatRef, Parallelism, Route, Scratch};
+/// use shaped_core::kernels::{matmul, Accum, MatMut, MatRef, Parallelism, Route, Scratch};
 /// let a = [1.0f32, 2.0, 3.0, 4.0]; // 2 x 2
 /// let b = [1.0f32, 0.0, 0.0, 1.0];
 /// let mut c = [0.0f32; 4];
@@ -210,7 +210,7 @@ fn downcast_view<'a, E: 'static, T: 'static>(m: MatRef<'a, E>) -> Option<MatRef<
 ///     &mut Scratch::default(),
 /// )?;
 /// assert_eq!((c, route), ([1.0, 2.0, 3.0, 4.0], Route::Skinny));
-/// # Ok::<(), tensor_core::kernels::MatmulError>(())
+/// # Ok::<(), shaped_core::kernels::MatmulError>(())
 /// ```
 pub fn matmul<'a, E: Num>(
     dst: MatMut<'_, E>,
@@ -296,7 +296,7 @@ pub fn matmul<'a, E: Num>(
 /// b.cols()`.
 ///
 /// ```
-/// use tensor_core::kernels::{reference, MatRef};
+/// use shaped_core::kernels::{reference, MatRef};
 /// let a = [1.0f64, 2.0];
 /// let mut c = [10.0f64];
 /// reference(&mut c, true, MatRef::row_major(&a, 1, 2).unwrap(), MatRef::row_major(&a, 2, 1).unwrap(), 1.0);

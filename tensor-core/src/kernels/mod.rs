@@ -109,7 +109,7 @@ pub use view::{MatMut, MatRef};
 ///
 /// ```
 /// // In a program's `main`, before any work:
-/// let _ = tensor_core::kernels::set_threads(2);
+/// let _ = shaped_core::kernels::set_threads(2);
 /// ```
 pub fn set_threads(n: usize) -> Result<(), rayon::ThreadPoolBuildError> {
     rayon::ThreadPoolBuilder::new()
@@ -123,8 +123,8 @@ pub fn set_threads(n: usize) -> Result<(), rayon::ThreadPoolBuildError> {
 /// nothing). The training loop calls it; see [`set_threads`] for why.
 ///
 /// ```
-/// tensor_core::kernels::join_kernel_threads();
-/// assert!(tensor_core::kernels::threads() >= 1);
+/// shaped_core::kernels::join_kernel_threads();
+/// assert!(shaped_core::kernels::threads() >= 1);
 /// ```
 pub fn join_kernel_threads() {
     // An error only means the threads exist already.

@@ -33,11 +33,11 @@ impl Default for SparsePolicy {
 ///
 /// The constants are per thread; both kernels split over the threads alike.
 /// [`MEASURED`](Self::MEASURED) holds what the kernel benchmark
-/// (`cargo bench -p tensor-core --bench kernels -- cost_model`) measured on
+/// (`cargo bench -p shaped-core --bench kernels -- cost_model`) measured on
 /// the development machine; measure your own there.
 ///
 /// ```
-/// use tensor_core::kernels::{CostModel, SparsePolicy};
+/// use shaped_core::kernels::{CostModel, SparsePolicy};
 /// let model = CostModel::MEASURED;
 /// let mut x = vec![0.0f32; 128 * 784];
 /// x.iter_mut().step_by(50).for_each(|v| *v = 1.0); // 2% non-zero

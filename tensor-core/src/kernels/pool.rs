@@ -17,7 +17,7 @@ use super::conv::{expect_len, mul, ConvError};
 /// window).
 ///
 /// ```
-/// use tensor_core::kernels::pool::Pool2dGeometry;
+/// use shaped_core::kernels::pool::Pool2dGeometry;
 /// let g = Pool2dGeometry::new(26, 26, 32, 2);
 /// assert_eq!((g.out_h(), g.out_w()), (13, 13));
 /// assert!(g.check().is_ok());
@@ -85,7 +85,7 @@ impl Pool2dGeometry {
     /// window inside the input, the per-sample sizes free of overflow.
     ///
     /// ```
-    /// use tensor_core::kernels::pool::Pool2dGeometry;
+    /// use shaped_core::kernels::pool::Pool2dGeometry;
     /// assert!(Pool2dGeometry::new(1, 5, 3, 2).check().is_err());
     /// assert!(Pool2dGeometry::new(2, 5, 3, 2).check().is_ok());
     /// ```
@@ -149,14 +149,14 @@ impl Pool2dGeometry {
 /// propagates (the window's output is NaN, its argmax the first NaN).
 ///
 /// ```
-/// use tensor_core::kernels::pool::{max_pool2d_forward, Pool2dGeometry};
+/// use shaped_core::kernels::pool::{max_pool2d_forward, Pool2dGeometry};
 /// let g = Pool2dGeometry::new(2, 2, 1, 2);
 /// let (mut out, mut arg) = ([0.0f32], [0u32]);
 /// max_pool2d_forward(&g, 1, &[1.0, 4.0, 3.0, 2.0], &mut out, &mut arg)?;
 /// assert_eq!((out, arg), ([4.0], [1]));
 /// max_pool2d_forward(&g, 1, &[1.0, 4.0, f32::NAN, 2.0], &mut out, &mut arg)?;
 /// assert!(out[0].is_nan() && arg[0] == 2);
-/// # Ok::<(), tensor_core::kernels::conv::ConvError>(())
+/// # Ok::<(), shaped_core::kernels::conv::ConvError>(())
 /// ```
 pub fn max_pool2d_forward(
     g: &Pool2dGeometry,
@@ -221,13 +221,13 @@ pub fn max_pool2d_forward(
 /// is written.
 ///
 /// ```
-/// use tensor_core::kernels::pool::{max_pool2d_backward, Pool2dGeometry};
+/// use shaped_core::kernels::pool::{max_pool2d_backward, Pool2dGeometry};
 /// let g = Pool2dGeometry::new(2, 2, 1, 2);
 /// let mut dx = [9.0f32; 4];
 /// max_pool2d_backward(&g, 1, &[5.0], &[1], &mut dx)?;
 /// assert_eq!(dx, [0.0, 5.0, 0.0, 0.0]);
 /// assert!(max_pool2d_backward(&g, 1, &[5.0], &[4], &mut dx).is_err());
-/// # Ok::<(), tensor_core::kernels::conv::ConvError>(())
+/// # Ok::<(), shaped_core::kernels::conv::ConvError>(())
 /// ```
 pub fn max_pool2d_backward(
     g: &Pool2dGeometry,
@@ -271,12 +271,12 @@ pub fn max_pool2d_backward(
 /// window's mean per channel.
 ///
 /// ```
-/// use tensor_core::kernels::pool::{avg_pool2d_forward, Pool2dGeometry};
+/// use shaped_core::kernels::pool::{avg_pool2d_forward, Pool2dGeometry};
 /// let g = Pool2dGeometry::new(2, 2, 1, 2);
 /// let mut out = [0.0f32];
 /// avg_pool2d_forward(&g, 1, &[1.0, 4.0, 3.0, 2.0], &mut out)?;
 /// assert_eq!(out, [2.5]);
-/// # Ok::<(), tensor_core::kernels::conv::ConvError>(())
+/// # Ok::<(), shaped_core::kernels::conv::ConvError>(())
 /// ```
 pub fn avg_pool2d_forward(
     g: &Pool2dGeometry,
@@ -321,12 +321,12 @@ pub fn avg_pool2d_forward(
 /// its window (summed where windows overlap).
 ///
 /// ```
-/// use tensor_core::kernels::pool::{avg_pool2d_backward, Pool2dGeometry};
+/// use shaped_core::kernels::pool::{avg_pool2d_backward, Pool2dGeometry};
 /// let g = Pool2dGeometry::new(2, 2, 1, 2);
 /// let mut dx = [0.0f32; 4];
 /// avg_pool2d_backward(&g, 1, &[4.0], &mut dx)?;
 /// assert_eq!(dx, [1.0; 4]);
-/// # Ok::<(), tensor_core::kernels::conv::ConvError>(())
+/// # Ok::<(), shaped_core::kernels::conv::ConvError>(())
 /// ```
 pub fn avg_pool2d_backward(
     g: &Pool2dGeometry,

@@ -7,8 +7,8 @@
 ///
 /// ```
 /// let sample = vec![0u8; 784];
-/// tensor_core::kernels::prefetch(&sample);
-/// tensor_core::kernels::prefetch::<f32>(&[]);
+/// shaped_core::kernels::prefetch(&sample);
+/// shaped_core::kernels::prefetch::<f32>(&[]);
 /// ```
 #[inline(always)]
 pub fn prefetch<T>(data: &[T]) {

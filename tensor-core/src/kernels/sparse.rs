@@ -177,7 +177,7 @@ impl SparseBlocks {
 /// prepare again after changing it.
 ///
 /// ```
-/// use tensor_core::kernels::{matmul, Accum, Lhs, MatMut, MatRef, Parallelism, Route, Scratch, SparseLhs, SparsePolicy};
+/// use shaped_core::kernels::{matmul, Accum, Lhs, MatMut, MatRef, Parallelism, Route, Scratch, SparseLhs, SparsePolicy};
 /// let mut x = vec![0.0f32; 64 * 256];
 /// x[5] = 2.0;
 /// let w = vec![1.0f32; 256 * 128];
@@ -198,7 +198,7 @@ impl SparseBlocks {
 /// // Told never to, it keeps `X` dense.
 /// assert!(!lhs.prepare(xv, 128, SparsePolicy::Never, Parallelism::None));
 /// assert!(matches!(lhs.of(xv), Lhs::Dense(_)));
-/// # Ok::<(), tensor_core::kernels::MatmulError>(())
+/// # Ok::<(), shaped_core::kernels::MatmulError>(())
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct SparseLhs {

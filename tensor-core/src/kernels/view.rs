@@ -12,7 +12,7 @@ use super::matmul::MatmulError;
 /// made.
 ///
 /// ```
-/// use tensor_core::kernels::MatRef;
+/// use shaped_core::kernels::MatRef;
 /// let data = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
 /// let a = MatRef::row_major(&data, 2, 3).unwrap();
 /// assert_eq!((a.rows(), a.cols(), a.get(1, 2)), (2, 3, 6.0));
@@ -115,7 +115,7 @@ impl<'a, E: Copy> MatRef<'a, E> {
 /// A row-major `rows x cols` output, contiguous (rows `cols` apart).
 ///
 /// ```
-/// use tensor_core::kernels::MatMut;
+/// use shaped_core::kernels::MatMut;
 /// let mut c = vec![0.0f32; 6];
 /// let v = MatMut::row_major(&mut c, 2, 3).unwrap();
 /// assert_eq!((v.rows(), v.cols()), (2, 3));

@@ -6,7 +6,7 @@ use crate::dtype::Float;
 /// `|x|`; its derivative is the sign of `x`, taken as 0 at 0.
 ///
 /// ```
-/// use tensor_core::op_defs::{Abs, UnaryOp};
+/// use shaped_core::op_defs::{Abs, UnaryOp};
 /// assert_eq!(Abs.f(-3.0f32), 3.0);
 /// assert_eq!([Abs.df(-3.0f32), Abs.df(0.0), Abs.df(2.0)], [-1.0, 0.0, 1.0]);
 /// ```

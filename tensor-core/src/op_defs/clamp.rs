@@ -7,7 +7,7 @@ use crate::dtype::Float;
 /// `clip`). The gradient passes where `low <= x <= high` and is 0 outside.
 ///
 /// ```
-/// use tensor_core::op_defs::{Clamp, UnaryOp};
+/// use shaped_core::op_defs::{Clamp, UnaryOp};
 /// let c = Clamp { low: 0.0f32, high: 1.0 };
 /// assert_eq!([c.f(-1.0), c.f(0.5), c.f(2.0)], [0.0, 0.5, 1.0]);
 /// assert!(c.f(f32::NAN).is_nan());

@@ -11,7 +11,7 @@ use crate::dtype::Float;
 /// `scale` the number of terms averaged over.
 ///
 /// ```
-/// use tensor_core::op_defs::crossentropy::prob_minus_target;
+/// use shaped_core::op_defs::crossentropy::prob_minus_target;
 /// let mut g = [0.0f32; 2];
 /// prob_minus_target(&[0.25, 0.75], &[0.0, 1.0], 1.0, &mut g);
 /// assert_eq!(g, [0.25, -0.25]);
@@ -29,7 +29,7 @@ pub fn prob_minus_target<E: Float>(p: &[E], y: &[E], scale: E, grad: &mut [E]) {
 /// `log_p` is scratch of `x`'s length.
 ///
 /// ```
-/// use tensor_core::op_defs::crossentropy::softmax_crossentropy;
+/// use shaped_core::op_defs::crossentropy::softmax_crossentropy;
 /// let mut scratch = [0.0f64; 2];
 /// let l = softmax_crossentropy(&[0.0, 0.0], &[1.0, 0.0], 2, &mut scratch);
 /// assert!((l - 2f64.ln()).abs() < 1e-12);

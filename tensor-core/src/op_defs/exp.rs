@@ -6,7 +6,7 @@ use crate::dtype::Float;
 /// `e^x`; its derivative is its value.
 ///
 /// ```
-/// use tensor_core::op_defs::{Exp, UnaryOp};
+/// use shaped_core::op_defs::{Exp, UnaryOp};
 /// assert_eq!(Exp.f(0.0f64), 1.0);
 /// assert_eq!(Exp.df(7.0f64), 7.0); // from the output
 /// ```

@@ -6,7 +6,7 @@ use crate::dtype::Float;
 /// `ln(x)`; its derivative `1 / x` from the input.
 ///
 /// ```
-/// use tensor_core::op_defs::{Ln, UnaryOp};
+/// use shaped_core::op_defs::{Ln, UnaryOp};
 /// assert_eq!(Ln.f(1.0f64), 0.0);
 /// assert_eq!(Ln.df(4.0f64), 0.25);
 /// ```

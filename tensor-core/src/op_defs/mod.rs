@@ -13,8 +13,8 @@
 //! differentiable form:
 //!
 //! ```
-//! use tensor_core::op_defs::UnaryOp;
-//! use tensor_core::{autodiff::gradcheck::{gradcheck1, project, random_input}, shape, Float, Tensor};
+//! use shaped_core::op_defs::UnaryOp;
+//! use shaped_core::{autodiff::gradcheck::{gradcheck1, project, random_input}, shape, Float, Tensor};
 //!
 //! /// softplus: ln(1 + e^x), whose derivative is the sigmoid.
 //! #[derive(Clone, Copy)]

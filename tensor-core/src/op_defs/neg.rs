@@ -6,7 +6,7 @@ use crate::dtype::Float;
 /// `-x`; its derivative is -1.
 ///
 /// ```
-/// use tensor_core::op_defs::{Neg, UnaryOp};
+/// use shaped_core::op_defs::{Neg, UnaryOp};
 /// assert_eq!(Neg.f(2.0f32), -2.0);
 /// assert_eq!(Neg.df(2.0f32), -1.0);
 /// ```

@@ -6,7 +6,7 @@ use crate::dtype::Float;
 /// `x^p` for a real `p`; its derivative `p x^(p-1)` from the input.
 ///
 /// ```
-/// use tensor_core::op_defs::{Powf, UnaryOp};
+/// use shaped_core::op_defs::{Powf, UnaryOp};
 /// assert_eq!(Powf(0.5f64).f(9.0), 3.0);
 /// assert_eq!(Powf(0.5f64).df(4.0), 0.25);
 /// ```

@@ -6,7 +6,7 @@ use crate::dtype::Float;
 /// `x^n` for an integer `n`; its derivative `n x^(n-1)` from the input.
 ///
 /// ```
-/// use tensor_core::op_defs::{Powi, UnaryOp};
+/// use shaped_core::op_defs::{Powi, UnaryOp};
 /// assert_eq!(Powi(3).f(2.0f64), 8.0);
 /// assert_eq!(Powi(3).df(2.0f64), 12.0);
 /// ```

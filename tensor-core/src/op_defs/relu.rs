@@ -9,7 +9,7 @@ use crate::dtype::Float;
 /// PyTorch's), read from the output.
 ///
 /// ```
-/// use tensor_core::op_defs::{Relu, UnaryOp};
+/// use shaped_core::op_defs::{Relu, UnaryOp};
 /// assert_eq!(Relu.f(-2.0f32), 0.0);
 /// assert!(Relu.f(f32::NAN).is_nan());
 /// assert_eq!(Relu.grad(3.0f32, 5.0), 5.0);

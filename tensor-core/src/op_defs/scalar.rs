@@ -7,7 +7,7 @@ use crate::dtype::Float;
 /// `x + c`; its derivative is 1.
 ///
 /// ```
-/// use tensor_core::op_defs::{AddScalar, UnaryOp};
+/// use shaped_core::op_defs::{AddScalar, UnaryOp};
 /// assert_eq!(AddScalar(2.0f32).f(1.0), 3.0);
 /// ```
 #[derive(Clone, Copy, Debug)]
@@ -27,7 +27,7 @@ pub struct DivScalar<E>(pub E);
 /// `c / x`; its derivative is `-c / x²`.
 ///
 /// ```
-/// use tensor_core::op_defs::{ScalarDiv, UnaryOp};
+/// use shaped_core::op_defs::{ScalarDiv, UnaryOp};
 /// assert_eq!(ScalarDiv(2.0f32).df(2.0), -0.5);
 /// ```
 #[derive(Clone, Copy, Debug)]

@@ -7,7 +7,7 @@ use crate::dtype::Float;
 /// from the output.
 ///
 /// ```
-/// use tensor_core::op_defs::{Sigmoid, UnaryOp};
+/// use shaped_core::op_defs::{Sigmoid, UnaryOp};
 /// assert!((Sigmoid.f(0.0f64) - 0.5).abs() < 1e-12);
 /// assert_eq!(Sigmoid.f(-1000.0f64), 0.0); // no overflow
 /// assert_eq!(Sigmoid.df(0.5f64), 0.25);

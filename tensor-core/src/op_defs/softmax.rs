@@ -10,7 +10,7 @@
 //! exponentiating, so large inputs do not overflow.
 //!
 //! ```
-//! use tensor_core::op_defs::softmax;
+//! use shaped_core::op_defs::softmax;
 //! let mut p = [1.0f64, 2.0, 3.0, 1000.0, 1000.0, 1000.0];
 //! softmax::forward_rows(&mut p, 3);
 //! assert!((p[0] + p[1] + p[2] - 1.0).abs() < 1e-12);

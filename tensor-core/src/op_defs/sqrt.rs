@@ -6,7 +6,7 @@ use crate::dtype::Float;
 /// `√x`; its derivative `1 / (2 y)` from the output.
 ///
 /// ```
-/// use tensor_core::op_defs::{Sqrt, UnaryOp};
+/// use shaped_core::op_defs::{Sqrt, UnaryOp};
 /// assert_eq!(Sqrt.f(9.0f64), 3.0);
 /// assert_eq!(Sqrt.df(2.0f64), 0.25);
 /// ```

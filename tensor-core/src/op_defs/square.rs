@@ -6,7 +6,7 @@ use crate::dtype::Float;
 /// `x²`; its derivative `2x` from the input.
 ///
 /// ```
-/// use tensor_core::op_defs::{Square, UnaryOp};
+/// use shaped_core::op_defs::{Square, UnaryOp};
 /// assert_eq!(Square.f(-3.0f32), 9.0);
 /// assert_eq!(Square.df(-3.0f32), -6.0);
 /// ```

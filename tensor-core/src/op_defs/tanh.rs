@@ -6,7 +6,7 @@ use crate::dtype::Float;
 /// `tanh(x)`; its derivative `1 - y²` from the output.
 ///
 /// ```
-/// use tensor_core::op_defs::{Tanh, UnaryOp};
+/// use shaped_core::op_defs::{Tanh, UnaryOp};
 /// assert_eq!(Tanh.f(0.0f32), 0.0);
 /// assert_eq!(Tanh.df(0.5f32), 0.75);
 /// ```

@@ -51,7 +51,7 @@ impl<E: Dtype, M: Dim, N: Dim> Tensor<(M, N), E, Cpu> {
     /// The transpose of a matrix.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2, 3]>::from_array([[1., 2., 3.], [4., 5., 6.]]);
     /// let y: Tensor<shape![3, 2]> = x.t();
     /// assert_eq!(y.as_slice(), &[1., 4., 2., 5., 3., 6.]);
@@ -75,7 +75,7 @@ pub type Swapped<S, const A: usize, const B: usize> = <S as SwapAxes<A, B>>::Out
 /// is one error at the call.
 ///
 /// ```
-/// use tensor_core::{shape, shape_name, SwapAxes};
+/// use shaped_core::{shape, shape_name, SwapAxes};
 /// assert_eq!(shape_name::<<shape![2, 3, 4] as SwapAxes<0, 2>>::Output>(), "(4, 3, 2)");
 /// ```
 #[diagnostic::on_unimplemented(
@@ -94,7 +94,7 @@ pub trait SwapAxes<const A: usize, const B: usize>: Shape {
 /// [`Tensor::remove_axis`] can drop it.
 ///
 /// ```
-/// use tensor_core::{shape, shape_name, RemoveUnitAxis};
+/// use shaped_core::{shape, shape_name, RemoveUnitAxis};
 /// fn removed<S: RemoveUnitAxis<1>>() -> String { shape_name::<S::Output>() }
 /// assert_eq!(removed::<shape![3, 1]>(), "(3,)");
 /// ```
@@ -127,7 +127,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// Swaps axes `A` and `B`, like `torch.transpose(x, A, B)`.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2, 3, 4]>::zeros();
     /// let y: Tensor<shape![4, 3, 2]> = x.swap_axes::<0, 2>();
     /// assert_eq!(y.dims(), [4, 3, 2]);
@@ -152,7 +152,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// axis `I`, like `unsqueeze`.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let v = Tensor::<shape![3]>::ones();
     /// let col: Tensor<shape![3, 1]> = v.insert_axis::<1>();
     /// assert_eq!(col.dims(), [3, 1]);
@@ -171,7 +171,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// Removes axis `I`, which must be of static size 1, like `squeeze`.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![3, 1]>::ones();
     /// let v: Tensor<shape![3]> = x.remove_axis::<1>();
     /// assert_eq!(v.dims(), [3]);
@@ -297,7 +297,7 @@ macro_rules! permute {
             /// Naming an axis twice fails at `cargo check`.
             ///
             /// ```
-            /// use tensor_core::{shape, Tensor};
+            /// use shaped_core::{shape, Tensor};
             /// let x = Tensor::<shape![2, 3, 4]>::zeros();
             /// let y: Tensor<shape![4, 2, 3]> = x.permute3::<2, 0, 1>();
             /// assert_eq!(y.dims(), [4, 2, 3]);

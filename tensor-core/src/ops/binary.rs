@@ -75,7 +75,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// Static dims were checked by the compiler; `Dyn` dims are checked here.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let a = Tensor::<shape![2, 3]>::from_array([[1., 2., 3.], [4., 5., 6.]]);
     /// let b = Tensor::<shape![3]>::from_array([10., 20., 30.]);
     /// let c = a.try_zip_with(&b, "add", |x, y| x + y).unwrap();
@@ -126,7 +126,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// shape; an error if `rhs` would stretch this tensor.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let mut a = Tensor::<shape![2, 2]>::ones();
     /// a.try_zip_assign(&Tensor::<shape![2]>::from_array([1., 2.]), "add", |x, y| *x += y).unwrap();
     /// assert_eq!(a.as_slice(), &[2., 3., 2., 3.]);
@@ -166,7 +166,7 @@ macro_rules! binary_op {
             #[doc = concat!("Element-wise `", stringify!($op), "` with broadcasting; an error names both shapes when a run-time dim does not fit.")]
             ///
             /// ```
-            /// use tensor_core::{shape, Tensor};
+            /// use shaped_core::{shape, Tensor};
             /// let a = Tensor::<shape![2, 2]>::from_array([[1., 2.], [3., 4.]]);
             /// let b = Tensor::<shape![2]>::from_array([1., 2.]);
             #[doc = concat!("assert!(a.", stringify!($try), "(&b).is_ok());")]
@@ -260,7 +260,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// operand gives NaN, as numpy's `maximum` does.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let a = Tensor::<shape![3]>::from_array([1., 5., 3.]);
     /// let b = Tensor::<shape![]>::scalar(2.);
     /// assert_eq!(a.maximum(&b).as_slice(), &[2., 5., 3.]);
@@ -284,7 +284,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// operand gives NaN, as numpy's `minimum` does.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let a = Tensor::<shape![3]>::from_array([1., 5., 3.]);
     /// assert_eq!(a.minimum(&Tensor::scalar(2.)).as_slice(), &[1., 2., 2.]);
     /// assert!(a.minimum(&Tensor::scalar(f32::NAN)).as_slice().iter().all(|v| v.is_nan()));

@@ -13,7 +13,7 @@ macro_rules! compare {
             #[doc = concat!("A mask of where `self ", stringify!($op), " rhs`, broadcasting the operands.")]
             ///
             /// ```
-            /// use tensor_core::{shape, Tensor};
+            /// use shaped_core::{shape, Tensor};
             /// let a = Tensor::<shape![3]>::from_array([1., 2., 3.]);
             /// let b = Tensor::<shape![3]>::from_array([2., 2., 2.]);
             #[doc = concat!("let m = a.", stringify!($name), "(&b);")]
@@ -28,7 +28,7 @@ macro_rules! compare {
             #[doc = concat!("A mask of where `self ", stringify!($op), " value`.")]
             ///
             /// ```
-            /// use tensor_core::{shape, Tensor};
+            /// use shaped_core::{shape, Tensor};
             /// let a = Tensor::<shape![3], i32>::from_array([1, 2, 3]);
             #[doc = concat!("assert_eq!(a.", stringify!($scalar), "(2).as_slice(), &[1 ", stringify!($op), " 2, 2 ", stringify!($op), " 2, 3 ", stringify!($op), " 2]);")]
             /// ```
@@ -52,7 +52,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// `where`), with the mask and `other` of this tensor's shape.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![3]>::from_array([-1., 2., -3.]);
     /// let y = x.select(&x.gt_scalar(0.), &x.zeros_like());
     /// assert_eq!(y.as_slice(), &[0., 2., 0.]);
@@ -80,7 +80,7 @@ impl<S: Shape> Tensor<S, bool, Cpu> {
     /// How many elements are true.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![3], bool>::from_array([true, false, true]).count_true(), 2);
     /// ```
     pub fn count_true(&self) -> usize {

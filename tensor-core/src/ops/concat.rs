@@ -20,7 +20,7 @@ use crate::{
 /// short error at the call.
 ///
 /// ```
-/// use tensor_core::{shape, shape_name, ConcatOnto};
+/// use shaped_core::{shape, shape_name, ConcatOnto};
 /// assert_eq!(shape_name::<<shape![2, 4] as ConcatOnto<1, shape![2, 3]>>::Output>(), "(2, 7)");
 /// ```
 #[diagnostic::on_unimplemented(
@@ -61,7 +61,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// both shapes, and a run-time dim that differs is this error.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let a = Tensor::<shape![_, 3]>::zeros_with((Dyn(2), Sz));
     /// let b = Tensor::<shape![_, 3]>::zeros_with((Dyn(4), Sz));
     /// assert_eq!(a.try_concat::<0, _>(&b).unwrap().dims(), [6, 3]);
@@ -120,7 +120,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// The chapter's `np.concatenate` of a (2, 3) and a (2, 4) matrix along
     /// axis 1: the result's type is computed.
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let a = Tensor::<shape![2, 3], i32>::from_array([[0, 1, 2], [3, 4, 5]]);
     /// let b = Tensor::<shape![2, 4], i32>::from_array([[6, 7, 8, 9], [10, 11, 12, 13]]);
     /// let ab: Tensor<shape![2, 7], i32> = a.concat::<1, _>(&b);
@@ -139,7 +139,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// single tensor). An error when their run-time dims differ.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let a = Tensor::<shape![3], i32>::from_array([0, 1, 2]);
     /// let b = Tensor::<shape![3], i32>::from_array([3, 4, 5]);
     /// let rows: Tensor<shape![2, 3], i32> = Tensor::try_stack::<0, 2>([&a, &b]).unwrap();
@@ -163,7 +163,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// [`try_stack`](Self::try_stack) that panics with the same words.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let a = Tensor::<shape![2, 2]>::ones();
     /// let b = Tensor::<shape![2, 2]>::zeros();
     /// let ab: Tensor<shape![2, 2, 2]> = Tensor::stack::<2, 2>([&a, &b]);
@@ -186,7 +186,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// differ or the slice is empty (its shape would be unknown).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let digits = vec![Tensor::<shape![28, 28], u8>::zeros(); 5];
     /// let batch = Tensor::try_stack_dyn::<0>(&digits).unwrap();
     /// assert_eq!(batch.dims(), [5, 28, 28]);

@@ -16,7 +16,7 @@ impl<S: Shape, E: Num> Tensor<S, E, Cpu> {
     /// agree at compile time (or at run time for a `Dyn` dim: then an error).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2, 3]>::from_array([[1., 2., 3.], [4., 5., 6.]]);
     /// let v = Tensor::<shape![3]>::from_array([1., 0., -1.]);
     /// assert_eq!(x.try_dot(&v).unwrap().as_slice(), &[-2., -2.]);
@@ -74,7 +74,7 @@ impl<S: Shape, E: Num> Tensor<S, E, Cpu> {
     /// would return an error. Static shapes that do not fit do not compile.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let a = Tensor::<shape![2, 3]>::ones();
     /// let b = Tensor::<shape![3, 4]>::ones();
     /// let c: Tensor<shape![2, 4]> = a.dot(&b);
@@ -97,7 +97,7 @@ impl<S: Shape, E: Num> Tensor<S, E, Cpu> {
 /// The dot product as a free function: `dot(&a, &b)` is `a.dot(&b)`.
 ///
 /// ```
-/// use tensor_core::{dot, shape, Tensor};
+/// use shaped_core::{dot, shape, Tensor};
 /// let a = Tensor::<shape![2, 2]>::eye();
 /// let b = Tensor::<shape![2]>::from_array([3., 4.]);
 /// assert_eq!(dot(&a, &b).as_slice(), &[3., 4.]);

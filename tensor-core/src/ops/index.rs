@@ -17,7 +17,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// the axis. Chains: `video[1, 10]` is `video.at::<0>(1).at::<0>(10)`.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![3, 2], i32>::from_array([[0, 1], [2, 3], [4, 5]]);
     /// let row: Tensor<shape![2], i32> = x.try_at::<0>(1).unwrap();
     /// assert_eq!(row.as_slice(), &[2, 3]);
@@ -56,7 +56,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     ///
     /// The chapter's `train_images[4]`:
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let train_images = Tensor::<shape![_, 28, 28], u8>::zeros_with((Dyn(10), Sz, Sz));
     /// let digit: Tensor<shape![28, 28], u8> = train_images.at::<0>(4);
     /// assert_eq!(digit.dims(), [28, 28]);
@@ -84,7 +84,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// The element at `index`, or `None` when it is out of range.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2, 3], i32>::from_array([[1, 2, 3], [4, 5, 6]]);
     /// assert_eq!(x.get([1, 2]), Some(6));
     /// assert_eq!(x.get([2, 0]), None);
@@ -97,7 +97,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
 /// `t[[i, j]]`; panics on an index out of range, naming it and the shape.
 ///
 /// ```
-/// use tensor_core::{shape, Tensor};
+/// use shaped_core::{shape, Tensor};
 /// let mut x = Tensor::<shape![2, 2]>::zeros();
 /// x[[1, 0]] = 5.0;
 /// assert_eq!(x[[1, 0]], 5.0);

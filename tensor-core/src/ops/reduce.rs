@@ -144,7 +144,7 @@ macro_rules! reduce_axis {
             /// The axis is removed from the result's type.
             ///
             /// ```
-            /// use tensor_core::{shape, Tensor};
+            /// use shaped_core::{shape, Tensor};
             /// let x = Tensor::<shape![2, 3]>::from_array([[1., 2., 3.], [4., 5., 6.]]);
             #[doc = concat!("let r: Tensor<shape![3]> = x.", stringify!($name), "::<0>();")]
             #[doc = concat!("assert_eq!(r.as_slice(), &", $ex, ");")]
@@ -224,7 +224,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// The sum along axis `A`, kept as a size-1 axis (for broadcasting back).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2, 3]>::from_array([[1., 2., 3.], [4., 5., 6.]]);
     /// let r: Tensor<shape![2, 1]> = x.sum_keepdim::<1>();
     /// assert_eq!(r.as_slice(), &[6., 15.]);
@@ -276,7 +276,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// The index of the largest element along axis `A` (the first on ties).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let p = Tensor::<shape![2, 3]>::from_array([[0.1, 0.7, 0.2], [0.5, 0.2, 0.3]]);
     /// let labels: Tensor<shape![2], usize> = p.argmax::<1>();
     /// assert_eq!(labels.as_slice(), &[1, 0]);
@@ -309,10 +309,10 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// about `f64` rounding, then rounded once to `E`).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![2, 2]>::ones().sum_all(), 4.0);
     /// // Past 2^24 an f32 running total would stop growing; this does not.
-    /// let big = Tensor::<shape![_], f32>::ones_with((tensor_core::Dyn(20_000_000),));
+    /// let big = Tensor::<shape![_], f32>::ones_with((shaped_core::Dyn(20_000_000),));
     /// assert_eq!(big.sum_all(), 20_000_000.0);
     /// ```
     pub fn sum_all(&self) -> E {
@@ -321,7 +321,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// The mean of all elements (NaN for an empty tensor, as numpy).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![3]>::from_array([1., 2., 6.]).mean_all(), 3.0);
     /// ```
     pub fn mean_all(&self) -> E {
@@ -332,7 +332,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// by the count), from the mean and then the squared deviations, in `f64`.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![4]>::from_array([1., 2., 3., 4.]);
     /// assert_eq!(x.var_all(), 1.25);
     /// ```
@@ -342,7 +342,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// The standard deviation of all elements, numpy's `std()` (`ddof = 0`).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2]>::from_array([1., 3.]);
     /// assert_eq!(x.std_all(), 1.0);
     /// ```
@@ -352,7 +352,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// The largest element (NaN if any element is NaN).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![3]>::from_array([1., 7., 6.]).max_all(), 7.0);
     /// ```
     pub fn max_all(&self) -> E {
@@ -364,7 +364,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// The smallest element (NaN if any element is NaN).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![3]>::from_array([1., 7., -6.]).min_all(), -6.0);
     /// ```
     pub fn min_all(&self) -> E {
@@ -376,7 +376,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// The flat index of the largest element (the first on ties).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![3]>::from_array([1., 7., 6.]).argmax_all(), 1);
     /// ```
     pub fn argmax_all(&self) -> usize {
@@ -412,7 +412,7 @@ macro_rules! integer_reductions {
             #[doc = concat!("The exact sum of all elements, as `", stringify!($wide), "` (numpy's rule; wraps on overflow, as numpy does).")]
             ///
             /// ```
-            /// use tensor_core::{shape, Tensor};
+            /// use shaped_core::{shape, Tensor};
             #[doc = concat!("let x = Tensor::<shape![3], ", stringify!($t), ">::from_array([100, 100, 100]);")]
             #[doc = concat!("assert_eq!(x.sum_all(), 300", stringify!($wide), ");")]
             /// ```
@@ -422,7 +422,7 @@ macro_rules! integer_reductions {
             /// The mean of all elements, as `f64` (NaN when empty).
             ///
             /// ```
-            /// use tensor_core::{shape, Tensor};
+            /// use shaped_core::{shape, Tensor};
             #[doc = concat!("let x = Tensor::<shape![2], ", stringify!($t), ">::from_array([1, 2]);")]
             /// assert_eq!(x.mean_all(), 1.5);
             /// ```
@@ -432,7 +432,7 @@ macro_rules! integer_reductions {
             /// The variance of all elements (`ddof = 0`), as `f64`.
             ///
             /// ```
-            /// use tensor_core::{shape, Tensor};
+            /// use shaped_core::{shape, Tensor};
             #[doc = concat!("let x = Tensor::<shape![2], ", stringify!($t), ">::from_array([1, 3]);")]
             /// assert_eq!((x.var_all(), x.std_all()), (1.0, 1.0));
             /// ```
@@ -448,7 +448,7 @@ macro_rules! integer_reductions {
             #[doc = concat!("The exact sum along axis `A`, as `", stringify!($wide), "`; the axis is removed from the type.")]
             ///
             /// ```
-            /// use tensor_core::{shape, Tensor};
+            /// use shaped_core::{shape, Tensor};
             #[doc = concat!("let x = Tensor::<shape![2, 2], ", stringify!($t), ">::from_array([[100, 100], [100, 1]]);")]
             #[doc = concat!("let s: Tensor<shape![2], ", stringify!($wide), "> = x.sum::<1>();")]
             /// assert_eq!(s.as_slice(), &[200, 101]);
@@ -464,7 +464,7 @@ macro_rules! integer_reductions {
             /// The mean along axis `A`, as `f64`; the axis is removed from the type.
             ///
             /// ```
-            /// use tensor_core::{shape, Tensor};
+            /// use shaped_core::{shape, Tensor};
             #[doc = concat!("let x = Tensor::<shape![2, 2], ", stringify!($t), ">::from_array([[1, 2], [3, 5]]);")]
             /// assert_eq!(x.mean::<0>().as_slice(), &[2.0, 3.5]);
             /// ```

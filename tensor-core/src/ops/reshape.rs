@@ -19,8 +19,8 @@ use crate::{
 /// side (compared when the program runs).
 ///
 /// ```
-/// use tensor_core::{shape, ReshapeTo};
-/// fn fits<A: ReshapeTo<B>, B: tensor_core::Shape>() {}
+/// use shaped_core::{shape, ReshapeTo};
+/// fn fits<A: ReshapeTo<B>, B: shaped_core::Shape>() {}
 /// fits::<shape![28, 28], shape![784]>();
 /// fits::<shape![_, 28, 28], shape![_, 784]>();
 /// ```
@@ -107,7 +107,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// differ.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let x = Tensor::<shape![_, 28, 28], u8>::zeros_with((Dyn(3), Sz, Sz));
     /// let y = x.try_reshape::<shape![_, 784]>().unwrap();
     /// assert_eq!(y.dims(), [3, 784]);
@@ -121,7 +121,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// Reshape to a shape value, for several run-time dims.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Tensor};
+    /// use shaped_core::{shape, Dyn, Tensor};
     /// let x = Tensor::<shape![12]>::zeros();
     /// let y = x.try_reshape_with((Dyn(3), Dyn(4))).unwrap();
     /// assert_eq!(y.dims(), [3, 4]);
@@ -149,7 +149,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// error).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2, 3]>::from_array([[1., 2., 3.], [4., 5., 6.]]);
     /// let y = x.reshape::<shape![3, 2]>();
     /// assert_eq!(y.as_slice(), &[1., 2., 3., 4., 5., 6.]);
@@ -173,7 +173,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// a different count fails at `cargo check`.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor, TensorView};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor, TensorView};
     /// let images = Tensor::<shape![_, 28, 28], u8>::zeros_with((Dyn(3), Sz, Sz));
     /// let flat: TensorView<shape![_, 784], u8> = images.reshape_ref();
     /// assert_eq!(flat.dims(), [3, 784]);
@@ -190,7 +190,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// counts differ (with a run-time dim on either side).
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let x = Tensor::<shape![_, 10]>::zeros_with((Dyn(3), Sz));
     /// assert_eq!(x.try_reshape_ref::<shape![_, 5]>().unwrap().dims(), [6, 5]);
     /// assert!(x.try_reshape_ref::<shape![_, 7]>().is_err());
@@ -205,7 +205,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// message.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2, 5000], u8>::zeros();
     /// let y = x.reshape_sized::<shape![10000]>();
     /// assert_eq!(y.dims(), [10000]);
@@ -224,7 +224,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// Nothing is copied.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let crops = Tensor::<shape![_, 14, 14], u8>::zeros_with((Dyn(128), Sz, Sz));
     /// let x: Tensor<shape![_, 196], u8> = crops.flatten_samples();
     /// assert_eq!(x.dims(), [128, 196]);
@@ -247,7 +247,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// when the program is built, and on run-time dims panics.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let x = Tensor::<shape![_, 3, 5000], u8>::zeros_with((Dyn(2), Sz, Sz));
     /// let y = x.flatten_samples_sized::<15000>();
     /// assert_eq!(y.dims(), [2, 15000]);
@@ -298,7 +298,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// All elements as one axis of run-time length.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2, 2]>::ones().flatten();
     /// assert_eq!(x.dims(), [4]);
     /// ```

@@ -217,7 +217,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// not fit a static axis does not compile.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, FromEnd, Ix, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, FromEnd, Ix, Sz, Tensor};
     /// let x = Tensor::<shape![_, 5], i32>::from_dims_vec(&[2, 5], (0..10).collect()).unwrap();
     /// // x[:, -2:]
     /// let last2: Tensor<shape![_, 2], i32> = x.try_slice_by::<1, FromEnd<2>, FromEnd<0>>().unwrap();
@@ -237,7 +237,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// [`try_slice_by`](Self::try_slice_by) that panics with the same words.
     ///
     /// ```
-    /// use tensor_core::{shape, FromEnd, Ix, Tensor};
+    /// use shaped_core::{shape, FromEnd, Ix, Tensor};
     /// let x = Tensor::<shape![5], i32>::from_vec((0..5).collect()).unwrap();
     /// // x[-3:-1]
     /// let y: Tensor<shape![2], i32> = x.slice_by::<0, FromEnd<3>, FromEnd<1>>();
@@ -259,7 +259,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// the plain form panics and the `try_` form returns the error.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let digit = Tensor::<shape![28, 28], u8>::zeros();
     /// let rows: Tensor<shape![10, 28], u8> = digit.slice::<0, 10, 20>();
     /// let one_row: Tensor<shape![1, 28], u8> = digit.slice::<0, 3, 4>(); // `One`, as shape![1, 28] writes it
@@ -280,7 +280,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// fit a run-time axis.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let x = Tensor::<shape![_, 4], u8>::zeros_with((Dyn(3), Sz));
     /// assert_eq!(x.try_slice::<0, 1, 3>().unwrap().dims(), [2, 4]);
     /// let e = x.try_slice::<0, 2, 5>().unwrap_err();
@@ -300,7 +300,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// Python's `x[START:]` along axis `AXIS`, its length computed.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let digit = Tensor::<shape![28, 28], u8>::zeros();
     /// let corner: Tensor<shape![14, 14], u8> = digit.slice_from::<0, 14>().slice_from::<1, 14>();
     /// assert_eq!(corner.dims(), [14, 14]);
@@ -322,7 +322,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     ///
     /// The chapter's crop `images[:, 7:-7, 7:-7]`:
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let images = Tensor::<shape![_, 28, 28], u8>::zeros_with((Dyn(10), Sz, Sz));
     /// let crop: Tensor<shape![_, 14, 14], u8> = images.slice_trim::<1, 7, 7>().slice_trim::<2, 7, 7>();
     /// assert_eq!(crop.dims(), [10, 14, 14]);
@@ -343,7 +343,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// the end (`TO` = 0 is the open end: `x[-FROM:]`), the length computed.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![6], i32>::from_vec((0..6).collect()).unwrap();
     /// let last2: Tensor<shape![2], i32> = x.slice_from_end::<0, 2, 0>();
     /// assert_eq!(last2.as_slice(), &[4, 5]);
@@ -369,7 +369,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// message; on a `Dyn` axis it panics at run time.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![10000], u8>::zeros();
     /// let tail: Tensor<shape![100], u8> = x.slice_sized::<0, -100, 10000, 100>();
     /// assert_eq!(tail.dims(), [100]);
@@ -407,7 +407,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     ///
     /// Batch 469 of MNIST's 60000 images is the last, of 96:
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let x = Tensor::<shape![_, 784], u8>::zeros_with((Dyn(60000), Sz));
     /// let b = x.try_narrow::<0>(468 * 128, 96).unwrap();
     /// assert_eq!(b.dims(), [96, 784]);
@@ -441,7 +441,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// [`try_narrow`](Self::try_narrow) that panics with the same words.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![4, 2], i32>::from_array([[0, 1], [2, 3], [4, 5], [6, 7]]);
     /// assert_eq!(x.narrow::<0>(1, 2).as_slice(), &[2, 3, 4, 5]);
     /// ```
@@ -463,7 +463,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// empty range gives an empty axis. Never fails.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let x = Tensor::<shape![_, 784], u8>::zeros_with((Dyn(60000), Sz));
     /// let n = 468;
     /// assert_eq!(x.clamped::<0>(128 * n, 128 * (n + 1)).dims(), [96, 784]);
@@ -488,7 +488,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// `x[indices]` in numpy; an error names the first index out of range.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![3, 2], i32>::from_array([[0, 1], [2, 3], [4, 5]]);
     /// assert_eq!(x.try_gather_rows(&[2, 0]).unwrap().as_slice(), &[4, 5, 0, 1]);
     /// assert!(x.try_gather_rows(&[3]).is_err());
@@ -525,7 +525,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// [`try_gather_rows`](Self::try_gather_rows) that panics with the same words.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2, 2]>::from_array([[1., 2.], [3., 4.]]);
     /// assert_eq!(x.gather_rows(&[1, 1]).as_slice(), &[3., 4., 3., 4.]);
     /// ```

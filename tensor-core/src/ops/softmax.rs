@@ -12,7 +12,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// softmax along the last axis: each row becomes probabilities.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2, 3], f64>::from_array([[1., 2., 3.], [1000., 1000., 1000.]]);
     /// let p = x.softmax();
     /// assert!((p.sum::<1>().as_slice()[0] - 1.0).abs() < 1e-12);
@@ -27,7 +27,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// log-softmax along the last axis: `x - logsumexp(x)` per row.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![3], f64>::from_array([1., 2., 3.]);
     /// let a = x.log_softmax();
     /// let b = x.softmax().ln();

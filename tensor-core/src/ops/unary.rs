@@ -19,7 +19,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// (possibly of another element type).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let px = Tensor::<shape![2], u8>::from_array([0, 255]);
     /// let x = px.map(|p| p as f32 / 255.0);
     /// assert_eq!(x.as_slice(), &[0.0, 1.0]);
@@ -34,7 +34,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// Applies `f` to every element in place.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let mut x = Tensor::<shape![2], i32>::from_array([1, -2]);
     /// x.map_inplace(|v| v * 3);
     /// assert_eq!(x.as_slice(), &[3, -6]);
@@ -45,7 +45,7 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// Converts every element to another type, like numpy's `astype`.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2], u8>::from_array([3, 4]).cast::<f64>();
     /// assert_eq!(x.as_slice(), &[3.0, 4.0]);
     /// ```
@@ -62,7 +62,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// tape's [`Var::map_op`](crate::Var::map_op) is its differentiable form.
     ///
     /// ```
-    /// use tensor_core::{op_defs::Relu, shape, Tensor};
+    /// use shaped_core::{op_defs::Relu, shape, Tensor};
     /// let x = Tensor::<shape![2]>::from_array([-1., 2.]);
     /// assert_eq!(x.map_op(Relu).as_slice(), &[0., 2.]);
     /// ```
@@ -81,7 +81,7 @@ macro_rules! unary {
             #[doc = $doc]
             ///
             /// ```
-            /// use tensor_core::{shape, Tensor};
+            /// use shaped_core::{shape, Tensor};
             #[doc = concat!("let x = Tensor::<shape![2], f64>::from_array(", $ex_in, ");")]
             #[doc = concat!("let y = x.", stringify!($name), "();")]
             #[doc = concat!("let want = ", $ex_out, ";")]
@@ -112,7 +112,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// x^n for an integer `n`, element-wise.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![2]>::from_array([2., 3.]).powi(3).as_slice(), &[8., 27.]);
     /// ```
     pub fn powi(&self, n: i32) -> Self {
@@ -121,7 +121,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// x^p for a real `p`, element-wise.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![2]>::from_array([4., 9.]).powf(0.5).as_slice(), &[2., 3.]);
     /// ```
     pub fn powf(&self, p: E) -> Self {
@@ -131,7 +131,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
     /// NaN, and a NaN bound makes every element NaN, as in numpy.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![4]>::from_array([-1., 0.5, 2., f32::NAN]);
     /// let c = x.clamp(0., 1.);
     /// assert_eq!(&c.as_slice()[..3], &[0., 0.5, 1.]);

@@ -16,7 +16,7 @@
 //! `as_slice` is `None`.
 //!
 //! ```
-//! use tensor_core::{s, shape, Dyn, Sz, Tensor, TensorView};
+//! use shaped_core::{s, shape, Dyn, Sz, Tensor, TensorView};
 //! let train_images =
 //!     Tensor::<shape![_, 28, 28], u8>::from_dims_vec(&[300, 28, 28], (0..300 * 784).map(|i| i as u8).collect())
 //!         .unwrap();
@@ -61,7 +61,7 @@ use core::ops::Index;
 /// made, so reading it needs no further check but the index's own.
 ///
 /// ```
-/// use tensor_core::{shape, Tensor};
+/// use shaped_core::{shape, Tensor};
 /// let x = Tensor::<shape![2, 3], i32>::from_array([[1, 2, 3], [4, 5, 6]]);
 /// let v = x.view();
 /// assert_eq!(v.dims(), [2, 3]);
@@ -128,7 +128,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// The distance, in elements, between neighbours along each axis.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![4, 5], u8>::zeros();
     /// assert_eq!(x.view().strides(), [5, 1]);
     /// assert_eq!(x.view().slice::<1, 1, 3>().strides(), [5, 1]);
@@ -141,7 +141,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// Whether the elements are one run of the tensor's, in row-major order.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![4, 5], u8>::zeros();
     /// assert!(x.view().narrow::<0>(1, 2).is_contiguous());
     /// assert!(!x.view().narrow::<1>(1, 2).is_contiguous());
@@ -167,7 +167,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// contiguous; `None` when it is strided.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![3, 2], i32>::from_array([[0, 1], [2, 3], [4, 5]]);
     /// assert_eq!(x.view().at::<0>(1).as_slice(), Some(&[2, 3][..]));
     /// assert_eq!(x.view().at::<1>(1).as_slice(), None);
@@ -200,7 +200,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// The element at `index`, or `None` when it is out of range.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2, 3], i32>::from_array([[1, 2, 3], [4, 5, 6]]);
     /// let col = x.view().at::<1>(2);
     /// assert_eq!(col.get([1]), Some(6));
@@ -215,7 +215,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// The elements in row-major order.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2, 3], i32>::from_array([[1, 2, 3], [4, 5, 6]]);
     /// let v: Vec<i32> = x.view().slice::<1, 1, 3>().iter().collect();
     /// assert_eq!(v, vec![2, 3, 5, 6]);
@@ -275,7 +275,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// Copies the elements into a [`Tensor`] of the view's shape.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![3, 4], i32>::from_fn(|i| (i[0] * 4 + i[1]) as i32);
     /// let cols: Tensor<shape![3, 2], i32> = x.view().slice::<1, 1, 3>().to_owned();
     /// assert_eq!(cols.as_slice(), &[1, 2, 5, 6, 9, 10]);
@@ -348,7 +348,7 @@ impl<'a, S: Shape, E: Dtype> IntoIterator for TensorView<'a, S, E> {
 /// `view[[i, j]]`; panics on an index out of range, naming it and the shape.
 ///
 /// ```
-/// use tensor_core::{shape, Tensor};
+/// use shaped_core::{shape, Tensor};
 /// let x = Tensor::<shape![2, 2], i32>::from_array([[1, 2], [3, 4]]);
 /// assert_eq!(x.view().at::<1>(0)[[1]], 3);
 /// ```
@@ -387,7 +387,7 @@ impl<S: Shape, E: Dtype, B: Storage<S, E>> Tensor<S, E, Cpu, B> {
     /// without copying.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2, 3], i32>::from_array([[1, 2, 3], [4, 5, 6]]);
     /// let v = x.view();
     /// assert!(v.is_contiguous());

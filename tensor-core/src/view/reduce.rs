@@ -8,7 +8,7 @@ impl<S: Shape, E: Float> TensorView<'_, S, E> {
     /// [`Tensor::sum_all`](crate::Tensor::sum_all) does, read in place.
     ///
     /// ```
-    /// use tensor_core::{s, shape, Tensor};
+    /// use shaped_core::{s, shape, Tensor};
     /// let x = Tensor::<shape![4, 4]>::from_fn(|i| (i[0] * 4 + i[1]) as f32);
     /// let centre = s!(x.view()[1..3, 1..3]);
     /// assert_eq!(centre.sum_all(), 5. + 6. + 9. + 10.);
@@ -21,7 +21,7 @@ impl<S: Shape, E: Float> TensorView<'_, S, E> {
     /// The mean of all elements (NaN for an empty view, as numpy).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![2, 3]>::from_array([[1., 2., 3.], [4., 5., 6.]]);
     /// assert_eq!(x.view().at::<1>(2).mean_all(), 4.5);
     /// ```

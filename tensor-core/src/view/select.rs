@@ -85,7 +85,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// ([`Tensor::try_slice_by`](crate::Tensor::try_slice_by) without the copy).
     ///
     /// ```
-    /// use tensor_core::{shape, FromEnd, Tensor};
+    /// use shaped_core::{shape, FromEnd, Tensor};
     /// let x = Tensor::<shape![_, 5], i32>::from_dims_vec(&[2, 5], (0..10).collect()).unwrap();
     /// let last2 = x.view().try_slice_by::<1, FromEnd<2>, FromEnd<0>>().unwrap();
     /// assert_eq!(last2.iter().collect::<Vec<_>>(), vec![3, 4, 8, 9]);
@@ -103,7 +103,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// [`try_slice_by`](Self::try_slice_by) that panics with the same words.
     ///
     /// ```
-    /// use tensor_core::{shape, FromEnd, Tensor};
+    /// use shaped_core::{shape, FromEnd, Tensor};
     /// let x = Tensor::<shape![5], i32>::from_vec((0..5).collect()).unwrap();
     /// let y = x.view().slice_by::<0, FromEnd<3>, FromEnd<1>>();
     /// assert_eq!(y.as_slice(), Some(&[2, 3][..]));
@@ -123,7 +123,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// `cargo check`, as [`Tensor::slice`](crate::Tensor::slice) does.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor, TensorView};
+    /// use shaped_core::{shape, Tensor, TensorView};
     /// let digit = Tensor::<shape![28, 28], u8>::from_fn(|i| (i[0] + i[1]) as u8);
     /// let rows: TensorView<shape![10, 28], u8> = digit.view().slice::<0, 10, 20>();
     /// assert!(rows.is_contiguous());
@@ -145,7 +145,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// fit a run-time axis.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let x = Tensor::<shape![_, 4], u8>::zeros_with((Dyn(3), Sz));
     /// assert_eq!(x.view().try_slice::<0, 1, 3>().unwrap().dims(), [2, 4]);
     /// let e = x.view().try_slice::<0, 2, 5>().unwrap_err();
@@ -165,7 +165,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// Python's `x[START:]` along axis `AXIS` as a view.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor, TensorView};
+    /// use shaped_core::{shape, Tensor, TensorView};
     /// let digit = Tensor::<shape![28, 28], u8>::zeros();
     /// let corner: TensorView<shape![14, 14], u8> = digit.view().slice_from::<0, 14>().slice_from::<1, 14>();
     /// assert_eq!(corner.dims(), [14, 14]);
@@ -186,7 +186,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     ///
     /// The chapter's crop `images[:, 7:-7, 7:-7]`, borrowed:
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor, TensorView};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor, TensorView};
     /// let images = Tensor::<shape![_, 28, 28], u8>::zeros_with((Dyn(10), Sz, Sz));
     /// let crop: TensorView<shape![_, 14, 14], u8> =
     ///     images.view().slice_trim::<1, 7, 7>().slice_trim::<2, 7, 7>();
@@ -209,7 +209,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// open end).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![6], i32>::from_vec((0..6).collect()).unwrap();
     /// assert_eq!(x.view().slice_from_end::<0, 4, 1>().as_slice(), Some(&[2, 3, 4][..]));
     /// ```
@@ -229,7 +229,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// (that axis becomes `Dyn`); an error when it runs past the axis.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
     /// let x = Tensor::<shape![_, 784], u8>::zeros_with((Dyn(60000), Sz));
     /// let b = x.view().try_narrow::<0>(468 * 128, 96).unwrap();
     /// assert_eq!(b.dims(), [96, 784]);
@@ -254,7 +254,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// The training loop's batch, borrowed:
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let train = Tensor::<shape![4, 2], i32>::from_array([[0, 1], [2, 3], [4, 5], [6, 7]]);
     /// let batch = train.view().narrow::<0>(1, 2);
     /// assert_eq!(batch.as_slice(), Some(&[2, 3, 4, 5][..]));
@@ -275,7 +275,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// view (see [`Tensor::clamped`](crate::Tensor::clamped)). Never fails.
     ///
     /// ```
-    /// use tensor_core::{s, shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{s, shape, Dyn, Sz, Tensor};
     /// let x = Tensor::<shape![_, 784], u8>::zeros_with((Dyn(60000), Sz));
     /// let n = 468;
     /// assert_eq!(x.view().clamped::<0>(128 * n, 128 * (n + 1)).dims(), [96, 784]);
@@ -300,7 +300,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// `x[i]`, `x[:, i]`); an error when `i` is past the axis.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![3, 2], i32>::from_array([[0, 1], [2, 3], [4, 5]]);
     /// assert_eq!(x.view().try_at::<0>(1).unwrap().as_slice(), Some(&[2, 3][..]));
     /// assert_eq!(x.view().try_at::<1>(1).unwrap().iter().collect::<Vec<_>>(), vec![1, 3, 5]);
@@ -345,7 +345,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// the chapter's `train_images[4]` and then its row `j`, both borrowed.
     ///
     /// ```
-    /// use tensor_core::{shape, Dyn, Sz, Tensor, TensorView};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor, TensorView};
     /// let train_images = Tensor::<shape![_, 28, 28], u8>::zeros_with((Dyn(10), Sz, Sz));
     /// let digit: TensorView<shape![28, 28], u8> = train_images.view().at::<0>(4);
     /// let row: TensorView<shape![28], u8> = digit.at::<0>(12);
@@ -367,7 +367,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// copy: `to_owned()` it first).
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor};
+    /// use shaped_core::{shape, Tensor};
     /// let x = Tensor::<shape![4, 6], i32>::from_fn(|i| (i[0] * 6 + i[1]) as i32);
     /// let rows = x.view().narrow::<0>(1, 2);
     /// let flat = rows.try_reshape::<shape![_]>().unwrap();
@@ -394,7 +394,7 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// different count fails at `cargo check`. Panics on a strided view.
     ///
     /// ```
-    /// use tensor_core::{shape, Tensor, TensorView};
+    /// use shaped_core::{shape, Tensor, TensorView};
     /// let x = Tensor::<shape![10, 28, 28], u8>::zeros();
     /// let digit: TensorView<shape![784], u8> = x.view().at::<0>(3).reshape();
     /// assert_eq!(digit.dims(), [784]);
