@@ -1,5 +1,5 @@
 //! Shape mistakes that must not compile, with the messages users see.
-//! Regenerate the `.stderr` files with `TRYBUILD=overwrite cargo test --test compile_fail`.
+//! Regenerate the `.stderr` files with `TRYBUILD=overwrite cargo test -p shaped-compile-fail`.
 
 /// Tensor shape mistakes, checked with `cargo check` alone: this case list
 /// has no passing case, so trybuild does not build, and each case fails
@@ -7,7 +7,7 @@
 #[test]
 fn shape_errors_fail_at_cargo_check() {
     let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui/*.rs");
+    t.compile_fail("*.rs");
 }
 
 /// The written-size forms for dims past the compiler's range (and
@@ -16,8 +16,8 @@ fn shape_errors_fail_at_cargo_check() {
 #[test]
 fn build_time_errors() {
     let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui/build/*.rs");
-    t.pass("tests/ui/pass/*.rs");
+    t.compile_fail("build/*.rs");
+    t.pass("pass/*.rs");
 }
 
 /// `model!` mistakes, checked with `cargo check` alone (this case list has
@@ -25,7 +25,7 @@ fn build_time_errors() {
 #[test]
 fn model_errors_fail_at_cargo_check() {
     let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui/model/*.rs");
+    t.compile_fail("model/*.rs");
 }
 
 /// Mistakes at `nn`'s entry points (`fit`, `train_step`, `predict`,
@@ -34,5 +34,5 @@ fn model_errors_fail_at_cargo_check() {
 #[test]
 fn entry_point_errors_fail_at_cargo_check() {
     let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui/nn/*.rs");
+    t.compile_fail("nn/*.rs");
 }
