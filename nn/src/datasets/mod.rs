@@ -19,11 +19,13 @@
 //! ```
 
 mod catalog;
+mod elem_type;
 mod error;
 mod fetch;
 mod https;
 pub mod idx;
 mod images;
+mod locate;
 mod mnist;
 mod npm;
 mod sha;
