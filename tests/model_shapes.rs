@@ -119,11 +119,11 @@ fn flatten_without_a_count_equals_the_written_count() {
 fn convnet_summary_is_keras_table() {
     let s = Convnet::seeded(0).summary();
     let rows: Vec<(&str, &str, &str)> = vec![
-        ("conv2_d_0 (Conv2D)", "(None, 26, 26, 32)", "320"),
-        ("max_pool2_d_1 (MaxPooling2D)", "(None, 13, 13, 32)", "0"),
-        ("conv2_d_2 (Conv2D)", "(None, 11, 11, 64)", "18,496"),
-        ("max_pool2_d_3 (MaxPooling2D)", "(None, 5, 5, 64)", "0"),
-        ("conv2_d_4 (Conv2D)", "(None, 3, 3, 64)", "36,928"),
+        ("conv2d_0 (Conv2D)", "(None, 26, 26, 32)", "320"),
+        ("max_pool2d_1 (MaxPooling2D)", "(None, 13, 13, 32)", "0"),
+        ("conv2d_2 (Conv2D)", "(None, 11, 11, 64)", "18,496"),
+        ("max_pool2d_3 (MaxPooling2D)", "(None, 5, 5, 64)", "0"),
+        ("conv2d_4 (Conv2D)", "(None, 3, 3, 64)", "36,928"),
         ("flatten_5 (Flatten)", "(None, 576)", "0"),
         ("dense_6 (Dense)", "(None, 64)", "36,928"),
         ("dense_7 (Dense)", "(None, 10)", "650"),
@@ -150,7 +150,7 @@ fn padding_and_strides_are_computed() {
     ] {
         assert!(s.contains(shape), "{shape} missing from\n{s}");
     }
-    assert_eq!(m.conv2_d_0.params.kernel_shape(), [3, 3, 3, 4]);
-    assert_eq!(m.conv2_d_1.params.kernel_shape(), [3, 3, 4, 6]);
+    assert_eq!(m.conv2d_0.params.kernel_shape(), [3, 3, 3, 4]);
+    assert_eq!(m.conv2d_1.params.kernel_shape(), [3, 3, 4, 6]);
     let _: &DenseLayer<6, 2, Softmax> = &m.dense_4;
 }

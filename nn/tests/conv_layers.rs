@@ -375,9 +375,9 @@ fn a_convnet_checkpoint_round_trips_with_keras_shapes() {
     assert_eq!(
         (m.name_of(0), m.shape_of(0), m.name_of(1), m.shape_of(1)),
         (
-            "conv2_d_0.kernel".to_string(),
+            "conv2d_0.kernel".to_string(),
             vec![3, 3, 1, 6],
-            "conv2_d_0.bias".to_string(),
+            "conv2d_0.bias".to_string(),
             vec![6]
         )
     );

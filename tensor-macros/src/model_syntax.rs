@@ -50,16 +50,21 @@ fn snake(ty: &Type) -> String {
             .unwrap_or_default(),
         _ => String::new(),
     };
+    // Keras's names: `Dense` -> `dense`, `MaxPool2D` -> `max_pool2d`,
+    // `Conv2D` -> `conv2d` (no break between a digit and the capital after
+    // it).
     let mut out = String::new();
-    for (i, c) in base.chars().enumerate() {
+    let mut prev: Option<char> = None;
+    for c in base.chars() {
         if c.is_uppercase() {
-            if i > 0 {
+            if prev.is_some_and(|p| !p.is_ascii_digit()) {
                 out.push('_');
             }
             out.extend(c.to_lowercase());
         } else {
             out.push(c);
         }
+        prev = Some(c);
     }
     if out.is_empty() {
         "layer".into()
