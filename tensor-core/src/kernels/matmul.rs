@@ -22,6 +22,7 @@ use super::view::{MatMut, MatRef};
 use crate::dtype::Num;
 use core::any::TypeId;
 use core::fmt;
+use core::num::NonZeroUsize;
 
 /// Whether a product replaces the output or adds to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +34,19 @@ pub enum Accum {
 }
 
 /// How many threads a product may use.
+///
+/// ```
+/// use shaped_core::kernels::Parallelism;
+/// use std::num::NonZeroUsize;
+/// // The default: all the kernel threads.
+/// assert_eq!(Parallelism::default(), Parallelism::Rayon);
+/// // At most two of them; `None` and `Threads(1)` keep the work on the
+/// // calling thread.
+/// let two = Parallelism::Threads(NonZeroUsize::new(2).unwrap());
+/// assert!(two.threads() <= 2);
+/// assert_eq!(Parallelism::None.threads(), 1);
+/// assert_eq!(Parallelism::threads_or_all(1), Parallelism::Threads(NonZeroUsize::MIN));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Parallelism {
     /// The calling thread alone.
@@ -41,13 +55,51 @@ pub enum Parallelism {
     /// the product is large enough to pay for splitting it.
     #[default]
     Rayon,
+    /// At most this many of the kernel threads (the calling thread
+    /// counting as one), when the product is large enough to pay for
+    /// splitting it: `Threads(1)` runs nothing off the calling thread, and
+    /// a count above the kernel threads' means all of them.
+    Threads(NonZeroUsize),
 }
 
 impl Parallelism {
-    pub(crate) fn threads(self) -> usize {
+    /// `Threads(n)`, or [`Rayon`](Self::Rayon) (all the kernel threads)
+    /// when `n` is 0.
+    pub fn threads_or_all(n: usize) -> Self {
+        NonZeroUsize::new(n).map_or(Parallelism::Rayon, Parallelism::Threads)
+    }
+
+    /// How many threads a product may use: 1 for [`None`](Self::None),
+    /// the kernel threads for [`Rayon`](Self::Rayon), the smaller of `n`
+    /// and those for [`Threads(n)`](Self::Threads).
+    pub fn threads(self) -> usize {
         match self {
             Parallelism::None => 1,
             Parallelism::Rayon => rayon::current_num_threads(),
+            Parallelism::Threads(n) if n.get() == 1 => 1,
+            Parallelism::Threads(n) => n.get().min(rayon::current_num_threads()),
+        }
+    }
+
+    /// Into how many tasks a kernel that splits its work by halves may cut
+    /// it, at most: 1 when it runs on one thread; with all the kernel
+    /// threads, as many as pay (work stealing balances them, so this
+    /// bound is `usize::MAX`); under `Threads(n)`, `n` (so that at most `n`
+    /// threads ever hold a part).
+    ///
+    /// ```
+    /// use shaped_core::kernels::Parallelism;
+    /// use std::num::NonZeroUsize;
+    /// assert_eq!(Parallelism::None.tasks(), 1);
+    /// assert_eq!(Parallelism::threads_or_all(1).tasks(), 1);
+    /// let two = Parallelism::Threads(NonZeroUsize::new(2).unwrap());
+    /// assert_eq!(two.tasks(), two.threads());
+    /// ```
+    pub fn tasks(self) -> usize {
+        match self.threads() {
+            1 => 1,
+            t if matches!(self, Parallelism::Threads(_)) => t,
+            _ => usize::MAX,
         }
     }
 }

@@ -120,7 +120,7 @@ fn try_gemm_on(
         pack(isa, path, k, n, b, &mut packed[at..at + len]);
         bp = &packed[at..at + len];
     }
-    let threads = par.threads();
+    let tasks = par.tasks();
     // Rows `i0..i0 + rows` of the product into `c` (those rows of the output).
     let run = |i0: usize, rows: usize, c: &mut [f32]| match path {
         Loop::Rows => narrow_rows(
@@ -177,29 +177,32 @@ fn try_gemm_on(
             )
         }
     };
-    split_rows(0, m, n, m * n * k, threads, &mut c[..m * n], &run);
+    split_rows(0, m, n, m * n * k, tasks, &mut c[..m * n], &run);
     true
 }
 
 /// Runs `f` on halves of the rows on the kernel threads while the work is
-/// large enough to pay for it (by `rayon::join`, which allocates nothing).
+/// large enough to pay for it (by `rayon::join`, which allocates nothing),
+/// in at most `tasks` parts (each half gets half of them), so that at most
+/// `tasks` threads ever hold a part.
 fn split_rows(
     i0: usize,
     rows: usize,
     n: usize,
     work: usize,
-    threads: usize,
+    tasks: usize,
     c: &mut [f32],
     f: &(impl Fn(usize, usize, &mut [f32]) + Sync),
 ) {
-    if rows < 32 || work < (1 << 17) || threads <= 1 {
+    if rows < 32 || work < (1 << 17) || tasks <= 1 {
         return f(i0, rows, c);
     }
     let half = rows / 2;
     let (top, bottom) = c.split_at_mut(half * n);
+    let (lt, rt) = (tasks / 2, tasks - tasks / 2);
     rayon::join(
-        || split_rows(i0, half, n, work / 2, threads, top, f),
-        || split_rows(i0 + half, rows - half, n, work / 2, threads, bottom, f),
+        || split_rows(i0, half, n, work / 2, lt, top, f),
+        || split_rows(i0 + half, rows - half, n, work / 2, rt, bottom, f),
     );
 }
 
