@@ -90,3 +90,33 @@ impl Compute {
         self.parallelism.threads() == 1
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::{Adam, RmsProp};
+    use crate::{model, Dense, DenseLayer, Layer, Relu, Softmax};
+
+    model! { struct Net: 4 => [Dense<3, Relu>, Dense<2, Softmax>] }
+
+    /// Without a `Compute`, everything computes as before there was one:
+    /// all the kernel threads, the cost model's choice of tiles.
+    #[test]
+    fn the_defaults_are_the_behaviour_without_one() {
+        let d = Compute::default();
+        assert_eq!(d.parallelism, Parallelism::Rayon);
+        assert_eq!(d.sparse, SparsePolicy::default());
+        assert_eq!(Compute::default().threads(0), d);
+        let layer: DenseLayer<4, 3> = DenseLayer::init(&mut rand::SeedableRng::seed_from_u64(0));
+        assert_eq!(layer.compute, d);
+        let net = Net::seeded(0);
+        assert_eq!((net.dense_0.compute, net.dense_1.compute), (d, d));
+        assert_eq!(RmsProp::<Net>::default().parallelism, Parallelism::Rayon);
+        assert_eq!(Adam::<Net>::default().parallelism, Parallelism::Rayon);
+        // `set_compute` reaches every layer with products.
+        let mut net = net;
+        let one = d.threads(1).sparse(SparsePolicy::Never);
+        net.set_compute(one);
+        assert_eq!((net.dense_0.compute, net.dense_1.compute), (one, one));
+    }
+}

@@ -84,7 +84,9 @@ fn train_mlp(compute: Compute) -> Outcome {
     t.fit(&xs, &y, config()).unwrap();
     let e = t.evaluate(&xs, &y, 128).unwrap();
     let p = t.predict(&xs).unwrap();
-    let w = (0..t.model.len()).map(|i| t.model.get(i).to_vec()).collect();
+    let w = (0..t.model.len())
+        .map(|i| t.model.get(i).to_vec())
+        .collect();
     (w, (e.loss, e.metric), p.as_slice().to_vec())
 }
 
@@ -104,7 +106,9 @@ fn train_convnet(compute: Compute) -> Outcome {
     t.fit(&xs, &y, config()).unwrap();
     let e = t.evaluate(&xs, &y, 128).unwrap();
     let p = t.predict(&xs).unwrap();
-    let w = (0..t.model.len()).map(|i| t.model.get(i).to_vec()).collect();
+    let w = (0..t.model.len())
+        .map(|i| t.model.get(i).to_vec())
+        .collect();
     (w, (e.loss, e.metric), p.as_slice().to_vec())
 }
 

@@ -8,8 +8,8 @@
 //! run beside it.
 
 use shaped_core::kernels::{
-    conv2d_backward, conv2d_forward, matmul, Accum, Conv2dGeometry, ConvScratch, CostModel,
-    MatMut, MatRef, Padding, Parallelism, Route, Scratch, SparseLhs, SparsePolicy,
+    conv2d_backward, conv2d_forward, matmul, Accum, Conv2dGeometry, ConvScratch, CostModel, MatMut,
+    MatRef, Padding, Parallelism, Route, Scratch, SparseLhs, SparsePolicy,
 };
 use std::num::NonZeroUsize;
 use std::sync::{mpsc, Arc, Barrier, Condvar, Mutex};
@@ -131,7 +131,17 @@ fn compute(par: Parallelism) -> Results {
     );
     let mut conv = ConvScratch::default();
     let mut conv_out = vec![0.0f32; out_len];
-    conv2d_forward(&g, SAMPLES, &x, &kernel, &bias, &mut conv_out, par, &mut conv).unwrap();
+    conv2d_forward(
+        &g,
+        SAMPLES,
+        &x,
+        &kernel,
+        &bias,
+        &mut conv_out,
+        par,
+        &mut conv,
+    )
+    .unwrap();
     let grad_out = values(out_len, 9, false);
     let mut conv_grads = vec![0.0f32; kernel_len + g.filters + in_len];
     let (gk, rest) = conv_grads.split_at_mut(kernel_len);

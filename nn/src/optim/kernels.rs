@@ -216,6 +216,7 @@ fn rmsprop_chunk_keep<const CHECK: bool>(
 /// when `CHECK` (the optimizers always check; `CHECK = false` is the
 /// reference the tests and the `finite_check` benchmark hold the checked
 /// loop to, and returns [`Finite::OK`]).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn rmsprop<const CHECK: bool>(
     w: &mut [f32],
     g: &[f32],

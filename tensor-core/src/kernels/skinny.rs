@@ -883,6 +883,40 @@ mod tests {
     use crate::kernels::simd::all_isas as isas;
     use crate::kernels::testing::{layouts as test_layouts, operands as test_operands, reference};
 
+    /// `Threads(n)` cuts the rows into at most `n` parts, the rows covered
+    /// once each; all the kernel threads (an unbounded count of tasks)
+    /// into as many as pay (halves of fewer than 32 rows are not cut).
+    #[test]
+    fn a_bounded_count_of_tasks_bounds_the_parts() {
+        use std::sync::Mutex;
+        let (rows, n) = (1024, 10);
+        for (tasks, most) in [(1, 1), (2, 2), (3, 3), (usize::MAX, 64)] {
+            let parts = Mutex::new(Vec::new());
+            let mut c = vec![0.0f32; rows * n];
+            split_rows(
+                0,
+                rows,
+                n,
+                1 << 30,
+                tasks,
+                &mut c,
+                &|i0, r, c: &mut [f32]| {
+                    assert_eq!(c.len(), r * n);
+                    parts.lock().unwrap().push((i0, r));
+                },
+            );
+            let mut parts = parts.into_inner().unwrap();
+            parts.sort();
+            assert_eq!(parts.len(), most, "{tasks} tasks: {parts:?}");
+            let mut next = 0;
+            for (i0, r) in parts {
+                assert_eq!(i0, next);
+                next += r;
+            }
+            assert_eq!(next, rows);
+        }
+    }
+
     /// Every layout of `a` and `b`, replacing and accumulating, on every
     /// instruction set the CPU has, against
     /// `reference_gemm`; returns how many of the layouts took a skinny loop.
