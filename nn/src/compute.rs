@@ -80,14 +80,15 @@ impl Compute {
     }
 
     /// Whether everything runs on the calling thread (the parallelism
-    /// allows one thread).
+    /// allows one thread: [`Parallelism::caller_only`], which never starts
+    /// the kernel threads).
     ///
     /// ```
     /// use shaped_nn::Compute;
     /// assert!(Compute::default().threads(1).sequential());
     /// ```
     pub fn sequential(&self) -> bool {
-        self.parallelism.threads() == 1
+        self.parallelism.caller_only()
     }
 }
 

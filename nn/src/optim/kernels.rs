@@ -23,12 +23,10 @@ const CHUNK: usize = 1 << 15;
 /// (as many tasks as chunks) with all the kernel threads, and `None` when
 /// the update must stay on the calling thread.
 fn min_chunks(par: Parallelism, len: usize) -> Option<usize> {
-    match par {
-        Parallelism::Rayon => Some(1),
-        _ => match par.threads() {
-            1 => None,
-            t => Some(len.div_ceil(CHUNK).div_ceil(t).max(1)),
-        },
+    match par.tasks() {
+        1 => None,
+        usize::MAX => Some(1),
+        t => Some(len.div_ceil(CHUNK).div_ceil(t).max(1)),
     }
 }
 

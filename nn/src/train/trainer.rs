@@ -332,6 +332,8 @@ where
     /// computation stays on it (then the kernel threads are not even
     /// started).
     fn join_kernel_threads(&self) {
+        // `sequential` asks without starting the kernel threads: asking
+        // `threads()` first would start them without the calling thread.
         if !self.compute.sequential() {
             shaped_core::kernels::join_kernel_threads();
         }

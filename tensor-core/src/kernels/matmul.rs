@@ -69,36 +69,54 @@ impl Parallelism {
         NonZeroUsize::new(n).map_or(Parallelism::Rayon, Parallelism::Threads)
     }
 
+    /// Whether the work stays on the calling thread whatever the count of
+    /// kernel threads (`None`, `Threads(1)`). Unlike [`threads`](Self::threads),
+    /// it never starts the kernel threads, so a trainer can ask it before
+    /// it makes the calling thread one of them.
+    ///
+    /// ```
+    /// use shaped_core::kernels::Parallelism;
+    /// assert!(Parallelism::None.caller_only() && Parallelism::threads_or_all(1).caller_only());
+    /// assert!(!Parallelism::Rayon.caller_only() && !Parallelism::threads_or_all(2).caller_only());
+    /// ```
+    pub fn caller_only(self) -> bool {
+        match self {
+            Parallelism::None => true,
+            Parallelism::Rayon => false,
+            Parallelism::Threads(n) => n.get() == 1,
+        }
+    }
+
     /// How many threads a product may use: 1 for [`None`](Self::None),
     /// the kernel threads for [`Rayon`](Self::Rayon), the smaller of `n`
     /// and those for [`Threads(n)`](Self::Threads).
     pub fn threads(self) -> usize {
         match self {
-            Parallelism::None => 1,
-            Parallelism::Rayon => rayon::current_num_threads(),
-            Parallelism::Threads(n) if n.get() == 1 => 1,
+            _ if self.caller_only() => 1,
             Parallelism::Threads(n) => n.get().min(rayon::current_num_threads()),
+            _ => rayon::current_num_threads(),
         }
     }
 
     /// Into how many tasks a kernel that splits its work by halves may cut
     /// it, at most: 1 when it runs on one thread; with all the kernel
-    /// threads, as many as pay (work stealing balances them, so this
-    /// bound is `usize::MAX`); under `Threads(n)`, `n` (so that at most `n`
-    /// threads ever hold a part).
+    /// threads (`Rayon`, or `Threads(n)` with `n` at least their count), as
+    /// many as pay (work stealing balances them, so this bound is
+    /// `usize::MAX`); under `Threads(n)` with fewer, `n` (so that at most
+    /// `n` threads ever hold a part).
     ///
     /// ```
     /// use shaped_core::kernels::Parallelism;
     /// use std::num::NonZeroUsize;
     /// assert_eq!(Parallelism::None.tasks(), 1);
     /// assert_eq!(Parallelism::threads_or_all(1).tasks(), 1);
-    /// let two = Parallelism::Threads(NonZeroUsize::new(2).unwrap());
-    /// assert_eq!(two.tasks(), two.threads());
+    /// let all = Parallelism::Threads(NonZeroUsize::new(usize::MAX).unwrap());
+    /// assert_eq!(all.tasks(), Parallelism::Rayon.tasks());
     /// ```
     pub fn tasks(self) -> usize {
-        match self.threads() {
-            1 => 1,
-            t if matches!(self, Parallelism::Threads(_)) => t,
+        match self {
+            _ if self.threads() == 1 => 1,
+            Parallelism::Threads(n) if n.get() < rayon::current_num_threads() => n.get(),
             _ => usize::MAX,
         }
     }
