@@ -90,6 +90,7 @@ pub trait Layer: Parameters + Sized + Send + Sync {
     /// default).
     ///
     /// ```
+    /// # extern crate shaped_nn as shaped;
     /// use shaped_nn::{model, Compute, Dense, Layer, Relu};
     /// use shaped_core::kernels::SparsePolicy;
     /// model! { struct Net: 4 => [Dense<3, Relu>, Dense<2, Relu>] }

@@ -104,10 +104,10 @@ pub trait Dataset {
     /// keep.
     ///
     /// ```
-    /// use shaped_core::{kernels::Parallelism, shape, Dyn, Sz, Tensor};
+    /// use shaped_core::{kernels::Parallelism, Dyn, Sz, Tensor};
     /// use shaped_nn::train::{Data, Dataset};
-    /// let x = Tensor::<shape![_, 1]>::from_shape_vec((Dyn(2), Sz), vec![1., 2.]).unwrap();
-    /// let set: (Data<shape![1]>, Data<shape![1]>) = (Data::f32(&x), Data::f32(&x));
+    /// let x = Tensor::<(Dyn, Sz<1>)>::from_shape_vec((Dyn(2), Sz), vec![1., 2.]).unwrap();
+    /// let set: (Data<(Sz<1>,)>, Data<(Sz<1>,)>) = (Data::f32(&x), Data::f32(&x));
     /// let (mut s, mut t) = ([0.0; 2], [0.0; 2]);
     /// set.gather_with(&[1, 0], &mut s, &mut t, Parallelism::None);
     /// assert_eq!((s, t), ([2., 1.], [2., 1.]));
