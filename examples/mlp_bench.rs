@@ -18,7 +18,7 @@ use shaped::nn::{
     optim::RmsProp,
     to_categorical,
     train::{Data, FitConfig, Trainer, Verbosity},
-    Dense, Layer, Relu, Softmax,
+    Compute, Dense, Relu, Softmax,
 };
 use shaped::{kernels::SparsePolicy, shape, Tensor};
 use std::{error::Error, path::PathBuf, time::Instant};
@@ -72,7 +72,8 @@ struct Args {
     data: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = DatasetChoice::Mnist)]
     dataset: DatasetChoice,
-    /// Threads of the kernels (default: one per core).
+    /// At most this many of the kernel threads (default: all, one per
+    /// core; 1 keeps everything on the main thread).
     #[arg(long)]
     threads: Option<usize>,
     /// Every product dense, never from the non-zeros of a sparse input.
@@ -85,16 +86,17 @@ struct Args {
 
 macro_rules! train {
     ($model:expr, $args:expr, $x:expr, $y:expr, $tx:expr, $ty:expr) => {{
-        let mut model = $model;
+        let mut compute = Compute::default().threads($args.threads.unwrap_or(0));
         if $args.dense_only {
-            Layer::set_sparse_policy(&mut model, SparsePolicy::Never);
+            compute = compute.sparse(SparsePolicy::Never);
         }
         let mut trainer = Trainer::new(
-            model,
+            $model,
             RmsProp::default(),
             CategoricalCrossentropy,
             Accuracy::default(),
-        );
+        )
+        .with_compute(compute);
         let cfg = FitConfig {
             epochs: $args.epochs,
             batch_size: $args.batch_size,
@@ -117,9 +119,6 @@ macro_rules! train {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args = Args::parse();
-    if let Some(t) = args.threads {
-        shaped::kernels::set_threads(t)?;
-    }
     let which = match args.dataset {
         DatasetChoice::Mnist => Which::Mnist,
         DatasetChoice::Fashion => Which::Fashion,

@@ -72,7 +72,7 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let common = &args.common;
-    common.check_and_set_threads()?;
+    common.check_outputs()?;
     let (images, shown) = common.load(args.limit)?;
     // Channels-last samples as Keras has them: (N, 28, 28) becomes
     // (N, 28, 28, 1) without copying; pixels stay u8 and are scaled per batch.
@@ -88,6 +88,7 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let scale = 1.0 / 255.0;
     common.fit_and_report(
         model,
+        common.compute(),
         (Data::u8_scaled(&train_x, scale), Data::f32(&train_y)),
         (Data::u8_scaled(&test_x, scale), Data::f32(&test_y)),
         args.epochs,

@@ -66,7 +66,7 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let common = &args.common;
-    common.check_and_set_threads()?;
+    common.check_outputs()?;
     let (images, shown) = common.load(None)?;
     // Flatten to (N, 784) without copying; pixels stay u8 and are scaled per batch.
     let train_x: Tensor<shape![_, 784], u8> = images.train_images.reshape();
@@ -74,9 +74,10 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let train_y = to_categorical::<10>(&images.train_labels)?;
     let test_y = to_categorical::<10>(&images.test_labels)?;
 
-    let mut model = Mnist::seeded(common.seed);
+    let model = Mnist::seeded(common.seed);
+    let mut compute = common.compute();
     if args.dense_only {
-        shaped::nn::Layer::set_sparse_policy(&mut model, shaped::kernels::SparsePolicy::Never);
+        compute = compute.sparse(shaped::kernels::SparsePolicy::Never);
     }
     if !common.quiet {
         println!("{}", model.summary());
@@ -84,6 +85,7 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let scale = 1.0 / 255.0;
     common.fit_and_report(
         model,
+        compute,
         (Data::u8_scaled(&train_x, scale), Data::f32(&train_y)),
         (Data::u8_scaled(&test_x, scale), Data::f32(&test_y)),
         args.epochs,

@@ -13,7 +13,7 @@ use shaped::nn::{
     optim::{Optimizer, RmsProp},
     plot,
     train::{Data, FitConfig, Trainer, Verbosity},
-    Layer,
+    Compute, Layer,
 };
 use shaped::{shape, Tensor};
 use std::{
@@ -57,7 +57,8 @@ pub struct CommonArgs {
     /// Which data set.
     #[arg(long, value_enum, default_value_t = DatasetChoice::Mnist)]
     pub dataset: DatasetChoice,
-    /// Threads of the kernels (default: one per core; at least 1).
+    /// At most this many of the kernel threads (default: all, one per
+    /// core; at least 1; 1 keeps everything on the main thread).
     #[arg(long, value_parser = at_least_one)]
     pub threads: Option<usize>,
     /// Save the trained weights to this safetensors file.
@@ -118,8 +119,8 @@ fn check_writable_folder(dir: &Path, flag: &str) -> Result<(), Box<dyn Error>> {
 
 impl CommonArgs {
     /// Checks `--save FILE` and `--plot DIR` before training, so that a typo
-    /// in a path does not cost a run, then sets the kernels' threads.
-    pub fn check_and_set_threads(&self) -> Result<(), Box<dyn Error>> {
+    /// in a path does not cost a run.
+    pub fn check_outputs(&self) -> Result<(), Box<dyn Error>> {
         if let Some(path) = &self.save {
             if path.is_dir() {
                 return Err(failed(
@@ -136,10 +137,13 @@ impl CommonArgs {
         if let Some(dir) = &self.plot {
             check_writable_folder(dir, "--plot")?;
         }
-        if let Some(t) = self.threads {
-            shaped::kernels::set_threads(t).map_err(|e| failed(format!("--threads {t}"), e))?;
-        }
         Ok(())
+    }
+
+    /// How the training computes: `--threads N` is at most `N` of the
+    /// kernel threads, given to the trainer.
+    pub fn compute(&self) -> Compute {
+        Compute::default().threads(self.threads.unwrap_or(0))
     }
 
     /// Reads the data set: from `--data`, else `$MNIST_DIR` (MNIST only),
@@ -219,10 +223,12 @@ impl CommonArgs {
     /// and the fit's time (`test_acc:` and `fit_seconds:`, the lines that
     /// `bench/compare.py` reads), writes the pictures (`--plot`, under
     /// `title`) and the checkpoint (`--save`), and prints each epoch's time.
+    /// The trainer computes as `compute` says (see [`compute`](Self::compute)).
     #[allow(clippy::too_many_arguments)]
     pub fn fit_and_report<M>(
         &self,
         model: M,
+        compute: Compute,
         train: (Data<'_, M::Input>, Data<'_, M::Output>),
         test: (Data<'_, M::Input>, Data<'_, M::Output>),
         epochs: usize,
@@ -241,7 +247,8 @@ impl CommonArgs {
             RmsProp::default(),
             CategoricalCrossentropy,
             Accuracy::default(),
-        );
+        )
+        .with_compute(compute);
         let cfg = FitConfig {
             epochs,
             batch_size,

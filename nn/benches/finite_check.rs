@@ -87,12 +87,48 @@ impl Params {
         for i in 0..SIZES.len() {
             let (w, g, m, v) = (&mut self.w[i], &self.g[i], &mut self.m[i], &mut self.v[i]);
             let check = match u {
-                Update::RmsPropChecked => kernels::rmsprop::<true>(w, g, v, 1e-3, 0.9, 1e-7, true),
-                Update::RmsPropUnchecked => {
-                    kernels::rmsprop::<false>(w, g, v, 1e-3, 0.9, 1e-7, true)
-                }
-                Update::AdamChecked => kernels::adam::<true>(w, g, m, v, 1e-3, 0.9, 0.999, 1e-7),
-                Update::AdamUnchecked => kernels::adam::<false>(w, g, m, v, 1e-3, 0.9, 0.999, 1e-7),
+                Update::RmsPropChecked => kernels::rmsprop::<true>(
+                    w,
+                    g,
+                    v,
+                    1e-3,
+                    0.9,
+                    1e-7,
+                    true,
+                    shaped_core::kernels::Parallelism::Rayon,
+                ),
+                Update::RmsPropUnchecked => kernels::rmsprop::<false>(
+                    w,
+                    g,
+                    v,
+                    1e-3,
+                    0.9,
+                    1e-7,
+                    true,
+                    shaped_core::kernels::Parallelism::Rayon,
+                ),
+                Update::AdamChecked => kernels::adam::<true>(
+                    w,
+                    g,
+                    m,
+                    v,
+                    1e-3,
+                    0.9,
+                    0.999,
+                    1e-7,
+                    shaped_core::kernels::Parallelism::Rayon,
+                ),
+                Update::AdamUnchecked => kernels::adam::<false>(
+                    w,
+                    g,
+                    m,
+                    v,
+                    1e-3,
+                    0.9,
+                    0.999,
+                    1e-7,
+                    shaped_core::kernels::Parallelism::Rayon,
+                ),
             };
             black_box(check);
         }

@@ -83,11 +83,23 @@ pub trait Layer: Parameters + Sized + Send + Sync {
     /// parameters' gradients and, when asked, the input's. The arguments
     /// are one [`Backward`] struct, destructured by name.
     fn backward(&self, args: Backward<'_, Self>);
-    /// Sets when the layer's training products may use sparse tiles of
-    /// their input ([`SparsePolicy`](shaped_core::kernels::SparsePolicy));
-    /// a model passes it to each of its layers, and layers without
-    /// products ignore it (the default).
-    fn set_sparse_policy(&mut self, _policy: shaped_core::kernels::SparsePolicy) {}
+    /// Sets how the layer computes ([`Compute`](crate::Compute)): how many
+    /// of the kernel threads its products may use, and when its training
+    /// products may use sparse tiles of their input. A model passes it to
+    /// each of its layers, and layers without products ignore it (the
+    /// default).
+    ///
+    /// ```
+    /// # extern crate shaped_nn as shaped;
+    /// use shaped_nn::{model, Compute, Dense, Layer, Relu};
+    /// use shaped_core::kernels::SparsePolicy;
+    /// model! { struct Net: 4 => [Dense<3, Relu>, Dense<2, Relu>] }
+    /// let mut net = Net::seeded(0);
+    /// let one = Compute::default().threads(1).sparse(SparsePolicy::Never);
+    /// net.set_compute(one);
+    /// assert_eq!(net.dense_1.compute, one);
+    /// ```
+    fn set_compute(&mut self, _compute: crate::Compute) {}
 }
 
 /// What [`Layer::backward`] receives: the training forward's input and

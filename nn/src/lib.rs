@@ -18,6 +18,7 @@ pub mod activation;
 pub mod batch;
 #[cfg(feature = "checkpoint")]
 pub mod checkpoint;
+pub mod compute;
 pub mod datasets;
 pub mod gradcheck;
 pub mod init;
@@ -53,6 +54,7 @@ extern crate self as shaped;
 
 pub use activation::{Activation, ActivationKind, Linear, Relu, Sigmoid, Softmax, Tanh};
 pub use batch::Batched;
+pub use compute::Compute;
 pub use layer::{Backward, GradOf, Layer, LayerSpec, SummaryRow};
 pub use layers::{
     activation::ActivationLayer,

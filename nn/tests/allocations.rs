@@ -97,7 +97,7 @@ fn a_training_step_allocates_nothing_but_the_gemm_packing_buffers() {
         let sgd = allocations_per_step!(Mnist::seeded(0), Sgd::new(0.01).momentum(0.9), sparse);
         let adam = allocations_per_step!(Mnist::seeded(0), Adam::default(), sparse);
         let mut dense_only = Deep::seeded(0);
-        dense_only.set_sparse_policy(SparsePolicy::Never);
+        dense_only.set_compute(shaped_nn::Compute::default().sparse(SparsePolicy::Never));
         let deep = allocations_per_step!(dense_only, RmsProp::default(), sparse);
         let deep_auto = allocations_per_step!(Deep::seeded(0), RmsProp::default(), sparse);
         eprintln!(

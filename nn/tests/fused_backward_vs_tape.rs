@@ -55,7 +55,7 @@ fn on_tape<const IN: usize, const OUT: usize, A: shaped_nn::Activation>(
 /// `Dense<_, Relu>`'s backward against `Σ r · relu(x W + b)` on the tape.
 fn dense_relu_matches<const IN: usize, const OUT: usize>(x: &[f32], policy: SparsePolicy) {
     let mut layer = DenseLayer::<IN, OUT, Relu>::init(&mut StdRng::seed_from_u64(3));
-    layer.set_sparse_policy(policy);
+    layer.set_compute(shaped_nn::Compute::default().sparse(policy));
     let (mut out, mut cache) = (Vec::new(), Default::default());
     layer.forward_train(x, N, &mut out, &mut cache, &mut StdRng::seed_from_u64(0));
     let r = random(out.len(), 4);

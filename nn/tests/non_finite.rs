@@ -145,7 +145,7 @@ fn nan_goes_through_dense_relu_on_the_sparse_and_the_dense_path() {
     });
     for (sparse, policy) in [(true, always_tiles), (false, SparsePolicy::Never)] {
         let mut model = Digits::seeded(1);
-        Layer::set_sparse_policy(&mut model, policy);
+        Layer::set_compute(&mut model, shaped_nn::Compute::default().sparse(policy));
         let mut t = Trainer::new(
             model,
             RmsProp::default(),

@@ -284,8 +284,8 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                 let #nn::Backward { x, out, n, grad_out, grad_of, cache, grads, grad_in } = args;
                 #back
             }
-            fn set_sparse_policy(&mut self, policy: #nn::__private::shaped_core::kernels::SparsePolicy) {
-                #( #nn::Layer::set_sparse_policy(&mut self.#fields, policy); )*
+            fn set_compute(&mut self, compute: #nn::Compute) {
+                #( #nn::Layer::set_compute(&mut self.#fields, compute); )*
             }
         }
 

@@ -7,7 +7,7 @@ use super::catalog::{CLASSES, SIDE};
 use super::error::DatasetError;
 use super::mnist::Split;
 use crate::train::{Data, Dataset};
-use shaped_core::{One, Sz};
+use shaped_core::{kernels::Parallelism, One, Sz};
 
 /// The values of one image: 28 x 28.
 pub const PIXELS: usize = SIDE * SIDE;
@@ -92,7 +92,16 @@ impl Dataset for Images<'_, (Sz<{ CLASSES as usize }>,)> {
         self.labels.len()
     }
     fn gather(&self, indices: &[usize], samples: &mut [f32], targets: &mut [f32]) {
-        self.pixels.gather_into(indices, samples);
+        self.gather_with(indices, samples, targets, Parallelism::Rayon)
+    }
+    fn gather_with(
+        &self,
+        indices: &[usize],
+        samples: &mut [f32],
+        targets: &mut [f32],
+        parallelism: Parallelism,
+    ) {
+        self.pixels.gather_into(indices, samples, parallelism);
         targets.fill(0.0);
         for (t, &i) in targets.chunks_mut(CLASSES as usize).zip(indices) {
             // Labels were checked below 10 when the split was made.
@@ -108,7 +117,16 @@ impl Dataset for Images<'_, (One,)> {
         self.labels.len()
     }
     fn gather(&self, indices: &[usize], samples: &mut [f32], targets: &mut [f32]) {
-        self.pixels.gather_into(indices, samples);
+        self.gather_with(indices, samples, targets, Parallelism::Rayon)
+    }
+    fn gather_with(
+        &self,
+        indices: &[usize],
+        samples: &mut [f32],
+        targets: &mut [f32],
+        parallelism: Parallelism,
+    ) {
+        self.pixels.gather_into(indices, samples, parallelism);
         for (t, &i) in targets.iter_mut().zip(indices) {
             *t = self.labels[i] as f32;
         }

@@ -11,13 +11,12 @@ use crate::{
     init::glorot_uniform,
     layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow},
     sample_dims::{Reason, SampleDims},
-    Batched, Parameters,
+    Batched, Compute, Parameters,
 };
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
-use shaped_core::kernels::{
-    conv::{conv2d_backward, conv2d_forward, Conv2dGeometry, ConvScratch, Padding},
-    Parallelism,
+use shaped_core::kernels::conv::{
+    conv2d_backward, conv2d_forward, Conv2dGeometry, ConvScratch, Padding,
 };
 use std::cell::RefCell;
 
@@ -246,6 +245,10 @@ pub struct Conv2DLayer<
 > {
     /// The weights.
     pub params: Conv2DParams,
+    /// How the products run: on how many of the kernel threads (default:
+    /// all). [`Layer::set_compute`] sets it; convolutions take no sparse
+    /// tiles.
+    pub compute: Compute,
     _shapes: PhantomData<(In, Out, A, P)>,
 }
 
@@ -308,6 +311,7 @@ impl<
     pub fn from_params(params: Conv2DParams) -> Option<Self> {
         (params.shape == Self::KERNEL_SHAPE).then_some(Conv2DLayer {
             params,
+            compute: Compute::default(),
             _shapes: PhantomData,
         })
     }
@@ -327,7 +331,7 @@ impl<
             &self.params.kernel,
             &self.params.bias,
             out,
-            Parallelism::Rayon,
+            self.compute.parallelism,
             scratch,
         )
         .expect(SIZES);
@@ -392,6 +396,7 @@ impl<
         );
         Conv2DLayer {
             params,
+            compute: Compute::default(),
             _shapes: PhantomData,
         }
     }
@@ -421,6 +426,9 @@ impl<
     ) {
         self.run(x, n, out, &mut cache.scratch)
     }
+    fn set_compute(&mut self, compute: Compute) {
+        self.compute = compute;
+    }
     fn backward(&self, args: Backward<'_, Self>) {
         let Backward {
             x,
@@ -448,7 +456,7 @@ impl<
             &mut grads.kernel,
             &mut grads.bias,
             grad_in,
-            Parallelism::Rayon,
+            self.compute.parallelism,
             &mut cache.scratch,
         )
         .expect(SIZES);

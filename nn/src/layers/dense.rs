@@ -7,18 +7,19 @@ use crate::{
     layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow},
     parameters_struct,
     sample_dims::{Reason, SampleDims},
-    Batched, Parameters,
+    Batched, Compute, Parameters,
 };
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
 use shaped_core::{
-    kernels::{matmul, Accum, MatMut, MatRef, Parallelism, Scratch, SparseLhs, SparsePolicy},
+    kernels::{matmul, Accum, MatMut, MatRef, Scratch, SparseLhs},
     StaticDim, Sz, Tensor,
 };
 use std::cell::RefCell;
 
 /// What a dense layer's training forward keeps for backward: its input as
-/// sparse tiles when the [`SparsePolicy`] chose them, and the products'
+/// sparse tiles when the [`SparsePolicy`](shaped_core::kernels::SparsePolicy)
+/// chose them, and the products'
 /// packing buffers.
 #[derive(Clone, Debug, Default)]
 pub struct DenseCache {
@@ -80,9 +81,11 @@ impl<const IN: usize, const OUT: usize> DenseParams<IN, OUT> {
 pub struct DenseLayer<const IN: usize, const OUT: usize, A: Activation = Linear> {
     /// The weights.
     pub params: DenseParams<IN, OUT>,
-    /// When the training products may use sparse tiles of the input
-    /// (default: when the kernels' cost model says they are cheaper).
-    pub sparse: SparsePolicy,
+    /// How the products run: on how many of the kernel threads (default:
+    /// all), and when the training products may use sparse tiles of the
+    /// input (default: when the kernels' cost model says they are
+    /// cheaper). [`Layer::set_compute`] sets it.
+    pub compute: Compute,
     _act: PhantomData<A>,
 }
 
@@ -91,7 +94,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> DenseLayer<IN, OUT, A> {
     pub fn from_params(params: DenseParams<IN, OUT>) -> Self {
         DenseLayer {
             params,
-            sparse: SparsePolicy::default(),
+            compute: Compute::default(),
             _act: PhantomData,
         }
     }
@@ -140,7 +143,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> DenseLayer<IN, OUT, A> {
             lhs.of(x),
             w,
             1.0,
-            Parallelism::Rayon,
+            self.compute.parallelism,
             scratch,
         )
         .expect(SIZES);
@@ -189,11 +192,13 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
     ) {
         assert_eq!(x.len(), n * IN, "dense: input is not {n} x {IN}");
         let xv = MatRef::row_major(x, n, IN).expect(SIZES);
-        cache.lhs.prepare(xv, OUT, self.sparse, Parallelism::Rayon);
+        cache
+            .lhs
+            .prepare(xv, OUT, self.compute.sparse, self.compute.parallelism);
         self.affine(x, n, out, &cache.lhs, &mut cache.scratch)
     }
-    fn set_sparse_policy(&mut self, policy: SparsePolicy) {
-        self.sparse = policy;
+    fn set_compute(&mut self, compute: Compute) {
+        self.compute = compute;
     }
     fn backward(&self, args: Backward<'_, Self>) {
         let Backward {
@@ -219,7 +224,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
             cache.lhs.of(xv.t()),
             gv,
             1.0,
-            Parallelism::Rayon,
+            self.compute.parallelism,
             &mut cache.scratch,
         )
         .expect(SIZES);
@@ -241,7 +246,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
                 gv,
                 w.t(),
                 1.0,
-                Parallelism::Rayon,
+                self.compute.parallelism,
                 &mut cache.scratch,
             )
             .expect(SIZES);

@@ -2,6 +2,7 @@
 
 use super::{for_each_tensor, NonFiniteIn, Typed};
 use crate::{Layer, Parameters};
+use shaped_core::kernels::Parallelism;
 
 /// Adam, Keras's form: `m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
 /// w -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon)`, with
@@ -26,6 +27,10 @@ pub struct Adam<M: Layer> {
     pub epsilon: f32,
     m: Option<M::Grads>,
     v: Option<M::Grads>,
+    /// How many of the kernel threads an update of a large tensor may use
+    /// (default: all). A [`Trainer`](crate::train::Trainer) sets it from
+    /// its [`Compute`](crate::Compute).
+    pub parallelism: Parallelism,
     t: u64,
 }
 
@@ -43,6 +48,7 @@ where
             epsilon: self.epsilon,
             m: self.m.clone(),
             v: self.v.clone(),
+            parallelism: self.parallelism,
             t: self.t,
         }
     }
@@ -60,6 +66,7 @@ where
             .field("epsilon", &self.epsilon)
             .field("m", &self.m)
             .field("v", &self.v)
+            .field("parallelism", &self.parallelism)
             .field("t", &self.t)
             .finish()
     }
@@ -74,6 +81,7 @@ impl<M: Layer> Default for Adam<M> {
             epsilon: 1e-7,
             m: None,
             v: None,
+            parallelism: Parallelism::Rayon,
             t: 0,
         }
     }
@@ -92,6 +100,9 @@ impl<M: Layer> Adam<M> {
 typed_optimizer!(Adam);
 
 impl<M: Layer> Typed<M> for Adam<M> {
+    fn set_parallelism(&mut self, parallelism: Parallelism) {
+        self.parallelism = parallelism;
+    }
     fn name(&self) -> &'static str {
         "Adam"
     }
@@ -108,8 +119,19 @@ impl<M: Layer> Typed<M> for Adam<M> {
         let t = self.t as i32;
         let alpha = self.learning_rate * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t));
         let (ms, vs) = (self.m.as_mut().unwrap(), self.v.as_mut().unwrap());
+        let par = self.parallelism;
         for_each_tensor(model, grads, |i, w, g| {
-            super::kernels::adam::<true>(w, g, ms.get_mut(i), vs.get_mut(i), alpha, b1, b2, eps)
+            super::kernels::adam::<true>(
+                w,
+                g,
+                ms.get_mut(i),
+                vs.get_mut(i),
+                alpha,
+                b1,
+                b2,
+                eps,
+                par,
+            )
         })
     }
     fn state(&self) -> Vec<(&'static str, &M::Grads)> {

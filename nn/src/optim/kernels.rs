@@ -1,6 +1,8 @@
 //! The optimizers' element-wise update loops: compiled for several SIMD
 //! levels and picked at run time (`multiversion`), and split across the
-//! kernel threads for large tensors.
+//! kernel threads for large tensors (as many of them as the update's
+//! [`Parallelism`] allows: with one thread, the chunks run in turn on the
+//! calling thread, with the same results).
 //!
 //! Each loop also checks, in the same pass, that every gradient it read and
 //! every parameter it wrote is finite: it adds `g * 0` and `w * 0` into two
@@ -10,10 +12,23 @@
 
 use multiversion::multiversion;
 use rayon::prelude::*;
+use shaped_core::kernels::Parallelism;
 
 /// Elements per parallel task: large enough that a task costs far more than
 /// handing it out.
 const CHUNK: usize = 1 << 15;
+
+/// The fewest chunks a parallel task takes under `par`, so that `len`
+/// elements make at most `par`'s threads' worth of tasks: one chunk a task
+/// (as many tasks as chunks) with all the kernel threads, and `None` when
+/// the update must stay on the calling thread.
+fn min_chunks(par: Parallelism, len: usize) -> Option<usize> {
+    match par.tasks() {
+        1 => None,
+        usize::MAX => Some(1),
+        t => Some(len.div_ceil(CHUNK).div_ceil(t).max(1)),
+    }
+}
 
 /// Flushes a subnormal float to zero. RMSprop's and Adam's accumulators decay
 /// towards zero for weights whose gradient stays zero (MNIST's border
@@ -199,6 +214,7 @@ fn rmsprop_chunk_keep<const CHECK: bool>(
 /// when `CHECK` (the optimizers always check; `CHECK = false` is the
 /// reference the tests and the `finite_check` benchmark hold the checked
 /// loop to, and returns [`Finite::OK`]).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn rmsprop<const CHECK: bool>(
     w: &mut [f32],
     g: &[f32],
@@ -207,6 +223,7 @@ pub(crate) fn rmsprop<const CHECK: bool>(
     rho: f32,
     eps: f32,
     flush_subnormals: bool,
+    par: Parallelism,
 ) -> Finite {
     let f = if flush_subnormals {
         rmsprop_chunk::<CHECK>
@@ -216,9 +233,18 @@ pub(crate) fn rmsprop<const CHECK: bool>(
     if w.len() <= CHUNK {
         return f(w, g, v, lr, rho, eps);
     }
+    let Some(min) = min_chunks(par, w.len()) else {
+        return w
+            .chunks_mut(CHUNK)
+            .zip(g.chunks(CHUNK))
+            .zip(v.chunks_mut(CHUNK))
+            .map(|((w, g), v)| f(w, g, v, lr, rho, eps))
+            .fold(Finite::OK, Finite::join);
+    };
     w.par_chunks_mut(CHUNK)
         .zip(g.par_chunks(CHUNK))
         .zip(v.par_chunks_mut(CHUNK))
+        .with_min_len(min)
         .map(|((w, g), v)| f(w, g, v, lr, rho, eps))
         .reduce(|| Finite::OK, Finite::join)
 }
@@ -254,14 +280,25 @@ pub(crate) fn adam<const CHECK: bool>(
     b1: f32,
     b2: f32,
     eps: f32,
+    par: Parallelism,
 ) -> Finite {
     if w.len() <= CHUNK {
         return adam_chunk::<CHECK>(w, g, m, v, alpha, b1, b2, eps);
     }
+    let Some(min) = min_chunks(par, w.len()) else {
+        return w
+            .chunks_mut(CHUNK)
+            .zip(g.chunks(CHUNK))
+            .zip(m.chunks_mut(CHUNK))
+            .zip(v.chunks_mut(CHUNK))
+            .map(|(((w, g), m), v)| adam_chunk::<CHECK>(w, g, m, v, alpha, b1, b2, eps))
+            .fold(Finite::OK, Finite::join);
+    };
     w.par_chunks_mut(CHUNK)
         .zip(g.par_chunks(CHUNK))
         .zip(m.par_chunks_mut(CHUNK))
         .zip(v.par_chunks_mut(CHUNK))
+        .with_min_len(min)
         .map(|(((w, g), m), v)| adam_chunk::<CHECK>(w, g, m, v, alpha, b1, b2, eps))
         .reduce(|| Finite::OK, Finite::join)
 }
@@ -300,15 +337,53 @@ mod tests {
             );
             let (mut w2, mut v2) = (w1.clone(), v1.clone());
             for flush in [true, false] {
-                let ok = rmsprop::<true>(&mut w1, &g, &mut v1, 1e-3, 0.9, 1e-7, flush);
-                rmsprop::<false>(&mut w2, &g, &mut v2, 1e-3, 0.9, 1e-7, flush);
+                let ok = rmsprop::<true>(
+                    &mut w1,
+                    &g,
+                    &mut v1,
+                    1e-3,
+                    0.9,
+                    1e-7,
+                    flush,
+                    Parallelism::Rayon,
+                );
+                rmsprop::<false>(
+                    &mut w2,
+                    &g,
+                    &mut v2,
+                    1e-3,
+                    0.9,
+                    1e-7,
+                    flush,
+                    Parallelism::Rayon,
+                );
                 assert_eq!(ok, Finite::OK);
                 assert!(w1.iter().zip(&w2).all(|(a, b)| a.to_bits() == b.to_bits()));
                 assert!(v1.iter().zip(&v2).all(|(a, b)| a.to_bits() == b.to_bits()));
             }
             let (mut m1, mut m2) = (values(n, 4), values(n, 4));
-            let ok = adam::<true>(&mut w1, &g, &mut m1, &mut v1, 1e-3, 0.9, 0.999, 1e-7);
-            adam::<false>(&mut w2, &g, &mut m2, &mut v2, 1e-3, 0.9, 0.999, 1e-7);
+            let ok = adam::<true>(
+                &mut w1,
+                &g,
+                &mut m1,
+                &mut v1,
+                1e-3,
+                0.9,
+                0.999,
+                1e-7,
+                Parallelism::Rayon,
+            );
+            adam::<false>(
+                &mut w2,
+                &g,
+                &mut m2,
+                &mut v2,
+                1e-3,
+                0.9,
+                0.999,
+                1e-7,
+                Parallelism::Rayon,
+            );
             assert_eq!(ok, Finite::OK);
             assert!(w1.iter().zip(&w2).all(|(a, b)| a.to_bits() == b.to_bits()));
             assert!(m1.iter().zip(&m2).all(|(a, b)| a.to_bits() == b.to_bits()));
@@ -324,7 +399,16 @@ mod tests {
             let mut g = values(n, 5);
             g[at] = f32::NAN;
             let (mut w, mut v) = (values(n, 6), vec![0.0; n]);
-            let f = rmsprop::<true>(&mut w, &g, &mut v, 1e-3, 0.9, 1e-7, true);
+            let f = rmsprop::<true>(
+                &mut w,
+                &g,
+                &mut v,
+                1e-3,
+                0.9,
+                1e-7,
+                true,
+                Parallelism::Rayon,
+            );
             assert!(!f.grad_ok() && !f.param_ok(), "NaN at {at} missed: {f:?}");
             // Adam checks the parameters and rescans on a hit: the same answer,
             // for NaN and for both infinities, at any rates (even zero).
@@ -332,7 +416,17 @@ mod tests {
                 g[at] = bad;
                 for (alpha, b1) in [(1e-3, 0.9), (0.0, 0.9), (1e-3, 1.0), (1e-3, 0.0)] {
                     let (mut w, mut m, mut v) = (values(n, 6), vec![0.0; n], vec![0.0; n]);
-                    let f = adam::<true>(&mut w, &g, &mut m, &mut v, alpha, b1, 0.999, 1e-7);
+                    let f = adam::<true>(
+                        &mut w,
+                        &g,
+                        &mut m,
+                        &mut v,
+                        alpha,
+                        b1,
+                        0.999,
+                        1e-7,
+                        Parallelism::Rayon,
+                    );
                     assert!(
                         !f.grad_ok(),
                         "{bad} at {at} missed by adam({alpha}, {b1}): {f:?}"
@@ -342,7 +436,17 @@ mod tests {
             // A parameter that overflows on its own is named as the parameter.
             let (mut w, mut m, mut v) = (vec![f32::MAX; n], vec![0.0; n], vec![0.0; n]);
             let g = vec![-1.0; n];
-            let f = adam::<true>(&mut w, &g, &mut m, &mut v, f32::MAX, 0.9, 0.999, 1e-7);
+            let f = adam::<true>(
+                &mut w,
+                &g,
+                &mut m,
+                &mut v,
+                f32::MAX,
+                0.9,
+                0.999,
+                1e-7,
+                Parallelism::Rayon,
+            );
             assert!(f.grad_ok() && !f.param_ok(), "{f:?}");
         }
     }

@@ -59,6 +59,22 @@ pub trait Optimizer<M: Layer> {
     fn iterations(&self) -> u64;
     /// Sets the step count (when loading a checkpoint).
     fn set_iterations(&mut self, t: u64);
+    /// Sets how many of the kernel threads an update may use; the
+    /// [`Trainer`](crate::train::Trainer) passes its
+    /// [`Compute`](crate::Compute)'s. The default ignores it (an update
+    /// that never splits its work).
+    ///
+    /// ```
+    /// # extern crate shaped_nn as shaped;
+    /// use shaped_core::kernels::Parallelism;
+    /// use shaped_nn::optim::{Optimizer, RmsProp};
+    /// use shaped_nn::{model, Dense, Softmax};
+    /// model! { struct Tiny: 3 => [Dense<2, Softmax>] }
+    /// let mut opt: RmsProp<Tiny> = RmsProp::default();
+    /// Optimizer::<Tiny>::set_parallelism(&mut opt, Parallelism::None);
+    /// assert_eq!(opt.parallelism, Parallelism::None);
+    /// ```
+    fn set_parallelism(&mut self, _parallelism: shaped_core::kernels::Parallelism) {}
 }
 
 /// Model `Self` is model `N`: implemented only for `N` itself. An
@@ -115,6 +131,7 @@ pub(crate) trait Typed<M: Layer> {
     fn state_mut(&mut self, model: &M) -> Vec<(&'static str, &mut M::Grads)>;
     fn iterations(&self) -> u64;
     fn set_iterations(&mut self, t: u64);
+    fn set_parallelism(&mut self, _parallelism: shaped_core::kernels::Parallelism) {}
 }
 
 /// `Optimizer<M>` for an optimizer made for model `N`, where `M` is `N`.
@@ -159,6 +176,9 @@ macro_rules! typed_optimizer {
             }
             fn set_iterations(&mut self, t: u64) {
                 Typed::<N>::set_iterations(self, t)
+            }
+            fn set_parallelism(&mut self, parallelism: shaped_core::kernels::Parallelism) {
+                Typed::<N>::set_parallelism(self, parallelism)
             }
         }
     };

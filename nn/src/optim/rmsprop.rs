@@ -2,6 +2,7 @@
 
 use super::{flush, for_each_tensor, kernels::check_all, NonFiniteIn, Typed};
 use crate::{Layer, Parameters};
+use shaped_core::kernels::Parallelism;
 
 /// RMSprop, Keras's form (not PyTorch's):
 ///
@@ -42,6 +43,10 @@ pub struct RmsProp<M: Layer> {
     acc: Option<M::Grads>,
     mean_grad: Option<M::Grads>,
     velocity: Option<M::Grads>,
+    /// How many of the kernel threads an update of a large tensor may use
+    /// (default: all). A [`Trainer`](crate::train::Trainer) sets it from
+    /// its [`Compute`](crate::Compute).
+    pub parallelism: Parallelism,
     t: u64,
 }
 
@@ -62,6 +67,7 @@ where
             acc: self.acc.clone(),
             mean_grad: self.mean_grad.clone(),
             velocity: self.velocity.clone(),
+            parallelism: self.parallelism,
             t: self.t,
         }
     }
@@ -82,6 +88,7 @@ where
             .field("acc", &self.acc)
             .field("mean_grad", &self.mean_grad)
             .field("velocity", &self.velocity)
+            .field("parallelism", &self.parallelism)
             .field("t", &self.t)
             .finish()
     }
@@ -99,6 +106,7 @@ impl<M: Layer> Default for RmsProp<M> {
             acc: None,
             mean_grad: None,
             velocity: None,
+            parallelism: Parallelism::Rayon,
             t: 0,
         }
     }
@@ -141,6 +149,9 @@ impl<M: Layer> RmsProp<M> {
 typed_optimizer!(RmsProp);
 
 impl<M: Layer> Typed<M> for RmsProp<M> {
+    fn set_parallelism(&mut self, parallelism: Parallelism) {
+        self.parallelism = parallelism;
+    }
     fn name(&self) -> &'static str {
         "RMSprop"
     }
@@ -150,7 +161,7 @@ impl<M: Layer> Typed<M> for RmsProp<M> {
     fn step_checked(&mut self, model: &mut M, grads: &M::Grads) -> Option<NonFiniteIn> {
         self.allocate(model);
         let (lr, rho, eps, mom) = (self.learning_rate, self.rho, self.epsilon, self.momentum);
-        let flush_subnormals = self.flush_subnormals;
+        let (flush_subnormals, par) = (self.flush_subnormals, self.parallelism);
         let flush = |x: f32| if flush_subnormals { flush(x) } else { x };
         let acc = self.acc.as_mut().expect("allocated by state_mut");
         let mut mg = self.mean_grad.as_mut();
@@ -160,7 +171,7 @@ impl<M: Layer> Typed<M> for RmsProp<M> {
             match (mg.as_deref_mut(), vel.as_deref_mut()) {
                 // The chapter's case, kept as one tight loop.
                 (None, None) => {
-                    super::kernels::rmsprop::<true>(w, g, v, lr, rho, eps, flush_subnormals)
+                    super::kernels::rmsprop::<true>(w, g, v, lr, rho, eps, flush_subnormals, par)
                 }
                 (mg, vel) => {
                     let mut mg = mg.map(|m| m.get_mut(i));

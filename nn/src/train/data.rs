@@ -3,7 +3,7 @@
 use crate::batch::Batched;
 use core::marker::PhantomData;
 use rayon::prelude::*;
-use shaped_core::Tensor;
+use shaped_core::{kernels::Parallelism, Tensor};
 
 #[derive(Clone, Copy)]
 enum Source<'a> {
@@ -84,18 +84,33 @@ impl<'a, S: Batched> Data<'a, S> {
     /// Copies the samples at `indices` into `out` (resized, capacity kept),
     /// sharing the rows among the kernel threads.
     pub fn gather(&self, indices: &[usize], out: &mut Vec<f32>) {
+        self.gather_with(indices, out, Parallelism::Rayon);
+    }
+    /// [`gather`](Self::gather) on at most `parallelism`'s threads: with
+    /// one, the rows are copied in turn on the calling thread (the same
+    /// values).
+    ///
+    /// ```
+    /// use shaped_core::{kernels::Parallelism, shape, Dyn, Sz, Tensor};
+    /// use shaped_nn::train::Data;
+    /// let t = Tensor::<shape![_, 2]>::from_shape_vec((Dyn(2), Sz), vec![1., 2., 3., 4.]).unwrap();
+    /// let mut out = Vec::new();
+    /// Data::<shape![2]>::f32(&t).gather_with(&[1, 0], &mut out, Parallelism::None);
+    /// assert_eq!(out, [3., 4., 1., 2.]);
+    /// ```
+    pub fn gather_with(&self, indices: &[usize], out: &mut Vec<f32>, parallelism: Parallelism) {
         out.resize(indices.len() * S::NUMEL, 0.0);
-        self.gather_into(indices, out);
+        self.gather_into(indices, out, parallelism);
     }
     /// Copies the samples at `indices` into `out`, sharing the rows among
-    /// the kernel threads (what [`Dataset::gather`](super::Dataset::gather)
+    /// (at most `par`'s) kernel threads (what [`Dataset::gather`](super::Dataset::gather)
     /// does for a pair of `Data` and for an MNIST split). Crate-private: its
     /// callers are the trainer's own buffers, sized to exactly
     /// `indices.len()` samples of indices below [`len`](Self::len), which the
     /// assertion below restates (an internal invariant, not a check of user
     /// input; a user's batch goes through [`gather`](Self::gather), which
     /// sizes `out` itself).
-    pub(crate) fn gather_into(&self, indices: &[usize], out: &mut [f32]) {
+    pub(crate) fn gather_into(&self, indices: &[usize], out: &mut [f32], par: Parallelism) {
         let k = S::NUMEL;
         assert_eq!(
             Some(out.len()),
@@ -108,24 +123,30 @@ impl<'a, S: Batched> Data<'a, S> {
             return;
         }
         // Tasks of about 32K values, enough that a task outweighs handing it
-        // out, with the rows spread evenly over them.
-        let tasks = (indices.len() * k).div_ceil(1 << 15).max(1);
+        // out, with the rows spread evenly over them; no more tasks than
+        // `par` has threads (one: no task is handed out).
+        let tasks = (indices.len() * k).div_ceil(1 << 15).clamp(1, par.tasks());
         let rows = indices.len().div_ceil(tasks).max(1);
-        out.par_chunks_mut(rows * k)
-            .zip(indices.par_chunks(rows))
-            .for_each(|(o, idx)| {
-                for (t, (o, &i)) in o.chunks_mut(k).zip(idx).enumerate() {
-                    // Samples are read in shuffled order, so the hardware
-                    // cannot guess the next one: ask for it a few rows ahead.
-                    if let Some(&ahead) = idx.get(t + PREFETCH_AHEAD) {
-                        self.prefetch_sample(ahead);
-                    }
-                    match self.src {
-                        Source::F32(d) => o.copy_from_slice(&d[i * k..(i + 1) * k]),
-                        Source::U8 { data, scale } => scale_u8(o, &data[i * k..(i + 1) * k], scale),
-                    }
+        let copy = |(o, idx): (&mut [f32], &[usize])| {
+            for (t, (o, &i)) in o.chunks_mut(k).zip(idx).enumerate() {
+                // Samples are read in shuffled order, so the hardware
+                // cannot guess the next one: ask for it a few rows ahead.
+                if let Some(&ahead) = idx.get(t + PREFETCH_AHEAD) {
+                    self.prefetch_sample(ahead);
                 }
-            });
+                match self.src {
+                    Source::F32(d) => o.copy_from_slice(&d[i * k..(i + 1) * k]),
+                    Source::U8 { data, scale } => scale_u8(o, &data[i * k..(i + 1) * k], scale),
+                }
+            }
+        };
+        if tasks == 1 {
+            copy((out, indices));
+        } else {
+            out.par_chunks_mut(rows * k)
+                .zip(indices.par_chunks(rows))
+                .for_each(copy);
+        }
     }
     /// Starts loading sample `i` into the cache.
     fn prefetch_sample(&self, i: usize) {
@@ -206,7 +227,7 @@ mod tests {
         let px =
             Tensor::<shape![_, 2], u8>::from_shape_vec((Dyn(2), Sz), vec![0, 2, 4, 6]).unwrap();
         let mut out = [0.0; 2];
-        Data::<shape![2]>::u8_scaled(&px, 0.5).gather_into(&[1], &mut out);
+        Data::<shape![2]>::u8_scaled(&px, 0.5).gather_into(&[1], &mut out, Parallelism::None);
         assert_eq!(out, [2.0, 3.0]);
     }
 }

@@ -4,6 +4,7 @@
 
 use super::data::Data;
 use crate::batch::Batched;
+use shaped_core::kernels::Parallelism;
 
 /// A source of `len()` samples of shape [`Sample`](Self::Sample), each
 /// with a target of shape [`Target`](Self::Target), from which
@@ -96,6 +97,31 @@ pub trait Dataset {
     /// `indices.len() * Sample::NUMEL` values and `targets`
     /// `indices.len() * Target::NUMEL`. Every index is below `len()`.
     fn gather(&self, indices: &[usize], samples: &mut [f32], targets: &mut [f32]);
+    /// [`gather`](Self::gather) on at most `parallelism`'s threads (the
+    /// trainer passes its [`Compute`](crate::Compute)'s; with one thread
+    /// nothing may run off the calling thread). The default calls
+    /// `gather`, which a data set that does not split its copying may
+    /// keep.
+    ///
+    /// ```
+    /// use shaped_core::{kernels::Parallelism, Dyn, Sz, Tensor};
+    /// use shaped_nn::train::{Data, Dataset};
+    /// let x = Tensor::<(Dyn, Sz<1>)>::from_shape_vec((Dyn(2), Sz), vec![1., 2.]).unwrap();
+    /// let set: (Data<(Sz<1>,)>, Data<(Sz<1>,)>) = (Data::f32(&x), Data::f32(&x));
+    /// let (mut s, mut t) = ([0.0; 2], [0.0; 2]);
+    /// set.gather_with(&[1, 0], &mut s, &mut t, Parallelism::None);
+    /// assert_eq!((s, t), ([2., 1.], [2., 1.]));
+    /// ```
+    fn gather_with(
+        &self,
+        indices: &[usize],
+        samples: &mut [f32],
+        targets: &mut [f32],
+        parallelism: Parallelism,
+    ) {
+        let _ = parallelism;
+        self.gather(indices, samples, targets)
+    }
     /// The numbers of samples and of targets, for a data set that stores
     /// them apart (a pair of [`Data`]): the trainer refuses one where they
     /// differ ([`TrainError::LengthMismatch`]). By default both are
@@ -128,8 +154,18 @@ impl<S: Batched, T: Batched> Dataset for (Data<'_, S>, Data<'_, T>) {
     }
     #[inline]
     fn gather(&self, indices: &[usize], samples: &mut [f32], targets: &mut [f32]) {
-        self.0.gather_into(indices, samples);
-        self.1.gather_into(indices, targets);
+        self.gather_with(indices, samples, targets, Parallelism::Rayon)
+    }
+    #[inline]
+    fn gather_with(
+        &self,
+        indices: &[usize],
+        samples: &mut [f32],
+        targets: &mut [f32],
+        parallelism: Parallelism,
+    ) {
+        self.0.gather_into(indices, samples, parallelism);
+        self.1.gather_into(indices, targets, parallelism);
     }
     fn counts(&self) -> (usize, usize) {
         (self.0.len(), self.1.len())
@@ -146,6 +182,16 @@ impl<D: Dataset + ?Sized> Dataset for &D {
     #[inline]
     fn gather(&self, indices: &[usize], samples: &mut [f32], targets: &mut [f32]) {
         (**self).gather(indices, samples, targets)
+    }
+    #[inline]
+    fn gather_with(
+        &self,
+        indices: &[usize],
+        samples: &mut [f32],
+        targets: &mut [f32],
+        parallelism: Parallelism,
+    ) {
+        (**self).gather_with(indices, samples, targets, parallelism)
     }
     fn counts(&self) -> (usize, usize) {
         (**self).counts()

@@ -15,10 +15,10 @@ use crate::{
     losses::Loss,
     metrics::Metric,
     optim::{NonFiniteIn, Optimizer},
-    Layer,
+    Compute, Layer,
 };
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
-use shaped_core::{ConstShape, Tensor};
+use shaped_core::{kernels::Parallelism, ConstShape, Tensor};
 use std::{borrow::Borrow, ops::Range, time::Instant};
 
 /// Inputs with their targets (validation data).
@@ -228,6 +228,7 @@ pub struct Trainer<M: Layer, O, L, Me> {
     grad: Vec<f32>,
     order: Vec<usize>,
     rng: StdRng,
+    compute: Compute,
 }
 
 /// The results of `evaluate`.
@@ -264,6 +265,77 @@ where
             grad: Vec::new(),
             order: Vec::new(),
             rng: StdRng::seed_from_u64(0),
+            compute: Compute::default(),
+        }
+    }
+
+    /// Sets how the training computes ([`Compute`]): it is given to every
+    /// layer of the model ([`Layer::set_compute`]) and to the optimizer
+    /// ([`Optimizer::set_parallelism`]), and the batch gathering follows
+    /// its thread count. With one thread ([`Compute::threads`]`(1)`), a
+    /// step, an evaluation and a prediction run entirely on the calling
+    /// thread. Until it is called, the trainer gathers on all the kernel
+    /// threads and leaves the model's layers and the optimizer as they
+    /// were made (all of them, by default).
+    ///
+    /// ```
+    /// # extern crate shaped_nn as shaped;
+    /// use shaped_nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
+    /// use shaped_nn::{train::Trainer, Compute, Dense, Linear};
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
+    /// model! { struct Line: 2 => [Dense<2, Linear>] }
+    /// let mut t = Trainer::new(Line::seeded(0), Sgd::new(0.1), MeanSquaredError, BinaryAccuracy::default());
+    /// assert_eq!(t.compute(), Compute::default());
+    /// t.set_compute(Compute::default().threads(1));
+    /// assert_eq!(t.model.dense_0.compute, Compute::default().threads(1));
+    /// let x = Tensor::<shape![_, 2]>::ones_with((Dyn(4), Sz));
+    /// assert!(t.train_step(&x, &x).unwrap().is_finite());
+    /// ```
+    pub fn set_compute(&mut self, compute: Compute) {
+        self.compute = compute;
+        self.model.set_compute(compute);
+        self.optimizer.set_parallelism(compute.parallelism);
+    }
+
+    /// The trainer with [`set_compute`](Self::set_compute)`(compute)`.
+    ///
+    /// ```
+    /// # extern crate shaped_nn as shaped;
+    /// use shaped_nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
+    /// use shaped_nn::{train::Trainer, Compute, Dense, Linear};
+    /// model! { struct Line: 2 => [Dense<2, Linear>] }
+    /// let one = Compute::default().threads(1);
+    /// let t = Trainer::new(Line::seeded(0), Sgd::new(0.1), MeanSquaredError, BinaryAccuracy::default())
+    ///     .with_compute(one);
+    /// assert_eq!((t.compute(), t.model.dense_0.compute), (one, one));
+    /// ```
+    pub fn with_compute(mut self, compute: Compute) -> Self {
+        self.set_compute(compute);
+        self
+    }
+
+    /// The [`Compute`] last set (default: [`Compute::default()`]).
+    ///
+    /// ```
+    /// # extern crate shaped_nn as shaped;
+    /// use shaped_nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
+    /// use shaped_nn::{train::Trainer, Compute, Dense, Linear};
+    /// model! { struct Line: 2 => [Dense<2, Linear>] }
+    /// let t = Trainer::new(Line::seeded(0), Sgd::new(0.1), MeanSquaredError, BinaryAccuracy::default());
+    /// assert_eq!(t.compute(), Compute::default());
+    /// ```
+    pub fn compute(&self) -> Compute {
+        self.compute
+    }
+
+    /// Makes the calling thread one of the kernel threads, unless the
+    /// computation stays on it (then the kernel threads are not even
+    /// started).
+    fn join_kernel_threads(&self) {
+        // `sequential` asks without starting the kernel threads: asking
+        // `threads()` first would start them without the calling thread.
+        if !self.compute.sequential() {
+            shaped_core::kernels::join_kernel_threads();
         }
     }
 
@@ -311,14 +383,14 @@ where
         let xs = match x.contiguous() {
             Some(s) => s,
             None => {
-                xd.gather(&self.idx, &mut xb);
+                xd.gather_with(&self.idx, &mut xb, self.compute.parallelism);
                 &xb
             }
         };
         let ys = match y.contiguous() {
             Some(s) => s,
             None => {
-                yd.gather(&self.idx, &mut yb);
+                yd.gather_with(&self.idx, &mut yb, self.compute.parallelism);
                 &yb
             }
         };
@@ -475,7 +547,7 @@ where
         D: Dataset<Sample = M::Input, Target = L::Target> + ?Sized,
     {
         let cfg: &FitConfig = cfg.borrow();
-        shaped_core::kernels::join_kernel_threads();
+        self.join_kernel_threads();
         let (inputs, targets) = data.counts();
         let n = same_len(inputs, targets)?;
         let held = (n as f64 * cfg.validation_split.clamp(0.0, 1.0) as f64) as usize;
@@ -517,7 +589,12 @@ where
                 let mut yb = std::mem::take(&mut self.y);
                 xb.resize(batch_len::<M::Input>(n), 0.0);
                 yb.resize(batch_len::<L::Target>(n), 0.0);
-                data.gather(&self.order[lo..hi], &mut xb, &mut yb);
+                data.gather_with(
+                    &self.order[lo..hi],
+                    &mut xb,
+                    &mut yb,
+                    self.compute.parallelism,
+                );
                 let r = self.step(&xb, &yb, n);
                 self.x = xb;
                 self.y = yb;
@@ -631,7 +708,7 @@ where
         if range.is_empty() || batch_size == 0 {
             return Err(TrainError::Empty);
         }
-        shaped_core::kernels::join_kernel_threads();
+        self.join_kernel_threads();
         self.metric.reset();
         let (mut loss_sum, mut seen) = (0.0f64, 0usize);
         for lo in range.clone().step_by(batch_size) {
@@ -640,7 +717,8 @@ where
             self.idx.extend(lo..lo + k);
             self.x.resize(batch_len::<M::Input>(k), 0.0);
             self.y.resize(batch_len::<L::Target>(k), 0.0);
-            data.gather(&self.idx, &mut self.x, &mut self.y);
+            let par = self.compute.parallelism;
+            data.gather_with(&self.idx, &mut self.x, &mut self.y, par);
             self.loss.check_targets(&self.y)?;
             self.model
                 .forward_reusing(&self.x, k, &mut self.out, &mut self.infer_cache);
@@ -666,9 +744,11 @@ where
     where
         X: PredictInputs<M::Input> + ?Sized,
     {
+        self.join_kernel_threads();
         predict_with(
             &self.model,
             x.data(),
+            self.compute.parallelism,
             &mut self.idx,
             &mut self.x,
             &mut self.out,
@@ -729,26 +809,35 @@ pub fn predict<M: Layer, X: PredictInputs<M::Input> + ?Sized>(
 ) -> Result<Tensor<<M::Output as Batched>::Batch>, TrainError> {
     let mut cache = M::Cache::default();
     let (mut idx, mut xb, mut ob) = (Vec::new(), Vec::new(), Vec::new());
-    predict_with(model, x.data(), &mut idx, &mut xb, &mut ob, &mut cache)
+    shaped_core::kernels::join_kernel_threads();
+    predict_with(
+        model,
+        x.data(),
+        Parallelism::Rayon,
+        &mut idx,
+        &mut xb,
+        &mut ob,
+        &mut cache,
+    )
 }
 
 /// `predict` through the given buffers.
 fn predict_with<M: Layer>(
     model: &M,
     x: Data<'_, M::Input>,
+    par: Parallelism,
     idx: &mut Vec<usize>,
     xb: &mut Vec<f32>,
     ob: &mut Vec<f32>,
     cache: &mut M::Cache,
 ) -> Result<Tensor<<M::Output as Batched>::Batch>, TrainError> {
     let n = x.len();
-    shaped_core::kernels::join_kernel_threads();
     let mut out = Vec::with_capacity(n.saturating_mul(M::Output::NUMEL));
     for lo in (0..n).step_by(1024) {
         let k = 1024.min(n - lo);
         idx.clear();
         idx.extend(lo..lo + k);
-        x.gather(idx, xb);
+        x.gather_with(idx, xb, par);
         model.forward_reusing(xb, k, ob, cache);
         output_len::<M>(ob, k)?;
         out.extend_from_slice(ob);

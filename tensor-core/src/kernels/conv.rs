@@ -15,8 +15,9 @@
 //!   bias gradient), and `dcols = g · Wᵀ`, which col2im adds back onto the
 //!   input pixels the patches came from.
 //!
-//! On more than one kernel thread ([`Parallelism::Rayon`](super::Parallelism))
-//! the batch is split into one run of samples per thread, each with its
+//! On more than one kernel thread ([`Parallelism::Rayon`](super::Parallelism),
+//! or `Threads(n)` with `n > 1`, then at most `n` of them) the batch is
+//! split into one run of samples per thread, each with its
 //! own buffers and single-threaded products (the kernel gradients of the
 //! runs are summed at the end); a batch of one sample splits its products
 //! instead. Within a run the samples go through in chunks whose patch

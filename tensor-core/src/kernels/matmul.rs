@@ -22,6 +22,7 @@ use super::view::{MatMut, MatRef};
 use crate::dtype::Num;
 use core::any::TypeId;
 use core::fmt;
+use core::num::NonZeroUsize;
 
 /// Whether a product replaces the output or adds to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +34,19 @@ pub enum Accum {
 }
 
 /// How many threads a product may use.
+///
+/// ```
+/// use shaped_core::kernels::Parallelism;
+/// use std::num::NonZeroUsize;
+/// // The default: all the kernel threads.
+/// assert_eq!(Parallelism::default(), Parallelism::Rayon);
+/// // At most two of them; `None` and `Threads(1)` keep the work on the
+/// // calling thread.
+/// let two = Parallelism::Threads(NonZeroUsize::new(2).unwrap());
+/// assert!(two.threads() <= 2);
+/// assert_eq!(Parallelism::None.threads(), 1);
+/// assert_eq!(Parallelism::threads_or_all(1), Parallelism::Threads(NonZeroUsize::MIN));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Parallelism {
     /// The calling thread alone.
@@ -41,13 +55,69 @@ pub enum Parallelism {
     /// the product is large enough to pay for splitting it.
     #[default]
     Rayon,
+    /// At most this many of the kernel threads (the calling thread
+    /// counting as one), when the product is large enough to pay for
+    /// splitting it: `Threads(1)` runs nothing off the calling thread, and
+    /// a count above the kernel threads' means all of them.
+    Threads(NonZeroUsize),
 }
 
 impl Parallelism {
-    pub(crate) fn threads(self) -> usize {
+    /// `Threads(n)`, or [`Rayon`](Self::Rayon) (all the kernel threads)
+    /// when `n` is 0.
+    pub fn threads_or_all(n: usize) -> Self {
+        NonZeroUsize::new(n).map_or(Parallelism::Rayon, Parallelism::Threads)
+    }
+
+    /// Whether the work stays on the calling thread whatever the count of
+    /// kernel threads (`None`, `Threads(1)`). Unlike [`threads`](Self::threads),
+    /// it never starts the kernel threads, so a trainer can ask it before
+    /// it makes the calling thread one of them.
+    ///
+    /// ```
+    /// use shaped_core::kernels::Parallelism;
+    /// assert!(Parallelism::None.caller_only() && Parallelism::threads_or_all(1).caller_only());
+    /// assert!(!Parallelism::Rayon.caller_only() && !Parallelism::threads_or_all(2).caller_only());
+    /// ```
+    pub fn caller_only(self) -> bool {
         match self {
-            Parallelism::None => 1,
-            Parallelism::Rayon => rayon::current_num_threads(),
+            Parallelism::None => true,
+            Parallelism::Rayon => false,
+            Parallelism::Threads(n) => n.get() == 1,
+        }
+    }
+
+    /// How many threads a product may use: 1 for [`None`](Self::None),
+    /// the kernel threads for [`Rayon`](Self::Rayon), the smaller of `n`
+    /// and those for [`Threads(n)`](Self::Threads).
+    pub fn threads(self) -> usize {
+        match self {
+            _ if self.caller_only() => 1,
+            Parallelism::Threads(n) => n.get().min(rayon::current_num_threads()),
+            _ => rayon::current_num_threads(),
+        }
+    }
+
+    /// Into how many tasks a kernel that splits its work by halves may cut
+    /// it, at most: 1 when it runs on one thread; with all the kernel
+    /// threads (`Rayon`, or `Threads(n)` with `n` at least their count), as
+    /// many as pay (work stealing balances them, so this bound is
+    /// `usize::MAX`); under `Threads(n)` with fewer, `n` (so that at most
+    /// `n` threads ever hold a part).
+    ///
+    /// ```
+    /// use shaped_core::kernels::Parallelism;
+    /// use std::num::NonZeroUsize;
+    /// assert_eq!(Parallelism::None.tasks(), 1);
+    /// assert_eq!(Parallelism::threads_or_all(1).tasks(), 1);
+    /// let all = Parallelism::Threads(NonZeroUsize::new(usize::MAX).unwrap());
+    /// assert_eq!(all.tasks(), Parallelism::Rayon.tasks());
+    /// ```
+    pub fn tasks(self) -> usize {
+        match self {
+            _ if self.threads() == 1 => 1,
+            Parallelism::Threads(n) if n.get() < rayon::current_num_threads() => n.get(),
+            _ => usize::MAX,
         }
     }
 }

@@ -13,7 +13,8 @@
 //!   nothing is written;
 //! * [`Accum`] says whether `dst` is replaced (its old contents, even NaN,
 //!   ignored) or added to;
-//! * [`Parallelism`] says whether the kernel threads may share the work;
+//! * [`Parallelism`] says how many of the kernel threads may share the
+//!   work (all of them, at most `n`, or none but the caller's);
 //! * [`Scratch`] holds the packing buffers, owned by the caller (a layer
 //!   keeps one), so that a product allocates nothing once they have grown;
 //! * the left operand may be a matrix held as sparse tiles ([`Lhs`],
@@ -98,9 +99,16 @@ pub use simd::IsaKind;
 pub use sparse::SparseLhs;
 pub use view::{MatMut, MatRef};
 
-/// Sets how many threads the kernels use (default: one per core), counting
-/// the calling thread, which becomes one of them. Call it before the first
+/// Sizes the pool of kernel threads (default: one per core), counting the
+/// calling thread, which becomes one of them. Call it before the first
 /// tensor operation; later calls return an error and change nothing.
+///
+/// It is optional, and not the way to limit a computation's threads: that
+/// is a [`Parallelism`] value given to the products
+/// ([`Parallelism::Threads`]`(n)`: at most `n` of the kernel threads; `1`:
+/// none but the caller), which `shaped_nn`'s `Compute` carries to the
+/// layers and the trainer. Use this only to have more (or fewer) kernel
+/// threads than cores.
 ///
 /// Why the calling thread joins: a kernel started from a thread outside the
 /// kernel threads is handed over to them while the caller sleeps, and the

@@ -120,7 +120,7 @@ fn try_gemm_on(
         pack(isa, path, k, n, b, &mut packed[at..at + len]);
         bp = &packed[at..at + len];
     }
-    let threads = par.threads();
+    let tasks = par.tasks();
     // Rows `i0..i0 + rows` of the product into `c` (those rows of the output).
     let run = |i0: usize, rows: usize, c: &mut [f32]| match path {
         Loop::Rows => narrow_rows(
@@ -177,29 +177,32 @@ fn try_gemm_on(
             )
         }
     };
-    split_rows(0, m, n, m * n * k, threads, &mut c[..m * n], &run);
+    split_rows(0, m, n, m * n * k, tasks, &mut c[..m * n], &run);
     true
 }
 
 /// Runs `f` on halves of the rows on the kernel threads while the work is
-/// large enough to pay for it (by `rayon::join`, which allocates nothing).
+/// large enough to pay for it (by `rayon::join`, which allocates nothing),
+/// in at most `tasks` parts (each half gets half of them), so that at most
+/// `tasks` threads ever hold a part.
 fn split_rows(
     i0: usize,
     rows: usize,
     n: usize,
     work: usize,
-    threads: usize,
+    tasks: usize,
     c: &mut [f32],
     f: &(impl Fn(usize, usize, &mut [f32]) + Sync),
 ) {
-    if rows < 32 || work < (1 << 17) || threads <= 1 {
+    if rows < 32 || work < (1 << 17) || tasks <= 1 {
         return f(i0, rows, c);
     }
     let half = rows / 2;
     let (top, bottom) = c.split_at_mut(half * n);
+    let (lt, rt) = (tasks / 2, tasks - tasks / 2);
     rayon::join(
-        || split_rows(i0, half, n, work / 2, threads, top, f),
-        || split_rows(i0 + half, rows - half, n, work / 2, threads, bottom, f),
+        || split_rows(i0, half, n, work / 2, lt, top, f),
+        || split_rows(i0 + half, rows - half, n, work / 2, rt, bottom, f),
     );
 }
 
@@ -879,6 +882,40 @@ mod tests {
     use super::*;
     use crate::kernels::simd::all_isas as isas;
     use crate::kernels::testing::{layouts as test_layouts, operands as test_operands, reference};
+
+    /// `Threads(n)` cuts the rows into at most `n` parts, the rows covered
+    /// once each; all the kernel threads (an unbounded count of tasks)
+    /// into as many as pay (halves of fewer than 32 rows are not cut).
+    #[test]
+    fn a_bounded_count_of_tasks_bounds_the_parts() {
+        use std::sync::Mutex;
+        let (rows, n) = (1024, 10);
+        for (tasks, most) in [(1, 1), (2, 2), (3, 3), (usize::MAX, 64)] {
+            let parts = Mutex::new(Vec::new());
+            let mut c = vec![0.0f32; rows * n];
+            split_rows(
+                0,
+                rows,
+                n,
+                1 << 30,
+                tasks,
+                &mut c,
+                &|i0, r, c: &mut [f32]| {
+                    assert_eq!(c.len(), r * n);
+                    parts.lock().unwrap().push((i0, r));
+                },
+            );
+            let mut parts = parts.into_inner().unwrap();
+            parts.sort();
+            assert_eq!(parts.len(), most, "{tasks} tasks: {parts:?}");
+            let mut next = 0;
+            for (i0, r) in parts {
+                assert_eq!(i0, next);
+                next += r;
+            }
+            assert_eq!(next, rows);
+        }
+    }
 
     /// Every layout of `a` and `b`, replacing and accumulating, on every
     /// instruction set the CPU has, against

@@ -94,7 +94,7 @@ impl SparseBlocks {
 
     /// `out += X W` where `W` is row-major `cols x n` and `out` row-major
     /// `rows x n` (pre-filled, e.g. with the bias).
-    pub(crate) fn matmul_add(&self, w: &[f32], n: usize, out: &mut [f32], threads: usize) {
+    pub(crate) fn matmul_add(&self, w: &[f32], n: usize, out: &mut [f32], tasks: usize) {
         // Checked arithmetic: a wrapped product would let the unchecked
         // writes into `out` run past its end.
         assert!(
@@ -129,12 +129,12 @@ impl SparseBlocks {
                 }
             }
         };
-        for_blocks(n.div_ceil(BLOCK), threads, &run);
+        for_blocks(n.div_ceil(BLOCK), tasks, &run);
     }
 
     /// `out = X^T D` where `D` is row-major `rows x n` and `out` row-major
     /// `cols x n` (overwritten).
-    pub(crate) fn t_matmul(&self, d: &[f32], n: usize, out: &mut [f32], threads: usize) {
+    pub(crate) fn t_matmul(&self, d: &[f32], n: usize, out: &mut [f32], tasks: usize) {
         // Checked, as in `matmul_add`.
         assert!(
             covers(d.len(), self.rows, n) && covers(out.len(), self.cols, n),
@@ -162,7 +162,7 @@ impl SparseBlocks {
                 }
             }
         };
-        for_blocks(n.div_ceil(BLOCK), threads, &run);
+        for_blocks(n.div_ceil(BLOCK), tasks, &run);
     }
 }
 
@@ -282,14 +282,14 @@ impl SparseLhs {
         c: &mut [f32],
         par: Parallelism,
     ) -> Result<Route, MatmulError> {
-        let threads = par.threads();
+        let tasks = par.tasks();
         match (transposed, accum) {
-            (false, Accum::Add) => self.blocks.matmul_add(w, n, c, threads),
+            (false, Accum::Add) => self.blocks.matmul_add(w, n, c, tasks),
             (false, Accum::Replace) => {
                 c.fill(0.0);
-                self.blocks.matmul_add(w, n, c, threads)
+                self.blocks.matmul_add(w, n, c, tasks)
             }
-            (true, Accum::Replace) => self.blocks.t_matmul(w, n, c, threads),
+            (true, Accum::Replace) => self.blocks.t_matmul(w, n, c, tasks),
             (true, Accum::Add) => {
                 return Err(MatmulError::Unsupported("X^T D replaces its output"))
             }
@@ -463,17 +463,19 @@ unsafe impl Send for SendPtr {}
 unsafe impl Sync for SendPtr {}
 
 /// Runs `f(block)` for every block, split among the kernel threads by
-/// recursive `rayon::join` (no allocation).
-fn for_blocks(blocks: usize, threads: usize, f: &(impl Fn(usize) + Sync)) {
-    fn go(lo: usize, hi: usize, threads: usize, f: &(impl Fn(usize) + Sync)) {
-        if hi - lo <= 1 || threads <= 1 {
+/// recursive `rayon::join` (no allocation), in at most `tasks` parts (each
+/// half of the blocks gets half of them).
+fn for_blocks(blocks: usize, tasks: usize, f: &(impl Fn(usize) + Sync)) {
+    fn go(lo: usize, hi: usize, tasks: usize, f: &(impl Fn(usize) + Sync)) {
+        if hi - lo <= 1 || tasks <= 1 {
             (lo..hi).for_each(f);
         } else {
             let mid = lo + (hi - lo) / 2;
-            rayon::join(|| go(lo, mid, threads, f), || go(mid, hi, threads, f));
+            let (lt, rt) = (tasks / 2, tasks - tasks / 2);
+            rayon::join(|| go(lo, mid, lt, f), || go(mid, hi, rt, f));
         }
     }
-    go(0, blocks, threads, f);
+    go(0, blocks, tasks, f);
 }
 
 /// `acc[i][c] += sum_e val[e * GROUP + i] * m[idx[e], c0 + c]` for
