@@ -73,7 +73,7 @@ impl ShapeError {
 }
 
 /// Formats sizes as numpy does: `(2, 3)`, `(5,)`, `()`.
-pub fn fmt_dims(d: &[usize]) -> String {
+pub(crate) fn fmt_dims(d: &[usize]) -> String {
     match d {
         [x] => format!("({x},)"),
         _ => format!(
