@@ -191,10 +191,29 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
         })
     }
     /// Uniform samples in `[0, 1)` of this tensor's shape.
+    ///
+    /// ```
+    /// use rand::{rngs::StdRng, SeedableRng};
+    /// use shaped_core::{shape, Tensor};
+    /// let mut rng = StdRng::seed_from_u64(0);
+    /// let x = Tensor::<shape![4, 5]>::zeros();
+    /// let u = x.rand_like(&mut rng);
+    /// assert!(u.as_slice().iter().all(|&v| (0.0..1.0).contains(&v)));
+    /// ```
     pub fn rand_like(&self, rng: &mut impl Rng) -> Self {
         Self::rand_with(self.shape, rng)
     }
     /// Standard normal samples of this tensor's shape.
+    ///
+    /// ```
+    /// use rand::{rngs::StdRng, SeedableRng};
+    /// use shaped_core::{shape, Tensor};
+    /// let mut rng = StdRng::seed_from_u64(0);
+    /// let x = Tensor::<shape![4, 5]>::zeros();
+    /// let z = x.randn_like(&mut rng);
+    /// assert_eq!(z.dims(), [4, 5]);
+    /// assert!(z.as_slice().iter().any(|&v| v != 0.0));
+    /// ```
     pub fn randn_like(&self, rng: &mut impl Rng) -> Self {
         Self::randn_with(self.shape, rng)
     }
@@ -430,6 +449,12 @@ impl<E: Dtype> Tensor<(), E, Cpu> {
         Self::full(value)
     }
     /// The value of a rank-0 tensor.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// let s = Tensor::<shape![], i32>::full(7);
+    /// assert_eq!(s.item(), 7);
+    /// ```
     pub fn item(&self) -> E {
         self.data[0]
     }

@@ -29,6 +29,12 @@ pub struct ShapeError {
 
 impl ShapeError {
     /// A new error.
+    ///
+    /// ```
+    /// use shaped_core::ShapeError;
+    /// let e = ShapeError::new("add", &[2, 3], &[4], "do not broadcast");
+    /// assert_eq!(e.to_string(), "add: shapes (2, 3) and (4,) do not broadcast");
+    /// ```
     pub fn new(op: &'static str, lhs: &[usize], rhs: &[usize], reason: impl Into<String>) -> Self {
         ShapeError {
             op,
@@ -41,6 +47,12 @@ impl ShapeError {
 
     /// An error between a shape and an argument (a range, an index):
     /// `narrow: shape (1000, 28, 28) and range 896..1024 do not fit: ...`.
+    ///
+    /// ```
+    /// use shaped_core::ShapeError;
+    /// let e = ShapeError::with_argument("narrow", &[1000, 28, 28], "range 896..1024", "do not fit");
+    /// assert!(e.to_string().starts_with("narrow: shape (1000, 28, 28) and range 896..1024"));
+    /// ```
     pub fn with_argument(
         op: &'static str,
         lhs: &[usize],
@@ -57,6 +69,12 @@ impl ShapeError {
     }
 
     /// An error between a value's sizes and a shape type `S`.
+    ///
+    /// ```
+    /// use shaped_core::{shape, ShapeError};
+    /// let e = ShapeError::against_type::<shape![_, 2]>("from_dims_vec", &[2, 3], "do not fit");
+    /// assert_eq!(e.to_string(), "from_dims_vec: shapes (2, 3) and (_, 2) do not fit");
+    /// ```
     pub fn against_type<S: crate::Shape>(
         op: &'static str,
         lhs: &[usize],
@@ -73,7 +91,7 @@ impl ShapeError {
 }
 
 /// Formats sizes as numpy does: `(2, 3)`, `(5,)`, `()`.
-pub fn fmt_dims(d: &[usize]) -> String {
+pub(crate) fn fmt_dims(d: &[usize]) -> String {
     match d {
         [x] => format!("({x},)"),
         _ => format!(

@@ -180,6 +180,12 @@ pub type InlineTensor<S, E = f32> = Tensor<S, E, Cpu, Inline>;
 
 impl<S: InlineShape<E>, E: Dtype> Tensor<S, E, Cpu, Inline> {
     /// A tensor from its nested array: `[[c, -s], [s, c]]` for `shape![2, 2]`.
+    ///
+    /// ```
+    /// use shaped_core::{shape, InlineTensor};
+    /// let r = InlineTensor::<shape![2, 2]>::new([[0., -1.], [1., 0.]]);
+    /// assert_eq!(r.as_slice(), &[0., -1., 1., 0.]);
+    /// ```
     #[inline(always)]
     pub fn new(array: S::Array) -> Self {
         Tensor {
@@ -190,23 +196,47 @@ impl<S: InlineShape<E>, E: Dtype> Tensor<S, E, Cpu, Inline> {
     }
 
     /// All elements `E::default()` (zero for numbers).
+    ///
+    /// ```
+    /// use shaped_core::{shape, InlineTensor};
+    /// assert_eq!(InlineTensor::<shape![3], i32>::zeroed().as_slice(), &[0, 0, 0]);
+    /// ```
     pub fn zeroed() -> Self {
         Self::new(S::default_array())
     }
 
     /// The nested array.
+    ///
+    /// ```
+    /// use shaped_core::{shape, InlineTensor};
+    /// let t = InlineTensor::<shape![2, 2], i32>::new([[1, 2], [3, 4]]);
+    /// assert_eq!(t.to_array(), [[1, 2], [3, 4]]);
+    /// ```
     #[inline(always)]
     pub fn to_array(&self) -> S::Array {
         self.data
     }
 
     /// The same tensor with its elements on the heap.
+    ///
+    /// ```
+    /// use shaped_core::{shape, InlineTensor};
+    /// use shaped_core::Tensor;
+    /// let heap: Tensor<shape![2], i32> = InlineTensor::<shape![2], i32>::new([1, 2]).to_heap();
+    /// assert_eq!(heap.into_vec(), vec![1, 2]);
+    /// ```
     pub fn to_heap(&self) -> Tensor<S, E> {
         Tensor::from_shape_vec(S::default(), self.as_slice().to_vec())
             .expect("a static shape holds its own element count")
     }
 
     /// Applies `f` to each element.
+    ///
+    /// ```
+    /// use shaped_core::{shape, InlineTensor};
+    /// let t = InlineTensor::<shape![3], i32>::new([1, 2, 3]).map(|x| x * 10);
+    /// assert_eq!(t.to_array(), [10, 20, 30]);
+    /// ```
     #[inline(always)]
     pub fn map(mut self, mut f: impl FnMut(E) -> E) -> Self {
         for x in self.as_mut_slice() {

@@ -46,34 +46,81 @@ pub type Matrix<const M: usize, const N: usize, E = f32> = Tensor<(crate::Sz<M>,
 
 impl<S: Shape, E: Dtype, D: Device, B: Storage<S, E>> Tensor<S, E, D, B> {
     /// The number of axes (numpy's `ndim`).
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// assert_eq!(Tensor::<shape![2, 3, 4]>::zeros().ndim(), 3);
+    /// assert_eq!(Tensor::<shape![]>::zeros().ndim(), 0);
+    /// ```
     pub fn ndim(&self) -> usize {
         S::RANK
     }
     /// The shape value (its `Dyn` dims hold their run-time sizes).
+    ///
+    /// ```
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
+    /// let t = Tensor::<shape![_, 3]>::zeros_with((Dyn(5), Sz));
+    /// let (batch, _) = t.shape();
+    /// assert_eq!(batch, Dyn(5));
+    /// ```
     pub fn shape(&self) -> S {
         self.shape
     }
     /// The size of every axis.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
+    /// assert_eq!(Tensor::<shape![_, 3]>::zeros_with((Dyn(5), Sz)).dims(), [5, 3]);
+    /// ```
     pub fn dims(&self) -> S::Dims {
         self.shape.dims()
     }
     /// The number of elements.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// assert_eq!(Tensor::<shape![2, 3, 4]>::zeros().numel(), 24);
+    /// ```
     pub fn numel(&self) -> usize {
         B::slice(&self.data).len()
     }
     /// The element type's name, as numpy names it.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// assert_eq!(Tensor::<shape![2]>::zeros().dtype(), "float32");
+    /// assert_eq!(Tensor::<shape![2], u8>::zeros().dtype(), "uint8");
+    /// ```
     pub fn dtype(&self) -> &'static str {
         E::NAME
     }
     /// The device's name.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// assert_eq!(Tensor::<shape![2]>::zeros().device(), "cpu");
+    /// ```
     pub fn device(&self) -> &'static str {
         D::NAME
     }
     /// The elements in row-major order.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// let t = Tensor::<shape![2, 2], i32>::from_array([[1, 2], [3, 4]]);
+    /// assert_eq!(t.as_slice(), &[1, 2, 3, 4]);
+    /// ```
     pub fn as_slice(&self) -> &[E] {
         B::slice(&self.data)
     }
     /// The elements in row-major order, mutable.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// let mut t = Tensor::<shape![2, 2], i32>::zeros();
+    /// t.as_mut_slice()[1] = 7; // row 0, column 1
+    /// assert_eq!(t.as_slice(), &[0, 7, 0, 0]);
+    /// ```
     pub fn as_mut_slice(&mut self) -> &mut [E] {
         B::slice_mut(&mut self.data)
     }
@@ -81,6 +128,12 @@ impl<S: Shape, E: Dtype, D: Device, B: Storage<S, E>> Tensor<S, E, D, B> {
 
 impl<S: Shape, E: Dtype, D: Device> Tensor<S, E, D> {
     /// The elements, consuming the tensor.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// let t = Tensor::<shape![3], i32>::from_array([1, 2, 3]);
+    /// assert_eq!(t.into_vec(), vec![1, 2, 3]);
+    /// ```
     pub fn into_vec(self) -> Vec<E> {
         self.data
     }
@@ -131,6 +184,13 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     /// Changes the run-time dims (for example the batch length of a reused
     /// buffer), resizing the data without giving back its capacity. New
     /// elements are `E::default()`.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
+    /// let mut t = Tensor::<shape![_, 2], i32>::from_shape_vec((Dyn(1), Sz), vec![1, 2]).unwrap();
+    /// t.set_shape((Dyn(2), Sz));
+    /// assert_eq!((t.dims(), t.as_slice()), ([2, 2], &[1, 2, 0, 0][..]));
+    /// ```
     pub fn set_shape(&mut self, shape: S) {
         self.data.resize(shape.numel(), E::default());
         self.shape = shape;

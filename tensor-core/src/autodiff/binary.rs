@@ -67,6 +67,18 @@ impl<S: Shape, E: Float> Var<S, E> {
 
     /// Element-wise `+` with broadcasting; an error names both shapes when a
     /// run-time dim does not fit. The backward sums over stretched axes.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Dyn, Sz, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let a = tape.var(Tensor::<shape![_, 3], f64>::ones_with((Dyn(2), Sz)));
+    /// let b = tape.var(Tensor::<shape![3], f64>::ones());
+    /// let g = a.try_add(&b).unwrap().sum_all().backward();
+    /// assert_eq!(g.get_slice(&b).unwrap(), &[2., 2., 2.]); // summed over the 2 rows
+    /// let c = tape.var(Tensor::<shape![_, 3], f64>::ones_with((Dyn(4), Sz)));
+    /// let err = a.try_add(&c).unwrap_err();
+    /// assert_eq!(err.to_string(), "add: shapes (2, 3) and (4, 3) do not broadcast");
+    /// ```
     pub fn try_add<S2: Shape>(&self, rhs: &Var<S2, E>) -> Result<Var<Out<S, S2>, E>, ShapeError>
     where
         S: BroadcastShape<S2>,
@@ -74,6 +86,16 @@ impl<S: Shape, E: Float> Var<S, E> {
         self.zip_var(rhs, "add", |x, y| x + y, |_, _| E::ONE, |_, _| E::ONE, true)
     }
     /// Element-wise `-` with broadcasting.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let a = tape.var(Tensor::<shape![2], f64>::from_array([5., 7.]));
+    /// let b = tape.var(Tensor::<shape![2], f64>::from_array([1., 2.]));
+    /// let y = a.try_sub(&b).unwrap();
+    /// assert_eq!(y.value().as_slice(), &[4., 5.]);
+    /// assert_eq!(y.sum_all().backward().get_slice(&b).unwrap(), &[-1., -1.]);
+    /// ```
     pub fn try_sub<S2: Shape>(&self, rhs: &Var<S2, E>) -> Result<Var<Out<S, S2>, E>, ShapeError>
     where
         S: BroadcastShape<S2>,
@@ -88,6 +110,15 @@ impl<S: Shape, E: Float> Var<S, E> {
         )
     }
     /// Element-wise `*` with broadcasting.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let a = tape.var(Tensor::<shape![2], f64>::from_array([2., 3.]));
+    /// let b = tape.var(Tensor::<shape![2], f64>::from_array([5., 7.]));
+    /// let g = a.try_mul(&b).unwrap().sum_all().backward();
+    /// assert_eq!((g.get_slice(&a).unwrap(), g.get_slice(&b).unwrap()), (&[5., 7.][..], &[2., 3.][..]));
+    /// ```
     pub fn try_mul<S2: Shape>(&self, rhs: &Var<S2, E>) -> Result<Var<Out<S, S2>, E>, ShapeError>
     where
         S: BroadcastShape<S2>,
@@ -95,6 +126,17 @@ impl<S: Shape, E: Float> Var<S, E> {
         self.zip_var(rhs, "mul", |x, y| x * y, |_, b| b, |a, _| a, false)
     }
     /// Element-wise `/` with broadcasting.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let a = tape.var(Tensor::<shape![1], f64>::from_array([6.]));
+    /// let b = tape.var(Tensor::<shape![1], f64>::from_array([2.]));
+    /// let y = a.try_div(&b).unwrap();
+    /// assert_eq!(y.value().as_slice(), &[3.]);
+    /// let g = y.sum_all().backward();
+    /// assert_eq!((g.get_slice(&a).unwrap(), g.get_slice(&b).unwrap()), (&[0.5][..], &[-1.5][..]));
+    /// ```
     pub fn try_div<S2: Shape>(&self, rhs: &Var<S2, E>) -> Result<Var<Out<S, S2>, E>, ShapeError>
     where
         S: BroadcastShape<S2>,

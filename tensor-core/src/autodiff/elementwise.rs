@@ -47,72 +47,259 @@ impl<S: Shape, E: Float> Var<S, E> {
 
     /// max(x, 0), element-wise; NaN stays NaN. Its derivative is taken as 0
     /// at 0 (and at NaN, as PyTorch's).
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![2], f64>::from_array([3., -1.]));
+    /// let y = x.relu();
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[3., 0.]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[1., 0.]));
+    /// ```
     pub fn relu(&self) -> Var<S, E> {
         self.map_op(op_defs::Relu)
     }
     /// e^x, element-wise.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![2], f64>::from_array([0., 1.]));
+    /// let y = x.exp();
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[1., std::f64::consts::E]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[1., std::f64::consts::E]));
+    /// ```
     pub fn exp(&self) -> Var<S, E> {
         self.map_op(op_defs::Exp)
     }
     /// The natural logarithm, element-wise.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![2], f64>::from_array([1., 2.]));
+    /// let y = x.ln();
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[0., std::f64::consts::LN_2]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[1., 0.5]));
+    /// ```
     pub fn ln(&self) -> Var<S, E> {
         self.map_op(op_defs::Ln)
     }
     /// The square root, element-wise.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![2], f64>::from_array([4., 9.]));
+    /// let y = x.sqrt();
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[2., 3.]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[0.25, 1. / 6.]));
+    /// ```
     pub fn sqrt(&self) -> Var<S, E> {
         self.map_op(op_defs::Sqrt)
     }
     /// 1 / (1 + e^-x), element-wise.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![1], f64>::from_array([0.]));
+    /// let y = x.sigmoid();
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[0.5]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[0.25]));
+    /// ```
     pub fn sigmoid(&self) -> Var<S, E> {
         self.map_op(op_defs::Sigmoid)
     }
     /// The hyperbolic tangent, element-wise.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![1], f64>::from_array([0.]));
+    /// let y = x.tanh();
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[0.]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[1.]));
+    /// ```
     pub fn tanh(&self) -> Var<S, E> {
         self.map_op(op_defs::Tanh)
     }
     /// The absolute value, element-wise. Its derivative is taken as 0 at 0.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![2], f64>::from_array([-2., 3.]));
+    /// let y = x.abs();
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[2., 3.]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[-1., 1.]));
+    /// ```
     pub fn abs(&self) -> Var<S, E> {
         self.map_op(op_defs::Abs)
     }
     /// x², element-wise.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![2], f64>::from_array([3., -1.]));
+    /// let y = x.square();
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[9., 1.]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[6., -2.]));
+    /// ```
     pub fn square(&self) -> Var<S, E> {
         self.map_op(op_defs::Square)
     }
     /// x^n for an integer `n`, element-wise.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![1], f64>::from_array([2.]));
+    /// let y = x.powi(3);
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[8.]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[12.]));
+    /// ```
     pub fn powi(&self, n: i32) -> Var<S, E> {
         self.map_op(op_defs::Powi(n))
     }
     /// x^p for a real `p`, element-wise.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![1], f64>::from_array([4.]));
+    /// let y = x.powf(0.5);
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[2.]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[0.25]));
+    /// ```
     pub fn powf(&self, p: E) -> Var<S, E> {
         self.map_op(op_defs::Powf(p))
     }
     /// Each element limited to `[low, high]`; NaN stays NaN. The gradient passes where
     /// `low <= x <= high` and is 0 outside.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![3], f64>::from_array([-1., 0.5, 2.]));
+    /// let y = x.clamp(0., 1.);
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[0., 0.5, 1.]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[0., 1., 0.]));
+    /// ```
     pub fn clamp(&self, low: E, high: E) -> Var<S, E> {
         self.map_op(op_defs::Clamp { low, high })
     }
 
     /// `x + c` for a number `c` (also written `&x + c`).
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![1], f64>::from_array([1.]));
+    /// let y = x.add_scalar(2.);
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[3.]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[1.]));
+    /// ```
     pub fn add_scalar(&self, c: E) -> Var<S, E> {
         self.map_op(op_defs::AddScalar(c))
     }
     /// `x - c` (also written `&x - c`).
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![1], f64>::from_array([1.]));
+    /// let y = x.sub_scalar(2.);
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[-1.]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[1.]));
+    /// ```
     pub fn sub_scalar(&self, c: E) -> Var<S, E> {
         self.map_op(op_defs::SubScalar(c))
     }
     /// `c - x` (also written `c - &x`).
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![1], f64>::from_array([1.]));
+    /// let y = x.scalar_sub(2.);
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[1.]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[-1.]));
+    /// ```
     pub fn scalar_sub(&self, c: E) -> Var<S, E> {
         self.map_op(op_defs::ScalarSub(c))
     }
     /// `x * c` (also written `&x * c` or `c * &x`).
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![1], f64>::from_array([2.]));
+    /// let y = x.mul_scalar(3.);
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[6.]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[3.]));
+    /// ```
     pub fn mul_scalar(&self, c: E) -> Var<S, E> {
         self.map_op(op_defs::MulScalar(c))
     }
     /// `x / c` (also written `&x / c`).
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![1], f64>::from_array([2.]));
+    /// let y = x.div_scalar(4.);
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[0.5]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[0.25]));
+    /// ```
     pub fn div_scalar(&self, c: E) -> Var<S, E> {
         self.map_op(op_defs::DivScalar(c))
     }
     /// `c / x` (also written `c / &x`).
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![1], f64>::from_array([4.]));
+    /// let y = x.scalar_div(2.);
+    /// let g = y.sum_all().backward();
+    /// let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-12);
+    /// assert!(near(y.value().as_slice(), &[0.5]));
+    /// assert!(near(g.get_slice(&x).unwrap(), &[-0.125]));
+    /// ```
     pub fn scalar_div(&self, c: E) -> Var<S, E> {
         self.map_op(op_defs::ScalarDiv(c))
     }

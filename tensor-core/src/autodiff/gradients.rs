@@ -42,6 +42,17 @@ impl<E: Float> Gradients<E> {
     }
 
     /// The gradient of the loss with respect to `x`, of `x`'s own shape;
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![3], f64>::from_array([1., 2., 3.]));
+    /// let c = tape.constant(Tensor::<shape![3], f64>::ones());
+    /// let g = (&x * &c).sum_all().backward();
+    /// let dx: Tensor<shape![3], f64> = g.get(&x).unwrap();
+    /// assert_eq!(dx.as_slice(), &[1., 1., 1.]);
+    /// assert!(g.get(&c).is_none());
+    /// ```
     /// `None` when `x` is a constant or the loss does not depend on it.
     /// Panics when `x` belongs to another tape.
     pub fn get<S: Shape>(&self, x: &Var<S, E>) -> Option<Tensor<S, E, Cpu>> {
@@ -53,6 +64,14 @@ impl<E: Float> Gradients<E> {
     }
 
     /// [`get`](Self::get) without a copy: the gradient's elements in
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![2], f64>::from_array([1., 2.]));
+    /// let g = (&x * &x).sum_all().backward();
+    /// assert_eq!(g.get_slice(&x), Some(&[2., 4.][..]));
+    /// ```
     /// row-major order.
     pub fn get_slice<S: Shape>(&self, x: &Var<S, E>) -> Option<&[E]> {
         self.check(x);
@@ -60,6 +79,15 @@ impl<E: Float> Gradients<E> {
     }
 
     /// [`get`](Self::get) that moves the buffer out instead of copying it
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![2], f64>::from_array([1., 2.]));
+    /// let mut g = (&x * &x).sum_all().backward();
+    /// assert_eq!(g.take(&x).unwrap().as_slice(), &[2., 4.]);
+    /// assert!(g.take(&x).is_none());
+    /// ```
     /// (a second `take` of the same `Var` gives `None`).
     pub fn take<S: Shape>(&mut self, x: &Var<S, E>) -> Option<Tensor<S, E, Cpu>> {
         self.check(x);

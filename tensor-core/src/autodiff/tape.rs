@@ -113,6 +113,12 @@ impl<E: Float> fmt::Debug for Tape<E> {
 
 impl<E: Float> Tape<E> {
     /// An empty tape.
+    ///
+    /// ```
+    /// use shaped_core::autodiff::Tape;
+    /// let tape = Tape::<f32>::new();
+    /// assert!(tape.is_empty());
+    /// ```
     pub fn new() -> Self {
         Tape {
             inner: Rc::new(RefCell::new(TapeInner {
@@ -123,23 +129,58 @@ impl<E: Float> Tape<E> {
     }
 
     /// A leaf that requires a gradient: a parameter, or an input to
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let w = tape.var(Tensor::<shape![2], f64>::from_array([1., 2.]));
+    /// assert!(w.requires_grad());
+    /// let g = (&w * &w).sum_all().backward();
+    /// assert_eq!(g.get(&w).unwrap().as_slice(), &[2., 4.]);
+    /// ```
     /// differentiate with respect to.
     pub fn var<S: Shape>(&self, value: Tensor<S, E, Cpu>) -> Var<S, E> {
         self.leaf(Rc::new(value), true)
     }
 
     /// A leaf that gets no gradient: data, targets, fixed weights. Ops whose
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.constant(Tensor::<shape![2], f64>::from_array([1., 2.]));
+    /// let w = tape.var(Tensor::<shape![2], f64>::ones());
+    /// let g = (&w * &x).sum_all().backward();
+    /// assert!(!x.requires_grad() && g.get(&x).is_none());
+    /// assert_eq!(g.get(&w).unwrap().as_slice(), &[1., 2.]);
+    /// ```
     /// inputs are all constants record no backward step.
     pub fn constant<S: Shape>(&self, value: Tensor<S, E, Cpu>) -> Var<S, E> {
         self.leaf(Rc::new(value), false)
     }
 
     /// The number of recorded nodes (leaves and op results).
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![2], f64>::ones());
+    /// let _y = x.sum_all();
+    /// assert_eq!(tape.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.inner.borrow().nodes.len()
     }
 
     /// Whether nothing was recorded yet.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// assert!(tape.is_empty());
+    /// let _x = tape.constant(Tensor::<shape![], f64>::full(1.0));
+    /// assert!(!tape.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -56,6 +56,13 @@ impl<S: Shape, E: Float> fmt::Debug for Var<S, E> {
 
 impl<S: Shape, E: Float> Var<S, E> {
     /// The value.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![2], f64>::from_array([1., 2.]));
+    /// assert_eq!(x.value().as_slice(), &[1., 2.]);
+    /// ```
     pub fn value(&self) -> &Tensor<S, E, Cpu> {
         &self.value
     }
@@ -76,6 +83,15 @@ impl<S: Shape, E: Float> Var<S, E> {
         &self.tape
     }
     /// Whether gradients flow to this value: it is a [`Tape::var`] leaf or
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![2], f64>::ones());
+    /// let c = tape.constant(Tensor::<shape![2], f64>::ones());
+    /// assert!(x.requires_grad() && (&x + &c).requires_grad());
+    /// assert!(!c.requires_grad() && !(&c + &c).requires_grad());
+    /// ```
     /// depends on one.
     pub fn requires_grad(&self) -> bool {
         self.tape.inner.borrow().nodes[self.id].requires_grad
@@ -171,11 +187,27 @@ impl<S: Shape, E: Float> Var<S, E> {
 
 impl<E: Float> Var<(), E> {
     /// The backward pass from a scalar loss: the gradient of this value with
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![2], f64>::from_array([3., 4.]));
+    /// let loss = (&x * &x).sum_all();
+    /// assert_eq!(loss.item(), 25.0);
+    /// assert_eq!(loss.backward().get(&x).unwrap().as_slice(), &[6., 8.]);
+    /// ```
     /// respect to every node that requires grad.
     pub fn backward(&self) -> Gradients<E> {
         self.tape.backward_from(self.id, vec![E::ONE])
     }
     /// The value of a scalar.
+    ///
+    /// ```
+    /// use shaped_core::{autodiff::Tape, shape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var(Tensor::<shape![2], f64>::from_array([3., 4.]));
+    /// assert_eq!(x.sum_all().item(), 7.0);
+    /// ```
     pub fn item(&self) -> E {
         self.value.item()
     }

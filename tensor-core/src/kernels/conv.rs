@@ -21,8 +21,9 @@
 //! own buffers and single-threaded products (the kernel gradients of the
 //! runs are summed at the end); a batch of one sample splits its products
 //! instead. Within a run the samples go through in chunks whose patch
-//! matrix is about [`CHUNK_FLOATS`] floats in the forward,
-//! [`BACKWARD_CHUNK_FLOATS`] in the backward (at least one sample). Every
+//! matrix is about 2^18 floats (1 MiB) in the forward, 2^16 in the
+//! backward (at least one sample; measured, see the crate-private
+//! constants `CHUNK_FLOATS` and `BACKWARD_CHUNK_FLOATS`). Every
 //! buffer lives in a caller-owned [`ConvScratch`], so a call at a size
 //! seen before allocates nothing (but `matrixmultiply`'s own packing
 //! buffer, see [`dense`](super::dense)).
@@ -350,13 +351,13 @@ pub(crate) fn mul(a: usize, b: usize, what: &'static str) -> Result<usize, ConvE
 /// (at least one sample per chunk). Measured at the MNIST convnet's shapes
 /// (batch 64, one thread): 2^18 (1 MiB) against 2^16, 2^20 and the whole
 /// batch, the forward at 2^18 was the fastest or within the noise.
-pub const CHUNK_FLOATS: usize = 1 << 18;
+pub(crate) const CHUNK_FLOATS: usize = 1 << 18;
 
-/// [`CHUNK_FLOATS`] for the backward, whose chunk also has a patch
+/// `CHUNK_FLOATS` for the backward, whose chunk also has a patch
 /// gradient and the kernel gradient in play: at 2^16 (256 KiB) the
 /// backward of `(13, 13, 32) -> 3x3x64` took 5.6 ms against 9.1 ms at
 /// 2^18 (batch 64, one thread).
-pub const BACKWARD_CHUNK_FLOATS: usize = 1 << 16;
+pub(crate) const BACKWARD_CHUNK_FLOATS: usize = 1 << 16;
 
 /// One thread's buffers: its patch matrix, their gradient, its kernel
 /// gradient (with the bias row) and the product's packing buffers.

@@ -8,7 +8,7 @@
 //! caller's buffers, measured 0.2x to 0.65x of `matrixmultiply` at the
 //! network's shapes in this session's benchmark and was not kept; so a
 //! dense `f32` product still allocates `matrixmultiply`'s packing buffer,
-//! which [`kernel_calls`] counts. `matrixmultiply` 0.3 takes no buffer
+//! which `kernel_calls` counts. `matrixmultiply` 0.3 takes no buffer
 //! from its caller, so there is no sound way to make this path
 //! allocation-free short of replacing the kernel.)
 //!
@@ -30,6 +30,10 @@ static KERNEL_CALLS: core::sync::atomic::AtomicUsize = core::sync::atomic::Atomi
 /// threads). `matrixmultiply` allocates its packing buffer on every call:
 /// with this count, a test can tell those allocations from any others.
 ///
+/// Hidden from the docs: public only for the allocation tests of this
+/// crate and of `shaped-nn` (`tests/*allocations.rs`), which are other
+/// crates; nothing else should need it.
+///
 /// ```
 /// use shaped_core::kernels::{dense::kernel_calls, matmul, Accum, MatMut, MatRef, Parallelism, Scratch};
 /// let before = kernel_calls();
@@ -39,6 +43,7 @@ static KERNEL_CALLS: core::sync::atomic::AtomicUsize = core::sync::atomic::Atomi
 /// assert!(kernel_calls() > before);
 /// assert_eq!(c[0], 32.0);
 /// ```
+#[doc(hidden)]
 pub fn kernel_calls() -> usize {
     KERNEL_CALLS.load(core::sync::atomic::Ordering::Relaxed)
 }

@@ -363,15 +363,9 @@ pub fn matmul<'a, E: Num>(
 
 /// The plain triple loop, the reference every kernel is tested against:
 /// `c = alpha a b` (`+ c` when `add`), `c` row-major `a.rows() x
-/// b.cols()`.
-///
-/// ```
-/// use shaped_core::kernels::{reference, MatRef};
-/// let a = [1.0f64, 2.0];
-/// let mut c = [10.0f64];
-/// reference(&mut c, true, MatRef::row_major(&a, 1, 2).unwrap(), MatRef::row_major(&a, 2, 1).unwrap(), 1.0);
-/// assert_eq!(c, [15.0]);
-/// ```
+/// b.cols()`. Not re-exported, so crate-private: a caller outside reaches
+/// it through [`matmul`] (its `Route::Reference`, for element types other
+/// than `f32` and `f64`).
 pub fn reference<E: Num>(c: &mut [E], add: bool, a: MatRef<'_, E>, b: MatRef<'_, E>, alpha: E) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert!(

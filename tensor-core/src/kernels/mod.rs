@@ -25,9 +25,9 @@
 //! `matmul` alone picks the kernel and says which it took ([`Route`]): the
 //! skinny loops (`skinny`: a dimension of 16 or less), the dense kernel
 //! (`matrixmultiply`, `f32` and `f64`), the sparse tiles, or the
-//! plain loop ([`reference`](fn@reference), other element types, and the reference of
-//! every test). The element type is tested in one place (a `TypeId`
-//! comparison behind a safe cast).
+//! plain loop (`reference`, crate-private: for other element types, and
+//! the reference of every test). The element type is tested in one place
+//! (a `TypeId` comparison behind a safe cast).
 //!
 //! The convolutions and poolings of image batches (channels-last, `NHWC`,
 //! as Keras) are built on it:
@@ -86,7 +86,7 @@ mod testing;
 mod view;
 
 pub use conv::{conv2d_backward, conv2d_forward, Conv2dGeometry, ConvError, ConvScratch, Padding};
-pub use matmul::{matmul, reference, Accum, Lhs, MatmulError, Parallelism, Route, Scratch};
+pub use matmul::{matmul, Accum, Lhs, MatmulError, Parallelism, Route, Scratch};
 pub use policy::{CostModel, SparsePolicy};
 pub use pool::{
     avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward,
@@ -94,8 +94,7 @@ pub use pool::{
 };
 pub use prefetch::prefetch;
 #[cfg(any(test, feature = "force-isa"))]
-pub use simd::force as force_isa;
-pub use simd::IsaKind;
+pub use simd::{force as force_isa, IsaKind};
 pub use sparse::SparseLhs;
 pub use view::{MatMut, MatRef};
 
@@ -142,6 +141,11 @@ pub fn join_kernel_threads() {
 }
 
 /// How many threads the kernels use.
+///
+/// ```
+/// let n = shaped_core::kernels::threads();
+/// assert!(n >= 1);
+/// ```
 pub fn threads() -> usize {
     rayon::current_num_threads()
 }

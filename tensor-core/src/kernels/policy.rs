@@ -73,6 +73,16 @@ impl CostModel {
     };
 
     /// The model's (dense, sparse) nanoseconds for `X W` and `X^T D`.
+    ///
+    /// ```
+    /// use shaped_core::kernels::CostModel;
+    /// let mut x = vec![0.0f32; 128 * 784];
+    /// x.iter_mut().step_by(50).for_each(|v| *v = 1.0); // 2% non-zero
+    /// let (dense, sparse) = CostModel::MEASURED.predict(&x, 128, 784, 512);
+    /// assert!(sparse < dense);
+    /// let (dense, sparse) = CostModel::MEASURED.predict(&[1.0; 128 * 784], 128, 784, 512);
+    /// assert!(sparse > dense);
+    /// ```
     pub fn predict(&self, x: &[f32], rows: usize, cols: usize, n: usize) -> (f64, f64) {
         let (row_tiles, col_tiles) = tiles_estimate(x, rows, cols);
         let macs = rows as f64 * cols as f64 * n as f64;

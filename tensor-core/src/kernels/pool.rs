@@ -61,6 +61,12 @@ struct Sizes {
 
 impl Pool2dGeometry {
     /// A square `pool x pool` window with stride `pool` (Keras's default).
+    ///
+    /// ```
+    /// use shaped_core::kernels::pool::Pool2dGeometry;
+    /// let g = Pool2dGeometry::new(26, 26, 32, 2);
+    /// assert_eq!((g.out_h(), g.out_w(), g.stride_h), (13, 13, 2));
+    /// ```
     pub const fn new(in_h: usize, in_w: usize, channels: usize, pool: usize) -> Self {
         Pool2dGeometry {
             in_h,

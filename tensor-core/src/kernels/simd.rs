@@ -46,7 +46,8 @@ pub(crate) enum Isa {
     Portable(Plain),
 }
 
-/// The instruction sets, as the test-only `force` switch names them.
+/// The instruction sets, as the test-only `force` switch names them
+/// (public, as `kernels::IsaKind`, only with `force-isa`, like the switch).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IsaKind {
     /// AVX-512F.

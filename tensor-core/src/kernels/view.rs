@@ -44,6 +44,17 @@ pub(crate) fn fits(len: usize, rows: usize, cols: usize, rs: usize, cs: usize) -
 impl<'a, E: Copy> MatRef<'a, E> {
     /// A view with any strides; an error if it does not lie inside `data`
     /// (or a stride exceeds `isize::MAX`).
+    ///
+    /// ```
+    /// use shaped_core::kernels::MatRef;
+    /// let data = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
+    /// // Every other column of a 2 x 3 matrix: a 2 x 2 view.
+    /// let a = MatRef::new(&data, 2, 2, 3, 2).unwrap();
+    /// assert_eq!((a.get(0, 1), a.get(1, 1), a.row_stride(), a.col_stride()), (3.0, 6.0, 3, 2));
+    /// // A view whose last element lies past the buffer is refused.
+    /// assert!(MatRef::new(&data, 2, 3, 3, 2).is_err());
+    /// assert!(MatRef::new(&data, 2, 2, usize::MAX, 1).is_err());
+    /// ```
     pub fn new(
         data: &'a [E],
         rows: usize,

@@ -203,6 +203,13 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     }
 
     /// [`try_stack_dyn`](Self::try_stack_dyn) that panics with the same words.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// let rows = vec![Tensor::<shape![2]>::from_array([1., 2.]); 3];
+    /// let m: Tensor<shape![_, 2]> = Tensor::stack_dyn::<0>(&rows);
+    /// assert_eq!(m.dims(), [3, 2]);
+    /// ```
     pub fn stack_dyn<const AXIS: usize>(
         tensors: &[Self],
     ) -> Tensor<<S as InsertDim<AXIS, Dyn>>::Output, E, Cpu>

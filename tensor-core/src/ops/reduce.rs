@@ -238,6 +238,13 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
         self.keep::<A>(self.sum_data(A))
     }
     /// The variance (`ddof = 0`) along axis `A`, kept as a size-1 axis.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// let x = Tensor::<shape![2, 3], f64>::from_array([[1., 2., 3.], [4., 5., 9.]]);
+    /// let v: Tensor<shape![2, 1], f64> = x.var_keepdim::<1>();
+    /// assert!((v.as_slice()[0] - 2.0 / 3.0).abs() < 1e-12);
+    /// ```
     pub fn var_keepdim<const A: usize>(&self) -> Tensor<<S as ReplaceAxis<A, One>>::Output, E, Cpu>
     where
         S: ReplaceAxis<A, One>,
@@ -245,6 +252,13 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
         self.keep::<A>(self.var_data(A))
     }
     /// The standard deviation (`ddof = 0`) along axis `A`, kept as a size-1 axis.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// let x = Tensor::<shape![2, 3], f64>::from_array([[1., 2., 3.], [4., 5., 9.]]);
+    /// let s: Tensor<shape![1, 3], f64> = x.std_keepdim::<0>();
+    /// assert_eq!(s.as_slice(), &[1.5, 1.5, 3.0]);
+    /// ```
     pub fn std_keepdim<const A: usize>(&self) -> Tensor<<S as ReplaceAxis<A, One>>::Output, E, Cpu>
     where
         S: ReplaceAxis<A, One>,
@@ -252,6 +266,13 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
         self.keep::<A>(self.std_data(A))
     }
     /// The mean along axis `A`, kept as a size-1 axis.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// let x = Tensor::<shape![2, 3], f64>::from_array([[1., 2., 3.], [4., 5., 9.]]);
+    /// let m: Tensor<shape![2, 1], f64> = x.mean_keepdim::<1>();
+    /// assert_eq!(m.as_slice(), &[2., 6.]);
+    /// ```
     pub fn mean_keepdim<const A: usize>(&self) -> Tensor<<S as ReplaceAxis<A, One>>::Output, E, Cpu>
     where
         S: ReplaceAxis<A, One>,
@@ -259,6 +280,13 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
         self.keep::<A>(self.mean_data(A))
     }
     /// The maximum along axis `A`, kept as a size-1 axis.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// let x = Tensor::<shape![2, 3], f64>::from_array([[1., 2., 3.], [4., 5., 9.]]);
+    /// let m: Tensor<shape![1, 3], f64> = x.max_keepdim::<0>();
+    /// assert_eq!(m.as_slice(), &[4., 5., 9.]);
+    /// ```
     pub fn max_keepdim<const A: usize>(&self) -> Tensor<<S as ReplaceAxis<A, One>>::Output, E, Cpu>
     where
         S: ReplaceAxis<A, One>,
@@ -266,6 +294,13 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
         self.keep::<A>(self.max_data(A))
     }
     /// The minimum along axis `A`, kept as a size-1 axis.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// let x = Tensor::<shape![2, 3], f64>::from_array([[1., 2., 3.], [4., 5., 9.]]);
+    /// let m: Tensor<shape![2, 1], f64> = x.min_keepdim::<1>();
+    /// assert_eq!(m.as_slice(), &[1., 4.]);
+    /// ```
     pub fn min_keepdim<const A: usize>(&self) -> Tensor<<S as ReplaceAxis<A, One>>::Output, E, Cpu>
     where
         S: ReplaceAxis<A, One>,

@@ -70,6 +70,13 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
         self.map(|x| op.f(x))
     }
     /// [`map_op`](Self::map_op) in place.
+    ///
+    /// ```
+    /// use shaped_core::{op_defs::Relu, shape, Tensor};
+    /// let mut x = Tensor::<shape![2]>::from_array([-1., 2.]);
+    /// x.map_op_inplace(Relu);
+    /// assert_eq!(x.as_slice(), &[0., 2.]);
+    /// ```
     pub fn map_op_inplace(&mut self, op: impl UnaryOp<E>) {
         self.map_inplace(|x| op.f(x))
     }

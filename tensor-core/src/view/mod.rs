@@ -110,6 +110,13 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     }
 
     /// The number of axes.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// let t = Tensor::<shape![2, 3]>::zeros();
+    /// let v = t.view();
+    /// assert_eq!(v.ndim(), 2);
+    /// ```
     pub fn ndim(&self) -> usize {
         S::RANK
     }
@@ -118,10 +125,24 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
         self.shape
     }
     /// The size of every axis.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// let t = Tensor::<shape![2, 3]>::zeros();
+    /// let v = t.view();
+    /// assert_eq!(v.dims(), [2, 3]);
+    /// ```
     pub fn dims(&self) -> S::Dims {
         self.shape.dims()
     }
     /// The number of elements.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Tensor};
+    /// let t = Tensor::<shape![2, 3]>::zeros();
+    /// let v = t.view();
+    /// assert_eq!(v.numel(), 6);
+    /// ```
     pub fn numel(&self) -> usize {
         self.shape.numel()
     }
