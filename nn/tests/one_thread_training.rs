@@ -20,8 +20,11 @@ use shaped_nn::{
     train::{Data, FitConfig, Trainer, Verbosity},
     Compute, Conv2D, Dense, Flatten, Parameters, Relu, Softmax,
 };
-use std::sync::{mpsc, Arc, Barrier, Condvar, Mutex};
 use std::time::Duration;
+
+#[path = "../../tensor-core/tests/support/held.rs"]
+mod held;
+use held::{finishes_within, Held};
 
 model! {
     /// The chapter's network: its first product (128 x 784 x 512) and its
@@ -110,51 +113,6 @@ fn train_convnet(compute: Compute) -> Outcome {
         .map(|i| t.model.get(i).to_vec())
         .collect();
     (w, (e.loss, e.metric), p.as_slice().to_vec())
-}
-
-/// Holds both kernel threads in jobs that wait until `release` is called.
-struct Held {
-    gate: Arc<(Mutex<bool>, Condvar)>,
-}
-
-impl Held {
-    fn all_kernel_threads() -> Held {
-        let gate = Arc::new((Mutex::new(false), Condvar::new()));
-        let started = Arc::new(Barrier::new(3));
-        for _ in 0..2 {
-            let (gate, started) = (gate.clone(), started.clone());
-            rayon::spawn(move || {
-                started.wait();
-                let (lock, cv) = &*gate;
-                let mut open = lock.lock().unwrap();
-                while !*open {
-                    open = cv.wait(open).unwrap();
-                }
-            });
-        }
-        // Both jobs run, each holding its own kernel thread.
-        started.wait();
-        Held { gate }
-    }
-
-    fn release(self) {
-        let (lock, cv) = &*self.gate;
-        *lock.lock().unwrap() = true;
-        cv.notify_all();
-    }
-}
-
-/// `f()` on a new thread, or `None` if it has not finished after `wait`.
-fn finishes_within<T: Send + 'static>(
-    wait: Duration,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> (mpsc::Receiver<T>, Option<T>) {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    let got = rx.recv_timeout(wait).ok();
-    (rx, got)
 }
 
 fn bits(a: &[f32]) -> Vec<u32> {

@@ -12,8 +12,11 @@ use shaped_core::kernels::{
     MatRef, Padding, Parallelism, Route, Scratch, SparseLhs, SparsePolicy,
 };
 use std::num::NonZeroUsize;
-use std::sync::{mpsc, Arc, Barrier, Condvar, Mutex};
 use std::time::Duration;
+
+#[path = "support/held.rs"]
+mod held;
+use held::{finishes_within, Held};
 
 /// Deterministic values in [-1, 1), with runs of zeros when `sparse`.
 fn values(len: usize, seed: u32, sparse: bool) -> Vec<f32> {
@@ -165,51 +168,6 @@ fn compute(par: Parallelism) -> Results {
         conv_out,
         conv_grads,
     }
-}
-
-/// Holds both kernel threads in jobs that wait until `release` is called.
-struct Held {
-    gate: Arc<(Mutex<bool>, Condvar)>,
-}
-
-impl Held {
-    fn all_kernel_threads() -> Held {
-        let gate = Arc::new((Mutex::new(false), Condvar::new()));
-        let started = Arc::new(Barrier::new(3));
-        for _ in 0..2 {
-            let (gate, started) = (gate.clone(), started.clone());
-            rayon::spawn(move || {
-                started.wait();
-                let (lock, cv) = &*gate;
-                let mut open = lock.lock().unwrap();
-                while !*open {
-                    open = cv.wait(open).unwrap();
-                }
-            });
-        }
-        // Both jobs run, each holding its own kernel thread.
-        started.wait();
-        Held { gate }
-    }
-
-    fn release(self) {
-        let (lock, cv) = &*self.gate;
-        *lock.lock().unwrap() = true;
-        cv.notify_all();
-    }
-}
-
-/// `f()` on a new thread, or `None` if it has not finished after `wait`.
-fn finishes_within<T: Send + 'static>(
-    wait: Duration,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> (mpsc::Receiver<T>, Option<T>) {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    let got = rx.recv_timeout(wait).ok();
-    (rx, got)
 }
 
 #[test]
