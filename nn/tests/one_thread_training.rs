@@ -72,25 +72,29 @@ fn config() -> FitConfig {
         .verbosity(Verbosity::Silent)
 }
 
+/// Trains `$model` with `$opt` on `$x` (u8 pixels) and `$y` for two epochs
+/// under `$compute`: the weights, the test figures and the predictions.
+macro_rules! train {
+    ($model:expr, $opt:expr, $x:expr, $y:expr, $compute:expr) => {{
+        let mut t = Trainer::new($model, $opt, CategoricalCrossentropy, Accuracy::default())
+            .with_compute($compute);
+        let xs = Data::u8_scaled(&$x, 1.0 / 255.0);
+        t.fit(&xs, &$y, config()).unwrap();
+        let e = t.evaluate(&xs, &$y, 128).unwrap();
+        let p = t.predict(&xs).unwrap();
+        let w = (0..t.model.len())
+            .map(|i| t.model.get(i).to_vec())
+            .collect();
+        let outcome: Outcome = (w, (e.loss, e.metric), p.as_slice().to_vec());
+        outcome
+    }};
+}
+
 fn train_mlp(compute: Compute) -> Outcome {
     let (px, y) = data(784);
     let x = Tensor::<(Dyn, Sz<784>), u8>::from_shape_vec((Dyn(SAMPLES), Sz), px).unwrap();
     let y = Tensor::<(Dyn, Sz<10>)>::from_shape_vec((Dyn(SAMPLES), Sz), y).unwrap();
-    let mut t = Trainer::new(
-        Mlp::seeded(0),
-        RmsProp::default(),
-        CategoricalCrossentropy,
-        Accuracy::default(),
-    )
-    .with_compute(compute);
-    let xs = Data::u8_scaled(&x, 1.0 / 255.0);
-    t.fit(&xs, &y, config()).unwrap();
-    let e = t.evaluate(&xs, &y, 128).unwrap();
-    let p = t.predict(&xs).unwrap();
-    let w = (0..t.model.len())
-        .map(|i| t.model.get(i).to_vec())
-        .collect();
-    (w, (e.loss, e.metric), p.as_slice().to_vec())
+    train!(Mlp::seeded(0), RmsProp::default(), x, y, compute)
 }
 
 fn train_convnet(compute: Compute) -> Outcome {
@@ -98,21 +102,7 @@ fn train_convnet(compute: Compute) -> Outcome {
     type Images = (Dyn, Sz<12>, Sz<12>, Sz<1>);
     let x = Tensor::<Images, u8>::from_shape_vec((Dyn(SAMPLES), Sz, Sz, Sz), px).unwrap();
     let y = Tensor::<(Dyn, Sz<10>)>::from_shape_vec((Dyn(SAMPLES), Sz), y).unwrap();
-    let mut t = Trainer::new(
-        Convnet::seeded(0),
-        Adam::default(),
-        CategoricalCrossentropy,
-        Accuracy::default(),
-    )
-    .with_compute(compute);
-    let xs = Data::u8_scaled(&x, 1.0 / 255.0);
-    t.fit(&xs, &y, config()).unwrap();
-    let e = t.evaluate(&xs, &y, 128).unwrap();
-    let p = t.predict(&xs).unwrap();
-    let w = (0..t.model.len())
-        .map(|i| t.model.get(i).to_vec())
-        .collect();
-    (w, (e.loss, e.metric), p.as_slice().to_vec())
+    train!(Convnet::seeded(0), Adam::default(), x, y, compute)
 }
 
 fn bits(a: &[f32]) -> Vec<u32> {
