@@ -19,6 +19,7 @@ use shaped_nn::{
     Dense, Layer, Relu, Softmax,
 };
 
+#[path = "../../tensor-core/tests/support/counting.rs"]
 mod counting;
 
 #[global_allocator]

@@ -12,6 +12,7 @@ use shaped_nn::{
     AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D, Relu, Same, Softmax,
 };
 
+#[path = "../../tensor-core/tests/support/counting.rs"]
 mod counting;
 
 #[global_allocator]

@@ -12,6 +12,7 @@ use shaped_core::kernels::dense::kernel_calls;
 mod computed;
 use computed::{config, trainer, Spirals};
 
+#[path = "../../tensor-core/tests/support/counting.rs"]
 mod counting;
 
 #[global_allocator]

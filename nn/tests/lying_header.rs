@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use shaped_nn::datasets::{idx, IdxError};
 
+#[path = "../../tensor-core/tests/support/counting.rs"]
 mod counting;
 
 #[global_allocator]

@@ -45,35 +45,13 @@ use shaped_core::kernels::pool::{max_pool2d_backward, max_pool2d_forward, Pool2d
 use shaped_core::kernels::{
     matmul, Accum, CostModel, MatMut, MatRef, Parallelism, Scratch, SparseLhs, SparsePolicy,
 };
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Counts every allocation, so that the report can say how many a
-/// kernel makes per call.
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every method forwards to the system allocator unchanged.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's contract is `System.alloc`'s.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: as for `alloc`.
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as for `alloc`.
-        unsafe { System.realloc(p, l, n) }
-    }
-}
+#[path = "../tests/support/counting.rs"]
+mod counting;
 
 #[global_allocator]
-static COUNTING: Counting = Counting;
+static COUNTING: counting::Counting = counting::Counting;
 
 /// Batch size.
 const ROWS: usize = 128;
@@ -428,9 +406,9 @@ fn gemm_crate_times(
         }
     };
     run(gemm::Parallelism::None);
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = counting::allocations();
     run(gemm::Parallelism::None);
-    let allocs = ALLOCS.load(Ordering::Relaxed) - before;
+    let allocs = counting::allocations() - before;
     let (mut t1, mut tn) = (Vec::new(), Vec::new());
     for _ in 0..7 {
         t1.push(median_seconds(5, || run(gemm::Parallelism::None)));
@@ -492,9 +470,9 @@ fn report(data: &Data) {
         };
         let allocs = |f: &mut dyn FnMut()| {
             f();
-            let before = ALLOCS.load(Ordering::Relaxed);
+            let before = counting::allocations();
             f();
-            ALLOCS.load(Ordering::Relaxed) - before
+            counting::allocations() - before
         };
         let am = allocs(&mut mm);
         let (mut t1, mut tm, mut tn) = (Vec::new(), Vec::new(), Vec::new());

@@ -10,35 +10,12 @@ use shaped_core::kernels::conv::{
 };
 use shaped_core::kernels::pool::{max_pool2d_backward, max_pool2d_forward, Pool2dGeometry};
 use shaped_core::kernels::{dense::kernel_calls, Parallelism};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The system allocator, counting allocations and reallocations.
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator, which
-// upholds `GlobalAlloc`'s contract; the counter only adds a relaxed atomic
-// update.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's layout is passed on as received.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: `p` came from `System` with this layout.
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as `dealloc`; the new size is the caller's.
-        unsafe { System.realloc(p, l, n) }
-    }
-}
+#[path = "support/counting.rs"]
+mod counting;
 
 #[global_allocator]
-static A: Counting = Counting;
+static A: counting::Counting = counting::Counting;
 
 /// One layer's buffers, made once.
 struct Layer {
@@ -133,7 +110,7 @@ fn a_step_at_a_size_seen_before_allocates_nothing() {
         for layer in &mut layers {
             layer.step(n, par);
         }
-        let (before, calls) = (ALLOCS.load(Ordering::Relaxed), kernel_calls());
+        let (before, calls) = (counting::allocations(), kernel_calls());
         for _ in 0..2 {
             for layer in &mut layers {
                 layer.step(n, par);
@@ -141,7 +118,7 @@ fn a_step_at_a_size_seen_before_allocates_nothing() {
             max_pool2d_forward(&pool, n, &x, &mut out, &mut arg).unwrap();
             max_pool2d_backward(&pool, n, &out, &arg, &mut dx).unwrap();
         }
-        let made = ALLOCS.load(Ordering::Relaxed) - before;
+        let made = counting::allocations() - before;
         let packing = kernel_calls() - calls;
         eprintln!("{par:?}: two steps: {made} allocations, {packing} matrixmultiply calls");
         assert_eq!(
@@ -149,7 +126,7 @@ fn a_step_at_a_size_seen_before_allocates_nothing() {
             "{par:?}: an allocation that is not matrixmultiply's"
         );
         // A smaller batch reuses the grown buffers.
-        let (before, calls) = (ALLOCS.load(Ordering::Relaxed), kernel_calls());
+        let (before, calls) = (counting::allocations(), kernel_calls());
         for layer in &mut layers {
             let small = n / 2;
             let (xl, ol) = (layer.x.len() / 2, layer.out.len() / 2);
@@ -167,7 +144,7 @@ fn a_step_at_a_size_seen_before_allocates_nothing() {
             .unwrap();
         }
         assert_eq!(
-            ALLOCS.load(Ordering::Relaxed) - before,
+            counting::allocations() - before,
             kernel_calls() - calls,
             "{par:?}: a smaller batch"
         );

@@ -1,4 +1,6 @@
-//! A counting global allocator for the tests that measure allocations: each
+//! A counting global allocator for the tests (of shaped-core and shaped-nn,
+//! included with `#[path]`) and the kernel benchmark that measure
+//! allocations: each
 //! such test binary installs it with
 //! `#[global_allocator] static A: counting::Counting = counting::Counting;`
 //! and reads [`allocations`] (how many allocations and reallocations so
