@@ -778,3 +778,34 @@ fn pooling_refuses_wrong_sizes_and_bad_argmax_and_writes_nothing() {
     assert!(max_pool2d_forward(&g, usize::MAX, &x, &mut out, &mut arg).is_err());
     assert!(out.iter().all(|&v| v == 7.0));
 }
+
+/// A zero window or kernel on the largest input: its output size is 0 (the
+/// geometry is refused by `check`), not an overflow. Found by the
+/// `conv_pool` fuzz target.
+#[test]
+fn output_sizes_of_a_zero_window_on_the_largest_input_do_not_overflow() {
+    let pool = Pool2dGeometry {
+        in_h: usize::MAX,
+        in_w: usize::MAX,
+        channels: 1,
+        pool_h: 0,
+        pool_w: 0,
+        stride_h: 1,
+        stride_w: 1,
+    };
+    assert_eq!((pool.out_h(), pool.out_w()), (0, 0));
+    assert_eq!(pool.check(), Err(ConvError::Zero("pool_h")));
+    let conv = Conv2dGeometry {
+        in_h: usize::MAX,
+        in_w: usize::MAX,
+        in_c: 1,
+        kernel_h: 0,
+        kernel_w: 0,
+        filters: 1,
+        stride_h: 1,
+        stride_w: 1,
+        padding: Padding::Valid,
+    };
+    assert_eq!((conv.out_h(), conv.out_w()), (0, 0));
+    assert_eq!(conv.check(), Err(ConvError::Zero("kernel_h")));
+}

@@ -14,46 +14,18 @@ use shaped_core::kernels::{
     SparseLhs, SparsePolicy,
 };
 
-/// Reads the fuzzer's bytes as small numbers; zeros once they run out.
-struct Bytes<'a>(&'a [u8]);
+mod agree;
+mod bytes;
+use agree::agree;
+use bytes::Bytes;
 
-impl Bytes<'_> {
-    fn u8(&mut self) -> u8 {
-        match self.0.split_first() {
-            Some((&b, rest)) => {
-                self.0 = rest;
-                b
-            }
-            None => 0,
-        }
-    }
-    fn u16(&mut self) -> u16 {
-        u16::from_le_bytes([self.u8(), self.u8()])
-    }
-    /// A size: mostly small, sometimes past the kernels' thresholds
-    /// (skinny loops up to 16, parallel split, sparse blocks of 64).
-    fn size(&mut self) -> usize {
-        match self.u8() % 8 {
-            0..=4 => (self.u8() % 20) as usize,
-            5 | 6 => (self.u8() % 80) as usize,
-            _ => self.u16() as usize % 300,
-        }
-    }
-    /// A value: ordinary numbers mostly, and each special value.
-    fn value(&mut self, specials: bool) -> f32 {
-        let b = self.u8();
-        let x = (self.u16() as f32 - 32768.0) / 4096.0;
-        match b % 32 {
-            0 => 0.0,
-            1 => -0.0,
-            2 if specials => f32::NAN,
-            3 if specials => f32::INFINITY,
-            4 if specials => f32::NEG_INFINITY,
-            5 => f32::from_bits(1 + self.u16() as u32), // subnormal
-            6 => -f32::MIN_POSITIVE / 2.0,
-            7..=14 => 0.0, // sparse inputs
-            _ => x,
-        }
+/// A size: mostly small, sometimes past the kernels' thresholds
+/// (skinny loops up to 16, parallel split, sparse blocks of 64).
+fn size(b: &mut Bytes) -> usize {
+    match b.u8() % 8 {
+        0..=4 => (b.u8() % 20) as usize,
+        5 | 6 => (b.u8() % 80) as usize,
+        _ => b.u16() as usize % 300,
     }
 }
 
@@ -110,21 +82,6 @@ fn fits(l: &Layout, rows: usize, cols: usize) -> bool {
             .is_some_and(|last| last < l.len)
 }
 
-/// `got` against the f64 reference `want`, whose rounding bound is `bound`.
-fn agree(got: f32, want: f64, bound: f64, what: &str) {
-    if want.is_nan() {
-        assert!(got.is_nan(), "{what}: {got} where the reference is NaN");
-    } else if want.is_infinite() {
-        assert_eq!(got as f64, want, "{what}");
-    } else {
-        let err = (got as f64 - want).abs();
-        assert!(
-            err <= bound,
-            "{what}: {got} vs {want} (error {err}, bound {bound})"
-        );
-    }
-}
-
 /// A policy that always builds the tiles.
 const TILES: SparsePolicy = SparsePolicy::CostModel(CostModel {
     dense_ns_per_mac: 1e9,
@@ -134,13 +91,17 @@ const TILES: SparsePolicy = SparsePolicy::CostModel(CostModel {
 
 /// `c = alpha a b (+ c)` through `matmul`, checked against f64.
 fn check_dense(b: &mut Bytes, par: Parallelism, scratch: &mut Scratch) {
-    let (m, k, n) = (b.size(), b.size(), b.size());
+    let (m, k, n) = (size(b), size(b), size(b));
     let la = layout(b, m, k);
     let lb = layout(b, k, n);
     let a: Vec<f32> = (0..la.len).map(|_| b.value(true)).collect();
     let w: Vec<f32> = (0..lb.len).map(|_| b.value(true)).collect();
     let alpha = [1.0f32, 0.5, -2.0][(b.u8() % 3) as usize];
-    let accum = if b.u8() % 2 == 0 { Accum::Replace } else { Accum::Add };
+    let accum = if b.u8() % 2 == 0 {
+        Accum::Replace
+    } else {
+        Accum::Add
+    };
     let c_len = (m * n).saturating_sub((b.u8() % 16 == 0) as usize);
     let c0: Vec<f32> = (0..c_len).map(|_| b.value(true)).collect();
     let mut c = c0.clone();
@@ -155,7 +116,10 @@ fn check_dense(b: &mut Bytes, par: Parallelism, scratch: &mut Scratch) {
     };
     let route = matmul(dst, accum, av, bv, alpha, par, scratch).expect("sizes agree");
     let small = m == 0 || n == 0 || k == 0;
-    assert!(small || route == Route::Skinny || route == Route::Dense, "{route:?}");
+    assert!(
+        small || route == Route::Skinny || route == Route::Dense,
+        "{route:?}"
+    );
     for i in 0..m {
         for j in 0..n {
             let (mut s, mut mag) = (0.0f64, 0.0f64);
@@ -164,10 +128,19 @@ fn check_dense(b: &mut Bytes, par: Parallelism, scratch: &mut Scratch) {
                 s += x;
                 mag += x.abs();
             }
-            let old = if accum == Accum::Add { c0[i * n + j] as f64 } else { 0.0 };
+            let old = if accum == Accum::Add {
+                c0[i * n + j] as f64
+            } else {
+                0.0
+            };
             let want = alpha as f64 * s + old;
             let bound = (k as f64 + 2.0) * 1.2e-7 * (alpha.abs() as f64 * mag + old.abs()) + 1e-35;
-            agree(c[i * n + j], want, bound, &format!("{m}x{k}x{n} {route:?} at ({i}, {j})"));
+            agree(
+                c[i * n + j],
+                want,
+                bound,
+                &format!("{m}x{k}x{n} {route:?} at ({i}, {j})"),
+            );
         }
     }
 }
@@ -176,7 +149,7 @@ fn check_dense(b: &mut Bytes, par: Parallelism, scratch: &mut Scratch) {
 /// finite `w`, `d` (a zero of `x` is skipped, not multiplied: `0 inf` does
 /// not count, as it would in a dense product).
 fn check_sparse(b: &mut Bytes, par: Parallelism, scratch: &mut Scratch) {
-    let (rows, cols, n) = (b.size(), b.size(), b.size());
+    let (rows, cols, n) = (size(b), size(b), size(b));
     let x: Vec<f32> = (0..rows * cols).map(|_| b.value(true)).collect();
     let w: Vec<f32> = (0..cols * n).map(|_| b.value(false)).collect();
     let d: Vec<f32> = (0..rows * n).map(|_| b.value(false)).collect();
@@ -205,7 +178,12 @@ fn check_sparse(b: &mut Bytes, par: Parallelism, scratch: &mut Scratch) {
                 }
             }
             let bound = (cols as f64 + 2.0) * 1.2e-7 * mag + 1e-35;
-            agree(out[i * n + j], acc, bound, &format!("sparse x w {rows}x{cols}x{n}"));
+            agree(
+                out[i * n + j],
+                acc,
+                bound,
+                &format!("sparse x w {rows}x{cols}x{n}"),
+            );
         }
     }
     let mut out = vec![f32::NAN; cols * n];
@@ -225,7 +203,12 @@ fn check_sparse(b: &mut Bytes, par: Parallelism, scratch: &mut Scratch) {
                 }
             }
             let bound = (rows as f64 + 2.0) * 1.2e-7 * mag + 1e-35;
-            agree(out[p * n + j], acc, bound, &format!("sparse x^T d {rows}x{cols}x{n}"));
+            agree(
+                out[p * n + j],
+                acc,
+                bound,
+                &format!("sparse x^T d {rows}x{cols}x{n}"),
+            );
         }
     }
 }

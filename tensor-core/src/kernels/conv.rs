@@ -88,14 +88,16 @@ pub struct Conv2dGeometry {
 }
 
 /// Output positions along one axis (0 for a zero stride or, with
-/// [`Padding::Valid`], a kernel larger than the input).
+/// [`Padding::Valid`], a zero kernel or one larger than the input).
 const fn out_len(input: usize, k: usize, s: usize, padding: Padding) -> usize {
     if s == 0 {
         return 0;
     }
     match padding {
         Padding::Valid => {
-            if k > input {
+            // A zero kernel is refused by `check`; its size here is 0, as
+            // for a zero stride (and `input + 1` would overflow).
+            if k == 0 || k > input {
                 0
             } else {
                 (input - k) / s + 1

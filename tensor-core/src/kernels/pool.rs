@@ -42,10 +42,10 @@ pub struct Pool2dGeometry {
     pub stride_w: usize,
 }
 
-/// Positions along one axis (0 for a zero stride or a window larger than
-/// the input).
+/// Positions along one axis (0 for a zero stride, a zero window or a window
+/// larger than the input).
 const fn out_len(input: usize, p: usize, s: usize) -> usize {
-    if s == 0 || p > input {
+    if s == 0 || p == 0 || p > input {
         0
     } else {
         (input - p) / s + 1
