@@ -10,8 +10,8 @@
 //! Prints `test_acc:` and `fit_seconds:` lines (the benchmark reads them).
 
 use clap::{Parser, ValueEnum};
+use shaped::datasets::{Mnist as MnistData, Which};
 use shaped::nn::{
-    datasets::{Mnist as MnistData, Which},
     losses::CategoricalCrossentropy,
     metrics::Accuracy,
     model,

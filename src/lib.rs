@@ -61,9 +61,13 @@
 /// program uses the same major version (`shaped::rand::Rng`).
 pub use rand;
 pub use shaped_core::*;
+/// MNIST and Fashion-MNIST, read from IDX files, checked and fetched: the
+/// `shaped-datasets` crate (feature `datasets`, on by default).
+#[cfg(feature = "datasets")]
+pub use shaped_datasets as datasets;
 pub use shaped_macros::*;
-/// Layers, losses, metrics, optimizers, the training loop and the data
-/// sets: the `shaped-nn` crate.
+/// Layers, losses, metrics, optimizers and the training loop: the
+/// `shaped-nn` crate.
 pub use shaped_nn as nn;
 #[doc(hidden)]
 pub use shaped_nn::__private;

@@ -12,8 +12,8 @@
 //! a convnet that does not learn (chance is 0.10). The whole test took 15 s
 //! in the test profile on the 2-core machine with other builds running.
 
+use shaped::datasets::Mnist as MnistData;
 use shaped::nn::{
-    datasets::Mnist as MnistData,
     losses::CategoricalCrossentropy,
     metrics::Accuracy,
     model,

@@ -3,8 +3,8 @@
 //! `$MNIST_DIR`, or `../shared/data/mnist` beside the repository); otherwise
 //! it says loudly that it skipped.
 
+use shaped::datasets::Mnist as MnistData;
 use shaped::nn::{
-    datasets::Mnist as MnistData,
     losses::CategoricalCrossentropy,
     metrics::Accuracy,
     model,

@@ -5,9 +5,9 @@
 //! after training.
 
 use clap::ValueEnum;
+use shaped::datasets::{Mnist as MnistData, Which};
 use shaped::nn::{
     checkpoint,
-    datasets::{Mnist as MnistData, Which},
     losses::CategoricalCrossentropy,
     metrics::{Accuracy, Metric},
     optim::{Optimizer, RmsProp},

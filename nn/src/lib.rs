@@ -19,7 +19,6 @@ pub mod batch;
 #[cfg(feature = "checkpoint")]
 pub mod checkpoint;
 pub mod compute;
-pub mod datasets;
 pub mod gradcheck;
 pub mod init;
 pub mod layer;

@@ -50,8 +50,19 @@ impl<'a, S: Batched> Data<'a, S> {
     }
     /// `u8` samples in a flat row-major buffer (a whole number of samples:
     /// a partial last one is left out), each value multiplied by `scale` as
-    /// it is gathered.
-    pub(crate) fn from_u8_flat(d: &'a [u8], scale: f32) -> Self {
+    /// it is gathered: a data set that keeps its pixels as bytes (an MNIST
+    /// split) gathers through it.
+    ///
+    /// ```
+    /// use shaped_core::{kernels::Parallelism, shape};
+    /// use shaped_nn::train::Data;
+    /// let pixels = [0u8, 255, 51, 102, 7];
+    /// let d = Data::<shape![2]>::u8_flat(&pixels, 1.0 / 255.0);
+    /// let mut out = [0.0; 2];
+    /// d.gather_into(&[1], &mut out, Parallelism::None);
+    /// assert_eq!((d.len(), out), (2, [0.2, 0.4]));
+    /// ```
+    pub fn u8_flat(d: &'a [u8], scale: f32) -> Self {
         let n = d.len() / S::NUMEL.max(1);
         Data {
             src: Source::U8 {
@@ -103,14 +114,26 @@ impl<'a, S: Batched> Data<'a, S> {
         self.gather_into(indices, out, parallelism);
     }
     /// Copies the samples at `indices` into `out`, sharing the rows among
-    /// (at most `par`'s) kernel threads (what [`Dataset::gather`](super::Dataset::gather)
-    /// does for a pair of `Data` and for an MNIST split). Crate-private: its
-    /// callers are the trainer's own buffers, sized to exactly
-    /// `indices.len()` samples of indices below [`len`](Self::len), which the
-    /// assertion below restates (an internal invariant, not a check of user
-    /// input; a user's batch goes through [`gather`](Self::gather), which
-    /// sizes `out` itself).
-    pub(crate) fn gather_into(&self, indices: &[usize], out: &mut [f32], par: Parallelism) {
+    /// (at most `par`'s) kernel threads: what [`Dataset::gather`](super::Dataset::gather)
+    /// does for a pair of `Data` and for an MNIST split, into the buffers
+    /// the trainer sized to exactly `indices.len()` samples.
+    ///
+    /// # Panics
+    ///
+    /// As [`slice::copy_from_slice`] does, on a caller's mistake: when `out`
+    /// does not hold exactly `indices.len()` samples, or an index is not
+    /// below [`len`](Self::len). ([`gather`](Self::gather) sizes its `Vec`
+    /// itself.)
+    ///
+    /// ```
+    /// use shaped_core::{kernels::Parallelism, shape, Dyn, Sz, Tensor};
+    /// use shaped_nn::train::Data;
+    /// let t = Tensor::<shape![_, 2]>::from_shape_vec((Dyn(2), Sz), vec![1., 2., 3., 4.]).unwrap();
+    /// let mut out = [0.0; 4];
+    /// Data::<shape![2]>::f32(&t).gather_into(&[1, 1], &mut out, Parallelism::None);
+    /// assert_eq!(out, [3., 4., 3., 4.]);
+    /// ```
+    pub fn gather_into(&self, indices: &[usize], out: &mut [f32], par: Parallelism) {
         let k = S::NUMEL;
         assert_eq!(
             Some(out.len()),

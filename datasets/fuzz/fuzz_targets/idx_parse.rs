@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use shaped_nn::datasets::idx;
+use shaped_datasets::idx;
 use libfuzzer_sys::fuzz_target;
 
 fn check(bytes: &[u8]) {

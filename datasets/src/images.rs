@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use super::catalog::{CLASSES, SIDE};
 use super::error::DatasetError;
 use super::mnist::Split;
-use crate::train::{Data, Dataset};
 use shaped_core::{kernels::Parallelism, One, Sz};
+use shaped_nn::train::{Data, Dataset};
 
 /// The values of one image: 28 x 28.
 pub const PIXELS: usize = SIDE * SIDE;
@@ -19,14 +19,14 @@ pub const PIXELS: usize = SIDE * SIDE;
 /// sparse losses, from [`Split::sparse`]).
 ///
 /// ```
-/// use shaped_nn::datasets::Split;
+/// use shaped_datasets::Split;
 /// use shaped_nn::train::Dataset;
 /// let s = Split::new(vec![255; 2 * 784], vec![3, 8], 28, 28)?;
 /// let set = s.one_hot()?;
 /// let (mut x, mut y) = (vec![0.0; 784], [0.0; 10]);
 /// set.gather(&[1], &mut x, &mut y);
 /// assert_eq!((set.len(), x[0], y[8], y.iter().sum::<f32>()), (2, 1.0, 1.0, 1.0));
-/// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+/// # Ok::<(), shaped_datasets::DatasetError>(())
 /// ```
 #[derive(Clone, Copy)]
 pub struct Images<'a, T> {
@@ -44,9 +44,9 @@ impl Split {
     /// [`DatasetError::Shape`] if the images are not 28 x 28.
     ///
     /// ```
-    /// let s = shaped_nn::datasets::Split::new(vec![0; 4], vec![1], 2, 2)?;
+    /// let s = shaped_datasets::Split::new(vec![0; 4], vec![1], 2, 2)?;
     /// assert!(s.one_hot().is_err());
-    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_datasets::DatasetError>(())
     /// ```
     pub fn one_hot(&self) -> Result<Images<'_, (Sz<{ CLASSES as usize }>,)>, DatasetError> {
         self.images_as()
@@ -60,11 +60,11 @@ impl Split {
     ///
     /// ```
     /// use shaped_nn::train::Dataset;
-    /// let s = shaped_nn::datasets::Split::new(vec![0; 784], vec![7], 28, 28)?;
+    /// let s = shaped_datasets::Split::new(vec![0; 784], vec![7], 28, 28)?;
     /// let (mut x, mut y) = (vec![1.0; 784], [0.0]);
     /// s.sparse()?.gather(&[0], &mut x, &mut y);
     /// assert_eq!((x[0], y[0]), (0.0, 7.0));
-    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_datasets::DatasetError>(())
     /// ```
     pub fn sparse(&self) -> Result<Images<'_, (One,)>, DatasetError> {
         self.images_as()
@@ -78,7 +78,7 @@ impl Split {
             });
         }
         Ok(Images {
-            pixels: Data::from_u8_flat(self.images(), 1.0 / 255.0),
+            pixels: Data::u8_flat(self.images(), 1.0 / 255.0),
             labels: self.labels(),
             _t: PhantomData,
         })

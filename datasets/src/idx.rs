@@ -26,14 +26,14 @@ pub(super) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// # Examples
 ///
 /// ```
-/// use shaped_nn::datasets::idx;
+/// use shaped_datasets::idx;
 ///
 /// // 2 x 3 bytes.
 /// let bytes = [0, 0, 0x08, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6];
 /// let a = idx::parse(&bytes)?;
 /// assert_eq!(a.dims(), &[2, 3]);
 /// assert_eq!(a.data(), &[1, 2, 3, 4, 5, 6]);
-/// # Ok::<(), shaped_nn::datasets::IdxError>(())
+/// # Ok::<(), shaped_datasets::IdxError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdxArray {
@@ -47,9 +47,9 @@ impl IdxArray {
     /// # Examples
     ///
     /// ```
-    /// let a = shaped_nn::datasets::idx::parse(&[0, 0, 8, 1, 0, 0, 0, 2, 7, 9])?;
+    /// let a = shaped_datasets::idx::parse(&[0, 0, 8, 1, 0, 0, 0, 2, 7, 9])?;
     /// assert_eq!(a.dims(), &[2]);
-    /// # Ok::<(), shaped_nn::datasets::IdxError>(())
+    /// # Ok::<(), shaped_datasets::IdxError>(())
     /// ```
     pub fn dims(&self) -> &[usize] {
         &self.dims
@@ -60,9 +60,9 @@ impl IdxArray {
     /// # Examples
     ///
     /// ```
-    /// let a = shaped_nn::datasets::idx::parse(&[0, 0, 8, 1, 0, 0, 0, 2, 7, 9])?;
+    /// let a = shaped_datasets::idx::parse(&[0, 0, 8, 1, 0, 0, 0, 2, 7, 9])?;
     /// assert_eq!(a.data(), &[7, 9]);
-    /// # Ok::<(), shaped_nn::datasets::IdxError>(())
+    /// # Ok::<(), shaped_datasets::IdxError>(())
     /// ```
     pub fn data(&self) -> &[u8] {
         &self.data
@@ -73,10 +73,10 @@ impl IdxArray {
     /// # Examples
     ///
     /// ```
-    /// let a = shaped_nn::datasets::idx::parse(&[0, 0, 8, 1, 0, 0, 0, 2, 7, 9])?;
+    /// let a = shaped_datasets::idx::parse(&[0, 0, 8, 1, 0, 0, 0, 2, 7, 9])?;
     /// let (dims, data) = a.into_parts();
     /// assert_eq!((dims, data), (vec![2], vec![7, 9]));
-    /// # Ok::<(), shaped_nn::datasets::IdxError>(())
+    /// # Ok::<(), shaped_datasets::IdxError>(())
     /// ```
     pub fn into_parts(self) -> (Vec<usize>, Vec<u8>) {
         (self.dims, self.data)
@@ -96,7 +96,7 @@ impl IdxArray {
 /// # Examples
 ///
 /// ```
-/// use shaped_nn::datasets::{idx, IdxError};
+/// use shaped_datasets::{idx, IdxError};
 ///
 /// let ok = idx::parse(&[0, 0, 0x08, 1, 0, 0, 0, 3, 5, 0, 4])?;
 /// assert_eq!(ok.data(), &[5, 0, 4]);
@@ -124,7 +124,7 @@ pub fn parse(bytes: &[u8]) -> Result<IdxArray, IdxError> {
 /// # Examples
 ///
 /// ```
-/// use shaped_nn::datasets::idx;
+/// use shaped_datasets::idx;
 ///
 /// let path = std::env::temp_dir().join(format!("idx-doc-{}", std::process::id()));
 /// std::fs::write(&path, [0, 0, 0x08, 1, 0, 0, 0, 2, 3, 1])?;

@@ -40,7 +40,7 @@ impl FileSpec {
     /// # Examples
     ///
     /// ```
-    /// use shaped_nn::datasets::{DatasetError, Which};
+    /// use shaped_datasets::{DatasetError, Which};
     ///
     /// let spec = &Which::Mnist.files()[3];
     /// let err = spec.verify_bytes(spec.name.as_ref(), b"not the labels").unwrap_err();

@@ -15,14 +15,14 @@ use super::locate::locate;
 /// # Examples
 ///
 /// ```
-/// use shaped_nn::datasets::Split;
+/// use shaped_datasets::Split;
 ///
 /// // Two 2 x 2 images labelled 3 and 8.
 /// let s = Split::new(vec![0, 1, 2, 3, 4, 5, 6, 7], vec![3, 8], 2, 2)?;
 /// assert_eq!(s.len(), 2);
 /// assert_eq!(s.image(1), Some(&[4, 5, 6, 7][..]));
 /// assert_eq!(s.label(1), Some(8));
-/// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+/// # Ok::<(), shaped_datasets::DatasetError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Split {
@@ -45,7 +45,7 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// use shaped_nn::datasets::{DatasetError, Split};
+    /// use shaped_datasets::{DatasetError, Split};
     ///
     /// let err = Split::new(vec![0; 4], vec![10], 2, 2).unwrap_err();
     /// assert!(matches!(err, DatasetError::LabelOutOfRange { label: 10, .. }));
@@ -81,9 +81,9 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = shaped_nn::datasets::Split::new(vec![9; 3], vec![1, 2, 3], 1, 1)?;
+    /// let s = shaped_datasets::Split::new(vec![9; 3], vec![1, 2, 3], 1, 1)?;
     /// assert_eq!(s.len(), 3);
-    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_datasets::DatasetError>(())
     /// ```
     pub fn len(&self) -> usize {
         self.labels.len()
@@ -94,9 +94,9 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = shaped_nn::datasets::Split::new(vec![], vec![], 28, 28)?;
+    /// let s = shaped_datasets::Split::new(vec![], vec![], 28, 28)?;
     /// assert!(s.is_empty());
-    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_datasets::DatasetError>(())
     /// ```
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
@@ -107,9 +107,9 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = shaped_nn::datasets::Split::new(vec![0; 6], vec![0], 2, 3)?;
+    /// let s = shaped_datasets::Split::new(vec![0; 6], vec![0], 2, 3)?;
     /// assert_eq!((s.rows(), s.cols()), (2, 3));
-    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_datasets::DatasetError>(())
     /// ```
     pub fn rows(&self) -> usize {
         self.rows
@@ -120,9 +120,9 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = shaped_nn::datasets::Split::new(vec![0; 6], vec![0], 2, 3)?;
+    /// let s = shaped_datasets::Split::new(vec![0; 6], vec![0], 2, 3)?;
     /// assert_eq!(s.cols(), 3);
-    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_datasets::DatasetError>(())
     /// ```
     pub fn cols(&self) -> usize {
         self.cols
@@ -133,9 +133,9 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = shaped_nn::datasets::Split::new(vec![1, 2], vec![0, 1], 1, 1)?;
+    /// let s = shaped_datasets::Split::new(vec![1, 2], vec![0, 1], 1, 1)?;
     /// assert_eq!(s.images(), &[1, 2]);
-    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_datasets::DatasetError>(())
     /// ```
     pub fn images(&self) -> &[u8] {
         &self.images
@@ -146,9 +146,9 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = shaped_nn::datasets::Split::new(vec![1, 2], vec![0, 1], 1, 1)?;
+    /// let s = shaped_datasets::Split::new(vec![1, 2], vec![0, 1], 1, 1)?;
     /// assert_eq!(s.labels(), &[0, 1]);
-    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_datasets::DatasetError>(())
     /// ```
     pub fn labels(&self) -> &[u8] {
         &self.labels
@@ -159,10 +159,10 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = shaped_nn::datasets::Split::new(vec![1, 2, 3, 4], vec![0, 1], 1, 2)?;
+    /// let s = shaped_datasets::Split::new(vec![1, 2, 3, 4], vec![0, 1], 1, 2)?;
     /// assert_eq!(s.image(1), Some(&[3, 4][..]));
     /// assert_eq!(s.image(2), None);
-    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_datasets::DatasetError>(())
     /// ```
     pub fn image(&self, i: usize) -> Option<&[u8]> {
         let size = self.rows * self.cols;
@@ -175,9 +175,9 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = shaped_nn::datasets::Split::new(vec![1, 2], vec![0, 7], 1, 1)?;
+    /// let s = shaped_datasets::Split::new(vec![1, 2], vec![0, 7], 1, 1)?;
     /// assert_eq!(s.label(1), Some(7));
-    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_datasets::DatasetError>(())
     /// ```
     pub fn label(&self, i: usize) -> Option<u8> {
         self.labels.get(i).copied()
@@ -188,10 +188,10 @@ impl Split {
     /// # Examples
     ///
     /// ```
-    /// let s = shaped_nn::datasets::Split::new(vec![1, 2], vec![0, 7], 1, 1)?;
+    /// let s = shaped_datasets::Split::new(vec![1, 2], vec![0, 7], 1, 1)?;
     /// let (images, labels) = s.into_parts();
     /// assert_eq!((images, labels), (vec![1, 2], vec![0, 7]));
-    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_datasets::DatasetError>(())
     /// ```
     pub fn into_parts(self) -> (Vec<u8>, Vec<u8>) {
         (self.images, self.labels)
@@ -203,11 +203,11 @@ impl Split {
 /// # Examples
 ///
 /// ```no_run
-/// use shaped_nn::datasets::Mnist;
+/// use shaped_datasets::Mnist;
 ///
 /// let mnist = Mnist::load("data/mnist")?;
 /// assert_eq!((mnist.train.len(), mnist.test.len()), (60_000, 10_000));
-/// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+/// # Ok::<(), shaped_datasets::DatasetError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mnist {
@@ -234,7 +234,7 @@ impl Mnist {
     /// # Examples
     ///
     /// ```
-    /// use shaped_nn::datasets::Mnist;
+    /// use shaped_datasets::Mnist;
     ///
     /// // A tiny dataset in the MNIST layout: 2 training and 1 test image.
     /// fn idx(dims: &[u32], body: &[u8]) -> Vec<u8> {
@@ -258,9 +258,11 @@ impl Mnist {
     /// ```
     pub fn load(dir: impl AsRef<Path>) -> Result<Mnist, DatasetError> {
         let dir = dir.as_ref();
-        // Any of the two datasets: the file names are the same.
-        let [train_images, train_labels, test_images, test_labels] =
-            Which::Mnist.files().map(|f| f.name);
+        // Any of the two datasets: the file names are the same, in the
+        // order train images, train labels, test images, test labels.
+        let name = |i: usize| Which::Mnist.files()[i].name;
+        let (train_images, train_labels) = (name(0), name(1));
+        let (test_images, test_labels) = (name(2), name(3));
         Ok(Mnist {
             train: load_split(dir, train_images, train_labels)?,
             test: load_split(dir, test_images, test_labels)?,
@@ -277,17 +279,17 @@ impl Mnist {
     /// # Examples
     ///
     /// ```no_run
-    /// use shaped_nn::datasets::{Mnist, Which};
+    /// use shaped_datasets::{Mnist, Which};
     ///
     /// let fashion = Mnist::obtain("data/fashion-mnist", Which::Fashion, &mut |m| eprintln!("{m}"))?;
     /// assert_eq!(fashion.test.len(), 10_000);
-    /// # Ok::<(), shaped_nn::datasets::DatasetError>(())
+    /// # Ok::<(), shaped_datasets::DatasetError>(())
     /// ```
     ///
     /// Without a usable folder nothing is fetched:
     ///
     /// ```
-    /// use shaped_nn::datasets::{DatasetError, Mnist, Which};
+    /// use shaped_datasets::{DatasetError, Mnist, Which};
     ///
     /// let file = std::env::temp_dir().join(format!("mnist-obtain-doc-{}", std::process::id()));
     /// std::fs::write(&file, "a file, not a folder")?;
