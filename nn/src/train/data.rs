@@ -56,11 +56,12 @@ impl<'a, S: Batched> Data<'a, S> {
     /// ```
     /// use shaped_core::{kernels::Parallelism, shape};
     /// use shaped_nn::train::Data;
-    /// let pixels = [0u8, 255, 51, 102, 7];
-    /// let d = Data::<shape![2]>::u8_flat(&pixels, 1.0 / 255.0);
+    /// // Two samples of two pixels (the fifth byte is no whole sample).
+    /// let pixels = [0u8, 255, 4, 6, 7];
+    /// let d = Data::<shape![2]>::u8_flat(&pixels, 0.5);
     /// let mut out = [0.0; 2];
     /// d.gather_into(&[1], &mut out, Parallelism::None);
-    /// assert_eq!((d.len(), out), (2, [0.2, 0.4]));
+    /// assert_eq!((d.len(), out), (2, [2.0, 3.0]));
     /// ```
     pub fn u8_flat(d: &'a [u8], scale: f32) -> Self {
         let n = d.len() / S::NUMEL.max(1);
