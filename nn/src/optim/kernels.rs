@@ -1,5 +1,5 @@
 //! The optimizers' element-wise update loops: compiled for several SIMD
-//! levels and picked at run time (`multiversion`), and split across the
+//! levels and picked at run time (`shaped_core::vectorized!`), and split across the
 //! kernel threads for large tensors (as many of them as the update's
 //! [`Parallelism`] allows: with one thread, the chunks run in turn on the
 //! calling thread, with the same results).
@@ -10,7 +10,6 @@
 //! become NaN). That is two vector multiply-adds per element in a loop bound
 //! by memory, so the check costs next to nothing (see [`Finite`]).
 
-use multiversion::multiversion;
 use rayon::prelude::*;
 use shaped_core::kernels::Parallelism;
 
@@ -177,35 +176,37 @@ pub(crate) fn check_all(w: &[f32], g: &[f32]) -> Finite {
     Finite::of(cg.iter().sum(), cw.iter().sum())
 }
 
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-fn rmsprop_chunk<const CHECK: bool>(
-    w: &mut [f32],
-    g: &[f32],
-    v: &mut [f32],
-    lr: f32,
-    rho: f32,
-    eps: f32,
-) -> Finite {
-    checked2::<CHECK>(w, g, v, |w, g, v| {
-        *v = flush(rho * *v + (1.0 - rho) * g * g);
-        *w -= lr * g / (*v + eps).sqrt();
-    })
+shaped_core::vectorized! {
+    fn rmsprop_chunk[const CHECK: bool][CHECK](
+        w: &mut [f32],
+        g: &[f32],
+        v: &mut [f32],
+        lr: f32,
+        rho: f32,
+        eps: f32,
+    ) -> Finite {
+        checked2::<CHECK>(w, g, v, |w, g, v| {
+            *v = flush(rho * *v + (1.0 - rho) * g * g);
+            *w -= lr * g / (*v + eps).sqrt();
+        })
+    }
 }
 
-/// The same step without flushing subnormals (to measure what flushing saves).
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-fn rmsprop_chunk_keep<const CHECK: bool>(
-    w: &mut [f32],
-    g: &[f32],
-    v: &mut [f32],
-    lr: f32,
-    rho: f32,
-    eps: f32,
-) -> Finite {
-    checked2::<CHECK>(w, g, v, |w, g, v| {
-        *v = rho * *v + (1.0 - rho) * g * g;
-        *w -= lr * g / (*v + eps).sqrt();
-    })
+shaped_core::vectorized! {
+    /// The same step without flushing subnormals (to measure what flushing saves).
+    fn rmsprop_chunk_keep[const CHECK: bool][CHECK](
+        w: &mut [f32],
+        g: &[f32],
+        v: &mut [f32],
+        lr: f32,
+        rho: f32,
+        eps: f32,
+    ) -> Finite {
+        checked2::<CHECK>(w, g, v, |w, g, v| {
+            *v = rho * *v + (1.0 - rho) * g * g;
+            *w -= lr * g / (*v + eps).sqrt();
+        })
+    }
 }
 
 /// Keras's RMSprop step without momentum or centering, in place:
@@ -249,23 +250,24 @@ pub(crate) fn rmsprop<const CHECK: bool>(
         .reduce(|| Finite::OK, Finite::join)
 }
 
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-#[allow(clippy::too_many_arguments)]
-fn adam_chunk<const CHECK: bool>(
-    w: &mut [f32],
-    g: &[f32],
-    m: &mut [f32],
-    v: &mut [f32],
-    alpha: f32,
-    b1: f32,
-    b2: f32,
-    eps: f32,
-) -> Finite {
-    checked3::<CHECK>(w, g, m, v, |w, g, m, v| {
-        *m = flush(b1 * *m + (1.0 - b1) * g);
-        *v = flush(b2 * *v + (1.0 - b2) * g * g);
-        *w -= alpha * *m / (v.sqrt() + eps);
-    })
+shaped_core::vectorized! {
+    #[allow(clippy::too_many_arguments)]
+    fn adam_chunk[const CHECK: bool][CHECK](
+        w: &mut [f32],
+        g: &[f32],
+        m: &mut [f32],
+        v: &mut [f32],
+        alpha: f32,
+        b1: f32,
+        b2: f32,
+        eps: f32,
+    ) -> Finite {
+        checked3::<CHECK>(w, g, m, v, |w, g, m, v| {
+            *m = flush(b1 * *m + (1.0 - b1) * g);
+            *v = flush(b2 * *v + (1.0 - b2) * g * g);
+            *w -= alpha * *m / (v.sqrt() + eps);
+        })
+    }
 }
 
 /// Keras's Adam step with the bias correction folded into `alpha`; with its

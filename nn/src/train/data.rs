@@ -211,11 +211,12 @@ impl<'a, S: Batched> From<&'a Tensor<S::Batch, f32>> for Data<'a, S> {
 /// Samples read ahead of the one being copied.
 const PREFETCH_AHEAD: usize = 4;
 
-/// `o = p * scale` for every pixel, compiled for several SIMD levels.
-#[multiversion::multiversion(targets("x86_64+avx512f+avx512bw", "x86_64+avx2"))]
-fn scale_u8(o: &mut [f32], p: &[u8], scale: f32) {
-    for (o, &p) in o.iter_mut().zip(p) {
-        *o = p as f32 * scale;
+shaped_core::vectorized! {
+    /// `o = p * scale` for every pixel, compiled for several SIMD levels.
+    fn scale_u8[][](o: &mut [f32], p: &[u8], scale: f32) {
+        for (o, &p) in o.iter_mut().zip(p) {
+            *o = p as f32 * scale;
+        }
     }
 }
 

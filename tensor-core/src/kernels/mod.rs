@@ -46,7 +46,9 @@
 //! makes, and loops written once over a vector type and compiled per
 //! instruction set (AVX-512, AVX2 with FMA, plain code). A test-only switch
 //! forces each one (`force_isa`, compiled for the tests and with the
-//! `force-isa` feature).
+//! `force-isa` feature). Code outside the kernels reaches the same
+//! detection through [`vectorized!`](crate::vectorized), which compiles a
+//! plain loop once per instruction set.
 //!
 //! # The rule that keeps the `unsafe` code sound
 //!
@@ -83,6 +85,8 @@ mod skinny;
 pub mod sparse;
 #[cfg(test)]
 mod testing;
+#[doc(hidden)]
+pub mod vectorized;
 mod view;
 
 pub use conv::{conv2d_backward, conv2d_forward, Conv2dGeometry, ConvError, ConvScratch, Padding};

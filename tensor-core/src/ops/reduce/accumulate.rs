@@ -8,13 +8,12 @@
 //! element-by-element `f32` loop stops growing at 2^24. The independent lanes
 //! are what lets the compiler vectorize the loop (one accumulator is a chain
 //! of dependent adds), and the loops are compiled for AVX2 and AVX-512 too
-//! (`multiversion`), picked at run time.
+//! ([`vectorized!`](crate::vectorized)), picked at run time.
 //!
 //! Integers are summed exactly into a 64-bit integer (numpy: a `uint8` sum
 //! is a `uint64`), wrapping on overflow as numpy does.
 
 use crate::dtype::Num;
-use multiversion::multiversion;
 
 /// Independent accumulators in a leaf.
 pub(crate) const LANES: usize = 16;
@@ -54,14 +53,16 @@ fn leaf<E: Num>(x: &[E], f: impl Fn(f64) -> f64) -> f64 {
     combine(acc)
 }
 
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-fn leaf_sum<E: Num>(x: &[E]) -> f64 {
-    leaf(x, |v| v)
+crate::vectorized! {
+    fn leaf_sum[E: Num][E](x: &[E]) -> f64 {
+        leaf(x, |v| v)
+    }
 }
 
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-fn leaf_sq_dev<E: Num>(x: &[E], mean: f64) -> f64 {
-    leaf(x, |v| (v - mean) * (v - mean))
+crate::vectorized! {
+    fn leaf_sq_dev[E: Num][E](x: &[E], mean: f64) -> f64 {
+        leaf(x, |v| (v - mean) * (v - mean))
+    }
 }
 
 /// Combines per-leaf sums pairwise: leaf `i`'s sum joins its neighbours as
@@ -98,20 +99,22 @@ pub(crate) fn sum_sq_dev<E: Num>(x: &[E], mean: f64) -> f64 {
     })
 }
 
-/// `acc[i] += row[i]`, in `f64`.
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-pub(crate) fn add_row<E: Num>(acc: &mut [f64], row: &[E]) {
-    for (a, &x) in acc.iter_mut().zip(row) {
-        *a += x.to_f64();
+crate::vectorized! {
+    /// `acc[i] += row[i]`, in `f64`.
+    pub(crate) fn add_row[E: Num][E](acc: &mut [f64], row: &[E]) {
+        for (a, &x) in acc.iter_mut().zip(row) {
+            *a += x.to_f64();
+        }
     }
 }
 
-/// `acc[i] += (row[i] - mean[i])^2`, in `f64`.
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-pub(crate) fn add_row_sq_dev<E: Num>(acc: &mut [f64], row: &[E], mean: &[f64]) {
-    for ((a, &x), &m) in acc.iter_mut().zip(row).zip(mean) {
-        let d = x.to_f64() - m;
-        *a += d * d;
+crate::vectorized! {
+    /// `acc[i] += (row[i] - mean[i])^2`, in `f64`.
+    pub(crate) fn add_row_sq_dev[E: Num][E](acc: &mut [f64], row: &[E], mean: &[f64]) {
+        for ((a, &x), &m) in acc.iter_mut().zip(row).zip(mean) {
+            let d = x.to_f64() - m;
+            *a += d * d;
+        }
     }
 }
 
@@ -144,29 +147,31 @@ macro_rules! wide_int {
 wide_int!(u8 => u64, u16 => u64, u32 => u64, u64 => u64, usize => u64,
           i8 => i64, i16 => i64, i32 => i64, i64 => i64);
 
-/// The exact (wrapping) sum of integers, in lanes.
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-pub(crate) fn sum_int<E: WideInt>(x: &[E]) -> E::Wide {
-    let mut acc = [<E::Wide as Num>::ZERO; LANES];
-    let chunks = x.chunks_exact(LANES);
-    let tail = chunks.remainder();
-    for c in chunks {
-        for k in 0..LANES {
-            acc[k] = E::wrapping_add(acc[k], c[k].widen());
+crate::vectorized! {
+    /// The exact (wrapping) sum of integers, in lanes.
+    pub(crate) fn sum_int[E: WideInt][E](x: &[E]) -> E::Wide {
+        let mut acc = [<E::Wide as Num>::ZERO; LANES];
+        let chunks = x.chunks_exact(LANES);
+        let tail = chunks.remainder();
+        for c in chunks {
+            for k in 0..LANES {
+                acc[k] = E::wrapping_add(acc[k], c[k].widen());
+            }
         }
+        for (k, &v) in tail.iter().enumerate() {
+            acc[k] = E::wrapping_add(acc[k], v.widen());
+        }
+        acc.iter()
+            .fold(<E::Wide as Num>::ZERO, |a, &b| E::wrapping_add(a, b))
     }
-    for (k, &v) in tail.iter().enumerate() {
-        acc[k] = E::wrapping_add(acc[k], v.widen());
-    }
-    acc.iter()
-        .fold(<E::Wide as Num>::ZERO, |a, &b| E::wrapping_add(a, b))
 }
 
-/// `acc[i] += row[i]`, widened, wrapping.
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-pub(crate) fn add_row_int<E: WideInt>(acc: &mut [E::Wide], row: &[E]) {
-    for (a, &x) in acc.iter_mut().zip(row) {
-        *a = E::wrapping_add(*a, x.widen());
+crate::vectorized! {
+    /// `acc[i] += row[i]`, widened, wrapping.
+    pub(crate) fn add_row_int[E: WideInt][E](acc: &mut [E::Wide], row: &[E]) {
+        for (a, &x) in acc.iter_mut().zip(row) {
+            *a = E::wrapping_add(*a, x.widen());
+        }
     }
 }
 
