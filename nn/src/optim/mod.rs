@@ -25,8 +25,7 @@ use crate::{Layer, Parameters};
 /// ```
 #[diagnostic::on_unimplemented(
     message = "the optimizer `{Self}` holds the state of another model, not of `{M}`",
-    label = "this optimizer's state was made for another model; the trainer's model is `{M}`",
-    note = "an optimizer is typed by the model it trains: make one for `{M}`, or pass `RmsProp::default()` (or `Adam`, `Sgd`) and let the trainer infer the model"
+    label = "made for another model: make one for `{M}`, or pass `RmsProp::default()` (or `Adam`, `Sgd`) and let the trainer infer the model"
 )]
 pub trait Optimizer<M: Layer> {
     /// Keras's name for it.

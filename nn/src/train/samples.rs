@@ -86,19 +86,115 @@ pub trait PredictInputs<S: Batched> {
     }
 }
 
-impl<S: Batched> Inputs<S> for Data<'_, S> {
+/// What makes a type [`Inputs`]: implemented by the library for tensors of
+/// each rank and for [`Data`]. `Inputs` itself has one blanket impl over
+/// this trait, so that a rejected shape is reported with the shape check's
+/// own message and no list of the types that are inputs. Not for users'
+/// types: give `fit` a `Data` of your samples instead.
+///
+/// ```
+/// use shaped_nn::train::{Inputs, InputsOf};
+/// use shaped_core::{shape, Dyn, Sz, Tensor};
+/// let x = Tensor::<shape![_, 3]>::zeros_with((Dyn(2), Sz));
+/// // The same samples through either trait.
+/// assert_eq!(InputsOf::<shape![3]>::data(&x).len(), Inputs::<shape![3]>::data(&x).len());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the inputs `{Self}` are not a batch of the model's input samples `{S}`",
+    label = "the model takes a batch of `{S}` samples here"
+)]
+pub trait InputsOf<S: Batched> {
+    /// The samples.
+    fn data(&self) -> Data<'_, S>;
+    /// The samples as one contiguous buffer, when they are stored so.
+    fn contiguous(&self) -> Option<&[f32]> {
+        None
+    }
+}
+
+/// What makes a type [`Targets`] (as [`InputsOf`] for [`Inputs`]).
+///
+/// ```
+/// use shaped_nn::train::TargetsOf;
+/// use shaped_core::{shape, Dyn, Sz, Tensor};
+/// let y = Tensor::<shape![_, 10]>::zeros_with((Dyn(4), Sz));
+/// assert_eq!(TargetsOf::<shape![10]>::contiguous(&y).map(|s| s.len()), Some(40));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the targets `{Self}` are not a batch of the loss's target samples `{S}`",
+    label = "the loss compares the model's outputs with a batch of `{S}` targets here"
+)]
+pub trait TargetsOf<S: Batched> {
+    /// The samples.
+    fn data(&self) -> Data<'_, S>;
+    /// The samples as one contiguous buffer, when they are stored so.
+    fn contiguous(&self) -> Option<&[f32]> {
+        None
+    }
+}
+
+/// What makes a type [`PredictInputs`] (as [`InputsOf`] for [`Inputs`]).
+///
+/// ```
+/// use shaped_nn::train::PredictInputsOf;
+/// use shaped_core::{shape, Dyn, Sz, Tensor};
+/// let x = Tensor::<shape![_, 3]>::zeros_with((Dyn(5), Sz));
+/// assert_eq!(PredictInputsOf::<shape![3]>::data(&x).len(), 5);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`predict` takes a batch of `{S}` samples; `{Self}` is not one",
+    label = "a batch of `{S}` samples is needed here"
+)]
+pub trait PredictInputsOf<S: Batched> {
+    /// The samples.
+    fn data(&self) -> Data<'_, S>;
+    /// The samples as one contiguous buffer, when they are stored so.
+    fn contiguous(&self) -> Option<&[f32]> {
+        None
+    }
+}
+
+macro_rules! role_from_impl_trait {
+    ($Role:ident, $Of:ident) => {
+        impl<X: $Of<S> + ?Sized, S: Batched> $Role<S> for X {
+            fn data(&self) -> Data<'_, S> {
+                $Of::data(self)
+            }
+            fn contiguous(&self) -> Option<&[f32]> {
+                $Of::contiguous(self)
+            }
+        }
+    };
+}
+role_from_impl_trait!(Inputs, InputsOf);
+role_from_impl_trait!(Targets, TargetsOf);
+role_from_impl_trait!(PredictInputs, PredictInputsOf);
+
+/// The one type the shape checks below are implemented for, `()`: their
+/// impls are blanket impls over this trait, which is what keeps rustc from
+/// printing "but `SameTargets<9, 9>` is implemented for `()`" under the
+/// check's message.
+///
+/// ```
+/// fn unit<U: shaped_nn::train::Unit>(_: U) {}
+/// unit(());
+/// ```
+pub trait Unit {}
+impl Unit for () {}
+
+impl<S: Batched> InputsOf<S> for Data<'_, S> {
     fn data(&self) -> Data<'_, S> {
         *self
     }
 }
 
-impl<S: Batched> Targets<S> for Data<'_, S> {
+impl<S: Batched> TargetsOf<S> for Data<'_, S> {
     fn data(&self) -> Data<'_, S> {
         *self
     }
 }
 
-impl<S: Batched> PredictInputs<S> for Data<'_, S> {
+impl<S: Batched> PredictInputsOf<S> for Data<'_, S> {
     fn data(&self) -> Data<'_, S> {
         *self
     }
@@ -120,7 +216,7 @@ impl<T: ?Sized> SameType<T> for T {}
 )]
 pub trait SameInputs<const GIVEN: usize, const TAKES: usize> {}
 #[diagnostic::do_not_recommend]
-impl<const G: usize, const T: usize> SameInputs<G, T> for () where Sz<G>: SameType<Sz<T>> {}
+impl<U: Unit, const G: usize, const T: usize> SameInputs<G, T> for U where Sz<G>: SameType<Sz<T>> {}
 
 /// Rank-2 inputs `(G0, G1)` for a model of `(T0, T1)` inputs: implemented
 /// only when they are equal.
@@ -130,8 +226,8 @@ impl<const G: usize, const T: usize> SameInputs<G, T> for () where Sz<G>: SameTy
 )]
 pub trait SameInputs2<const G0: usize, const G1: usize, const T0: usize, const T1: usize> {}
 #[diagnostic::do_not_recommend]
-impl<const G0: usize, const G1: usize, const T0: usize, const T1: usize> SameInputs2<G0, G1, T0, T1>
-    for ()
+impl<U: Unit, const G0: usize, const G1: usize, const T0: usize, const T1: usize>
+    SameInputs2<G0, G1, T0, T1> for U
 where
     (Sz<G0>, Sz<G1>): SameType<(Sz<T0>, Sz<T1>)>,
 {
@@ -154,13 +250,14 @@ pub trait SameInputs3<
 }
 #[diagnostic::do_not_recommend]
 impl<
+        U: Unit,
         const G0: usize,
         const G1: usize,
         const G2: usize,
         const T0: usize,
         const T1: usize,
         const T2: usize,
-    > SameInputs3<G0, G1, G2, T0, T1, T2> for ()
+    > SameInputs3<G0, G1, G2, T0, T1, T2> for U
 where
     (Sz<G0>, Sz<G1>, Sz<G2>): SameType<(Sz<T0>, Sz<T1>, Sz<T2>)>,
 {
@@ -174,7 +271,7 @@ where
 )]
 pub trait SameTargets<const GIVEN: usize, const OUTPUTS: usize> {}
 #[diagnostic::do_not_recommend]
-impl<const G: usize, const O: usize> SameTargets<G, O> for () where Sz<G>: SameType<Sz<O>> {}
+impl<U: Unit, const G: usize, const O: usize> SameTargets<G, O> for U where Sz<G>: SameType<Sz<O>> {}
 
 /// Rank-2 targets: implemented only when the shapes are equal.
 #[diagnostic::on_unimplemented(
@@ -183,8 +280,8 @@ impl<const G: usize, const O: usize> SameTargets<G, O> for () where Sz<G>: SameT
 )]
 pub trait SameTargets2<const G0: usize, const G1: usize, const O0: usize, const O1: usize> {}
 #[diagnostic::do_not_recommend]
-impl<const G0: usize, const G1: usize, const O0: usize, const O1: usize>
-    SameTargets2<G0, G1, O0, O1> for ()
+impl<U: Unit, const G0: usize, const G1: usize, const O0: usize, const O1: usize>
+    SameTargets2<G0, G1, O0, O1> for U
 where
     (Sz<G0>, Sz<G1>): SameType<(Sz<O0>, Sz<O1>)>,
 {
@@ -201,7 +298,10 @@ pub trait BatchOfSamples<const GIVEN: usize, const TAKES: usize> {}
 // An impl only so that rustc does not list the other `PredictInputs` impls
 // under the message (a zero-width model cannot be built anyway).
 #[diagnostic::do_not_recommend]
-impl BatchOfSamples<0, 0> for () {}
+impl<U: Unit, const G: usize, const T: usize> BatchOfSamples<G, T> for U where
+    (Sz<G>, Sz<T>): SameType<(Sz<0>, Sz<0>)>
+{
+}
 
 macro_rules! tensor_samples {
     ($Role:ident, $Same:ident; $([$G:ident, $T:ident]),+) => {
@@ -218,13 +318,13 @@ macro_rules! tensor_samples {
         }
     };
 }
-tensor_samples!(Inputs, SameInputs; [G0, T0]);
-tensor_samples!(Inputs, SameInputs2; [G0, T0], [G1, T1]);
-tensor_samples!(Inputs, SameInputs3; [G0, T0], [G1, T1], [G2, T2]);
-tensor_samples!(Targets, SameTargets; [G0, T0]);
-tensor_samples!(Targets, SameTargets2; [G0, T0], [G1, T1]);
+tensor_samples!(InputsOf, SameInputs; [G0, T0]);
+tensor_samples!(InputsOf, SameInputs2; [G0, T0], [G1, T1]);
+tensor_samples!(InputsOf, SameInputs3; [G0, T0], [G1, T1], [G2, T2]);
+tensor_samples!(TargetsOf, SameTargets; [G0, T0]);
+tensor_samples!(TargetsOf, SameTargets2; [G0, T0], [G1, T1]);
 
-impl Targets<(One,)> for Tensor<(Dyn, One)> {
+impl TargetsOf<(One,)> for Tensor<(Dyn, One)> {
     fn data(&self) -> Data<'_, (One,)> {
         Data::from_flat(self.as_slice())
     }
@@ -233,11 +333,11 @@ impl Targets<(One,)> for Tensor<(Dyn, One)> {
     }
 }
 
-tensor_samples!(PredictInputs, SameInputs; [G0, T0]);
-tensor_samples!(PredictInputs, SameInputs2; [G0, T0], [G1, T1]);
-tensor_samples!(PredictInputs, SameInputs3; [G0, T0], [G1, T1], [G2, T2]);
+tensor_samples!(PredictInputsOf, SameInputs; [G0, T0]);
+tensor_samples!(PredictInputsOf, SameInputs2; [G0, T0], [G1, T1]);
+tensor_samples!(PredictInputsOf, SameInputs3; [G0, T0], [G1, T1], [G2, T2]);
 
-impl<const G: usize, const T: usize> PredictInputs<(Sz<T>,)> for Tensor<(Sz<G>,)>
+impl<const G: usize, const T: usize> PredictInputsOf<(Sz<T>,)> for Tensor<(Sz<G>,)>
 where
     (): BatchOfSamples<G, T>,
 {
@@ -257,7 +357,10 @@ pub trait FlatSamples2<const G0: usize, const G1: usize, const TAKES: usize> {}
 // An impl only so that rustc does not list the other impls under the
 // message (a zero-size sample holds nothing to read).
 #[diagnostic::do_not_recommend]
-impl FlatSamples2<0, 0, 0> for () {}
+impl<U: Unit, const G0: usize, const G1: usize, const T: usize> FlatSamples2<G0, G1, T> for U where
+    (Sz<G0>, Sz<G1>, Sz<T>): SameType<(Sz<0>, Sz<0>, Sz<0>)>
+{
+}
 
 /// Samples of rank 3 for a model that takes flat samples: never
 /// implemented but for zero sizes, so that the message says what to do.
@@ -267,7 +370,12 @@ impl FlatSamples2<0, 0, 0> for () {}
 )]
 pub trait FlatSamples3<const G0: usize, const G1: usize, const G2: usize, const TAKES: usize> {}
 #[diagnostic::do_not_recommend]
-impl FlatSamples3<0, 0, 0, 0> for () {}
+impl<U: Unit, const G0: usize, const G1: usize, const G2: usize, const T: usize>
+    FlatSamples3<G0, G1, G2, T> for U
+where
+    (Sz<G0>, Sz<G1>, Sz<G2>, Sz<T>): SameType<(Sz<0>, Sz<0>, Sz<0>, Sz<0>)>,
+{
+}
 
 macro_rules! unflattened {
     ($Role:ident) => {
@@ -292,5 +400,5 @@ macro_rules! unflattened {
         }
     };
 }
-unflattened!(Inputs);
-unflattened!(PredictInputs);
+unflattened!(InputsOf);
+unflattened!(PredictInputsOf);

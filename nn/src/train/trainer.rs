@@ -240,15 +240,16 @@ pub struct Evaluation {
     pub metric: f32,
 }
 
-impl<M, O, L, Me> Trainer<M, O, L, Me>
-where
-    M: Layer,
-    O: Optimizer<M>,
-    L: Loss<M::Output>,
-    Me: Metric<M::Output, Target = L::Target>,
-{
+impl<M: Layer, O, L, Me> Trainer<M, O, L, Me> {
     /// Compiles `model` with an optimizer, a loss and a metric.
-    pub fn new(model: M, optimizer: O, loss: L, metric: Me) -> Self {
+    // The bounds are the function's own (not the impl block's), so that an
+    // optimizer of another model is reported at one bound.
+    pub fn new(model: M, optimizer: O, loss: L, metric: Me) -> Self
+    where
+        O: Optimizer<M>,
+        L: Loss<M::Output>,
+        Me: Metric<M::Output, Target = L::Target>,
+    {
         let grads = model.zero_grads();
         Trainer {
             model,
@@ -268,7 +269,15 @@ where
             compute: Compute::default(),
         }
     }
+}
 
+impl<M, O, L, Me> Trainer<M, O, L, Me>
+where
+    M: Layer,
+    O: Optimizer<M>,
+    L: Loss<M::Output>,
+    Me: Metric<M::Output, Target = L::Target>,
+{
     /// Sets how the training computes ([`Compute`]): it is given to every
     /// layer of the model ([`Layer::set_compute`]) and to the optimizer
     /// ([`Optimizer::set_parallelism`]), and the batch gathering follows
