@@ -177,7 +177,9 @@ pub(crate) fn check_all(w: &[f32], g: &[f32]) -> Finite {
 }
 
 shaped_core::vectorized! {
-    fn rmsprop_chunk[const CHECK: bool][CHECK](
+    /// One chunk of the step; `FLUSH` flushes subnormal `v` to zero (off,
+    /// to measure what flushing saves).
+    fn rmsprop_chunk[const CHECK: bool, const FLUSH: bool][CHECK, FLUSH](
         w: &mut [f32],
         g: &[f32],
         v: &mut [f32],
@@ -186,24 +188,8 @@ shaped_core::vectorized! {
         eps: f32,
     ) -> Finite {
         checked2::<CHECK>(w, g, v, |w, g, v| {
-            *v = flush(rho * *v + (1.0 - rho) * g * g);
-            *w -= lr * g / (*v + eps).sqrt();
-        })
-    }
-}
-
-shaped_core::vectorized! {
-    /// The same step without flushing subnormals (to measure what flushing saves).
-    fn rmsprop_chunk_keep[const CHECK: bool][CHECK](
-        w: &mut [f32],
-        g: &[f32],
-        v: &mut [f32],
-        lr: f32,
-        rho: f32,
-        eps: f32,
-    ) -> Finite {
-        checked2::<CHECK>(w, g, v, |w, g, v| {
-            *v = rho * *v + (1.0 - rho) * g * g;
+            let next = rho * *v + (1.0 - rho) * g * g;
+            *v = if FLUSH { flush(next) } else { next };
             *w -= lr * g / (*v + eps).sqrt();
         })
     }
@@ -227,9 +213,9 @@ pub(crate) fn rmsprop<const CHECK: bool>(
     par: Parallelism,
 ) -> Finite {
     let f = if flush_subnormals {
-        rmsprop_chunk::<CHECK>
+        rmsprop_chunk::<CHECK, true>
     } else {
-        rmsprop_chunk_keep::<CHECK>
+        rmsprop_chunk::<CHECK, false>
     };
     if w.len() <= CHUNK {
         return f(w, g, v, lr, rho, eps);
