@@ -25,24 +25,19 @@ use shaped_core::{Dyn, One, Sz, Tensor};
 /// ```
 /// use shaped_nn::train::{Data, Inputs};
 /// use shaped_core::{shape, Dyn, Sz, Tensor};
+/// fn count<X: Inputs<shape![3]> + ?Sized>(x: &X) -> usize {
+///     x.data().len()
+/// }
 /// let x = Tensor::<shape![_, 3]>::zeros_with((Dyn(5), Sz));
-/// assert_eq!(Inputs::<shape![3]>::data(&x).len(), 5);
-/// assert_eq!(Inputs::<shape![3]>::data(&Data::f32(&x)).len(), 5);
+/// assert_eq!(count(&x), 5);
+/// assert_eq!(count(&Data::f32(&x)), 5);
 /// ```
 #[diagnostic::on_unimplemented(
     message = "the inputs `{Self}` are not a batch of the model's input samples `{S}`",
     label = "the model takes a batch of `{S}` samples here",
     note = "inputs are a `Tensor<(Dyn, ...)>` of `f32` whose dims after the batch axis are the model's input shape, or a `Data` of that shape (`Data::u8_scaled` for pixels)"
 )]
-pub trait Inputs<S: Batched> {
-    /// The samples.
-    fn data(&self) -> Data<'_, S>;
-    /// The samples as one contiguous `f32` buffer, when they are stored so
-    /// (a step then reads them in place instead of copying).
-    fn contiguous(&self) -> Option<&[f32]> {
-        None
-    }
-}
+pub trait Inputs<S: Batched>: InputsOf<S> {}
 
 /// A batch of target samples `S` (the model's output shape, or one label
 /// per sample for the sparse losses): what `fit`, `evaluate` and
@@ -50,23 +45,19 @@ pub trait Inputs<S: Batched> {
 ///
 /// ```
 /// use shaped_nn::train::Targets;
-/// use shaped_core::{shape, Dyn, One, Tensor};
+/// use shaped_core::{Dyn, One, Tensor};
+/// fn count<Y: Targets<(One,)> + ?Sized>(y: &Y) -> usize {
+///     y.data().len()
+/// }
 /// let labels = Tensor::<(Dyn, One)>::zeros_with((Dyn(4), One));
-/// assert_eq!(Targets::<(One,)>::data(&labels).len(), 4);
+/// assert_eq!(count(&labels), 4);
 /// ```
 #[diagnostic::on_unimplemented(
     message = "the targets `{Self}` are not a batch of the loss's target samples `{S}`",
     label = "the loss compares the model's outputs with a batch of `{S}` targets here",
     note = "targets have the model's output shape (one-hot for `CategoricalCrossentropy`), or one label per sample, `(Dyn, One)`, for the sparse losses"
 )]
-pub trait Targets<S: Batched> {
-    /// The samples.
-    fn data(&self) -> Data<'_, S>;
-    /// The samples as one contiguous `f32` buffer, when they are stored so.
-    fn contiguous(&self) -> Option<&[f32]> {
-        None
-    }
-}
+pub trait Targets<S: Batched>: TargetsOf<S> {}
 
 /// A batch of the model's input samples `S`, as [`predict`] takes it: one
 /// sample on its own (no batch axis) is refused with a message saying so.
@@ -77,27 +68,19 @@ pub trait Targets<S: Batched> {
     label = "a batch of `{S}` samples is needed here",
     note = "inputs are a `Tensor<(Dyn, ...)>` of `f32` whose dims after the batch axis are the model's input shape"
 )]
-pub trait PredictInputs<S: Batched> {
-    /// The samples.
-    fn data(&self) -> Data<'_, S>;
-    /// The samples as one contiguous `f32` buffer, when they are stored so.
-    fn contiguous(&self) -> Option<&[f32]> {
-        None
-    }
-}
+pub trait PredictInputs<S: Batched>: PredictInputsOf<S> {}
 
-/// What makes a type [`Inputs`]: implemented by the library for tensors of
+/// What makes a type [`Inputs`], and its methods: implemented by the library for tensors of
 /// each rank and for [`Data`]. `Inputs` itself has one blanket impl over
 /// this trait, so that a rejected shape is reported with the shape check's
 /// own message and no list of the types that are inputs. Not for users'
 /// types: give `fit` a `Data` of your samples instead.
 ///
 /// ```
-/// use shaped_nn::train::{Inputs, InputsOf};
+/// use shaped_nn::train::InputsOf;
 /// use shaped_core::{shape, Dyn, Sz, Tensor};
 /// let x = Tensor::<shape![_, 3]>::zeros_with((Dyn(2), Sz));
-/// // The same samples through either trait.
-/// assert_eq!(InputsOf::<shape![3]>::data(&x).len(), Inputs::<shape![3]>::data(&x).len());
+/// assert_eq!(InputsOf::<shape![3]>::data(&x).len(), 2);
 /// ```
 #[diagnostic::on_unimplemented(
     message = "the inputs `{Self}` are not a batch of the model's input samples `{S}`",
@@ -154,21 +137,9 @@ pub trait PredictInputsOf<S: Batched> {
     }
 }
 
-macro_rules! role_from_impl_trait {
-    ($Role:ident, $Of:ident) => {
-        impl<X: $Of<S> + ?Sized, S: Batched> $Role<S> for X {
-            fn data(&self) -> Data<'_, S> {
-                $Of::data(self)
-            }
-            fn contiguous(&self) -> Option<&[f32]> {
-                $Of::contiguous(self)
-            }
-        }
-    };
-}
-role_from_impl_trait!(Inputs, InputsOf);
-role_from_impl_trait!(Targets, TargetsOf);
-role_from_impl_trait!(PredictInputs, PredictInputsOf);
+impl<X: InputsOf<S> + ?Sized, S: Batched> Inputs<S> for X {}
+impl<X: TargetsOf<S> + ?Sized, S: Batched> Targets<S> for X {}
+impl<X: PredictInputsOf<S> + ?Sized, S: Batched> PredictInputs<S> for X {}
 
 /// The one type the shape checks below are implemented for, `()`: their
 /// impls are blanket impls over this trait, which is what keeps rustc from
