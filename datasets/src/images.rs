@@ -7,7 +7,7 @@ use super::catalog::{CLASSES, SIDE};
 use super::error::DatasetError;
 use super::mnist::Split;
 use shaped_core::{kernels::Parallelism, One, Sz};
-use shaped_nn::train::{Data, Dataset};
+use shaped_nn::train::{Data, Dataset, GatherError};
 
 /// The values of one image: 28 x 28.
 pub const PIXELS: usize = SIDE * SIDE;
@@ -24,7 +24,7 @@ pub const PIXELS: usize = SIDE * SIDE;
 /// let s = Split::new(vec![255; 2 * 784], vec![3, 8], 28, 28)?;
 /// let set = s.one_hot()?;
 /// let (mut x, mut y) = (vec![0.0; 784], [0.0; 10]);
-/// set.gather(&[1], &mut x, &mut y);
+/// set.gather(&[1], &mut x, &mut y).unwrap();
 /// assert_eq!((set.len(), x[0], y[8], y.iter().sum::<f32>()), (2, 1.0, 1.0, 1.0));
 /// # Ok::<(), shaped_datasets::DatasetError>(())
 /// ```
@@ -62,7 +62,7 @@ impl Split {
     /// use shaped_nn::train::Dataset;
     /// let s = shaped_datasets::Split::new(vec![0; 784], vec![7], 28, 28)?;
     /// let (mut x, mut y) = (vec![1.0; 784], [0.0]);
-    /// s.sparse()?.gather(&[0], &mut x, &mut y);
+    /// s.sparse()?.gather(&[0], &mut x, &mut y).unwrap();
     /// assert_eq!((x[0], y[0]), (0.0, 7.0));
     /// # Ok::<(), shaped_datasets::DatasetError>(())
     /// ```
@@ -91,7 +91,12 @@ impl Dataset for Images<'_, (Sz<{ CLASSES as usize }>,)> {
     fn len(&self) -> usize {
         self.labels.len()
     }
-    fn gather(&self, indices: &[usize], samples: &mut [f32], targets: &mut [f32]) {
+    fn gather(
+        &self,
+        indices: &[usize],
+        samples: &mut [f32],
+        targets: &mut [f32],
+    ) -> Result<(), GatherError> {
         self.gather_with(indices, samples, targets, Parallelism::Rayon)
     }
     fn gather_with(
@@ -100,13 +105,16 @@ impl Dataset for Images<'_, (Sz<{ CLASSES as usize }>,)> {
         samples: &mut [f32],
         targets: &mut [f32],
         parallelism: Parallelism,
-    ) {
-        self.pixels.gather_into(indices, samples, parallelism);
+    ) -> Result<(), GatherError> {
+        self.pixels.gather_into(indices, samples, parallelism)?;
         targets.fill(0.0);
         for (t, &i) in targets.chunks_mut(CLASSES as usize).zip(indices) {
-            // Labels were checked below 10 when the split was made.
+            // Labels were checked below 10 when the split was made, and
+            // there are as many as images (the indices were checked
+            // against those).
             t[self.labels[i] as usize] = 1.0;
         }
+        Ok(())
     }
 }
 
@@ -116,7 +124,12 @@ impl Dataset for Images<'_, (One,)> {
     fn len(&self) -> usize {
         self.labels.len()
     }
-    fn gather(&self, indices: &[usize], samples: &mut [f32], targets: &mut [f32]) {
+    fn gather(
+        &self,
+        indices: &[usize],
+        samples: &mut [f32],
+        targets: &mut [f32],
+    ) -> Result<(), GatherError> {
         self.gather_with(indices, samples, targets, Parallelism::Rayon)
     }
     fn gather_with(
@@ -125,10 +138,11 @@ impl Dataset for Images<'_, (One,)> {
         samples: &mut [f32],
         targets: &mut [f32],
         parallelism: Parallelism,
-    ) {
-        self.pixels.gather_into(indices, samples, parallelism);
+    ) -> Result<(), GatherError> {
+        self.pixels.gather_into(indices, samples, parallelism)?;
         for (t, &i) in targets.iter_mut().zip(indices) {
             *t = self.labels[i] as f32;
         }
+        Ok(())
     }
 }

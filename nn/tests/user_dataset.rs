@@ -38,7 +38,8 @@ fn a_computed_data_set_trains_from_chance_to_95_percent() {
 fn the_computed_set_and_the_same_points_as_tensors_train_alike() {
     let set = Spirals { n: 400 };
     let (mut x, mut y) = (vec![0.0; 800], vec![0.0; 400]);
-    set.gather(&(0..400).collect::<Vec<_>>(), &mut x, &mut y);
+    set.gather(&(0..400).collect::<Vec<_>>(), &mut x, &mut y)
+        .unwrap();
     let x = Tensor::<shape![_, 2]>::from_shape_vec((Dyn(400), Sz), x).unwrap();
     let y = Tensor::<(Dyn, Sz<1>)>::from_shape_vec((Dyn(400), Sz), y).unwrap();
     let cfg = config(5).validation_split(0.25);

@@ -5,6 +5,63 @@ use core::marker::PhantomData;
 use rayon::prelude::*;
 use shaped_core::{kernels::Parallelism, Tensor};
 
+/// Why a gather wrote no batch: arguments that do not fit the data
+/// ([`Data::gather_into`]), or a data set that could not produce its
+/// samples (a [`Dataset`](super::Dataset) of the user's, e.g. reading
+/// them from a file).
+///
+/// ```
+/// use shaped_core::{kernels::Parallelism, shape, Dyn, Sz, Tensor};
+/// use shaped_nn::train::{Data, GatherError};
+/// let t = Tensor::<shape![_, 2]>::zeros_with((Dyn(2), Sz));
+/// let mut out = [0.0; 2];
+/// let err = Data::<shape![2]>::f32(&t).gather_into(&[2], &mut out, Parallelism::None);
+/// assert_eq!(err, Err(GatherError::Index { index: 2, len: 2 }));
+/// assert_eq!(err.unwrap_err().to_string(), "sample 2 asked for, but the data holds 2");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GatherError {
+    /// The output buffer does not hold exactly the samples asked for.
+    OutputLen {
+        /// Values the buffer holds.
+        values: usize,
+        /// Samples asked for.
+        samples: usize,
+        /// Values in one sample.
+        per_sample: usize,
+    },
+    /// An index is not below the number of samples.
+    Index {
+        /// The index.
+        index: usize,
+        /// The number of samples.
+        len: usize,
+    },
+    /// A data set could not produce its samples (its own words).
+    Failed(String),
+}
+
+impl std::fmt::Display for GatherError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GatherError::OutputLen {
+                values,
+                samples,
+                per_sample,
+            } => write!(
+                f,
+                "the output holds {values} values, not {samples} samples of {per_sample}"
+            ),
+            GatherError::Index { index, len } => {
+                write!(f, "sample {index} asked for, but the data holds {len}")
+            }
+            GatherError::Failed(why) => write!(f, "the data set could not gather: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for GatherError {}
+
 #[derive(Clone, Copy)]
 enum Source<'a> {
     F32(&'a [f32]),
@@ -60,7 +117,7 @@ impl<'a, S: Batched> Data<'a, S> {
     /// let pixels = [0u8, 255, 4, 6, 7];
     /// let d = Data::<shape![2]>::u8_flat(&pixels, 0.5);
     /// let mut out = [0.0; 2];
-    /// d.gather_into(&[1], &mut out, Parallelism::None);
+    /// d.gather_into(&[1], &mut out, Parallelism::None).unwrap();
     /// assert_eq!((d.len(), out), (2, [2.0, 3.0]));
     /// ```
     pub fn u8_flat(d: &'a [u8], scale: f32) -> Self {
@@ -94,9 +151,10 @@ impl<'a, S: Batched> Data<'a, S> {
         self.n == 0
     }
     /// Copies the samples at `indices` into `out` (resized, capacity kept),
-    /// sharing the rows among the kernel threads.
-    pub fn gather(&self, indices: &[usize], out: &mut Vec<f32>) {
-        self.gather_with(indices, out, Parallelism::Rayon);
+    /// sharing the rows among the kernel threads; an index past the
+    /// samples is an error ([`GatherError::Index`]).
+    pub fn gather(&self, indices: &[usize], out: &mut Vec<f32>) -> Result<(), GatherError> {
+        self.gather_with(indices, out, Parallelism::Rayon)
     }
     /// [`gather`](Self::gather) on at most `parallelism`'s threads: with
     /// one, the rows are copied in turn on the calling thread (the same
@@ -107,44 +165,63 @@ impl<'a, S: Batched> Data<'a, S> {
     /// use shaped_nn::train::Data;
     /// let t = Tensor::<shape![_, 2]>::from_shape_vec((Dyn(2), Sz), vec![1., 2., 3., 4.]).unwrap();
     /// let mut out = Vec::new();
-    /// Data::<shape![2]>::f32(&t).gather_with(&[1, 0], &mut out, Parallelism::None);
+    /// Data::<shape![2]>::f32(&t).gather_with(&[1, 0], &mut out, Parallelism::None).unwrap();
     /// assert_eq!(out, [3., 4., 1., 2.]);
     /// ```
-    pub fn gather_with(&self, indices: &[usize], out: &mut Vec<f32>, parallelism: Parallelism) {
-        out.resize(indices.len() * S::NUMEL, 0.0);
-        self.gather_into(indices, out, parallelism);
+    pub fn gather_with(
+        &self,
+        indices: &[usize],
+        out: &mut Vec<f32>,
+        parallelism: Parallelism,
+    ) -> Result<(), GatherError> {
+        let len = indices
+            .len()
+            .checked_mul(S::NUMEL)
+            .ok_or(GatherError::OutputLen {
+                values: out.len(),
+                samples: indices.len(),
+                per_sample: S::NUMEL,
+            })?;
+        out.resize(len, 0.0);
+        self.gather_into(indices, out, parallelism)
     }
     /// Copies the samples at `indices` into `out`, sharing the rows among
     /// (at most `par`'s) kernel threads: what [`Dataset::gather`](super::Dataset::gather)
     /// does for a pair of `Data` and for an MNIST split, into the buffers
     /// the trainer sized to exactly `indices.len()` samples.
     ///
-    /// # Panics
-    ///
-    /// As [`slice::copy_from_slice`] does, on a caller's mistake: when `out`
-    /// does not hold exactly `indices.len()` samples, or an index is not
-    /// below [`len`](Self::len). ([`gather`](Self::gather) sizes its `Vec`
-    /// itself.)
+    /// Refused, with nothing written, when `out` does not hold exactly
+    /// `indices.len()` samples ([`GatherError::OutputLen`];
+    /// [`gather`](Self::gather) sizes its `Vec` itself) or an index is not
+    /// below [`len`](Self::len) ([`GatherError::Index`]).
     ///
     /// ```
     /// use shaped_core::{kernels::Parallelism, shape, Dyn, Sz, Tensor};
     /// use shaped_nn::train::Data;
     /// let t = Tensor::<shape![_, 2]>::from_shape_vec((Dyn(2), Sz), vec![1., 2., 3., 4.]).unwrap();
     /// let mut out = [0.0; 4];
-    /// Data::<shape![2]>::f32(&t).gather_into(&[1, 1], &mut out, Parallelism::None);
+    /// Data::<shape![2]>::f32(&t).gather_into(&[1, 1], &mut out, Parallelism::None).unwrap();
     /// assert_eq!(out, [3., 4., 3., 4.]);
     /// ```
-    pub fn gather_into(&self, indices: &[usize], out: &mut [f32], par: Parallelism) {
+    pub fn gather_into(
+        &self,
+        indices: &[usize],
+        out: &mut [f32],
+        par: Parallelism,
+    ) -> Result<(), GatherError> {
         let k = S::NUMEL;
-        assert_eq!(
-            Some(out.len()),
-            indices.len().checked_mul(k),
-            "the output holds {} values, not {} samples of {k}",
-            out.len(),
-            indices.len()
-        );
+        if Some(out.len()) != indices.len().checked_mul(k) {
+            return Err(GatherError::OutputLen {
+                values: out.len(),
+                samples: indices.len(),
+                per_sample: k,
+            });
+        }
+        if let Some(&index) = indices.iter().find(|&&i| i >= self.n) {
+            return Err(GatherError::Index { index, len: self.n });
+        }
         if k == 0 {
-            return;
+            return Ok(());
         }
         // Tasks of about 32K values, enough that a task outweighs handing it
         // out, with the rows spread evenly over them; no more tasks than
@@ -171,6 +248,7 @@ impl<'a, S: Batched> Data<'a, S> {
                 .zip(indices.par_chunks(rows))
                 .for_each(copy);
         }
+        Ok(())
     }
     /// Starts loading sample `i` into the cache.
     fn prefetch_sample(&self, i: usize) {
@@ -235,8 +313,12 @@ mod tests {
         let floats = images.cast::<f32>();
         let idx: Vec<usize> = (0..n).map(|i| (i * 37 + 5) % n).collect();
         let (mut a, mut b) = (Vec::new(), vec![f32::NAN; 3]);
-        Data::<shape![784]>::u8_scaled(&images, 0.5).gather(&idx, &mut a);
-        Data::<shape![784]>::f32(&floats).gather(&idx, &mut b);
+        Data::<shape![784]>::u8_scaled(&images, 0.5)
+            .gather(&idx, &mut a)
+            .unwrap();
+        Data::<shape![784]>::f32(&floats)
+            .gather(&idx, &mut b)
+            .unwrap();
         assert_eq!(a.len(), n * 784);
         for (r, &i) in idx.iter().enumerate() {
             for j in [0, 1, 400, 783] {
@@ -252,7 +334,39 @@ mod tests {
         let px =
             Tensor::<shape![_, 2], u8>::from_shape_vec((Dyn(2), Sz), vec![0, 2, 4, 6]).unwrap();
         let mut out = [0.0; 2];
-        Data::<shape![2]>::u8_scaled(&px, 0.5).gather_into(&[1], &mut out, Parallelism::None);
+        Data::<shape![2]>::u8_scaled(&px, 0.5)
+            .gather_into(&[1], &mut out, Parallelism::None)
+            .unwrap();
         assert_eq!(out, [2.0, 3.0]);
+    }
+
+    #[test]
+    fn gather_into_refuses_a_wrong_buffer_or_index_and_writes_nothing() {
+        let px =
+            Tensor::<shape![_, 2], u8>::from_shape_vec((Dyn(2), Sz), vec![0, 2, 4, 6]).unwrap();
+        let d = Data::<shape![2]>::u8_scaled(&px, 0.5);
+        let mut out = [9.0; 3];
+        assert_eq!(
+            d.gather_into(&[1], &mut out, Parallelism::None),
+            Err(GatherError::OutputLen {
+                values: 3,
+                samples: 1,
+                per_sample: 2
+            })
+        );
+        let mut out = [9.0; 4];
+        assert_eq!(
+            d.gather_into(&[0, 2], &mut out, Parallelism::None),
+            Err(GatherError::Index { index: 2, len: 2 })
+        );
+        assert_eq!(out, [9.0; 4]);
+        let mut v = Vec::new();
+        assert_eq!(
+            d.gather(&[usize::MAX], &mut v),
+            Err(GatherError::Index {
+                index: usize::MAX,
+                len: 2
+            })
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! typed by their shapes, gathered a batch at a time into the trainer's
 //! buffers.
 
-use super::data::Data;
+use super::data::{Data, GatherError};
 use crate::batch::Batched;
 use shaped_core::kernels::Parallelism;
 
@@ -21,7 +21,7 @@ use shaped_core::kernels::Parallelism;
 /// ```
 /// # extern crate shaped_nn as shaped;
 /// use shaped_nn::{losses::BinaryCrossentropy, metrics::BinaryAccuracy, model, optim::Adam};
-/// use shaped_nn::train::{Dataset, FitConfig, Trainer, Verbosity};
+/// use shaped_nn::train::{Dataset, FitConfig, GatherError, Trainer, Verbosity};
 /// use shaped_nn::{Dense, Sigmoid, Tanh};
 /// use shaped_core::{shape, Sz};
 ///
@@ -39,12 +39,13 @@ use shaped_core::kernels::Parallelism;
 ///     fn len(&self) -> usize {
 ///         self.0
 ///     }
-///     fn gather(&self, indices: &[usize], samples: &mut [f32], targets: &mut [f32]) {
+///     fn gather(&self, indices: &[usize], samples: &mut [f32], targets: &mut [f32]) -> Result<(), GatherError> {
 ///         for ((&i, s), t) in indices.iter().zip(samples.chunks_mut(2)).zip(targets) {
 ///             let p = Self::point(i);
 ///             s.copy_from_slice(&p);
 ///             *t = ((p[0] > 0.0) != (p[1] > 0.0)) as u8 as f32;
 ///         }
+///         Ok(())
 ///     }
 /// }
 ///
@@ -64,14 +65,14 @@ use shaped_core::kernels::Parallelism;
 ///
 /// ```compile_fail,E0271
 /// use shaped_nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
-/// use shaped_nn::{train::{Dataset, FitConfig, Trainer}, Dense, Linear};
+/// use shaped_nn::{train::{Dataset, FitConfig, GatherError, Trainer}, Dense, Linear};
 /// use shaped_core::{shape, Sz};
 /// struct Points;
 /// impl Dataset for Points {
 ///     type Sample = shape![3];
 ///     type Target = (Sz<1>,);
 ///     fn len(&self) -> usize { 4 }
-///     fn gather(&self, _: &[usize], _: &mut [f32], _: &mut [f32]) {}
+///     fn gather(&self, _: &[usize], _: &mut [f32], _: &mut [f32]) -> Result<(), GatherError> { Ok(()) }
 /// }
 /// model! { struct Line: 2 => [Dense<1, Linear>] }
 /// let mut t = Trainer::new(Line::seeded(0), Sgd::new(0.1), MeanSquaredError, BinaryAccuracy::default());
@@ -96,7 +97,14 @@ pub trait Dataset {
     /// their targets into `targets`, row-major: `samples` holds exactly
     /// `indices.len() * Sample::NUMEL` values and `targets`
     /// `indices.len() * Target::NUMEL`. Every index is below `len()`.
-    fn gather(&self, indices: &[usize], samples: &mut [f32], targets: &mut [f32]);
+    /// A data set that cannot produce them (a file that fails to read)
+    /// says why with [`GatherError::Failed`]: training stops with it.
+    fn gather(
+        &self,
+        indices: &[usize],
+        samples: &mut [f32],
+        targets: &mut [f32],
+    ) -> Result<(), GatherError>;
     /// [`gather`](Self::gather) on at most `parallelism`'s threads (the
     /// trainer passes its [`Compute`](crate::Compute)'s; with one thread
     /// nothing may run off the calling thread). The default calls
@@ -109,7 +117,7 @@ pub trait Dataset {
     /// let x = Tensor::<(Dyn, Sz<1>)>::from_shape_vec((Dyn(2), Sz), vec![1., 2.]).unwrap();
     /// let set: (Data<(Sz<1>,)>, Data<(Sz<1>,)>) = (Data::f32(&x), Data::f32(&x));
     /// let (mut s, mut t) = ([0.0; 2], [0.0; 2]);
-    /// set.gather_with(&[1, 0], &mut s, &mut t, Parallelism::None);
+    /// set.gather_with(&[1, 0], &mut s, &mut t, Parallelism::None).unwrap();
     /// assert_eq!((s, t), ([2., 1.], [2., 1.]));
     /// ```
     fn gather_with(
@@ -118,7 +126,7 @@ pub trait Dataset {
         samples: &mut [f32],
         targets: &mut [f32],
         parallelism: Parallelism,
-    ) {
+    ) -> Result<(), GatherError> {
         let _ = parallelism;
         self.gather(indices, samples, targets)
     }
@@ -142,7 +150,7 @@ pub trait Dataset {
 /// let y = Tensor::<(Dyn, Sz<1>)>::from_shape_vec((Dyn(3), Sz), vec![7., 8., 9.]).unwrap();
 /// let set: (Data<shape![2]>, Data<(Sz<1>,)>) = (Data::f32(&x), Data::f32(&y));
 /// let (mut s, mut t) = ([0.0; 4], [0.0; 2]);
-/// set.gather(&[2, 0], &mut s, &mut t);
+/// set.gather(&[2, 0], &mut s, &mut t).unwrap();
 /// assert_eq!((set.len(), s, t), (3, [4., 5., 0., 1.], [9., 7.]));
 /// ```
 impl<S: Batched, T: Batched> Dataset for (Data<'_, S>, Data<'_, T>) {
@@ -153,7 +161,12 @@ impl<S: Batched, T: Batched> Dataset for (Data<'_, S>, Data<'_, T>) {
         self.0.len().min(self.1.len())
     }
     #[inline]
-    fn gather(&self, indices: &[usize], samples: &mut [f32], targets: &mut [f32]) {
+    fn gather(
+        &self,
+        indices: &[usize],
+        samples: &mut [f32],
+        targets: &mut [f32],
+    ) -> Result<(), GatherError> {
         self.gather_with(indices, samples, targets, Parallelism::Rayon)
     }
     #[inline]
@@ -163,9 +176,9 @@ impl<S: Batched, T: Batched> Dataset for (Data<'_, S>, Data<'_, T>) {
         samples: &mut [f32],
         targets: &mut [f32],
         parallelism: Parallelism,
-    ) {
-        self.0.gather_into(indices, samples, parallelism);
-        self.1.gather_into(indices, targets, parallelism);
+    ) -> Result<(), GatherError> {
+        self.0.gather_into(indices, samples, parallelism)?;
+        self.1.gather_into(indices, targets, parallelism)
     }
     fn counts(&self) -> (usize, usize) {
         (self.0.len(), self.1.len())
@@ -180,7 +193,12 @@ impl<D: Dataset + ?Sized> Dataset for &D {
         (**self).len()
     }
     #[inline]
-    fn gather(&self, indices: &[usize], samples: &mut [f32], targets: &mut [f32]) {
+    fn gather(
+        &self,
+        indices: &[usize],
+        samples: &mut [f32],
+        targets: &mut [f32],
+    ) -> Result<(), GatherError> {
         (**self).gather(indices, samples, targets)
     }
     #[inline]
@@ -190,7 +208,7 @@ impl<D: Dataset + ?Sized> Dataset for &D {
         samples: &mut [f32],
         targets: &mut [f32],
         parallelism: Parallelism,
-    ) {
+    ) -> Result<(), GatherError> {
         (**self).gather_with(indices, samples, targets, parallelism)
     }
     fn counts(&self) -> (usize, usize) {

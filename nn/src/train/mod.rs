@@ -10,7 +10,7 @@ mod samples;
 mod trainer;
 
 pub use callbacks::{Callback, Control, EarlyStopping};
-pub use data::Data;
+pub use data::{Data, GatherError};
 pub use dataset::Dataset;
 pub use history::{Divergence, EpochLog, History};
 pub use progress::{EpochProgress, Verbosity};

@@ -4,7 +4,7 @@
 use super::history::Divergence;
 use super::{
     callbacks::{Callback, Control},
-    data::Data,
+    data::{Data, GatherError},
     dataset::Dataset,
     history::{EpochLog, History},
     progress::{EpochProgress, Verbosity},
@@ -163,6 +163,9 @@ pub enum TrainError {
         /// How many classes the model outputs.
         classes: usize,
     },
+    /// A batch could not be gathered: a data set's own failure, or
+    /// arguments that do not fit the data.
+    Gather(GatherError),
     /// The model wrote a number of outputs that is not its output shape
     /// times the samples (a user-defined layer's `forward` is wrong).
     WrongOutputLen {
@@ -192,6 +195,7 @@ impl std::fmt::Display for TrainError {
                 f,
                 "the target of sample {sample} is {value}, not a class label below {classes}"
             ),
+            TrainError::Gather(e) => write!(f, "gathering a batch: {e}"),
             TrainError::WrongOutputLen { expected, got } => write!(
                 f,
                 "the model wrote {got} output values where its output shape needs {expected}: a layer's forward is wrong"
@@ -201,6 +205,12 @@ impl std::fmt::Display for TrainError {
 }
 
 impl std::error::Error for TrainError {}
+
+impl From<GatherError> for TrainError {
+    fn from(e: GatherError) -> Self {
+        TrainError::Gather(e)
+    }
+}
 
 /// A model compiled with an optimizer, a loss and a metric, with the
 /// buffers its steps reuse: after the first step at a batch size, a step
@@ -392,14 +402,14 @@ where
         let xs = match x.contiguous() {
             Some(s) => s,
             None => {
-                xd.gather_with(&self.idx, &mut xb, self.compute.parallelism);
+                xd.gather_with(&self.idx, &mut xb, self.compute.parallelism)?;
                 &xb
             }
         };
         let ys = match y.contiguous() {
             Some(s) => s,
             None => {
-                yd.gather_with(&self.idx, &mut yb, self.compute.parallelism);
+                yd.gather_with(&self.idx, &mut yb, self.compute.parallelism)?;
                 &yb
             }
         };
@@ -598,13 +608,15 @@ where
                 let mut yb = std::mem::take(&mut self.y);
                 xb.resize(batch_len::<M::Input>(n), 0.0);
                 yb.resize(batch_len::<L::Target>(n), 0.0);
-                data.gather_with(
+                let gathered = data.gather_with(
                     &self.order[lo..hi],
                     &mut xb,
                     &mut yb,
                     self.compute.parallelism,
                 );
-                let r = self.step(&xb, &yb, n);
+                let r = gathered
+                    .map_err(TrainError::from)
+                    .and_then(|()| self.step(&xb, &yb, n));
                 self.x = xb;
                 self.y = yb;
                 let loss = r?.map_err(|what| TrainError::NonFinite {
@@ -727,7 +739,7 @@ where
             self.x.resize(batch_len::<M::Input>(k), 0.0);
             self.y.resize(batch_len::<L::Target>(k), 0.0);
             let par = self.compute.parallelism;
-            data.gather_with(&self.idx, &mut self.x, &mut self.y, par);
+            data.gather_with(&self.idx, &mut self.x, &mut self.y, par)?;
             self.loss.check_targets(&self.y)?;
             self.model
                 .forward_reusing(&self.x, k, &mut self.out, &mut self.infer_cache);
@@ -846,7 +858,7 @@ fn predict_with<M: Layer>(
         let k = 1024.min(n - lo);
         idx.clear();
         idx.extend(lo..lo + k);
-        x.gather_with(idx, xb, par);
+        x.gather_with(idx, xb, par)?;
         model.forward_reusing(xb, k, ob, cache);
         output_len::<M>(ob, k)?;
         out.extend_from_slice(ob);

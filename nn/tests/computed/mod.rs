@@ -39,12 +39,18 @@ impl Dataset for Spirals {
     fn len(&self) -> usize {
         self.n
     }
-    fn gather(&self, indices: &[usize], samples: &mut [f32], targets: &mut [f32]) {
+    fn gather(
+        &self,
+        indices: &[usize],
+        samples: &mut [f32],
+        targets: &mut [f32],
+    ) -> Result<(), shaped_nn::train::GatherError> {
         for ((&i, s), t) in indices.iter().zip(samples.chunks_mut(2)).zip(targets) {
             let (p, class) = self.point(i);
             s.copy_from_slice(&p);
             *t = class;
         }
+        Ok(())
     }
 }
 
