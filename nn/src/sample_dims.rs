@@ -107,6 +107,29 @@ impl SampleDims {
             None => usize::MAX,
         }
     }
+
+    /// Whether `other` has the same rank and dims: `==` in a `const fn`.
+    ///
+    /// ```
+    /// use shaped_nn::SampleDims;
+    /// const SAME: bool = SampleDims::new(&[512]).same(&SampleDims::new(&[512]));
+    /// assert!(SAME);
+    /// assert!(!SampleDims::new(&[512]).same(&SampleDims::new(&[500])));
+    /// assert!(!SampleDims::new(&[4]).same(&SampleDims::new(&[4, 1])));
+    /// ```
+    pub const fn same(&self, other: &SampleDims) -> bool {
+        if self.rank != other.rank {
+            return false;
+        }
+        let mut i = 0;
+        while i < self.rank {
+            if self.dims[i] != other.dims[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
 }
 
 /// Why a layer cannot take its input: a message of up to 240 bytes built in

@@ -336,9 +336,46 @@ impl<S: DenseInput<OUT, A>, const OUT: usize, A: Activation> LayerSpec<S> for De
     type Layer<Out: Batched> = <S as DenseInput<OUT, A>>::Layer;
 }
 
-impl<const IN: usize, const OUT: usize, A: Activation> LayerSpec<(Sz<IN>,)>
+/// `DenseLayer<IN, OUT, A>` takes any input and refuses, in decimals, one
+/// that is not `(IN,)`: `DenseLayer<500, 10> takes samples of shape (500,);
+/// it receives shape (512,)`. What it builds is the layer for the input it
+/// receives, which is itself whenever `OUT` accepts.
+///
+/// ```
+/// use shaped_nn::{DenseLayer, LayerSpec, SampleDims};
+/// use shaped_core::shape;
+/// assert_eq!(<DenseLayer<512, 10> as LayerSpec<shape![512]>>::OUT, Ok(SampleDims::new(&[10])));
+/// assert_eq!(
+///     <DenseLayer<500, 10> as LayerSpec<shape![512]>>::OUT.unwrap_err().as_str(),
+///     "DenseLayer<500, 10> takes samples of shape (500,); it receives shape (512,)"
+/// );
+/// assert_eq!(
+///     <DenseLayer<784, 10> as LayerSpec<shape![28, 28]>>::OUT.unwrap_err().as_str(),
+///     "DenseLayer<784, 10> takes samples of shape (784,); it receives shape (28, 28): put Flatten before it"
+/// );
+/// ```
+impl<S: DenseInput<OUT, A>, const IN: usize, const OUT: usize, A: Activation> LayerSpec<S>
     for DenseLayer<IN, OUT, A>
 {
-    const OUT: Result<SampleDims, Reason> = Ok(SampleDims::new(&[OUT]));
-    type Layer<Out: Batched> = Self;
+    const OUT: Result<SampleDims, Reason> = {
+        let d = SampleDims::of::<S>();
+        if d.same(&SampleDims::new(&[IN])) {
+            Ok(SampleDims::new(&[OUT]))
+        } else {
+            let r = Reason::new("DenseLayer<")
+                .num(IN)
+                .text(", ")
+                .num(OUT)
+                .text("> takes samples of shape (")
+                .num(IN)
+                .text(",); it receives shape ")
+                .dims(d);
+            Err(if d.rank() == 1 {
+                r
+            } else {
+                r.text(": put Flatten before it")
+            })
+        }
+    };
+    type Layer<Out: Batched> = <S as DenseInput<OUT, A>>::Layer;
 }
