@@ -25,8 +25,10 @@ use shaped::nn::{
 use shaped::{Dyn, Sz, Tensor};
 
 /// A batch of the model's samples: `(N, 28, 28, 1)`, with the channel axis
-/// the `Sz<1>` that `model!`'s `(28, 28, 1)` means (`shape![_, 28, 28, 1]`
-/// would make it `One`, the size 1 that stretches in broadcasting).
+/// the `Sz<1>` that `model!`'s `(28, 28, 1)` means (an `f32` tensor of
+/// `shape![_, 28, 28, 1]`, whose last axis is `One`, is accepted too; the
+/// `u8` pixels here are read through `Data`, which is typed by the model's
+/// own sample shape).
 type Images = (Dyn, Sz<28>, Sz<28>, Sz<1>);
 use std::{error::Error, process::ExitCode};
 

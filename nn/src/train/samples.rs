@@ -295,6 +295,36 @@ tensor_samples!(InputsOf, SameInputs3; [G0, T0], [G1, T1], [G2, T2]);
 tensor_samples!(TargetsOf, SameTargets; [G0, T0]);
 tensor_samples!(TargetsOf, SameTargets2; [G0, T0], [G1, T1]);
 
+/// A last axis written `1` in `shape!` is `One` (the size 1 that stretches);
+/// a model's sample written `(28, 28, 1)` or `Dense<1>`'s output ends in
+/// `Sz<1>`. Both hold one value per position, so a tensor ending in `One`
+/// is a batch of samples ending in `Sz<1>`: `shape![_, 28, 28, 1]` images
+/// feed a `(28, 28, 1) => ...` convnet, `shape![_, 1]` targets a `Dense<1>`.
+macro_rules! tensor_samples_one {
+    ($Role:ident, $Same:ident; $([$G:ident, $T:ident]),*) => {
+        impl<$(const $G: usize, const $T: usize),*> $Role<($(Sz<$T>,)* Sz<1>,)>
+            for Tensor<(Dyn, $(Sz<$G>,)* One,)>
+        where
+            (): $Same<$($G,)* 1, $($T,)* 1>,
+        {
+            fn data(&self) -> Data<'_, ($(Sz<$T>,)* Sz<1>,)> {
+                Data::from_flat(self.as_slice())
+            }
+            fn contiguous(&self) -> Option<&[f32]> {
+                Some(self.as_slice())
+            }
+        }
+    };
+}
+tensor_samples_one!(InputsOf, SameInputs;);
+tensor_samples_one!(InputsOf, SameInputs2; [G0, T0]);
+tensor_samples_one!(InputsOf, SameInputs3; [G0, T0], [G1, T1]);
+tensor_samples_one!(TargetsOf, SameTargets;);
+tensor_samples_one!(TargetsOf, SameTargets2; [G0, T0]);
+tensor_samples_one!(PredictInputsOf, SameInputs;);
+tensor_samples_one!(PredictInputsOf, SameInputs2; [G0, T0]);
+tensor_samples_one!(PredictInputsOf, SameInputs3; [G0, T0], [G1, T1]);
+
 impl TargetsOf<(One,)> for Tensor<(Dyn, One)> {
     fn data(&self) -> Data<'_, (One,)> {
         Data::from_flat(self.as_slice())
