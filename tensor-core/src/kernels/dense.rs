@@ -10,7 +10,18 @@
 //! dense `f32` product still allocates `matrixmultiply`'s packing buffer,
 //! which `kernel_calls` counts. `matrixmultiply` 0.3 takes no buffer
 //! from its caller, so there is no sound way to make this path
-//! allocation-free short of replacing the kernel.)
+//! allocation-free short of replacing the kernel.
+//!
+//! A second attempt, packing both operands BLIS-style into the caller's
+//! buffers (blocks of 256 steps, 144 rows and 512 columns; a 12 x 32
+//! AVX-512 micro-kernel whose loop is 2 loads, 12 broadcasts and 24 FMAs
+//! with no spills; 6 x 16 for AVX2), allocated nothing and measured 0.85x
+//! to 1.2x of `matrixmultiply`'s rate at the benchmark's shapes, about
+//! 80-97 GFLOP/s on one thread, near this machine's peak; but the MNIST
+//! network trained with `--dense-only` took 5% longer on one thread and
+//! 10% longer on two (`bench/compare.py --case mnist-dense --runs 5`,
+//! medians 7.15 s against 6.83 s and 4.40 s against 3.97 s), so it was not
+//! kept either.)
 //!
 //! The feature `gemm-crate` puts the `gemm` crate's kernel (0.19, with its
 //! AVX-512 kernels, split over the kernel threads by `gemm` itself) in
