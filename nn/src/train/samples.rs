@@ -274,18 +274,26 @@ impl<U: Unit, const G: usize, const T: usize> BatchOfSamples<G, T> for U where
 {
 }
 
+/// The methods of a role trait for a tensor whose buffer is its batch of
+/// `$S` samples, in order.
+macro_rules! flat_tensor_samples {
+    ($S:ty) => {
+        fn data(&self) -> Data<'_, $S> {
+            Data::from_flat(self.as_slice())
+        }
+        fn contiguous(&self) -> Option<&[f32]> {
+            Some(self.as_slice())
+        }
+    };
+}
+
 macro_rules! tensor_samples {
     ($Role:ident, $Same:ident; $([$G:ident, $T:ident]),+) => {
         impl<$(const $G: usize, const $T: usize),+> $Role<($(Sz<$T>,)+)> for Tensor<(Dyn, $(Sz<$G>,)+)>
         where
             (): $Same<$($G,)+ $($T),+>,
         {
-            fn data(&self) -> Data<'_, ($(Sz<$T>,)+)> {
-                Data::from_flat(self.as_slice())
-            }
-            fn contiguous(&self) -> Option<&[f32]> {
-                Some(self.as_slice())
-            }
+            flat_tensor_samples!(($(Sz<$T>,)+));
         }
     };
 }
@@ -307,12 +315,7 @@ macro_rules! tensor_samples_one {
         where
             (): $Same<$($G,)* 1, $($T,)* 1>,
         {
-            fn data(&self) -> Data<'_, ($(Sz<$T>,)* Sz<1>,)> {
-                Data::from_flat(self.as_slice())
-            }
-            fn contiguous(&self) -> Option<&[f32]> {
-                Some(self.as_slice())
-            }
+            flat_tensor_samples!(($(Sz<$T>,)* Sz<1>,));
         }
     };
 }
@@ -326,12 +329,7 @@ tensor_samples_one!(PredictInputsOf, SameInputs2; [G0, T0]);
 tensor_samples_one!(PredictInputsOf, SameInputs3; [G0, T0], [G1, T1]);
 
 impl TargetsOf<(One,)> for Tensor<(Dyn, One)> {
-    fn data(&self) -> Data<'_, (One,)> {
-        Data::from_flat(self.as_slice())
-    }
-    fn contiguous(&self) -> Option<&[f32]> {
-        Some(self.as_slice())
-    }
+    flat_tensor_samples!((One,));
 }
 
 tensor_samples!(PredictInputsOf, SameInputs; [G0, T0]);
