@@ -109,6 +109,34 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
         })
     }
 
+    /// A contiguous, row-major view of `data` as shape `shape`: `data`
+    /// must hold exactly the shape's elements.
+    ///
+    /// ```
+    /// use shaped_core::{shape, Dyn, TensorView};
+    /// let data = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
+    /// let v = TensorView::<shape![_, 3]>::from_slice((Dyn(2), shaped_core::Sz::<3>), &data).unwrap();
+    /// assert_eq!(v.get([1, 0]), Some(4.0));
+    /// let err = TensorView::<shape![_, 3]>::from_slice((Dyn(3), shaped_core::Sz::<3>), &data).unwrap_err();
+    /// assert_eq!(err.to_string(), "TensorView::from_slice: shapes (3, 3) and (6,) disagree: the shape's element count is not the data's length");
+    /// ```
+    pub fn from_slice(shape: S, data: &'a [E]) -> Result<Self, crate::error::ShapeError> {
+        let dims = shape.dims();
+        let numel = dims
+            .as_ref()
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d));
+        if numel != Some(data.len()) {
+            return Err(crate::error::ShapeError::new(
+                "TensorView::from_slice",
+                dims.as_ref(),
+                &[data.len()],
+                "disagree: the shape's element count is not the data's length",
+            ));
+        }
+        Ok(TensorView::new(shape, shape.strides(), 0, data).expect("the shape holds the elements"))
+    }
+
     /// The number of axes.
     ///
     /// ```
