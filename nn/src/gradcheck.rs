@@ -13,7 +13,7 @@
 //! in `f32`: use [`GradCheck::single_precision`], whose retry at a tenth of
 //! the step also gets past a relu kink inside the step.
 
-use crate::{Layer, Parameters};
+use crate::{BatchMut, BatchRef, Layer, Parameters};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 pub use shaped_core::autodiff::gradcheck::{GradCheck, GradCheckError, GradCheckReport};
 
@@ -34,7 +34,7 @@ pub fn input_name<L: Parameters>(layer: &L, i: usize) -> String {
     }
 }
 
-/// Checks `layer`'s backward on the `n` samples in `x`: inputs `0..len()`
+/// Checks `layer`'s backward on the samples in `x`: inputs `0..len()`
 /// of the check are its parameter tensors, the last one is `x` (name them
 /// with [`input_name`]). The projection `r` is drawn from `check.seed`. The
 /// layer's parameters are as before when it returns.
@@ -42,7 +42,7 @@ pub fn input_name<L: Parameters>(layer: &L, i: usize) -> String {
 /// A user-defined layer, with its own gradient check:
 ///
 /// ```
-/// use shaped_nn::{gradcheck::{check_layer, GradCheck}, layer::SummaryRow, Backward, Layer, Parameters};
+/// use shaped_nn::{gradcheck::{check_layer, GradCheck}, layer::SummaryRow, Backward, BatchMut, BatchRef, Layer, Parameters};
 /// use rand::rngs::StdRng;
 /// use shaped_core::{Sz, Tensor};
 ///
@@ -68,42 +68,43 @@ pub fn input_name<L: Parameters>(layer: &L, i: usize) -> String {
 ///     fn summary_rows(&self, name: &str, rows: &mut Vec<SummaryRow>) {
 ///         rows.push(SummaryRow { layer: format!("{name} (Scale)"), output_shape: format!("(None, {N})"), params: N });
 ///     }
-///     fn forward(&self, x: &[f32], _: usize, out: &mut Vec<f32>) {
-///         out.clear();
-///         out.extend(x.chunks(N).flat_map(|row| row.iter().zip(self.factor.as_slice()).map(|(x, a)| x * a)));
+///     fn forward(&self, x: BatchRef<'_, (Sz<N>,)>, mut out: BatchMut<'_, (Sz<N>,)>) {
+///         let a = self.factor.as_slice().iter().cycle();
+///         for ((o, x), a) in out.as_mut_slice().iter_mut().zip(x.as_slice()).zip(a) { *o = x * a; }
 ///     }
-///     fn forward_train(&self, x: &[f32], n: usize, out: &mut Vec<f32>, _: &mut (), _: &mut StdRng) {
-///         self.forward(x, n, out)
+///     fn forward_train(&self, x: BatchRef<'_, (Sz<N>,)>, out: BatchMut<'_, (Sz<N>,)>, _: &mut (), _: &mut StdRng) {
+///         self.forward(x, out)
 ///     }
 ///     fn backward(&self, args: Backward<'_, Self>) {
 ///         let Backward { x, grad_out: g, grads, grad_in, .. } = args;
 ///         let da = grads.as_mut_slice();
 ///         da.fill(0.0);
-///         for (xr, gr) in x.chunks(N).zip(g.chunks(N)) {
+///         for (xr, gr) in x.as_slice().chunks(N).zip(g.as_slice().chunks(N)) {
 ///             for j in 0..N { da[j] += xr[j] * gr[j]; }
 ///         }
-///         if let Some(dx) = grad_in {
-///             dx.clear();
-///             dx.extend(g.chunks(N).flat_map(|gr| gr.iter().zip(self.factor.as_slice()).map(|(g, a)| g * a)));
+///         if let Some(mut dx) = grad_in {
+///             let a = self.factor.as_slice().iter().cycle();
+///             for ((d, g), a) in dx.as_mut_slice().iter_mut().zip(g.as_slice()).zip(a) { *d = g * a; }
 ///         }
 ///     }
 /// }
 ///
 /// let mut layer = Scale::<3> { factor: Tensor::from_array([0.5, -1.0, 2.0]) };
 /// let x = [0.1, 0.2, 0.3, -0.4, 0.5, -0.6];
-/// let report = check_layer(&GradCheck::single_precision(), &mut layer, &x, 2).unwrap();
+/// let x = BatchRef::new(&x, 2).unwrap();
+/// let report = check_layer(&GradCheck::single_precision(), &mut layer, x).unwrap();
 /// assert_eq!(report.checked, 3 + 6); // every factor and every input
 /// ```
 pub fn check_layer<L: Layer>(
     check: &GradCheck,
     layer: &mut L,
-    x: &[f32],
-    n: usize,
+    x: BatchRef<'_, L::Input>,
 ) -> Result<GradCheckReport, GradCheckError> {
+    let n = x.len();
     let mut rng = StdRng::seed_from_u64(check.seed);
     let mut out = Vec::new();
     let mut cache = L::Cache::default();
-    layer.forward_train(x, n, &mut out, &mut cache, &mut rng);
+    layer.forward_train(x, BatchMut::resized(&mut out, n), &mut cache, &mut rng);
     let r: Vec<f32> = (0..out.len())
         .map(|_| rng.random_range(-1.0..1.0))
         .collect();
@@ -112,14 +113,14 @@ pub fn check_layer<L: Layer>(
     let mut dx = Vec::new();
     layer.backward(crate::Backward {
         x,
-        out: &out,
-        n,
-        grad_out: &mut g,
+        out: BatchRef::new(&out, n).expect("the output batch was sized for n samples"),
+        grad_out: BatchMut::resized(&mut g, n),
         grad_of: crate::GradOf::Output,
         cache: &mut cache,
         grads: &mut grads,
-        grad_in: Some(&mut dx),
+        grad_in: Some(BatchMut::resized(&mut dx, n)),
     });
+    let x = x.as_slice();
 
     let to64 = |v: &[f32]| v.iter().map(|&v| v as f64).collect::<Vec<f64>>();
     let params = layer.len();
@@ -138,7 +139,8 @@ pub fn check_layer<L: Layer>(
                 copy_to_f32(b, layer.get_mut(t));
             }
             copy_to_f32(&bufs[params], &mut xs);
-            layer.forward(&xs, n, &mut buf);
+            let xb = BatchRef::new(&xs, n).expect("a copy of the batch");
+            layer.forward(xb, BatchMut::resized(&mut buf, n));
             buf.iter().zip(&r).map(|(&o, &r)| o as f64 * r as f64).sum()
         })
     };

@@ -4,7 +4,7 @@
 
 use crate::{
     activation::ActivationKind,
-    batch::Batched,
+    batch::{BatchMut, BatchRef, Batched},
     params::Parameters,
     sample_dims::{Reason, SampleDims},
 };
@@ -25,9 +25,13 @@ pub struct SummaryRow {
 /// A layer: a differentiable map from a batch of `Input`-shaped samples to a
 /// batch of `Output`-shaped samples, with trainable [`Parameters`].
 ///
-/// Batches are flat row-major `f32` buffers of `n` samples. The training
-/// path reuses the buffers it is given (`out`, the `Cache`, the gradient
-/// buffers), so after the first step at a batch size nothing is allocated.
+/// Batches are typed views: a [`BatchRef`] of `Input` samples in, a
+/// [`BatchMut`] of as many `Output` samples out (flat, row-major `f32`,
+/// the sample shape in the type and the length checked when the view was
+/// made). The output batch comes sized; the layer writes every element.
+/// The training path reuses the buffers behind the views (the outputs, the
+/// `Cache`, the gradients), so after the first step at a batch size
+/// nothing is allocated.
 ///
 /// The `model!` macro implements this for the structs it generates, so a
 /// model is a layer too. A user-defined layer implements it directly (see
@@ -56,25 +60,29 @@ pub trait Layer: Parameters + Sized + Send + Sync {
     /// Adds this layer's rows to a summary, under the given name.
     fn summary_rows(&self, name: &str, rows: &mut Vec<SummaryRow>);
 
-    /// Inference: `out` becomes the outputs of the `n` samples in `x`.
-    fn forward(&self, x: &[f32], n: usize, out: &mut Vec<f32>);
+    /// Inference: writes into `out` the outputs of the samples in `x`.
+    fn forward(&self, x: BatchRef<'_, Self::Input>, out: BatchMut<'_, Self::Output>);
     /// Inference through reused buffers: like [`forward`](Self::forward),
     /// with `scratch` (a cache kept by the caller from call to call) for
     /// any inner buffers, so that after the first call at a batch size
     /// nothing is allocated. `evaluate` and `predict` call this. The
     /// default calls `forward`; a `model!` struct chains its layers through
     /// `scratch`'s buffers.
-    fn forward_reusing(&self, x: &[f32], n: usize, out: &mut Vec<f32>, scratch: &mut Self::Cache) {
+    fn forward_reusing(
+        &self,
+        x: BatchRef<'_, Self::Input>,
+        out: BatchMut<'_, Self::Output>,
+        scratch: &mut Self::Cache,
+    ) {
         let _ = scratch;
-        self.forward(x, n, out);
+        self.forward(x, out);
     }
     /// Training forward: like [`forward`](Self::forward), keeping what
     /// backward needs in `cache`; `rng` drives dropout.
     fn forward_train(
         &self,
-        x: &[f32],
-        n: usize,
-        out: &mut Vec<f32>,
+        x: BatchRef<'_, Self::Input>,
+        out: BatchMut<'_, Self::Output>,
         cache: &mut Self::Cache,
         rng: &mut StdRng,
     );
@@ -112,23 +120,23 @@ pub trait Layer: Parameters + Sized + Send + Sync {
 /// fn scale_backward(w: f32, args: Backward<'_, shaped_nn::DenseLayer<1, 1>>) {
 ///     let Backward { grad_out, grad_of, grad_in, .. } = args;
 ///     assert_eq!(grad_of, GradOf::Output);
-///     if let Some(dx) = grad_in {
-///         dx.clear();
-///         dx.extend(grad_out.iter().map(|g| g * w));
+///     if let Some(mut dx) = grad_in {
+///         for (d, g) in dx.as_mut_slice().iter_mut().zip(grad_out.as_slice()) {
+///             *d = g * w;
+///         }
 ///     }
 /// }
 /// ```
 pub struct Backward<'a, L: Layer> {
-    /// The input of the training forward: `n` samples, flat, row-major.
-    pub x: &'a [f32],
+    /// The input of the training forward (its length is the number of
+    /// samples).
+    pub x: BatchRef<'a, L::Input>,
     /// The output the training forward wrote.
-    pub out: &'a [f32],
-    /// The number of samples.
-    pub n: usize,
+    pub out: BatchRef<'a, L::Output>,
     /// The gradient of the loss with respect to the output (or to the
     /// final activation's input, see [`grad_of`](Self::grad_of)); the
     /// layer may overwrite it.
-    pub grad_out: &'a mut [f32],
+    pub grad_out: BatchMut<'a, L::Output>,
     /// What `grad_out` is the gradient with respect to.
     pub grad_of: GradOf,
     /// What the training forward kept for backward.
@@ -136,8 +144,9 @@ pub struct Backward<'a, L: Layer> {
     /// Where the parameters' gradients go (replaced, not added to).
     pub grads: &'a mut L::Grads,
     /// Where the gradient with respect to the input goes, when the layer
-    /// below needs it (`None` for a model's first layer).
-    pub grad_in: Option<&'a mut Vec<f32>>,
+    /// below needs it (`None` for a model's first layer): sized like `x`,
+    /// holding stale values, so the layer writes every element.
+    pub grad_in: Option<BatchMut<'a, L::Input>>,
 }
 
 /// What a gradient flowing back into a layer is taken with respect to.

@@ -46,13 +46,32 @@ pub mod __private {
     pub use crate as nn;
     pub use rand::{rngs::StdRng, SeedableRng};
     pub use shaped_core;
+
+    use crate::{BatchMut, BatchRef, Batched};
+
+    /// What `model!`'s code says when a buffer between two layers does not
+    /// hold its batch: `BatchMut::resized` sized it for `n` samples in the
+    /// same call, so only a `backward` given another batch than its
+    /// `forward_train` gets here.
+    const CHAINED: &str = "model!: the buffer between two layers holds the batch of the training forward; backward was given another batch";
+
+    /// The buffer a layer of a model wrote, as the next layer's input.
+    pub fn chained<S: Batched>(buf: &[f32], n: usize) -> BatchRef<'_, S> {
+        BatchRef::new(buf, n).expect(CHAINED)
+    }
+
+    /// The gradient buffer a layer of a model wrote, as the layer below's
+    /// output gradient.
+    pub fn chained_mut<S: Batched>(buf: &mut [f32], n: usize) -> BatchMut<'_, S> {
+        BatchMut::new(buf, n).expect(CHAINED)
+    }
 }
 
 // `model!` names `::shaped::__private::nn`; inside this crate that is itself.
 extern crate self as shaped;
 
 pub use activation::{Activation, ActivationKind, Linear, Relu, Sigmoid, Softmax, Tanh};
-pub use batch::Batched;
+pub use batch::{BatchLenError, BatchMut, BatchRef, Batched};
 pub use compute::Compute;
 pub use layer::{Backward, GradOf, Layer, LayerSpec, SummaryRow};
 pub use layers::{

@@ -15,8 +15,8 @@ use shaped_nn::{
     model,
     optim::RmsProp,
     train::{FitConfig, Trainer, Verbosity},
-    AvgPool2D, Conv2D, Dense, Flatten, Layer, LayerSpec, Linear, MaxPool2D, Parameters, Relu, Same,
-    Softmax, Tanh, Valid,
+    AvgPool2D, BatchMut, BatchRef, Conv2D, Dense, Flatten, Layer, LayerSpec, Linear, MaxPool2D,
+    Parameters, Relu, Same, Softmax, Tanh, Valid,
 };
 
 fn inputs(len: usize, seed: u64) -> Vec<f32> {
@@ -150,14 +150,18 @@ macro_rules! conv_case {
         assert_eq!(layer.shape_of(0), vec![g.k, g.k, g.c, g.f]);
         let x = inputs($n * g.h * g.w * g.c, $seed + 1);
         let mut out = Vec::new();
-        layer.forward(&x, $n, &mut out);
+        layer.forward(
+            BatchRef::new(&x, $n).unwrap(),
+            BatchMut::resized(&mut out, $n),
+        );
         let want = reference_conv(g, $n, &x, layer.get(0), layer.get(1));
         (layer, x, out, want)
     }};
 }
 
 fn check_all<L: Layer>(name: &str, layer: &mut L, x: &[f32], n: usize) {
-    let report = check_layer(&GradCheck::single_precision(), layer, x, n)
+    let x = BatchRef::new(x, n).unwrap();
+    let report = check_layer(&GradCheck::single_precision(), layer, x)
         .unwrap_or_else(|e| panic!("{name}: {e:?}"));
     assert!(report.checked > 0, "{name}");
     assert_eq!(input_name(layer, layer.len()), "input");
@@ -236,7 +240,10 @@ fn pooling_matches_the_loops_and_the_finite_differences() {
             let x = distinct($n * h * w * c, $seed);
             let mut layer = L::init(&mut StdRng::seed_from_u64(0));
             let mut out = Vec::new();
-            layer.forward(&x, $n, &mut out);
+            layer.forward(
+                BatchRef::new(&x, $n).unwrap(),
+                BatchMut::resized(&mut out, $n),
+            );
             assert_close(
                 &out,
                 &reference_pool($hwc, $p, $n, &x, $max),

@@ -7,7 +7,7 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use shaped_core::{autodiff::Tape, kernels::SparsePolicy, Sz, Tensor, Var};
 use shaped_nn::{
     losses::{BinaryCrossentropy, CategoricalCrossentropy, Loss},
-    DenseLayer, Dropout, Layer, LayerSpec, Parameters, Relu, Sigmoid, Softmax,
+    BatchMut, BatchRef, DenseLayer, Dropout, Layer, LayerSpec, Parameters, Relu, Sigmoid, Softmax,
 };
 
 const N: usize = 8;
@@ -57,18 +57,22 @@ fn dense_relu_matches<const IN: usize, const OUT: usize>(x: &[f32], policy: Spar
     let mut layer = DenseLayer::<IN, OUT, Relu>::init(&mut StdRng::seed_from_u64(3));
     layer.set_compute(shaped_nn::Compute::default().sparse(policy));
     let (mut out, mut cache) = (Vec::new(), Default::default());
-    layer.forward_train(x, N, &mut out, &mut cache, &mut StdRng::seed_from_u64(0));
+    layer.forward_train(
+        BatchRef::new(x, N).unwrap(),
+        BatchMut::resized(&mut out, N),
+        &mut cache,
+        &mut StdRng::seed_from_u64(0),
+    );
     let r = random(out.len(), 4);
     let (mut g, mut grads, mut dx) = (r.clone(), layer.zero_grads(), Vec::new());
     layer.backward(shaped_nn::Backward {
-        x,
-        out: &out,
-        n: N,
-        grad_out: &mut g,
+        x: BatchRef::new(x, N).unwrap(),
+        out: BatchRef::new(&out, N).unwrap(),
+        grad_out: BatchMut::new(&mut g, N).unwrap(),
         grad_of: shaped_nn::GradOf::Output,
         cache: &mut cache,
         grads: &mut grads,
-        grad_in: Some(&mut dx),
+        grad_in: Some(BatchMut::resized(&mut dx, N)),
     });
 
     let tape = Tape::<f64>::new();
@@ -116,7 +120,12 @@ fn fused_step<const IN: usize, const OUT: usize, A: shaped_nn::Activation, L: Lo
     Vec<f32>,
 ) {
     let (mut out, mut cache) = (Vec::new(), Default::default());
-    layer.forward_train(x, N, &mut out, &mut cache, &mut StdRng::seed_from_u64(0));
+    layer.forward_train(
+        BatchRef::new(x, N).unwrap(),
+        BatchMut::resized(&mut out, N),
+        &mut cache,
+        &mut StdRng::seed_from_u64(0),
+    );
     let mut g = vec![0.0; out.len()];
     let act = DenseLayer::<IN, OUT, A>::FINAL_ACTIVATION;
     assert!(
@@ -126,14 +135,13 @@ fn fused_step<const IN: usize, const OUT: usize, A: shaped_nn::Activation, L: Lo
     );
     let (mut grads, mut dx) = (layer.zero_grads(), Vec::new());
     layer.backward(shaped_nn::Backward {
-        x,
-        out: &out,
-        n: N,
-        grad_out: &mut g,
+        x: BatchRef::new(x, N).unwrap(),
+        out: BatchRef::new(&out, N).unwrap(),
+        grad_out: BatchMut::new(&mut g, N).unwrap(),
         grad_of: shaped_nn::GradOf::PreActivation,
         cache: &mut cache,
         grads: &mut grads,
-        grad_in: Some(&mut dx),
+        grad_in: Some(BatchMut::resized(&mut dx, N)),
     });
     let value = loss.loss(&out, t, N);
     (out, value, grads, dx)
@@ -194,20 +202,24 @@ fn dropout_backward_is_the_tapes_gradient_with_its_mask() {
     // No zeros in the input, so the mask is `out / x`.
     let x: Vec<f32> = random(N * 10, 10).iter().map(|v| v + 2.0).collect();
     let (mut out, mut mask) = (Vec::new(), Vec::new());
-    d.forward_train(&x, N, &mut out, &mut mask, &mut StdRng::seed_from_u64(11));
+    d.forward_train(
+        BatchRef::new(&x, N).unwrap(),
+        BatchMut::resized(&mut out, N),
+        &mut mask,
+        &mut StdRng::seed_from_u64(11),
+    );
     let kept: Vec<f64> = out.iter().zip(&x).map(|(&o, &x)| (o / x) as f64).collect();
     assert!(kept.contains(&0.0) && kept.iter().any(|&k| k > 1.0));
     let r = random(out.len(), 12);
     let (mut g, mut dx) = (r.clone(), Vec::new());
     d.backward(shaped_nn::Backward {
-        x: &x,
-        out: &out,
-        n: N,
-        grad_out: &mut g,
+        x: BatchRef::new(&x, N).unwrap(),
+        out: BatchRef::new(&out, N).unwrap(),
+        grad_out: BatchMut::new(&mut g, N).unwrap(),
         grad_of: shaped_nn::GradOf::Output,
         cache: &mut mask,
         grads: &mut (),
-        grad_in: Some(&mut dx),
+        grad_in: Some(BatchMut::resized(&mut dx, N)),
     });
 
     let tape = Tape::<f64>::new();

@@ -12,9 +12,14 @@ use shaped_nn::{
         BinaryCrossentropy, CategoricalCrossentropy, Loss, MeanAbsoluteError, MeanSquaredError,
         SparseCategoricalCrossentropy,
     },
-    model, Backward, Dense, DenseLayer, Dropout, Flatten, Layer, Linear, Parameters, Relu, Sigmoid,
-    Softmax, Tanh,
+    model, Backward, BatchMut, BatchRef, Dense, DenseLayer, Dropout, Flatten, Layer, Linear,
+    Parameters, Relu, Sigmoid, Softmax, Tanh,
 };
+
+/// `x` as a batch of `n` samples of the shape the callee takes.
+fn batch<S: shaped_nn::Batched>(x: &[f32], n: usize) -> BatchRef<'_, S> {
+    BatchRef::new(x, n).unwrap()
+}
 
 fn inputs(len: usize, seed: u64) -> Vec<f32> {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -55,32 +60,52 @@ fn every_layer_passes_the_gradient_check() {
     for (name, n) in [
         (
             "dense linear",
-            check_layer(c, &mut DenseLayer::<6, 5, Linear>::init(&mut rng), &x, 4),
+            check_layer(
+                c,
+                &mut DenseLayer::<6, 5, Linear>::init(&mut rng),
+                batch(&x, 4),
+            ),
         ),
         (
             "dense relu",
-            check_layer(c, &mut DenseLayer::<6, 5, Relu>::init(&mut rng), &x, 4),
+            check_layer(
+                c,
+                &mut DenseLayer::<6, 5, Relu>::init(&mut rng),
+                batch(&x, 4),
+            ),
         ),
         (
             "dense sigmoid",
-            check_layer(c, &mut DenseLayer::<6, 5, Sigmoid>::init(&mut rng), &x, 4),
+            check_layer(
+                c,
+                &mut DenseLayer::<6, 5, Sigmoid>::init(&mut rng),
+                batch(&x, 4),
+            ),
         ),
         (
             "dense tanh",
-            check_layer(c, &mut DenseLayer::<6, 5, Tanh>::init(&mut rng), &x, 4),
+            check_layer(
+                c,
+                &mut DenseLayer::<6, 5, Tanh>::init(&mut rng),
+                batch(&x, 4),
+            ),
         ),
         (
             "dense softmax",
-            check_layer(c, &mut DenseLayer::<6, 5, Softmax>::init(&mut rng), &x, 4),
+            check_layer(
+                c,
+                &mut DenseLayer::<6, 5, Softmax>::init(&mut rng),
+                batch(&x, 4),
+            ),
         ),
-        ("mlp", check_layer(c, &mut Mlp::seeded(3), &x, 4)),
+        ("mlp", check_layer(c, &mut Mlp::seeded(3), batch(&x, 4))),
         (
             "flatten and activation layers",
-            check_layer(c, &mut Shaped::seeded(4), &x, 4),
+            check_layer(c, &mut Shaped::seeded(4), batch(&x, 4)),
         ),
         (
             "a model inside a model",
-            check_layer(c, &mut Outer::seeded(5), &x, 4),
+            check_layer(c, &mut Outer::seeded(5), batch(&x, 4)),
         ),
     ] {
         let report = n.unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -100,7 +125,7 @@ fn the_sparse_input_path_has_the_same_gradients() {
         max_per_input: 200,
         ..GradCheck::single_precision()
     };
-    check_layer(&check, &mut Mnist::seeded(8), &x, 8).unwrap();
+    check_layer(&check, &mut Mnist::seeded(8), batch(&x, 8)).unwrap();
 }
 
 #[test]
@@ -111,7 +136,13 @@ fn dropout_scales_what_it_keeps_and_its_backward_uses_the_same_mask() {
     let d = D::init(&mut StdRng::seed_from_u64(0));
     let x = vec![1.0f32; 1000];
     let (mut out, mut mask) = (Vec::new(), Vec::new());
-    d.forward_train(&x, 1, &mut out, &mut mask, &mut StdRng::seed_from_u64(9));
+    let xb = batch(&x, 1);
+    d.forward_train(
+        xb,
+        BatchMut::resized(&mut out, 1),
+        &mut mask,
+        &mut StdRng::seed_from_u64(9),
+    );
     let kept = out.iter().filter(|&&v| v != 0.0).count();
     assert!(
         (400..600).contains(&kept),
@@ -121,21 +152,20 @@ fn dropout_scales_what_it_keeps_and_its_backward_uses_the_same_mask() {
     let mut g = vec![1.0f32; 1000];
     let mut dx = Vec::new();
     d.backward(shaped_nn::Backward {
-        x: &x,
-        out: &out,
-        n: 1,
-        grad_out: &mut g,
+        x: xb,
+        out: batch(&out, 1),
+        grad_out: BatchMut::new(&mut g, 1).unwrap(),
         grad_of: shaped_nn::GradOf::Output,
         cache: &mut mask,
         grads: &mut (),
-        grad_in: Some(&mut dx),
+        grad_in: Some(BatchMut::resized(&mut dx, 1)),
     });
     assert_eq!(
         dx, out,
         "the gradient flows only where the value was kept, scaled alike"
     );
     let mut inference = Vec::new();
-    d.forward(&x, 1, &mut inference);
+    d.forward(xb, BatchMut::resized(&mut inference, 1));
     assert_eq!(inference, x, "dropout is the identity at inference");
 }
 
@@ -151,7 +181,8 @@ fn check_through_loss<M: Layer, L: Loss<M::Output>>(
 ) -> bool {
     let mut rng = StdRng::seed_from_u64(0);
     let (mut out, mut cache) = (Vec::new(), M::Cache::default());
-    model.forward_train(x, n, &mut out, &mut cache, &mut rng);
+    let xb = batch(x, n);
+    model.forward_train(xb, BatchMut::resized(&mut out, n), &mut cache, &mut rng);
     let mut g = vec![0.0; out.len()];
     let fused = loss.grad_before_activation(M::FINAL_ACTIVATION, &out, y, n, &mut g);
     if !fused {
@@ -159,10 +190,9 @@ fn check_through_loss<M: Layer, L: Loss<M::Output>>(
     }
     let mut grads = model.zero_grads();
     model.backward(shaped_nn::Backward {
-        x,
-        out: &out,
-        n,
-        grad_out: &mut g,
+        x: xb,
+        out: batch(&out, n),
+        grad_out: BatchMut::new(&mut g, n).unwrap(),
         grad_of: if fused {
             shaped_nn::GradOf::PreActivation
         } else {
@@ -192,7 +222,7 @@ fn check_through_loss<M: Layer, L: Loss<M::Output>>(
                 let p = model.get_mut(t);
                 p.iter_mut().zip(b).for_each(|(p, &b)| *p = b as f32);
             }
-            model.forward(x, n, &mut buf);
+            model.forward(xb, BatchMut::resized(&mut buf, n));
             loss.loss(&buf, y, n) as f64
         })
         .unwrap_or_else(|e| panic!("{} {}: {e}", L::NAME, model.name_of(e.input)));
@@ -308,24 +338,22 @@ impl Layer for Wrong {
     fn summary_rows(&self, name: &str, rows: &mut Vec<shaped_nn::SummaryRow>) {
         self.0.summary_rows(name, rows)
     }
-    fn forward(&self, x: &[f32], n: usize, out: &mut Vec<f32>) {
-        self.0.forward(x, n, out)
+    fn forward(&self, x: BatchRef<'_, Self::Input>, out: BatchMut<'_, Self::Output>) {
+        self.0.forward(x, out)
     }
     fn forward_train(
         &self,
-        x: &[f32],
-        n: usize,
-        out: &mut Vec<f32>,
+        x: BatchRef<'_, Self::Input>,
+        out: BatchMut<'_, Self::Output>,
         c: &mut Self::Cache,
         rng: &mut StdRng,
     ) {
-        self.0.forward_train(x, n, out, c, rng)
+        self.0.forward_train(x, out, c, rng)
     }
     fn backward(&self, args: Backward<'_, Self>) {
         let Backward {
             x,
             out,
-            n,
             grad_out,
             grad_of,
             cache,
@@ -335,7 +363,6 @@ impl Layer for Wrong {
         self.0.backward(Backward {
             x,
             out,
-            n,
             grad_out,
             grad_of,
             cache,
@@ -350,6 +377,6 @@ impl Layer for Wrong {
 fn the_check_catches_a_wrong_backward() {
     let x = inputs(4 * 6, 2);
     let mut layer = Wrong::init(&mut StdRng::seed_from_u64(1));
-    let err = check_layer(&GradCheck::single_precision(), &mut layer, &x, 4).unwrap_err();
+    let err = check_layer(&GradCheck::single_precision(), &mut layer, batch(&x, 4)).unwrap_err();
     assert_eq!(input_name(&layer, err.input), "bias", "{err}");
 }

@@ -23,7 +23,11 @@ fn chapter_network_counts_and_summary() {
     println!("{s}");
     assert!(s.contains("Total params: 407,050 (1.55 MB)"));
     let mut out = Vec::new();
-    m.forward(&vec![0.5; 784 * 3], 3, &mut out);
+    let x = vec![0.5; 784 * 3];
+    m.forward(
+        shaped_nn::BatchRef::new(&x, 3).unwrap(),
+        shaped_nn::BatchMut::resized(&mut out, 3),
+    );
     assert_eq!(out.len(), 30);
     let sum: f32 = out[..10].iter().sum();
     assert!((sum - 1.0).abs() < 1e-5);

@@ -17,8 +17,8 @@ use shaped_nn::{
     optim::Adam,
     parameters_struct,
     train::{FitConfig, Trainer, Verbosity},
-    Dense, DenseLayer, DenseParams, Layer, OpsLayer, Parameters, Relu, Sigmoid, Tanh, TapeLayer,
-    TapeParams,
+    BatchMut, BatchRef, Dense, DenseLayer, DenseParams, Layer, OpsLayer, Parameters, Relu, Sigmoid,
+    Tanh, TapeLayer, TapeParams,
 };
 
 // The user's layer: a per-feature scale and shift, y = x * w + b.
@@ -129,7 +129,12 @@ fn a_tape_layers_gradient_is_finite_differences() {
         b: Tensor::from_array([0.1, 0.2, -0.3]),
     });
     let x = [0.1, 0.2, 0.3, -0.4, 0.5, -0.6, 0.7, 0.8, -0.9];
-    let report = check_layer(&GradCheck::single_precision(), &mut layer, &x, 3).unwrap();
+    let report = check_layer(
+        &GradCheck::single_precision(),
+        &mut layer,
+        BatchRef::new(&x, 3).unwrap(),
+    )
+    .unwrap();
     assert_eq!(report.checked, 3 + 3 + 9); // every w, every b and every input
 }
 
@@ -187,17 +192,21 @@ fn dense_as_a_tape_layer_has_the_fused_dense_gradients() {
         ($layer:expr) => {{
             let layer = $layer;
             let (mut out, mut cache) = (Vec::new(), Default::default());
-            layer.forward_train(&x, N, &mut out, &mut cache, &mut StdRng::seed_from_u64(0));
+            layer.forward_train(
+                BatchRef::new(&x, N).unwrap(),
+                BatchMut::resized(&mut out, N),
+                &mut cache,
+                &mut StdRng::seed_from_u64(0),
+            );
             let (mut g, mut grads, mut dx) = (r.clone(), layer.zero_grads(), Vec::new());
             layer.backward(shaped_nn::Backward {
-                x: &x,
-                out: &out,
-                n: N,
-                grad_out: &mut g,
+                x: BatchRef::new(&x, N).unwrap(),
+                out: BatchRef::new(&out, N).unwrap(),
+                grad_out: BatchMut::new(&mut g, N).unwrap(),
                 grad_of: shaped_nn::GradOf::Output,
                 cache: &mut cache,
                 grads: &mut grads,
-                grad_in: Some(&mut dx),
+                grad_in: Some(BatchMut::resized(&mut dx, N)),
             });
             results.push((out, grads.get(0).to_vec(), grads.get(1).to_vec(), dx));
         }};
@@ -240,12 +249,14 @@ impl OpsLayer for Copied {
 fn a_copied_parameter_is_refused_not_left_untrained() {
     let layer = TapeLayer::<Copied>::init(&mut StdRng::seed_from_u64(0));
     let (mut out, mut g, mut grads) = (Vec::new(), vec![1.0; 2], layer.zero_grads());
-    layer.forward(&[1.0, 2.0], 1, &mut out);
+    layer.forward(
+        BatchRef::new(&[1.0, 2.0], 1).unwrap(),
+        BatchMut::resized(&mut out, 1),
+    );
     layer.backward(shaped_nn::Backward {
-        x: &[1.0, 2.0],
-        out: &out,
-        n: 1,
-        grad_out: &mut g,
+        x: BatchRef::new(&[1.0, 2.0], 1).unwrap(),
+        out: BatchRef::new(&out, 1).unwrap(),
+        grad_out: BatchMut::new(&mut g, 1).unwrap(),
         grad_of: shaped_nn::GradOf::Output,
         cache: &mut (),
         grads: &mut grads,

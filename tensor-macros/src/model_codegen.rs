@@ -97,11 +97,17 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     let last_dims = last_dims.expect("a model has at least one layer");
     let last_out = ins.last().unwrap().clone();
     let fields: Vec<_> = layers.iter().map(|l| &l.name).collect();
-    let n = layers.len();
-    let last_ty = &tys[n - 1];
-    let out_fields: Vec<_> = (0..n - 1).map(|i| format_ident!("out_{}", i)).collect();
-    let grad_fields: Vec<_> = (0..n - 1).map(|i| format_ident!("grad_{}", i)).collect();
-    let cache_fields: Vec<_> = (0..n).map(|i| format_ident!("cache_{}", i)).collect();
+    let n_layers = layers.len();
+    let last_ty = &tys[n_layers - 1];
+    let out_fields: Vec<_> = (0..n_layers - 1)
+        .map(|i| format_ident!("out_{}", i))
+        .collect();
+    let grad_fields: Vec<_> = (0..n_layers - 1)
+        .map(|i| format_ident!("grad_{}", i))
+        .collect();
+    let cache_fields: Vec<_> = (0..n_layers)
+        .map(|i| format_ident!("cache_{}", i))
+        .collect();
     let field_docs: Vec<String> = layers
         .iter()
         .map(|l| {
@@ -121,65 +127,62 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     // fields the training forward fills), so that `evaluate` and `predict`
     // allocate nothing after their first batch.
     let mut infer = TokenStream::new();
-    for i in 0..n {
+    for i in 0..n_layers {
         let f = fields[i];
         let c = &cache_fields[i];
         let x_i = if i == 0 {
             quote!(x)
         } else {
             let o = &out_fields[i - 1];
-            quote!(&scratch.#o)
+            quote!(#nn::__private::chained(&scratch.#o, n))
         };
-        let o_i = if i == n - 1 {
+        let o_i = if i == n_layers - 1 {
             quote!(out)
         } else {
             let o = &out_fields[i];
-            quote!(&mut scratch.#o)
+            quote!(#nn::BatchMut::resized(&mut scratch.#o, n))
         };
-        infer
-            .extend(quote!(#nn::Layer::forward_reusing(&self.#f, #x_i, n, #o_i, &mut scratch.#c);));
+        infer.extend(quote!(#nn::Layer::forward_reusing(&self.#f, #x_i, #o_i, &mut scratch.#c);));
     }
 
     // Training forward: through the cache's buffers.
     let mut train = TokenStream::new();
-    for i in 0..n {
+    for i in 0..n_layers {
         let f = fields[i];
         let c = &cache_fields[i];
         let x_i = if i == 0 {
             quote!(x)
         } else {
             let o = &out_fields[i - 1];
-            quote!(&cache.#o)
+            quote!(#nn::__private::chained(&cache.#o, n))
         };
-        let o_i = if i == n - 1 {
+        let o_i = if i == n_layers - 1 {
             quote!(out)
         } else {
             let o = &out_fields[i];
-            quote!(&mut cache.#o)
+            quote!(#nn::BatchMut::resized(&mut cache.#o, n))
         };
-        train.extend(
-            quote!(#nn::Layer::forward_train(&self.#f, #x_i, n, #o_i, &mut cache.#c, rng);),
-        );
+        train.extend(quote!(#nn::Layer::forward_train(&self.#f, #x_i, #o_i, &mut cache.#c, rng);));
     }
 
     // Backward: from the last layer down.
     let mut back = TokenStream::new();
-    for i in (0..n).rev() {
+    for i in (0..n_layers).rev() {
         let f = fields[i];
         let c = &cache_fields[i];
         let x_i = if i == 0 {
             quote!(x)
         } else {
             let o = &out_fields[i - 1];
-            quote!(&cache.#o)
+            quote!(#nn::__private::chained(&cache.#o, n))
         };
-        let (o_i, g_i, skip) = if i == n - 1 {
+        let (o_i, g_i, skip) = if i == n_layers - 1 {
             (quote!(out), quote!(grad_out), quote!(grad_of))
         } else {
             let (o, g) = (&out_fields[i], &grad_fields[i]);
             (
-                quote!(&cache.#o),
-                quote!(&mut cache.#g[..]),
+                quote!(#nn::__private::chained(&cache.#o, n)),
+                quote!(#nn::__private::chained_mut(&mut cache.#g, n)),
                 quote!(#nn::GradOf::Output),
             )
         };
@@ -187,10 +190,10 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             quote!(grad_in)
         } else {
             let g = &grad_fields[i - 1];
-            quote!(Some(&mut cache.#g))
+            quote!(Some(#nn::BatchMut::resized(&mut cache.#g, n)))
         };
         back.extend(quote!(#nn::Layer::backward(&self.#f, #nn::Backward {
-            x: #x_i, out: #o_i, n, grad_out: #g_i, grad_of: #skip,
+            x: #x_i, out: #o_i, grad_out: #g_i, grad_of: #skip,
             cache: &mut cache.#c, grads: &mut grads.#f, grad_in: #gin,
         });));
     }
@@ -257,31 +260,36 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                     #nn::Layer::summary_rows(&self.#fields, &inner, rows);
                 )*
             }
-            fn forward(&self, x: &[f32], n: usize, out: &mut ::std::vec::Vec<f32>) {
+            fn forward(
+                &self,
+                x: #nn::BatchRef<'_, #input_ty>,
+                out: #nn::BatchMut<'_, #last_out>,
+            ) {
                 let mut scratch = <#cache_name as ::core::default::Default>::default();
-                #nn::Layer::forward_reusing(self, x, n, out, &mut scratch);
+                #nn::Layer::forward_reusing(self, x, out, &mut scratch);
             }
             fn forward_reusing(
                 &self,
-                x: &[f32],
-                n: usize,
-                out: &mut ::std::vec::Vec<f32>,
+                x: #nn::BatchRef<'_, #input_ty>,
+                out: #nn::BatchMut<'_, #last_out>,
                 scratch: &mut #cache_name,
             ) {
+                let n = x.len();
                 #infer
             }
             fn forward_train(
                 &self,
-                x: &[f32],
-                n: usize,
-                out: &mut ::std::vec::Vec<f32>,
+                x: #nn::BatchRef<'_, #input_ty>,
+                out: #nn::BatchMut<'_, #last_out>,
                 cache: &mut #cache_name,
                 rng: &mut #nn::__private::StdRng,
             ) {
+                let n = x.len();
                 #train
             }
             fn backward(&self, args: #nn::Backward<'_, Self>) {
-                let #nn::Backward { x, out, n, grad_out, grad_of, cache, grads, grad_in } = args;
+                let #nn::Backward { x, out, grad_out, grad_of, cache, grads, grad_in } = args;
+                let n = x.len();
                 #back
             }
             fn set_compute(&mut self, compute: #nn::Compute) {

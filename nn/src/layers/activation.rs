@@ -1,6 +1,6 @@
 //! Activations as layers of their own: `[Dense<512>, Relu, ...]` in `model!`.
 
-use crate::batch::Batched;
+use crate::batch::{BatchMut, BatchRef, Batched};
 use crate::{
     activation::{Activation, Linear, Relu, Sigmoid, Softmax, Tanh},
     layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow},
@@ -41,28 +41,26 @@ impl<S: Batched, A: Activation> Layer for ActivationLayer<S, A> {
             params: 0,
         });
     }
-    fn forward(&self, x: &[f32], _: usize, out: &mut Vec<f32>) {
-        out.clear();
-        out.extend_from_slice(x);
-        A::forward(out, Self::last());
+    fn forward(&self, x: BatchRef<'_, S>, mut out: BatchMut<'_, S>) {
+        out.copy_from(x);
+        A::forward(out.as_mut_slice(), Self::last());
     }
-    fn forward_train(&self, x: &[f32], n: usize, out: &mut Vec<f32>, _: &mut (), _: &mut StdRng) {
-        self.forward(x, n, out)
+    fn forward_train(&self, x: BatchRef<'_, S>, out: BatchMut<'_, S>, _: &mut (), _: &mut StdRng) {
+        self.forward(x, out)
     }
     fn backward(&self, args: Backward<'_, Self>) {
         let Backward {
             out,
-            grad_out,
+            mut grad_out,
             grad_of,
             grad_in,
             ..
         } = args;
         if grad_of.applies_activation() {
-            A::backward(out, grad_out, Self::last());
+            A::backward(out.as_slice(), grad_out.as_mut_slice(), Self::last());
         }
-        if let Some(g) = grad_in {
-            g.clear();
-            g.extend_from_slice(grad_out);
+        if let Some(mut g) = grad_in {
+            g.copy_from(grad_out.as_ref());
         }
     }
 }

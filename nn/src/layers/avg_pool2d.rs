@@ -2,7 +2,7 @@
 //! `P` apart (Keras's `AveragePooling2D(P)`).
 
 use crate::{
-    batch::Batched,
+    batch::{BatchMut, BatchRef, Batched},
     layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow},
     layers::max_pool2d::{geometry, pool_out, SIZES},
     sample_dims::{Reason, SampleDims},
@@ -34,7 +34,8 @@ pub struct AvgPool2D<const P: usize>;
 /// use shaped_core::shape;
 /// type L = <AvgPool2D<2> as LayerSpec<shape![2, 2, 1]>>::Layer<shape![1, 1, 1]>;
 /// let mut out = Vec::new();
-/// L::init(&mut rand::SeedableRng::seed_from_u64(0)).forward(&[1.0, 4.0, -2.0, 3.0], 1, &mut out);
+/// let x = shaped_nn::BatchRef::new(&[1.0, 4.0, -2.0, 3.0], 1).unwrap();
+/// L::init(&mut rand::SeedableRng::seed_from_u64(0)).forward(x, shaped_nn::BatchMut::resized(&mut out, 1));
 /// assert_eq!(out, [1.5]);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -65,29 +66,26 @@ impl<In: Batched, Out: Batched, const P: usize> Layer for AvgPool2DLayer<In, Out
             params: 0,
         });
     }
-    fn forward(&self, x: &[f32], n: usize, out: &mut Vec<f32>) {
-        assert_eq!(
-            Some(x.len()),
-            n.checked_mul(In::NUMEL),
-            "avg_pool2d: input is not {n} samples of {}",
-            In::NUMEL
-        );
-        out.resize(n * Out::NUMEL, 0.0);
-        avg_pool2d_forward(&Self::GEOMETRY, n, x, out).expect(SIZES);
+    fn forward(&self, x: BatchRef<'_, In>, out: BatchMut<'_, Out>) {
+        avg_pool2d_forward(&Self::GEOMETRY, x.len(), x.as_slice(), out.into_slice()).expect(SIZES);
     }
-    fn forward_train(&self, x: &[f32], n: usize, out: &mut Vec<f32>, _: &mut (), _: &mut StdRng) {
-        self.forward(x, n, out)
+    fn forward_train(
+        &self,
+        x: BatchRef<'_, In>,
+        out: BatchMut<'_, Out>,
+        _: &mut (),
+        _: &mut StdRng,
+    ) {
+        self.forward(x, out)
     }
     fn backward(&self, args: Backward<'_, Self>) {
         let Backward {
-            n,
-            grad_out,
-            grad_in,
-            ..
+            grad_out, grad_in, ..
         } = args;
         if let Some(dx) = grad_in {
-            dx.resize(n * In::NUMEL, 0.0);
-            avg_pool2d_backward(&Self::GEOMETRY, n, grad_out, dx).expect(SIZES);
+            let n = grad_out.len();
+            avg_pool2d_backward(&Self::GEOMETRY, n, grad_out.as_slice(), dx.into_slice())
+                .expect(SIZES);
         }
     }
 }

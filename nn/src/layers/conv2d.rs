@@ -11,7 +11,7 @@ use crate::{
     init::glorot_uniform,
     layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow},
     sample_dims::{Reason, SampleDims},
-    Batched, Compute, Parameters,
+    BatchMut, BatchRef, Batched, Compute, Parameters,
 };
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
@@ -204,7 +204,8 @@ impl Parameters for Conv2DParams {
 /// type L = <Conv2D<2, 3> as LayerSpec<shape![4, 4, 1]>>::Layer<shape![2, 2, 2]>;
 /// let layer = L::init(&mut rand::SeedableRng::seed_from_u64(0));
 /// let (mut out, mut cache) = (Vec::new(), shaped_nn::layers::conv2d::Conv2DCache::default());
-/// layer.forward_reusing(&[1.0; 16], 1, &mut out, &mut cache);
+/// let x = shaped_nn::BatchRef::new(&[1.0; 16], 1).unwrap();
+/// layer.forward_reusing(x, shaped_nn::BatchMut::resized(&mut out, 1), &mut cache);
 /// assert_eq!(out.len(), 8);
 /// ```
 #[derive(Debug, Default)]
@@ -230,7 +231,8 @@ const SIZES: &str = "conv2d: buffers sized for the layer and the batch";
 /// assert_eq!(<L as Layer>::PARAMS, 3 * 3 * 1 * 32 + 32);
 /// let layer = L::init(&mut rand::SeedableRng::seed_from_u64(0));
 /// let mut out = Vec::new();
-/// layer.forward(&vec![0.5; 2 * 28 * 28], 2, &mut out);
+/// let x = vec![0.5; 2 * 28 * 28];
+/// layer.forward(shaped_nn::BatchRef::new(&x, 2).unwrap(), shaped_nn::BatchMut::resized(&mut out, 2));
 /// assert_eq!(out.len(), 2 * 26 * 26 * 32);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -316,18 +318,12 @@ impl<
         })
     }
 
-    fn run(&self, x: &[f32], n: usize, out: &mut Vec<f32>, scratch: &mut ConvScratch) {
-        assert_eq!(
-            Some(x.len()),
-            n.checked_mul(In::NUMEL),
-            "conv2d: input is not {n} samples of {}",
-            In::NUMEL
-        );
-        out.resize(n * Out::NUMEL, 0.0);
+    fn run(&self, x: BatchRef<'_, In>, out: BatchMut<'_, Out>, scratch: &mut ConvScratch) {
+        let out = out.into_slice();
         conv2d_forward(
             &Self::GEOMETRY,
-            n,
-            x,
+            x.len(),
+            x.as_slice(),
             &self.params.kernel,
             &self.params.bias,
             out,
@@ -410,21 +406,25 @@ impl<
             params: Self::PARAMS,
         });
     }
-    fn forward(&self, x: &[f32], n: usize, out: &mut Vec<f32>) {
-        INFERENCE.with(|s| self.run(x, n, out, &mut s.borrow_mut()))
+    fn forward(&self, x: BatchRef<'_, In>, out: BatchMut<'_, Out>) {
+        INFERENCE.with(|s| self.run(x, out, &mut s.borrow_mut()))
     }
-    fn forward_reusing(&self, x: &[f32], n: usize, out: &mut Vec<f32>, cache: &mut Conv2DCache) {
-        self.run(x, n, out, &mut cache.scratch)
+    fn forward_reusing(
+        &self,
+        x: BatchRef<'_, In>,
+        out: BatchMut<'_, Out>,
+        cache: &mut Conv2DCache,
+    ) {
+        self.run(x, out, &mut cache.scratch)
     }
     fn forward_train(
         &self,
-        x: &[f32],
-        n: usize,
-        out: &mut Vec<f32>,
+        x: BatchRef<'_, In>,
+        out: BatchMut<'_, Out>,
         cache: &mut Conv2DCache,
         _: &mut StdRng,
     ) {
-        self.run(x, n, out, &mut cache.scratch)
+        self.run(x, out, &mut cache.scratch)
     }
     fn set_compute(&mut self, compute: Compute) {
         self.compute = compute;
@@ -433,29 +433,24 @@ impl<
         let Backward {
             x,
             out,
-            n,
-            grad_out,
+            mut grad_out,
             grad_of,
             cache,
             grads,
             grad_in,
         } = args;
         if grad_of.applies_activation() {
-            A::backward(out, grad_out, FILTERS);
+            A::backward(out.as_slice(), grad_out.as_mut_slice(), FILTERS);
         }
-        let grad_in = grad_in.map(|dx| {
-            dx.resize(n * In::NUMEL, 0.0);
-            dx.as_mut_slice()
-        });
         conv2d_backward(
             &Self::GEOMETRY,
-            n,
-            x,
+            x.len(),
+            x.as_slice(),
             &self.params.kernel,
-            grad_out,
+            grad_out.as_slice(),
             &mut grads.kernel,
             &mut grads.bias,
-            grad_in,
+            grad_in.map(BatchMut::into_slice),
             self.compute.parallelism,
             &mut cache.scratch,
         )

@@ -7,7 +7,7 @@ use crate::{
     layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow},
     parameters_struct,
     sample_dims::{Reason, SampleDims},
-    Batched, Compute, Parameters,
+    BatchMut, BatchRef, Batched, Compute, Parameters,
 };
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
@@ -123,14 +123,12 @@ impl<const IN: usize, const OUT: usize, A: Activation> DenseLayer<IN, OUT, A> {
     /// tiles of `x` when they were prepared.
     fn affine(
         &self,
-        x: &[f32],
-        n: usize,
-        out: &mut Vec<f32>,
+        x: BatchRef<'_, (Sz<IN>,)>,
+        out: BatchMut<'_, (Sz<OUT>,)>,
         lhs: &SparseLhs,
         scratch: &mut Scratch,
     ) {
-        assert_eq!(x.len(), n * IN, "dense: input is not {n} x {IN}");
-        out.resize(n * OUT, 0.0);
+        let (n, x, out) = (x.len(), x.as_slice(), out.into_slice());
         let b = self.params.bias.as_slice();
         for row in out.chunks_mut(OUT) {
             row.copy_from_slice(b);
@@ -178,24 +176,22 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
             params: Self::PARAMS,
         });
     }
-    fn forward(&self, x: &[f32], n: usize, out: &mut Vec<f32>) {
+    fn forward(&self, x: BatchRef<'_, (Sz<IN>,)>, out: BatchMut<'_, (Sz<OUT>,)>) {
         let dense = SparseLhs::default();
-        INFERENCE.with(|s| self.affine(x, n, out, &dense, &mut s.borrow_mut()))
+        INFERENCE.with(|s| self.affine(x, out, &dense, &mut s.borrow_mut()))
     }
     fn forward_train(
         &self,
-        x: &[f32],
-        n: usize,
-        out: &mut Vec<f32>,
+        x: BatchRef<'_, (Sz<IN>,)>,
+        out: BatchMut<'_, (Sz<OUT>,)>,
         cache: &mut DenseCache,
         _: &mut StdRng,
     ) {
-        assert_eq!(x.len(), n * IN, "dense: input is not {n} x {IN}");
-        let xv = MatRef::row_major(x, n, IN).expect(SIZES);
+        let xv = MatRef::row_major(x.as_slice(), x.len(), IN).expect(SIZES);
         cache
             .lhs
             .prepare(xv, OUT, self.compute.sparse, self.compute.parallelism);
-        self.affine(x, n, out, &cache.lhs, &mut cache.scratch)
+        self.affine(x, out, &cache.lhs, &mut cache.scratch)
     }
     fn set_compute(&mut self, compute: Compute) {
         self.compute = compute;
@@ -204,19 +200,19 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
         let Backward {
             x,
             out,
-            n,
-            grad_out,
+            mut grad_out,
             grad_of,
             cache,
             grads,
             grad_in,
         } = args;
+        let n = x.len();
         if grad_of.applies_activation() {
-            A::backward(out, grad_out, OUT);
+            A::backward(out.as_slice(), grad_out.as_mut_slice(), OUT);
         }
-        let g: &[f32] = grad_out;
+        let g: &[f32] = grad_out.as_slice();
         let gv = MatRef::row_major(g, n, OUT).expect(SIZES);
-        let xv = MatRef::row_major(x, n, IN).expect(SIZES);
+        let xv = MatRef::row_major(x.as_slice(), n, IN).expect(SIZES);
         // dW = x^T g (IN x n . n x OUT), from the tiles of x when kept.
         matmul(
             MatMut::row_major(grads.kernel.as_mut_slice(), IN, OUT).expect(SIZES),
@@ -238,10 +234,9 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
         }
         // dx = g W^T (n x OUT . OUT x IN), only when the layer below needs it.
         if let Some(dx) = grad_in {
-            dx.resize(n * IN, 0.0);
             let w = MatRef::row_major(self.params.kernel.as_slice(), IN, OUT).expect(SIZES);
             matmul(
-                MatMut::row_major(dx, n, IN).expect(SIZES),
+                MatMut::row_major(dx.into_slice(), n, IN).expect(SIZES),
                 Accum::Replace,
                 gv,
                 w.t(),
@@ -315,8 +310,15 @@ impl<In: Batched, const OUT: usize> Layer for DenseRefused<In, OUT> {
     }
     fn zero_grads(&self) {}
     fn summary_rows(&self, _: &str, _: &mut Vec<SummaryRow>) {}
-    fn forward(&self, _: &[f32], _: usize, _: &mut Vec<f32>) {}
-    fn forward_train(&self, _: &[f32], _: usize, _: &mut Vec<f32>, _: &mut (), _: &mut StdRng) {}
+    fn forward(&self, _: BatchRef<'_, In>, _: BatchMut<'_, (Sz<OUT>,)>) {}
+    fn forward_train(
+        &self,
+        _: BatchRef<'_, In>,
+        _: BatchMut<'_, (Sz<OUT>,)>,
+        _: &mut (),
+        _: &mut StdRng,
+    ) {
+    }
     fn backward(&self, _: Backward<'_, Self>) {}
 }
 

@@ -2,7 +2,7 @@
 //! scales the rest by 1 / (1 - P%); at inference, the identity (Keras's
 //! inverted dropout).
 
-use crate::batch::Batched;
+use crate::batch::{BatchMut, BatchRef, Batched};
 use crate::layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow};
 use crate::sample_dims::{Reason, SampleDims};
 use core::marker::PhantomData;
@@ -38,18 +38,17 @@ impl<S: Batched, const P: usize> Layer for DropoutLayer<S, P> {
             params: 0,
         });
     }
-    fn forward(&self, x: &[f32], _: usize, out: &mut Vec<f32>) {
-        out.clear();
-        out.extend_from_slice(x);
+    fn forward(&self, x: BatchRef<'_, S>, mut out: BatchMut<'_, S>) {
+        out.copy_from(x);
     }
     fn forward_train(
         &self,
-        x: &[f32],
-        _: usize,
-        out: &mut Vec<f32>,
+        x: BatchRef<'_, S>,
+        out: BatchMut<'_, S>,
         mask: &mut Vec<f32>,
         rng: &mut StdRng,
     ) {
+        let x = x.as_slice();
         let rate = P as f32 / 100.0;
         let keep = 1.0 / (1.0 - rate);
         mask.clear();
@@ -60,8 +59,9 @@ impl<S: Batched, const P: usize> Layer for DropoutLayer<S, P> {
                 keep
             }
         }));
-        out.clear();
-        out.extend(x.iter().zip(mask.iter()).map(|(a, m)| a * m));
+        for ((o, a), m) in out.into_slice().iter_mut().zip(x).zip(mask.iter()) {
+            *o = a * m;
+        }
     }
     fn backward(&self, args: Backward<'_, Self>) {
         let Backward {
@@ -71,8 +71,10 @@ impl<S: Batched, const P: usize> Layer for DropoutLayer<S, P> {
             ..
         } = args;
         if let Some(g) = grad_in {
-            g.clear();
-            g.extend(grad_out.iter().zip(mask.iter()).map(|(a, m)| a * m));
+            let g = g.into_slice().iter_mut();
+            for ((d, a), m) in g.zip(grad_out.as_slice()).zip(mask.iter()) {
+                *d = a * m;
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `Flatten`: a sample of any static shape becomes a vector of all its
 //! elements, the count computed where the model is defined.
 
-use crate::batch::Batched;
+use crate::batch::{BatchMut, BatchRef, Batched};
 use crate::layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow};
 use crate::sample_dims::{Reason, SampleDims};
 use core::marker::PhantomData;
@@ -70,20 +70,24 @@ impl<In: Batched, Out: Batched> Layer for FlattenLayer<In, Out> {
             params: 0,
         });
     }
-    fn forward(&self, x: &[f32], _: usize, out: &mut Vec<f32>) {
-        out.clear();
-        out.extend_from_slice(x);
+    fn forward(&self, x: BatchRef<'_, In>, mut out: BatchMut<'_, Out>) {
+        out.copy_from(x);
     }
-    fn forward_train(&self, x: &[f32], n: usize, out: &mut Vec<f32>, _: &mut (), _: &mut StdRng) {
-        self.forward(x, n, out)
+    fn forward_train(
+        &self,
+        x: BatchRef<'_, In>,
+        out: BatchMut<'_, Out>,
+        _: &mut (),
+        _: &mut StdRng,
+    ) {
+        self.forward(x, out)
     }
     fn backward(&self, args: Backward<'_, Self>) {
         let Backward {
             grad_out, grad_in, ..
         } = args;
-        if let Some(g) = grad_in {
-            g.clear();
-            g.extend_from_slice(grad_out);
+        if let Some(mut g) = grad_in {
+            g.copy_from(grad_out.as_ref());
         }
     }
 }

@@ -3,7 +3,7 @@
 //! maximum kept for backward.
 
 use crate::{
-    batch::Batched,
+    batch::{BatchMut, BatchRef, Batched},
     layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow},
     layers::conv2d::image,
     sample_dims::{Reason, SampleDims},
@@ -86,7 +86,8 @@ pub(crate) const SIZES: &str = "pooling: buffers sized for the layer and the bat
 /// type L = <MaxPool2D<2> as LayerSpec<shape![2, 2, 1]>>::Layer<shape![1, 1, 1]>;
 /// let layer = L::init(&mut rand::SeedableRng::seed_from_u64(0));
 /// let (mut out, mut cache) = (Vec::new(), MaxPool2DCache::default());
-/// layer.forward_reusing(&[1.0, 4.0, -2.0, 3.0], 1, &mut out, &mut cache);
+/// let x = shaped_nn::BatchRef::new(&[1.0, 4.0, -2.0, 3.0], 1).unwrap();
+/// layer.forward_reusing(x, shaped_nn::BatchMut::resized(&mut out, 1), &mut cache);
 /// assert_eq!(out, [4.0]);
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -106,7 +107,8 @@ std::thread_local! {
 /// use shaped_core::shape;
 /// type L = <MaxPool2D<2> as LayerSpec<shape![2, 2, 1]>>::Layer<shape![1, 1, 1]>;
 /// let mut out = Vec::new();
-/// L::init(&mut rand::SeedableRng::seed_from_u64(0)).forward(&[1.0, 4.0, -2.0, 3.0], 1, &mut out);
+/// let x = shaped_nn::BatchRef::new(&[1.0, 4.0, -2.0, 3.0], 1).unwrap();
+/// L::init(&mut rand::SeedableRng::seed_from_u64(0)).forward(x, shaped_nn::BatchMut::resized(&mut out, 1));
 /// assert_eq!(out, [4.0]);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -117,16 +119,10 @@ crate::parameters_struct!([In: Batched, Out: Batched, const P: usize] MaxPool2DL
 impl<In: Batched, Out: Batched, const P: usize> MaxPool2DLayer<In, Out, P> {
     const GEOMETRY: Pool2dGeometry = geometry::<In, Out>(P);
 
-    fn run(&self, x: &[f32], n: usize, out: &mut Vec<f32>, argmax: &mut Vec<u32>) {
-        assert_eq!(
-            Some(x.len()),
-            n.checked_mul(In::NUMEL),
-            "max_pool2d: input is not {n} samples of {}",
-            In::NUMEL
-        );
-        out.resize(n * Out::NUMEL, 0.0);
-        argmax.resize(n * Out::NUMEL, 0);
-        max_pool2d_forward(&Self::GEOMETRY, n, x, out, argmax).expect(SIZES);
+    fn run(&self, x: BatchRef<'_, In>, out: BatchMut<'_, Out>, argmax: &mut Vec<u32>) {
+        let out = out.into_slice();
+        argmax.resize(out.len(), 0);
+        max_pool2d_forward(&Self::GEOMETRY, x.len(), x.as_slice(), out, argmax).expect(SIZES);
     }
 }
 
@@ -149,33 +145,37 @@ impl<In: Batched, Out: Batched, const P: usize> Layer for MaxPool2DLayer<In, Out
             params: 0,
         });
     }
-    fn forward(&self, x: &[f32], n: usize, out: &mut Vec<f32>) {
-        INFERENCE.with(|a| self.run(x, n, out, &mut a.borrow_mut()))
+    fn forward(&self, x: BatchRef<'_, In>, out: BatchMut<'_, Out>) {
+        INFERENCE.with(|a| self.run(x, out, &mut a.borrow_mut()))
     }
-    fn forward_reusing(&self, x: &[f32], n: usize, out: &mut Vec<f32>, cache: &mut MaxPool2DCache) {
-        self.run(x, n, out, &mut cache.argmax)
+    fn forward_reusing(
+        &self,
+        x: BatchRef<'_, In>,
+        out: BatchMut<'_, Out>,
+        cache: &mut MaxPool2DCache,
+    ) {
+        self.run(x, out, &mut cache.argmax)
     }
     fn forward_train(
         &self,
-        x: &[f32],
-        n: usize,
-        out: &mut Vec<f32>,
+        x: BatchRef<'_, In>,
+        out: BatchMut<'_, Out>,
         cache: &mut MaxPool2DCache,
         _: &mut StdRng,
     ) {
-        self.run(x, n, out, &mut cache.argmax)
+        self.run(x, out, &mut cache.argmax)
     }
     fn backward(&self, args: Backward<'_, Self>) {
         let Backward {
-            n,
             grad_out,
             cache,
             grad_in,
             ..
         } = args;
         if let Some(dx) = grad_in {
-            dx.resize(n * In::NUMEL, 0.0);
-            max_pool2d_backward(&Self::GEOMETRY, n, grad_out, &cache.argmax, dx).expect(SIZES);
+            let (n, g) = (grad_out.len(), grad_out.as_slice());
+            max_pool2d_backward(&Self::GEOMETRY, n, g, &cache.argmax, dx.into_slice())
+                .expect(SIZES);
         }
     }
 }

@@ -13,7 +13,7 @@
 //! is). The built-in layers stay fused and allocation-free.
 
 use crate::{
-    batch::Batched,
+    batch::{BatchMut, BatchRef, Batched},
     layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow},
     params::Parameters,
     sample_dims::{Reason, SampleDims},
@@ -26,10 +26,6 @@ use shaped_core::{
 
 /// A batch of `S`-shaped samples on the tape: `Var<(Dyn, S...)>`.
 pub type BatchVar<S> = Var<<S as Batched>::Batch>;
-
-/// The batch sizes follow from the batch: the callers of [`Layer`] pass
-/// `n` samples of the layer's own width.
-const SIZES: &str = "tape layer: the buffers hold n samples of the layer's shape";
 
 /// A layer whose forward is written from plain [`Var`] ops (`dot`, `+`,
 /// `*` with broadcasting, `relu`, `tanh`, ...): its backward is the tape's.
@@ -173,7 +169,7 @@ impl TapeParams {
 /// write `TapeLayer<MyLayer>` in the model's layer list.
 ///
 /// ```
-/// use shaped_nn::{Layer, OpsLayer, TapeLayer, TapeParams, parameters_struct};
+/// use shaped_nn::{BatchMut, BatchRef, Layer, OpsLayer, TapeLayer, TapeParams, parameters_struct};
 /// use shaped_nn::layers::tape_layer::BatchVar;
 /// use shaped_core::{shape, Tensor};
 ///
@@ -193,12 +189,14 @@ impl TapeParams {
 ///
 /// let layer = TapeLayer::<Gate>::init(&mut rand::SeedableRng::seed_from_u64(0));
 /// let mut out = Vec::new();
-/// layer.forward(&[0.0, 0.0], 1, &mut out);
+/// let x = BatchRef::new(&[0.0, 0.0], 1).unwrap();
+/// layer.forward(x, BatchMut::resized(&mut out, 1));
 /// assert_eq!(out, [0.0, 0.0]);
 /// let (mut g, mut grads, mut dx) = (vec![1.0, 1.0], layer.zero_grads(), Vec::new());
 /// layer.backward(shaped_nn::Backward {
-///     x: &[0.0, 0.0], out: &out, n: 1, grad_out: &mut g, grad_of: shaped_nn::GradOf::Output,
-///     cache: &mut (), grads: &mut grads, grad_in: Some(&mut dx),
+///     x, out: BatchRef::new(&out, 1).unwrap(), grad_out: BatchMut::new(&mut g, 1).unwrap(),
+///     grad_of: shaped_nn::GradOf::Output, cache: &mut (), grads: &mut grads,
+///     grad_in: Some(BatchMut::resized(&mut dx, 1)),
 /// });
 /// assert_eq!(dx, [2.0, 3.0]); // tanh'(0) * w
 /// ```
@@ -227,12 +225,11 @@ impl<L: OpsLayer> TapeLayer<L> {
     /// Records the forward of the `n` samples in `x` on a new tape.
     fn record(
         &self,
-        x: &[f32],
-        n: usize,
+        x: BatchRef<'_, L::Input>,
         grad: bool,
     ) -> (BatchVar<L::Input>, BatchVar<L::Output>, TapeParams) {
         let tape = Tape::<f32>::new();
-        let xt = Tensor::from_shape_vec(L::Input::batch(n), x.to_vec()).expect(SIZES);
+        let xt = x.view().to_owned();
         let xv = if grad {
             tape.var(xt)
         } else {
@@ -267,13 +264,18 @@ impl<L: OpsLayer> Layer for TapeLayer<L> {
             params: self.count(),
         });
     }
-    fn forward(&self, x: &[f32], n: usize, out: &mut Vec<f32>) {
-        let (_, y, _) = self.record(x, n, false);
-        out.clear();
-        out.extend_from_slice(y.value().as_slice());
+    fn forward(&self, x: BatchRef<'_, L::Input>, mut out: BatchMut<'_, L::Output>) {
+        let (_, y, _) = self.record(x, false);
+        out.as_mut_slice().copy_from_slice(y.value().as_slice());
     }
-    fn forward_train(&self, x: &[f32], n: usize, out: &mut Vec<f32>, _: &mut (), _: &mut StdRng) {
-        self.forward(x, n, out)
+    fn forward_train(
+        &self,
+        x: BatchRef<'_, L::Input>,
+        out: BatchMut<'_, L::Output>,
+        _: &mut (),
+        _: &mut StdRng,
+    ) {
+        self.forward(x, out)
     }
     /// The tape's backward, seeded with `grad_out`. `grad_of` needs
     /// no handling: a tape layer's `FINAL_ACTIVATION` is `Linear`, whose
@@ -282,14 +284,13 @@ impl<L: OpsLayer> Layer for TapeLayer<L> {
     fn backward(&self, args: Backward<'_, Self>) {
         let Backward {
             x,
-            n,
             grad_out,
             grads,
             grad_in,
             ..
         } = args;
-        let (xv, y, p) = self.record(x, n, true);
-        let seed = Tensor::from_shape_vec(L::Output::batch(n), grad_out.to_vec()).expect(SIZES);
+        let (xv, y, p) = self.record(x, true);
+        let seed = grad_out.as_ref().view().to_owned();
         let tg = y.backward_with(&seed);
         for i in 0..self.0.len() {
             let at = self.0.get(i).as_ptr() as usize;
@@ -313,11 +314,10 @@ impl<L: OpsLayer> Layer for TapeLayer<L> {
                 L::NAME
             );
         }
-        if let Some(dx) = grad_in {
-            dx.clear();
+        if let Some(mut dx) = grad_in {
             match tg.get_slice(&xv) {
-                Some(d) => dx.extend_from_slice(d),
-                None => dx.resize(x.len(), 0.0),
+                Some(d) => dx.as_mut_slice().copy_from_slice(d),
+                None => dx.as_mut_slice().fill(0.0),
             }
         }
     }

@@ -11,7 +11,7 @@ use super::{
     samples::{Inputs, PredictInputs, Targets},
 };
 use crate::{
-    batch::Batched,
+    batch::{BatchLenError, BatchMut, BatchRef, Batched},
     losses::Loss,
     metrics::Metric,
     optim::{NonFiniteIn, Optimizer},
@@ -166,14 +166,9 @@ pub enum TrainError {
     /// A batch could not be gathered: a data set's own failure, or
     /// arguments that do not fit the data.
     Gather(GatherError),
-    /// The model wrote a number of outputs that is not its output shape
-    /// times the samples (a user-defined layer's `forward` is wrong).
-    WrongOutputLen {
-        /// Values expected.
-        expected: usize,
-        /// Values written.
-        got: usize,
-    },
+    /// A buffer given as a batch does not hold its samples' elements (the
+    /// typed entry points make this unreachable from their arguments).
+    Batch(BatchLenError),
 }
 
 impl std::fmt::Display for TrainError {
@@ -196,10 +191,7 @@ impl std::fmt::Display for TrainError {
                 "the target of sample {sample} is {value}, not a class label below {classes}"
             ),
             TrainError::Gather(e) => write!(f, "gathering a batch: {e}"),
-            TrainError::WrongOutputLen { expected, got } => write!(
-                f,
-                "the model wrote {got} output values where its output shape needs {expected}: a layer's forward is wrong"
-            ),
+            TrainError::Batch(e) => write!(f, "{e}"),
         }
     }
 }
@@ -209,6 +201,12 @@ impl std::error::Error for TrainError {}
 impl From<GatherError> for TrainError {
     fn from(e: GatherError) -> Self {
         TrainError::Gather(e)
+    }
+}
+
+impl From<BatchLenError> for TrainError {
+    fn from(e: BatchLenError) -> Self {
+        TrainError::Batch(e)
     }
 }
 
@@ -429,8 +427,9 @@ where
     ) -> Result<Result<f32, NonFiniteValue>, TrainError> {
         self.loss.check_targets(y)?;
         let m = &mut self.model;
-        m.forward_train(x, n, &mut self.out, &mut self.cache, &mut self.rng);
-        output_len::<M>(&self.out, n)?;
+        let x = BatchRef::<M::Input>::new(x, n)?;
+        let out = BatchMut::resized(&mut self.out, n);
+        m.forward_train(x, out, &mut self.cache, &mut self.rng);
         let loss = self.loss.loss(&self.out, y, n);
         if !loss.is_finite() {
             return Ok(Err(NonFiniteValue::Loss(loss)));
@@ -444,9 +443,8 @@ where
         }
         m.backward(crate::Backward {
             x,
-            out: &self.out,
-            n,
-            grad_out: &mut self.grad,
+            out: BatchRef::new(&self.out, n)?,
+            grad_out: BatchMut::new(&mut self.grad, n)?,
             grad_of: if fused {
                 crate::GradOf::PreActivation
             } else {
@@ -741,9 +739,11 @@ where
             let par = self.compute.parallelism;
             data.gather_with(&self.idx, &mut self.x, &mut self.y, par)?;
             self.loss.check_targets(&self.y)?;
-            self.model
-                .forward_reusing(&self.x, k, &mut self.out, &mut self.infer_cache);
-            output_len::<M>(&self.out, k)?;
+            let (x, out) = (
+                BatchRef::new(&self.x, k)?,
+                BatchMut::resized(&mut self.out, k),
+            );
+            self.model.forward_reusing(x, out, &mut self.infer_cache);
             loss_sum += self.loss.loss(&self.out, &self.y, k) as f64 * k as f64;
             seen += k;
             self.metric.update(&self.out, &self.y, k);
@@ -759,8 +759,7 @@ where
     /// The model's outputs for every sample of `x` (a batch: one sample
     /// needs a batch axis), in batches of 1024 through the trainer's
     /// buffers: after the first call, the only allocation is the returned
-    /// tensor. [`TrainError::WrongOutputLen`] if a layer writes the wrong
-    /// number of outputs.
+    /// tensor.
     pub fn predict<X>(&mut self, x: &X) -> Result<Tensor<<M::Output as Batched>::Batch>, TrainError>
     where
         X: PredictInputs<M::Input> + ?Sized,
@@ -795,19 +794,6 @@ fn same_len(inputs: usize, targets: usize) -> Result<usize, TrainError> {
         Ok(inputs)
     } else {
         Err(TrainError::LengthMismatch { inputs, targets })
-    }
-}
-
-/// Checks that the model wrote its output shape times `n` values.
-fn output_len<M: Layer>(out: &[f32], n: usize) -> Result<(), TrainError> {
-    let expected = n.saturating_mul(M::Output::NUMEL);
-    if out.len() == expected {
-        Ok(())
-    } else {
-        Err(TrainError::WrongOutputLen {
-            expected,
-            got: out.len(),
-        })
     }
 }
 
@@ -859,15 +845,16 @@ fn predict_with<M: Layer>(
         idx.clear();
         idx.extend(lo..lo + k);
         x.gather_with(idx, xb, par)?;
-        model.forward_reusing(xb, k, ob, cache);
-        output_len::<M>(ob, k)?;
+        let (xk, ok) = (BatchRef::new(xb, k)?, BatchMut::resized(ob, k));
+        model.forward_reusing(xk, ok, cache);
         out.extend_from_slice(ob);
     }
     let got = out.len();
     Tensor::from_shape_vec(<M::Output as Batched>::batch(n), out).map_err(|_| {
-        TrainError::WrongOutputLen {
-            expected: n.saturating_mul(M::Output::NUMEL),
+        TrainError::Batch(BatchLenError {
+            samples: n,
+            sample_dims: M::Output::DIMS.as_ref().to_vec(),
             got,
-        }
+        })
     })
 }
