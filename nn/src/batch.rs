@@ -80,6 +80,17 @@ pub struct BatchMut<'a, S: Batched> {
 }
 
 /// A buffer whose length is not `n` samples of the batch's shape.
+///
+/// ```
+/// use shaped_nn::{BatchLenError, BatchRef};
+/// use shaped_core::shape;
+/// let err: BatchLenError = BatchRef::<shape![28, 28]>::new(&[0.0; 784], 2).unwrap_err();
+/// assert_eq!((err.samples, err.sample_dims.as_slice(), err.got), (2, &[28, 28][..], 784));
+/// assert_eq!(
+///     err.to_string(),
+///     "a batch of 2 samples of shape (28, 28) holds 1568 elements; this buffer holds 784"
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BatchLenError {
     /// The number of samples asked for.
@@ -138,7 +149,7 @@ impl<S: Batched> fmt::Debug for BatchRef<'_, S> {
         f.debug_struct("BatchRef")
             .field("samples", &self.n)
             .field("sample_dims", &S::DIMS.as_ref())
-            .field("data", &self.data)
+            .field("elements", &self.data.len())
             .finish()
     }
 }
@@ -148,7 +159,7 @@ impl<S: Batched> fmt::Debug for BatchMut<'_, S> {
         f.debug_struct("BatchMut")
             .field("samples", &self.n)
             .field("sample_dims", &S::DIMS.as_ref())
-            .field("data", &self.data)
+            .field("elements", &self.data.len())
             .finish()
     }
 }
@@ -156,6 +167,15 @@ impl<S: Batched> fmt::Debug for BatchMut<'_, S> {
 impl<'a, S: Batched> BatchRef<'a, S> {
     /// `data` as a batch of `n` samples, if it holds exactly `n` samples'
     /// elements.
+    ///
+    /// ```
+    /// use shaped_nn::BatchRef;
+    /// use shaped_core::shape;
+    /// let data = [0.0; 12];
+    /// assert_eq!(BatchRef::<shape![2, 3]>::new(&data, 2).unwrap().len(), 2);
+    /// assert!(BatchRef::<shape![2, 3]>::new(&data, 3).is_err());
+    /// assert!(BatchRef::<shape![2, 3]>::new(&data, usize::MAX).is_err());
+    /// ```
     pub fn new(data: &'a [f32], n: usize) -> Result<Self, BatchLenError> {
         check_len::<S>(n, data.len())?;
         Ok(BatchRef {
@@ -251,6 +271,14 @@ impl<'a, S: Batched> BatchMut<'a, S> {
     ///
     /// When `n` samples hold more than `usize::MAX` elements (as
     /// `Vec::resize` panics when it cannot allocate).
+    ///
+    /// ```
+    /// use shaped_nn::BatchMut;
+    /// use shaped_core::shape;
+    /// let mut buf = vec![7.0; 10];
+    /// assert_eq!(BatchMut::<shape![3]>::resized(&mut buf, 2).as_slice(), [7.0; 6]);
+    /// assert_eq!(BatchMut::<shape![3]>::resized(&mut buf, 3).as_slice()[6..], [0.0; 3]);
+    /// ```
     pub fn resized(buf: &'a mut Vec<f32>, n: usize) -> Self {
         let len = n.checked_mul(S::NUMEL).unwrap_or_else(|| {
             panic!(
@@ -296,8 +324,38 @@ impl<'a, S: Batched> BatchMut<'a, S> {
         self.data
     }
     /// The elements, flat and row-major, to write.
+    ///
+    /// ```
+    /// use shaped_nn::BatchMut;
+    /// use shaped_core::shape;
+    /// let mut buf = Vec::new();
+    /// let mut out = BatchMut::<shape![2]>::resized(&mut buf, 2);
+    /// out.as_mut_slice().copy_from_slice(&[1.0, 2.0, 3.0, 4.0]);
+    /// assert_eq!(out.as_batch_ref().sample(1), Some(&[3.0, 4.0][..]));
+    /// ```
     pub fn as_mut_slice(&mut self) -> &mut [f32] {
         self.data
+    }
+    /// The same batch, borrowed again for a shorter time: to hand it to a
+    /// function that takes a `BatchMut` by value and still use it after.
+    ///
+    /// ```
+    /// use shaped_nn::BatchMut;
+    /// use shaped_core::shape;
+    /// fn fill(mut b: BatchMut<'_, shape![2]>) {
+    ///     b.as_mut_slice().fill(1.0);
+    /// }
+    /// let mut buf = Vec::new();
+    /// let mut out = BatchMut::<shape![2]>::resized(&mut buf, 1);
+    /// fill(out.reborrow());
+    /// assert_eq!(out.as_slice(), [1.0, 1.0]);
+    /// ```
+    pub fn reborrow(&mut self) -> BatchMut<'_, S> {
+        BatchMut {
+            data: self.data,
+            n: self.n,
+            shape: PhantomData,
+        }
     }
     /// The elements, for as long as the batch was borrowed.
     ///
@@ -319,9 +377,9 @@ impl<'a, S: Batched> BatchMut<'a, S> {
     /// use shaped_core::shape;
     /// let mut g = [1.0, 2.0];
     /// let b = BatchMut::<shape![2]>::new(&mut g, 1).unwrap();
-    /// assert_eq!(b.as_ref().sample(0), Some(&[1.0, 2.0][..]));
+    /// assert_eq!(b.as_batch_ref().sample(0), Some(&[1.0, 2.0][..]));
     /// ```
-    pub fn as_ref(&self) -> BatchRef<'_, S> {
+    pub fn as_batch_ref(&self) -> BatchRef<'_, S> {
         BatchRef {
             data: self.data,
             n: self.n,

@@ -104,7 +104,9 @@ pub fn check_layer<L: Layer>(
     let mut rng = StdRng::seed_from_u64(check.seed);
     let mut out = Vec::new();
     let mut cache = L::Cache::default();
-    layer.forward_train(x, BatchMut::resized(&mut out, n), &mut cache, &mut rng);
+    // Every buffer a layer writes starts as NaN, so an element the layer
+    // leaves unwritten fails the check rather than passing as a stale value.
+    layer.forward_train(x, poisoned(&mut out, n), &mut cache, &mut rng);
     let r: Vec<f32> = (0..out.len())
         .map(|_| rng.random_range(-1.0..1.0))
         .collect();
@@ -118,7 +120,7 @@ pub fn check_layer<L: Layer>(
         grad_of: crate::GradOf::Output,
         cache: &mut cache,
         grads: &mut grads,
-        grad_in: Some(BatchMut::resized(&mut dx, n)),
+        grad_in: Some(poisoned(&mut dx, n)),
     });
     let x = x.as_slice();
 
@@ -140,7 +142,7 @@ pub fn check_layer<L: Layer>(
             }
             copy_to_f32(&bufs[params], &mut xs);
             let xb = BatchRef::new(&xs, n).expect("a copy of the batch");
-            layer.forward(xb, BatchMut::resized(&mut buf, n));
+            layer.forward(xb, poisoned(&mut buf, n));
             buf.iter().zip(&r).map(|(&o, &r)| o as f64 * r as f64).sum()
         })
     };
@@ -148,6 +150,13 @@ pub fn check_layer<L: Layer>(
         layer.get_mut(t).copy_from_slice(p);
     }
     result
+}
+
+/// `buf` as a batch of `n` samples, every element NaN.
+fn poisoned<S: crate::Batched>(buf: &mut Vec<f32>, n: usize) -> BatchMut<'_, S> {
+    let mut b = BatchMut::resized(buf, n);
+    b.as_mut_slice().fill(f32::NAN);
+    b
 }
 
 fn copy_to_f32(from: &[f64], to: &mut [f32]) {

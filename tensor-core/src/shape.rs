@@ -35,8 +35,17 @@ pub trait Shape: Copy + Debug + PartialEq + Send + Sync + 'static {
     /// a static dim has another size.
     fn from_dims(dims: &[usize]) -> Option<Self>;
     /// The number of elements.
+    ///
+    /// Saturates at `usize::MAX` where the product overflows (no such
+    /// tensor fits in memory); a shape with a 0 dim has 0 elements.
     fn numel(&self) -> usize {
-        self.dims().as_ref().iter().product()
+        let dims = self.dims();
+        if dims.as_ref().contains(&0) {
+            return 0;
+        }
+        dims.as_ref()
+            .iter()
+            .fold(1, |a: usize, &d| a.saturating_mul(d))
     }
     /// Row-major strides, in elements.
     fn strides(&self) -> Self::Dims {
@@ -45,7 +54,10 @@ pub trait Shape: Copy + Debug + PartialEq + Send + Sync + 'static {
         let mut acc = 1;
         for (s, d) in strides.as_mut().iter_mut().zip(dims.as_ref()).rev() {
             *s = acc;
-            acc *= d;
+            // Saturating: a shape whose element count overflows holds no
+            // tensor (every view checks its end offset), and one with a
+            // 0 dim reads nothing, so no saturated stride is ever used.
+            acc = acc.saturating_mul(*d);
         }
         strides
     }
@@ -291,6 +303,11 @@ mod tests {
         let s: (Sz<2>, Sz<3>, Sz<4>) = Default::default();
         assert_eq!(s.strides(), [12, 4, 1]);
         assert_eq!(().strides(), [0usize; 0]);
+        // An element count past usize: no overflow panic.
+        let big = (Dyn(0), Dyn(usize::MAX), Dyn(2));
+        assert_eq!(big.strides(), [usize::MAX, 2, 1]);
+        assert_eq!(big.numel(), 0);
+        assert_eq!((Dyn(3), Dyn(usize::MAX)).numel(), usize::MAX);
     }
 
     #[test]

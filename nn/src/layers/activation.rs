@@ -60,7 +60,7 @@ impl<S: Batched, A: Activation> Layer for ActivationLayer<S, A> {
             A::backward(out.as_slice(), grad_out.as_mut_slice(), Self::last());
         }
         if let Some(mut g) = grad_in {
-            g.copy_from(grad_out.as_ref());
+            g.copy_from(grad_out.as_batch_ref());
         }
     }
 }

@@ -70,6 +70,11 @@ impl<S: Batched, const P: usize> Layer for DropoutLayer<S, P> {
             grad_in,
             ..
         } = args;
+        assert_eq!(
+            mask.len(),
+            grad_out.as_slice().len(),
+            "Dropout: backward without the training forward of this batch"
+        );
         if let Some(g) = grad_in {
             let g = g.into_slice().iter_mut();
             for ((d, a), m) in g.zip(grad_out.as_slice()).zip(mask.iter()) {

@@ -87,7 +87,7 @@ impl<In: Batched, Out: Batched> Layer for FlattenLayer<In, Out> {
             grad_out, grad_in, ..
         } = args;
         if let Some(mut g) = grad_in {
-            g.copy_from(grad_out.as_ref());
+            g.copy_from(grad_out.as_batch_ref());
         }
     }
 }

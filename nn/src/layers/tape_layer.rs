@@ -222,7 +222,7 @@ impl<L: Parameters> Parameters for TapeLayer<L> {
 }
 
 impl<L: OpsLayer> TapeLayer<L> {
-    /// Records the forward of the `n` samples in `x` on a new tape.
+    /// Records the forward of the samples in `x` on a new tape.
     fn record(
         &self,
         x: BatchRef<'_, L::Input>,
@@ -237,6 +237,15 @@ impl<L: OpsLayer> TapeLayer<L> {
         };
         let mut p = TapeParams::new(tape, grad);
         let y = self.0.forward(xv.clone(), &mut p);
+        let rows = y.value().dims().as_ref()[0];
+        if rows != x.len() {
+            panic!(
+                "{}: OpsLayer::forward returned {rows} samples for a batch of {}; \
+                 a layer maps each sample to one output sample",
+                L::NAME,
+                x.len()
+            );
+        }
         (xv, y, p)
     }
 }
@@ -290,7 +299,7 @@ impl<L: OpsLayer> Layer for TapeLayer<L> {
             ..
         } = args;
         let (xv, y, p) = self.record(x, true);
-        let seed = grad_out.as_ref().view().to_owned();
+        let seed = grad_out.as_batch_ref().view().to_owned();
         let tg = y.backward_with(&seed);
         for i in 0..self.0.len() {
             let at = self.0.get(i).as_ptr() as usize;

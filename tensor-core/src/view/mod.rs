@@ -467,4 +467,13 @@ mod tests {
         assert_eq!(v.iter().count(), 0);
         assert_eq!(v.as_slice(), Some(&[][..]));
     }
+
+    #[test]
+    fn from_slice_takes_an_empty_shape_whose_other_dims_overflow() {
+        use crate::Dyn;
+        let empty: [f32; 0] = [];
+        let v = TensorView::from_slice((Dyn(0), Dyn(usize::MAX), Dyn(2)), &empty[..]).unwrap();
+        assert_eq!(v.iter().count(), 0);
+        assert!(TensorView::from_slice((Dyn(2), Dyn(usize::MAX)), &empty[..]).is_err());
+    }
 }
