@@ -1,5 +1,5 @@
 //! NaN is never hidden: `maximum`, `minimum`, `clamp` and `relu` give NaN
-//! for a NaN input as numpy does, as tensor ops, in place and through the
+//! for a NaN input as numpy does, `argmax` points at the first NaN, as tensor ops, in place and through the
 //! autodiff tape, and the gradient goes to the operand the value came from.
 
 use shaped_core::autodiff::Tape;
@@ -27,6 +27,19 @@ fn maximum_and_minimum_propagate_nan_as_numpy() {
     assert!(same(b.maximum(&s).as_slice(), &[N; 4]));
     let f = Tensor::<shape![2]>::from_array([f32::NAN, 1.0]).maximum(&Tensor::scalar(0.0f32));
     assert!(f.as_slice()[0].is_nan() && f.as_slice()[1] == 1.0);
+}
+
+#[test]
+fn argmax_points_at_the_first_nan_as_numpy() {
+    // numpy: np.argmax([[1, nan, 3, nan], [4, 2, 9, 9]], axis=1) = [1, 2]
+    let x = Tensor::<shape![2, 4], f64>::from_array([[1., N, 3., N], [4., 2., 9., 9.]]);
+    assert_eq!(x.argmax::<1>().as_slice(), &[1, 2]);
+    // axis=0: [1, 0, 1, 0] (a NaN in row 0 beats row 1's number)
+    assert_eq!(x.argmax::<0>().as_slice(), &[1, 0, 1, 0]);
+    // np.argmax of the flat array: 1
+    assert_eq!(x.argmax_all(), 1);
+    let last = Tensor::<shape![3]>::from_array([0.5, 0.9, f32::NAN]);
+    assert_eq!(last.argmax_all(), 2);
 }
 
 #[test]

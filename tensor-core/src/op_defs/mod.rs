@@ -32,6 +32,7 @@
 //! ```
 
 mod abs;
+pub mod argmax;
 mod clamp;
 pub mod crossentropy;
 mod exp;

@@ -308,7 +308,8 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
         self.keep::<A>(self.min_data(A))
     }
 
-    /// The index of the largest element along axis `A` (the first on ties).
+    /// The index of the largest element along axis `A` (the first on ties;
+    /// the first NaN where there is one, as numpy's `argmax`).
     ///
     /// ```
     /// use shaped_core::{shape, Tensor};
@@ -326,7 +327,7 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
             A,
             (E::NEG_INFINITY, 0usize, true),
             |(b, i, first), x, j| {
-                if first || x > b {
+                if first || crate::op_defs::argmax::beats(x, b) {
                     (x, j, false)
                 } else {
                     (b, i, false)
@@ -408,20 +409,15 @@ impl<S: Shape, E: Float> Tensor<S, E, Cpu> {
             |a, &x| if x < a || x.is_nan() { x } else { a },
         )
     }
-    /// The flat index of the largest element (the first on ties).
+    /// The flat index of the largest element (the first on ties; the
+    /// first NaN where there is one, as numpy's `argmax`).
     ///
     /// ```
     /// use shaped_core::{shape, Tensor};
     /// assert_eq!(Tensor::<shape![3]>::from_array([1., 7., 6.]).argmax_all(), 1);
     /// ```
     pub fn argmax_all(&self) -> usize {
-        let mut best = 0;
-        for (i, &x) in self.data.iter().enumerate() {
-            if x > self.data[best] {
-                best = i;
-            }
-        }
-        best
+        crate::op_defs::argmax::argmax(&self.data)
     }
 }
 
