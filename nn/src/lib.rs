@@ -33,6 +33,7 @@ pub mod params;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod sample_dims;
+pub mod scored;
 pub mod summary;
 pub mod train;
 
@@ -87,4 +88,5 @@ pub use layers::{
 pub use one_hot::{to_categorical, LabelError};
 pub use params::Parameters;
 pub use sample_dims::{Reason, SampleDims};
+pub use scored::{CountMismatch, Scored};
 pub use shaped_macros::model;

@@ -1,7 +1,7 @@
 //! Metrics, reported as running means over an epoch, as Keras does.
 
-use crate::batch::Batched;
-use shaped_core::One;
+use crate::{batch::Batched, Scored};
+use shaped_core::{op_defs::argmax::argmax, One};
 
 /// A metric accumulated over batches.
 pub trait Metric<Out: Batched> {
@@ -9,8 +9,8 @@ pub trait Metric<Out: Batched> {
     type Target: Batched;
     /// Keras's name for it.
     const NAME: &'static str;
-    /// Adds a batch of `n` predictions and targets.
-    fn update(&mut self, pred: &[f32], target: &[f32], n: usize);
+    /// Adds a batch of predictions and their targets.
+    fn update(&mut self, b: Scored<'_, Out, Self::Target>);
     /// The mean so far.
     fn result(&self) -> f32;
     /// Forgets everything (at the start of an epoch).
@@ -34,16 +34,6 @@ impl Tally {
     }
 }
 
-fn argmax(row: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, &v) in row.iter().enumerate() {
-        if v > row[best] {
-            best = i;
-        }
-    }
-    best
-}
-
 /// The share of samples whose largest predicted probability is the target's
 /// class (one-hot targets): Keras's `accuracy` with categorical crossentropy.
 ///
@@ -51,7 +41,10 @@ fn argmax(row: &[f32]) -> usize {
 /// use shaped_nn::metrics::{Accuracy, Metric};
 /// use shaped_core::shape;
 /// let mut m = Accuracy::default();
-/// <Accuracy as Metric<shape![2]>>::update(&mut m, &[0.9, 0.1, 0.4, 0.6], &[1., 0., 1., 0.], 2);
+/// use shaped_nn::{BatchRef, Scored};
+/// let p = BatchRef::<shape![2]>::new(&[0.9, 0.1, 0.4, 0.6], 2).unwrap();
+/// let y = BatchRef::<shape![2]>::new(&[1., 0., 1., 0.], 2).unwrap();
+/// m.update(Scored::new(p, y).unwrap());
 /// assert_eq!(<Accuracy as Metric<shape![2]>>::result(&m), 0.5);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
@@ -62,12 +55,11 @@ pub struct Accuracy {
 impl<Out: Batched> Metric<Out> for Accuracy {
     type Target = Out;
     const NAME: &'static str = "accuracy";
-    fn update(&mut self, pred: &[f32], target: &[f32], n: usize) {
-        let k = Out::NUMEL;
-        for (p, y) in pred.chunks(k).zip(target.chunks(k)).take(n) {
+    fn update(&mut self, b: Scored<'_, Out, Out>) {
+        for (p, y) in b.samples() {
             self.tally.correct += usize::from(argmax(p) == argmax(y));
         }
-        self.tally.seen += n;
+        self.tally.seen += b.len();
     }
     fn result(&self) -> f32 {
         self.tally.share()
@@ -83,7 +75,10 @@ impl<Out: Batched> Metric<Out> for Accuracy {
 /// use shaped_nn::metrics::{Metric, SparseAccuracy};
 /// use shaped_core::shape;
 /// let mut m = SparseAccuracy::default();
-/// <SparseAccuracy as Metric<shape![2]>>::update(&mut m, &[0.9, 0.1, 0.4, 0.6], &[0., 0.], 2);
+/// use shaped_nn::{BatchRef, Scored};
+/// let p = BatchRef::<shape![2]>::new(&[0.9, 0.1, 0.4, 0.6], 2).unwrap();
+/// let y = BatchRef::<shape![1]>::new(&[0., 0.], 2).unwrap();
+/// m.update(Scored::new(p, y).unwrap());
 /// assert_eq!(<SparseAccuracy as Metric<shape![2]>>::result(&m), 0.5);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
@@ -94,12 +89,11 @@ pub struct SparseAccuracy {
 impl<Out: Batched> Metric<Out> for SparseAccuracy {
     type Target = (One,);
     const NAME: &'static str = "sparse_categorical_accuracy";
-    fn update(&mut self, pred: &[f32], target: &[f32], n: usize) {
-        let k = Out::NUMEL;
-        for (p, &y) in pred.chunks(k).zip(target).take(n) {
-            self.tally.correct += usize::from(argmax(p) as f32 == y);
+    fn update(&mut self, b: Scored<'_, Out, (One,)>) {
+        for (p, y) in b.samples() {
+            self.tally.correct += usize::from(argmax(p) as f32 == y[0]);
         }
-        self.tally.seen += n;
+        self.tally.seen += b.len();
     }
     fn result(&self) -> f32 {
         self.tally.share()
@@ -115,7 +109,10 @@ impl<Out: Batched> Metric<Out> for SparseAccuracy {
 /// use shaped_nn::metrics::{BinaryAccuracy, Metric};
 /// use shaped_core::shape;
 /// let mut m = BinaryAccuracy::default();
-/// <BinaryAccuracy as Metric<shape![1]>>::update(&mut m, &[0.9, 0.4, 0.7], &[1., 1., 0.], 3);
+/// use shaped_nn::{BatchRef, Scored};
+/// let p = BatchRef::<shape![1]>::new(&[0.9, 0.4, 0.7], 3).unwrap();
+/// let y = BatchRef::<shape![1]>::new(&[1., 1., 0.], 3).unwrap();
+/// m.update(Scored::new(p, y).unwrap());
 /// assert!((<BinaryAccuracy as Metric<shape![1]>>::result(&m) - 1.0 / 3.0).abs() < 1e-6);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
@@ -126,11 +123,11 @@ pub struct BinaryAccuracy {
 impl<Out: Batched> Metric<Out> for BinaryAccuracy {
     type Target = Out;
     const NAME: &'static str = "binary_accuracy";
-    fn update(&mut self, pred: &[f32], target: &[f32], _: usize) {
-        for (&p, &y) in pred.iter().zip(target) {
+    fn update(&mut self, b: Scored<'_, Out, Out>) {
+        for (p, y) in b.elements() {
             self.tally.correct += usize::from((p > 0.5) == (y > 0.5));
         }
-        self.tally.seen += pred.len();
+        self.tally.seen += b.output_elements();
     }
     fn result(&self) -> f32 {
         self.tally.share()

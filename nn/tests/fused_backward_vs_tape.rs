@@ -7,7 +7,8 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use shaped_core::{autodiff::Tape, kernels::SparsePolicy, Sz, Tensor, Var};
 use shaped_nn::{
     losses::{BinaryCrossentropy, CategoricalCrossentropy, Loss},
-    BatchMut, BatchRef, DenseLayer, Dropout, Layer, LayerSpec, Parameters, Relu, Sigmoid, Softmax,
+    BatchMut, BatchRef, DenseLayer, Dropout, Layer, LayerSpec, Parameters, Relu, Scored, Sigmoid,
+    Softmax,
 };
 
 const N: usize = 8;
@@ -126,24 +127,29 @@ fn fused_step<const IN: usize, const OUT: usize, A: shaped_nn::Activation, L: Lo
         &mut cache,
         &mut StdRng::seed_from_u64(0),
     );
-    let mut g = vec![0.0; out.len()];
+    let mut g = Vec::new();
     let act = DenseLayer::<IN, OUT, A>::FINAL_ACTIVATION;
+    let scored = Scored::new(
+        BatchRef::new(&out, N).unwrap(),
+        BatchRef::new(t, N).unwrap(),
+    )
+    .unwrap();
     assert!(
-        loss.grad_before_activation(act, &out, t, N, &mut g),
+        loss.grad_before_activation(act, scored, &mut g),
         "{} is fused with {act:?}",
         L::NAME
     );
     let (mut grads, mut dx) = (layer.zero_grads(), Vec::new());
     layer.backward(shaped_nn::Backward {
         x: BatchRef::new(x, N).unwrap(),
-        out: BatchRef::new(&out, N).unwrap(),
+        out: scored.pred(),
         grad_out: BatchMut::new(&mut g, N).unwrap(),
         grad_of: shaped_nn::GradOf::PreActivation,
         cache: &mut cache,
         grads: &mut grads,
         grad_in: Some(BatchMut::resized(&mut dx, N)),
     });
-    let value = loss.loss(&out, t, N);
+    let value = loss.loss(scored);
     (out, value, grads, dx)
 }
 

@@ -13,7 +13,7 @@ use shaped_nn::{
         SparseCategoricalCrossentropy,
     },
     model, Backward, BatchMut, BatchRef, Dense, DenseLayer, Dropout, Flatten, Layer, Linear,
-    Parameters, Relu, Sigmoid, Softmax, Tanh,
+    Parameters, Relu, Scored, Sigmoid, Softmax, Tanh,
 };
 
 /// `x` as a batch of `n` samples of the shape the callee takes.
@@ -183,15 +183,16 @@ fn check_through_loss<M: Layer, L: Loss<M::Output>>(
     let (mut out, mut cache) = (Vec::new(), M::Cache::default());
     let xb = batch(x, n);
     model.forward_train(xb, BatchMut::resized(&mut out, n), &mut cache, &mut rng);
-    let mut g = vec![0.0; out.len()];
-    let fused = loss.grad_before_activation(M::FINAL_ACTIVATION, &out, y, n, &mut g);
+    let (mut g, yb) = (Vec::new(), BatchRef::new(y, n).unwrap());
+    let scored = Scored::new(batch(&out, n), yb).unwrap();
+    let fused = loss.grad_before_activation(M::FINAL_ACTIVATION, scored, &mut g);
     if !fused {
-        loss.grad(&out, y, n, &mut g);
+        loss.grad(scored, &mut g);
     }
     let mut grads = model.zero_grads();
     model.backward(shaped_nn::Backward {
         x: xb,
-        out: batch(&out, n),
+        out: scored.pred(),
         grad_out: BatchMut::new(&mut g, n).unwrap(),
         grad_of: if fused {
             shaped_nn::GradOf::PreActivation
@@ -223,7 +224,7 @@ fn check_through_loss<M: Layer, L: Loss<M::Output>>(
                 p.iter_mut().zip(b).for_each(|(p, &b)| *p = b as f32);
             }
             model.forward(xb, BatchMut::resized(&mut buf, n));
-            loss.loss(&buf, y, n) as f64
+            loss.loss(Scored::new(batch(&buf, n), yb).unwrap()) as f64
         })
         .unwrap_or_else(|e| panic!("{} {}: {e}", L::NAME, model.name_of(e.input)));
     assert!(
@@ -379,4 +380,84 @@ fn the_check_catches_a_wrong_backward() {
     let mut layer = Wrong::init(&mut StdRng::seed_from_u64(1));
     let err = check_layer(&GradCheck::single_precision(), &mut layer, batch(&x, 4)).unwrap_err();
     assert_eq!(input_name(&layer, err.input), "bias", "{err}");
+}
+
+/// A ReLU that writes only where its input is positive, counting on the
+/// buffers to hold zeros: right on fresh zeroed buffers, wrong on the
+/// reused ones of a training loop.
+struct PositiveOnly;
+
+impl Parameters for PositiveOnly {
+    fn len(&self) -> usize {
+        0
+    }
+    fn name_of(&self, _: usize) -> String {
+        unreachable!("no parameters")
+    }
+    fn shape_of(&self, _: usize) -> Vec<usize> {
+        unreachable!("no parameters")
+    }
+    fn get(&self, _: usize) -> &[f32] {
+        unreachable!("no parameters")
+    }
+    fn get_mut(&mut self, _: usize) -> &mut [f32] {
+        unreachable!("no parameters")
+    }
+}
+
+impl Layer for PositiveOnly {
+    type Input = (shaped_core::Sz<4>,);
+    type Output = (shaped_core::Sz<4>,);
+    type Grads = ();
+    type Cache = ();
+    const PARAMS: usize = 0;
+    fn init(_: &mut StdRng) -> Self {
+        PositiveOnly
+    }
+    fn zero_grads(&self) {}
+    fn summary_rows(&self, _: &str, _: &mut Vec<shaped_nn::SummaryRow>) {}
+    fn forward(&self, x: BatchRef<'_, Self::Input>, mut out: BatchMut<'_, Self::Output>) {
+        for (o, &a) in out.as_mut_slice().iter_mut().zip(x.as_slice()) {
+            if a > 0.0 {
+                *o = a;
+            }
+        }
+    }
+    fn forward_train(
+        &self,
+        x: BatchRef<'_, Self::Input>,
+        out: BatchMut<'_, Self::Output>,
+        _: &mut (),
+        _: &mut StdRng,
+    ) {
+        self.forward(x, out)
+    }
+    fn backward(&self, args: Backward<'_, Self>) {
+        if let Some(mut dx) = args.grad_in {
+            let g = args.grad_out.as_slice();
+            for ((d, &a), &g) in dx.as_mut_slice().iter_mut().zip(args.x.as_slice()).zip(g) {
+                if a > 0.0 {
+                    *d = g;
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_check_catches_an_element_a_layer_leaves_unwritten() {
+    // Both signs, so that some elements are left unwritten.
+    let x: Vec<f32> = (0..8).map(|i| i as f32 - 3.5).collect();
+    let err = check_layer(
+        &GradCheck::single_precision(),
+        &mut PositiveOnly,
+        batch(&x, 2),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("NaN"), "{err}");
+    // The same values, written everywhere, pass.
+    let mut relu = shaped_nn::ActivationLayer::<(shaped_core::Sz<4>,), Relu>::init(
+        &mut StdRng::seed_from_u64(0),
+    );
+    check_layer(&GradCheck::single_precision(), &mut relu, batch(&x, 2)).unwrap();
 }

@@ -1,7 +1,7 @@
 //! Categorical crossentropy on probabilities with one-hot targets.
 
 use super::{prob_minus_target, Loss, EPSILON};
-use crate::{batch::Batched, ActivationKind};
+use crate::{batch::Batched, ActivationKind, Scored};
 
 /// `-sum(y * log(clip(p)))` per sample, averaged over the batch; targets are
 /// one-hot (or any distribution) of the output's shape. With a softmax
@@ -10,7 +10,10 @@ use crate::{batch::Batched, ActivationKind};
 /// ```
 /// use shaped_nn::losses::{CategoricalCrossentropy, Loss};
 /// use shaped_core::shape;
-/// let l = <CategoricalCrossentropy as Loss<shape![2]>>::loss(&CategoricalCrossentropy, &[0.25, 0.75], &[0., 1.], 1);
+/// use shaped_nn::{BatchRef, Scored};
+/// let p = BatchRef::<shape![2]>::new(&[0.25, 0.75], 1).unwrap();
+/// let y = BatchRef::<shape![2]>::new(&[0., 1.], 1).unwrap();
+/// let l = CategoricalCrossentropy.loss(Scored::new(p, y).unwrap());
 /// assert!((l - (-(0.75f32).ln())).abs() < 1e-6);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
@@ -19,11 +22,10 @@ pub struct CategoricalCrossentropy;
 impl<Out: Batched> Loss<Out> for CategoricalCrossentropy {
     type Target = Out;
     const NAME: &'static str = "categorical_crossentropy";
-    fn loss(&self, pred: &[f32], target: &[f32], n: usize) -> f32 {
-        let s: f64 = pred
-            .iter()
-            .zip(target)
-            .map(|(&p, &y)| {
+    fn loss(&self, b: Scored<'_, Out, Out>) -> f32 {
+        let s: f64 = b
+            .elements()
+            .map(|(p, y)| {
                 if y == 0.0 {
                     0.0
                 } else {
@@ -31,11 +33,12 @@ impl<Out: Batched> Loss<Out> for CategoricalCrossentropy {
                 }
             })
             .sum();
-        (s / n as f64) as f32
+        (s / b.len() as f64) as f32
     }
-    fn grad(&self, pred: &[f32], target: &[f32], n: usize, grad: &mut [f32]) {
-        let inv = 1.0 / n as f32;
-        for ((g, &p), &y) in grad.iter_mut().zip(pred).zip(target) {
+    fn grad(&self, b: Scored<'_, Out, Out>, grad: &mut Vec<f32>) {
+        let inv = 1.0 / b.len() as f32;
+        let mut g = b.grad_batch(grad);
+        for (g, (p, y)) in g.as_mut_slice().iter_mut().zip(b.elements()) {
             // The clip has zero gradient outside its range.
             *g = if (EPSILON..=1.0 - EPSILON).contains(&p) {
                 -y / p * inv
@@ -47,15 +50,13 @@ impl<Out: Batched> Loss<Out> for CategoricalCrossentropy {
     fn grad_before_activation(
         &self,
         act: ActivationKind,
-        pred: &[f32],
-        target: &[f32],
-        n: usize,
-        grad: &mut [f32],
+        b: Scored<'_, Out, Out>,
+        grad: &mut Vec<f32>,
     ) -> bool {
         if act != ActivationKind::Softmax {
             return false;
         }
-        prob_minus_target(pred, target, n as f32, grad);
+        prob_minus_target(b, b.len() as f32, grad);
         true
     }
 }

@@ -14,50 +14,73 @@ pub use mean_absolute_error::MeanAbsoluteError;
 pub use mean_squared_error::MeanSquaredError;
 pub use sparse_categorical_crossentropy::SparseCategoricalCrossentropy;
 
-use crate::{batch::Batched, ActivationKind};
+use crate::{batch::Batched, ActivationKind, BatchRef, Scored};
 
 /// Keras's `epsilon()`, the clipping bound of probabilities.
 pub const EPSILON: f32 = 1e-7;
 
 /// A loss for a model whose samples have output shape `Out`.
 ///
-/// Buffers are flat: `pred` holds `n` output samples, `target` `n` target
-/// samples of shape [`Target`](Loss::Target).
+/// It takes a [`Scored`] batch: the model's outputs beside one target of
+/// shape [`Target`](Loss::Target) for each, the counts checked equal.
+///
+/// ```
+/// use shaped_nn::losses::{Loss, MeanSquaredError};
+/// use shaped_nn::{BatchRef, Scored};
+/// use shaped_core::shape;
+/// let pred = BatchRef::<shape![2]>::new(&[1.0, 2.0, 0.0, 0.0], 2).unwrap();
+/// let target = BatchRef::<shape![2]>::new(&[0.0; 4], 2).unwrap();
+/// let b = Scored::new(pred, target).unwrap();
+/// assert_eq!(MeanSquaredError.loss(b), 1.25);
+/// let mut grad = Vec::new();
+/// MeanSquaredError.grad(b, &mut grad);
+/// assert_eq!(grad, [0.5, 1.0, 0.0, 0.0]);
+/// ```
 pub trait Loss<Out: Batched> {
     /// The shape of one target sample (the output's shape, or one label).
     type Target: Batched;
     /// Keras's name for it.
     const NAME: &'static str;
-    /// The mean loss over the `n` samples.
-    fn loss(&self, pred: &[f32], target: &[f32], n: usize) -> f32;
+    /// The mean loss over the batch's samples.
+    fn loss(&self, b: Scored<'_, Out, Self::Target>) -> f32;
     /// Checks a batch of targets before a step uses them: the sparse losses
     /// refuse a label that is not a class of the output. The default takes
     /// every target.
-    fn check_targets(&self, target: &[f32]) -> Result<(), crate::train::TrainError> {
+    fn check_targets(
+        &self,
+        target: BatchRef<'_, Self::Target>,
+    ) -> Result<(), crate::train::TrainError> {
         let _ = target;
         Ok(())
     }
-    /// dLoss/dPred into `grad`.
-    fn grad(&self, pred: &[f32], target: &[f32], n: usize, grad: &mut [f32]);
+    /// dLoss/dPred into `grad`, resized to the outputs' length (with
+    /// [`Scored::grad_batch`]).
+    fn grad(&self, b: Scored<'_, Out, Self::Target>, grad: &mut Vec<f32>);
     /// When the model ends with `act` and this loss has a simpler exact
     /// gradient with respect to the activation's input (softmax or sigmoid
-    /// with crossentropy: `(p - y) / n`), writes it into `grad` and returns
-    /// true; otherwise returns false and leaves `grad` alone.
+    /// with crossentropy: `(p - y) / n`), writes it into `grad` (resized
+    /// as in [`grad`](Loss::grad)) and returns true; otherwise returns
+    /// false and leaves `grad` alone.
     fn grad_before_activation(
         &self,
         act: ActivationKind,
-        pred: &[f32],
-        target: &[f32],
-        n: usize,
-        grad: &mut [f32],
+        b: Scored<'_, Out, Self::Target>,
+        grad: &mut Vec<f32>,
     ) -> bool {
-        let _ = (act, pred, target, n, grad);
+        let _ = (act, b, grad);
         false
     }
 }
 
 /// `(p - y) / scale`, the fused gradient of crossentropy through softmax or
 /// sigmoid.
-pub(crate) fn prob_minus_target(pred: &[f32], target: &[f32], scale: f32, grad: &mut [f32]) {
-    shaped_core::op_defs::crossentropy::prob_minus_target(pred, target, scale, grad)
+/// Writes it into `grad`, resized to the outputs' length.
+pub(crate) fn prob_minus_target<Out: Batched>(
+    b: Scored<'_, Out, Out>,
+    scale: f32,
+    grad: &mut Vec<f32>,
+) {
+    let mut g = b.grad_batch(grad);
+    let (p, y) = (b.pred().as_slice(), b.target().as_slice());
+    shaped_core::op_defs::crossentropy::prob_minus_target(p, y, scale, g.as_mut_slice())
 }

@@ -1,7 +1,7 @@
 //! Sparse categorical crossentropy: probabilities against integer labels.
 
 use super::{Loss, EPSILON};
-use crate::{batch::Batched, train::TrainError, ActivationKind};
+use crate::{batch::Batched, train::TrainError, ActivationKind, BatchRef, Scored};
 use shaped_core::One;
 
 /// `-log(clip(p[label]))` per sample, averaged; each target is one label,
@@ -11,7 +11,10 @@ use shaped_core::One;
 /// ```
 /// use shaped_nn::losses::{Loss, SparseCategoricalCrossentropy};
 /// use shaped_core::shape;
-/// let l = <SparseCategoricalCrossentropy as Loss<shape![2]>>::loss(&SparseCategoricalCrossentropy, &[0.25, 0.75], &[1.], 1);
+/// use shaped_nn::{BatchRef, Scored};
+/// let p = BatchRef::<shape![2]>::new(&[0.25, 0.75], 1).unwrap();
+/// let y = BatchRef::<shape![1]>::new(&[1.], 1).unwrap();
+/// let l = SparseCategoricalCrossentropy.loss(Scored::new(p, y).unwrap());
 /// assert!((l - (-(0.75f32).ln())).abs() < 1e-6);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
@@ -27,20 +30,20 @@ fn label(y: f32, k: usize) -> Option<usize> {
 impl<Out: Batched> Loss<Out> for SparseCategoricalCrossentropy {
     type Target = (One,);
     const NAME: &'static str = "sparse_categorical_crossentropy";
-    fn loss(&self, pred: &[f32], target: &[f32], n: usize) -> f32 {
+    fn loss(&self, b: Scored<'_, Out, (One,)>) -> f32 {
         let k = Out::NUMEL;
-        let s: f64 = pred
-            .chunks(k)
-            .zip(target)
-            .map(|(p, &y)| match label(y, k) {
+        let s: f64 = b
+            .samples()
+            .map(|(p, y)| match label(y[0], k) {
                 Some(l) => -(p[l].clamp(EPSILON, 1.0 - EPSILON) as f64).ln(),
                 None => f64::NAN,
             })
             .sum();
-        (s / n as f64) as f32
+        (s / b.len() as f64) as f32
     }
-    fn check_targets(&self, target: &[f32]) -> Result<(), TrainError> {
+    fn check_targets(&self, target: BatchRef<'_, (One,)>) -> Result<(), TrainError> {
         let k = Out::NUMEL;
+        let target = target.as_slice();
         match target.iter().position(|&y| label(y, k).is_none()) {
             None => Ok(()),
             Some(sample) => Err(TrainError::BadTarget {
@@ -50,12 +53,14 @@ impl<Out: Batched> Loss<Out> for SparseCategoricalCrossentropy {
             }),
         }
     }
-    fn grad(&self, pred: &[f32], target: &[f32], n: usize, grad: &mut [f32]) {
+    fn grad(&self, b: Scored<'_, Out, (One,)>, grad: &mut Vec<f32>) {
         let k = Out::NUMEL;
-        let inv = 1.0 / n as f32;
-        for ((g, p), &y) in grad.chunks_mut(k).zip(pred.chunks(k)).zip(target) {
+        let inv = 1.0 / b.len() as f32;
+        let mut g = b.grad_batch(grad);
+        let rows = g.as_mut_slice().chunks_mut(k.max(1));
+        for (g, (p, y)) in rows.zip(b.samples()) {
             g.fill(0.0);
-            let Some(l) = label(y, k) else {
+            let Some(l) = label(y[0], k) else {
                 g.fill(f32::NAN);
                 continue;
             };
@@ -67,18 +72,18 @@ impl<Out: Batched> Loss<Out> for SparseCategoricalCrossentropy {
     fn grad_before_activation(
         &self,
         act: ActivationKind,
-        pred: &[f32],
-        target: &[f32],
-        n: usize,
-        grad: &mut [f32],
+        b: Scored<'_, Out, (One,)>,
+        grad: &mut Vec<f32>,
     ) -> bool {
         if act != ActivationKind::Softmax {
             return false;
         }
         let k = Out::NUMEL;
-        let inv = 1.0 / n as f32;
-        for ((g, p), &y) in grad.chunks_mut(k).zip(pred.chunks(k)).zip(target) {
-            let Some(l) = label(y, k) else {
+        let inv = 1.0 / b.len() as f32;
+        let mut g = b.grad_batch(grad);
+        let rows = g.as_mut_slice().chunks_mut(k.max(1));
+        for (g, (p, y)) in rows.zip(b.samples()) {
+            let Some(l) = label(y[0], k) else {
                 g.fill(f32::NAN);
                 continue;
             };

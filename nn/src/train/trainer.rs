@@ -15,6 +15,7 @@ use crate::{
     losses::Loss,
     metrics::Metric,
     optim::{NonFiniteIn, Optimizer},
+    scored::{CountMismatch, Scored},
     Compute, Layer,
 };
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
@@ -168,6 +169,14 @@ pub enum TrainError {
     Gather(GatherError),
     /// A buffer given as a batch does not hold its samples' elements (the
     /// typed entry points make this unreachable from their arguments).
+    ///
+    /// ```
+    /// use shaped_nn::{BatchRef, TrainError};
+    /// use shaped_core::shape;
+    /// let err: TrainError = BatchRef::<shape![3]>::new(&[0.0; 4], 2).unwrap_err().into();
+    /// assert!(matches!(err, TrainError::Batch(_)));
+    /// assert_eq!(err.to_string(), "a batch of 2 samples of shape (3) holds 6 elements; this buffer holds 4");
+    /// ```
     Batch(BatchLenError),
 }
 
@@ -201,6 +210,16 @@ impl std::error::Error for TrainError {}
 impl From<GatherError> for TrainError {
     fn from(e: GatherError) -> Self {
         TrainError::Gather(e)
+    }
+}
+
+impl From<CountMismatch> for TrainError {
+    /// A model gives one output a sample, so its outputs count its inputs.
+    fn from(e: CountMismatch) -> Self {
+        TrainError::LengthMismatch {
+            inputs: e.outputs,
+            targets: e.targets,
+        }
     }
 }
 
@@ -425,25 +444,26 @@ where
         y: &[f32],
         n: usize,
     ) -> Result<Result<f32, NonFiniteValue>, TrainError> {
+        let y = BatchRef::<L::Target>::new(y, n)?;
         self.loss.check_targets(y)?;
         let m = &mut self.model;
         let x = BatchRef::<M::Input>::new(x, n)?;
         let out = BatchMut::resized(&mut self.out, n);
         m.forward_train(x, out, &mut self.cache, &mut self.rng);
-        let loss = self.loss.loss(&self.out, y, n);
+        let scored = Scored::new(BatchRef::new(&self.out, n)?, y)?;
+        let loss = self.loss.loss(scored);
         if !loss.is_finite() {
             return Ok(Err(NonFiniteValue::Loss(loss)));
         }
-        self.grad.resize(self.out.len(), 0.0);
-        let fused =
-            self.loss
-                .grad_before_activation(M::FINAL_ACTIVATION, &self.out, y, n, &mut self.grad);
+        let fused = self
+            .loss
+            .grad_before_activation(M::FINAL_ACTIVATION, scored, &mut self.grad);
         if !fused {
-            self.loss.grad(&self.out, y, n, &mut self.grad);
+            self.loss.grad(scored, &mut self.grad);
         }
         m.backward(crate::Backward {
             x,
-            out: BatchRef::new(&self.out, n)?,
+            out: scored.pred(),
             grad_out: BatchMut::new(&mut self.grad, n)?,
             grad_of: if fused {
                 crate::GradOf::PreActivation
@@ -455,7 +475,7 @@ where
             grad_in: None,
         });
         let bad = self.optimizer.step_checked(m, &self.grads);
-        self.metric.update(&self.out, y, n);
+        self.metric.update(scored);
         Ok(match bad {
             None => Ok(loss),
             Some(NonFiniteIn::Gradient(i)) => Err(NonFiniteValue::Gradient(m.name_of(i))),
@@ -738,15 +758,17 @@ where
             self.y.resize(batch_len::<L::Target>(k), 0.0);
             let par = self.compute.parallelism;
             data.gather_with(&self.idx, &mut self.x, &mut self.y, par)?;
-            self.loss.check_targets(&self.y)?;
+            let y = BatchRef::new(&self.y, k)?;
+            self.loss.check_targets(y)?;
             let (x, out) = (
                 BatchRef::new(&self.x, k)?,
                 BatchMut::resized(&mut self.out, k),
             );
             self.model.forward_reusing(x, out, &mut self.infer_cache);
-            loss_sum += self.loss.loss(&self.out, &self.y, k) as f64 * k as f64;
+            let scored = Scored::new(BatchRef::new(&self.out, k)?, y)?;
+            loss_sum += self.loss.loss(scored) as f64 * k as f64;
             seen += k;
-            self.metric.update(&self.out, &self.y, k);
+            self.metric.update(scored);
         }
         let e = Evaluation {
             loss: (loss_sum / seen as f64) as f32,
