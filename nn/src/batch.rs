@@ -386,27 +386,30 @@ impl<'a, S: Batched> BatchMut<'a, S> {
             shape: PhantomData,
         }
     }
-    /// Copies the elements of `x`, a batch of the same samples of the same
-    /// element count (a flatten's input, say), into this one.
+    /// Copies the elements of `x`, a batch of the same number of samples
+    /// of the same element count (a flatten's input, say), into this one;
+    /// an error, copying nothing, when `x` holds another number of samples.
+    /// Samples of another element count do not compile.
     ///
     /// ```
     /// use shaped_nn::{BatchMut, BatchRef};
     /// use shaped_core::shape;
     /// let x = BatchRef::<shape![2, 2]>::new(&[1.0, 2.0, 3.0, 4.0], 1).unwrap();
     /// let mut buf = Vec::new();
-    /// BatchMut::<shape![4]>::resized(&mut buf, 1).copy_from(x);
+    /// BatchMut::<shape![4]>::resized(&mut buf, 1).copy_from(x).unwrap();
     /// assert_eq!(buf, [1.0, 2.0, 3.0, 4.0]);
+    /// let err = BatchMut::<shape![4]>::resized(&mut buf, 2).copy_from(x).unwrap_err();
+    /// assert_eq!(err.to_string(), "a batch of 2 samples of shape (4) holds 8 elements; this buffer holds 4");
     /// ```
-    ///
-    /// # Panics
-    ///
-    /// When the two batches hold different numbers of elements.
-    pub fn copy_from<T: Batched>(&mut self, x: BatchRef<'_, T>) {
-        assert_eq!(
-            (self.n, S::NUMEL),
-            (x.n, T::NUMEL),
-            "BatchMut::copy_from: batches of different sizes"
-        );
+    pub fn copy_from<T: Batched>(&mut self, x: BatchRef<'_, T>) -> Result<(), BatchLenError> {
+        const {
+            assert!(
+                S::NUMEL == T::NUMEL,
+                "BatchMut::copy_from: samples of different element counts"
+            )
+        };
+        check_len::<S>(self.n, x.data.len())?;
         self.data.copy_from_slice(x.data);
+        Ok(())
     }
 }

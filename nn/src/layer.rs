@@ -110,6 +110,10 @@ pub trait Layer: Parameters + Sized + Send + Sync {
     fn set_compute(&mut self, _compute: crate::Compute) {}
 }
 
+/// Why a layer's output batch holds its input's samples: the caller sized
+/// it so (`model!`, the trainer, `check_layer`).
+pub(crate) const SAME_SAMPLES: &str = "a layer's output batch holds its input's samples";
+
 /// What [`Layer::backward`] receives: the training forward's input and
 /// output, the gradient flowing back, and where to write the gradients.
 ///
@@ -212,8 +216,10 @@ pub trait LayerSpec<In: Batched> {
     /// fit.
     const OUT: Result<SampleDims, Reason>;
     /// The layer built for input `In` and output `Out` (the shape `OUT`
-    /// describes).
-    type Layer<Out: Batched>: Layer<Input = In>;
+    /// describes). Where `OUT` accepts `In`, its input is `In` (`model!`
+    /// checks this); where `OUT` refuses, it is never built, and may be
+    /// any layer (a `model!` struct's is itself, whatever `In`).
+    type Layer<Out: Batched>: Layer;
 }
 
 /// Formats a per-sample shape with the batch axis first, as Keras does:

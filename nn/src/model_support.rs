@@ -86,3 +86,43 @@ impl<S> Guard<true> for S {
 /// Compiles only when the built layer's output is the shape its spec's
 /// `OUT` describes (a contract of [`LayerSpec`](crate::LayerSpec)).
 pub const fn check_output<L: Layer<Output = O>, O: Batched>() {}
+
+/// Compiles only when the built layer takes the input it is given (a
+/// contract of [`LayerSpec`](crate::LayerSpec) for every input its `OUT`
+/// accepts).
+pub const fn check_input<L: Layer<Input = I>, I: Batched>() {}
+
+/// The `OUT` of a layer that takes one input shape, `I` (a `model!` struct
+/// used as a layer, a [`TapeLayer`](crate::TapeLayer)), given input `S`:
+/// `out` when `S` is `I`, else the refusal in decimals, headed by `who`:
+/// "Head takes samples of shape (512,); it receives shape (256,)".
+///
+/// ```
+/// use shaped_nn::{model_support::takes_only, Reason, SampleDims};
+/// use shaped_core::shape;
+/// let out = SampleDims::new(&[10]);
+/// assert_eq!(takes_only::<shape![512], shape![512]>(Reason::new("Head"), out), Ok(out));
+/// assert_eq!(
+///     takes_only::<shape![256], shape![512]>(Reason::new("Head"), out).unwrap_err().as_str(),
+///     "Head takes samples of shape (512,); it receives shape (256,)"
+/// );
+/// ```
+// Evaluated at compile time, for a `LayerSpec::OUT`, whose type this is:
+// the size of a `Reason` (a fixed buffer, as a const cannot allocate)
+// costs nothing at run time.
+#[allow(clippy::result_large_err)]
+pub const fn takes_only<S: Batched, I: Batched>(
+    who: Reason,
+    out: SampleDims,
+) -> Result<SampleDims, Reason> {
+    let (got, want) = (SampleDims::of::<S>(), SampleDims::of::<I>());
+    if got.same(&want) {
+        Ok(out)
+    } else {
+        Err(who
+            .text(" takes samples of shape ")
+            .dims(want)
+            .text("; it receives shape ")
+            .dims(got))
+    }
+}

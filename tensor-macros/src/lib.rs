@@ -43,9 +43,11 @@ mod select;
 /// `const fn` of the input dims, which `cargo check` evaluates), and feeds
 /// the next layer the shape it describes. A layer that cannot take its
 /// input is one compile error at that layer: either the spec's message
-/// (`Flatten<768> receives shape (28, 28), which holds 784 elements`) or,
-/// for a spec with no impl for that input, `` layer `Dense<512, Relu>`
-/// cannot take an input of shape `(Sz<28>, Sz<28>)` ``. The generated items
+/// (`Flatten<768> receives shape (28, 28), which holds 784 elements`; a
+/// model used as a layer: `Head takes samples of shape (512,); it receives
+/// shape (256,)`) or, for a user's spec with no impl for that input,
+/// `` layer `MySpec` cannot take an input of shape `(Sz<28>, Sz<28>)` ``.
+/// The generated items
 /// are named after the model and the field (`Mnist_dense_0_output`, ...).
 ///
 /// The struct gets `new(&mut StdRng)`, `seeded(u64)`, `PARAMS`,

@@ -89,6 +89,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
                 <#prev as #support::Guard<{ #dims_name.rank() > 0 }>>::Passed,
             >>::Layer<#out_name>;
             const _: () = #support::check_output::<#layer_name, #out_name>();
+            const _: () = #support::check_input::<#layer_name, #prev>();
         });
         ins.push(quote!(#out_name));
         tys.push(quote!(#layer_name));
@@ -198,14 +199,17 @@ pub fn expand(def: &ModelDef) -> TokenStream {
         });));
     }
 
-    // Spanned at the name, so that a message pointing at this impl ("but
-    // `LayerSpec<(Sz<512>,)>` is implemented") shows the model's name.
+    // A model takes any input as a layer and refuses, in decimals, one that
+    // is not its own ("Head takes samples of shape (512,); it receives
+    // shape (256,)"): the error is then one const's, at the layer that
+    // mis-chains it, not a trait error naming `Sz<256>`.
     let spec_impl = {
         let nn = respan(nn.clone(), name.span());
+        let who = name.to_string();
         quote_spanned! {name.span()=>
-            impl #nn::LayerSpec<#input_ty> for #name {
+            impl<S: #nn::Batched> #nn::LayerSpec<S> for #name {
                 const OUT: ::core::result::Result<#nn::SampleDims, #nn::Reason> =
-                    ::core::result::Result::Ok(#last_dims);
+                    #nn::model_support::takes_only::<S, #input_ty>(#nn::Reason::new(#who), #last_dims);
                 type Layer<Out: #nn::Batched> = #name;
             }
         }

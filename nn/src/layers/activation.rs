@@ -42,7 +42,7 @@ impl<S: Batched, A: Activation> Layer for ActivationLayer<S, A> {
         });
     }
     fn forward(&self, x: BatchRef<'_, S>, mut out: BatchMut<'_, S>) {
-        out.copy_from(x);
+        out.copy_from(x).expect(crate::layer::SAME_SAMPLES);
         A::forward(out.as_mut_slice(), Self::last());
     }
     fn forward_train(&self, x: BatchRef<'_, S>, out: BatchMut<'_, S>, _: &mut (), _: &mut StdRng) {
@@ -60,7 +60,8 @@ impl<S: Batched, A: Activation> Layer for ActivationLayer<S, A> {
             A::backward(out.as_slice(), grad_out.as_mut_slice(), Self::last());
         }
         if let Some(mut g) = grad_in {
-            g.copy_from(grad_out.as_batch_ref());
+            g.copy_from(grad_out.as_batch_ref())
+                .expect(crate::layer::SAME_SAMPLES);
         }
     }
 }

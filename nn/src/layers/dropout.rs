@@ -39,7 +39,7 @@ impl<S: Batched, const P: usize> Layer for DropoutLayer<S, P> {
         });
     }
     fn forward(&self, x: BatchRef<'_, S>, mut out: BatchMut<'_, S>) {
-        out.copy_from(x);
+        out.copy_from(x).expect(crate::layer::SAME_SAMPLES);
     }
     fn forward_train(
         &self,

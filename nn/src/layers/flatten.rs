@@ -71,7 +71,7 @@ impl<In: Batched, Out: Batched> Layer for FlattenLayer<In, Out> {
         });
     }
     fn forward(&self, x: BatchRef<'_, In>, mut out: BatchMut<'_, Out>) {
-        out.copy_from(x);
+        out.copy_from(x).expect(crate::layer::SAME_SAMPLES);
     }
     fn forward_train(
         &self,
@@ -87,7 +87,8 @@ impl<In: Batched, Out: Batched> Layer for FlattenLayer<In, Out> {
             grad_out, grad_in, ..
         } = args;
         if let Some(mut g) = grad_in {
-            g.copy_from(grad_out.as_batch_ref());
+            g.copy_from(grad_out.as_batch_ref())
+                .expect(crate::layer::SAME_SAMPLES);
         }
     }
 }

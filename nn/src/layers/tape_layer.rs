@@ -332,7 +332,12 @@ impl<L: OpsLayer> Layer for TapeLayer<L> {
     }
 }
 
-impl<L: OpsLayer> LayerSpec<L::Input> for TapeLayer<L> {
-    const OUT: Result<SampleDims, Reason> = Ok(SampleDims::of::<L::Output>());
+/// A tape layer takes any input and refuses, in decimals, one that is not
+/// its own: "scale takes samples of shape (4,); it receives shape (3,)".
+impl<S: Batched, L: OpsLayer> LayerSpec<S> for TapeLayer<L> {
+    const OUT: Result<SampleDims, Reason> = crate::model_support::takes_only::<S, L::Input>(
+        Reason::new(L::NAME),
+        SampleDims::of::<L::Output>(),
+    );
     type Layer<Out: Batched> = TapeLayer<L>;
 }

@@ -171,7 +171,7 @@ pub enum TrainError {
     /// typed entry points make this unreachable from their arguments).
     ///
     /// ```
-    /// use shaped_nn::{BatchRef, TrainError};
+    /// use shaped_nn::{train::TrainError, BatchRef};
     /// use shaped_core::shape;
     /// let err: TrainError = BatchRef::<shape![3]>::new(&[0.0; 4], 2).unwrap_err().into();
     /// assert!(matches!(err, TrainError::Batch(_)));
