@@ -389,7 +389,8 @@ impl<'a, S: Batched> BatchMut<'a, S> {
     /// Copies the elements of `x`, a batch of the same number of samples
     /// of the same element count (a flatten's input, say), into this one;
     /// an error, copying nothing, when `x` holds another number of samples.
-    /// Samples of another element count do not compile.
+    /// Samples of another element count fail the build (a const assertion,
+    /// evaluated by `cargo build`, not by `cargo check`).
     ///
     /// ```
     /// use shaped_nn::{BatchMut, BatchRef};

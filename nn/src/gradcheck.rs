@@ -110,7 +110,11 @@ pub fn check_layer<L: Layer>(
     let r: Vec<f32> = (0..out.len())
         .map(|_| rng.random_range(-1.0..1.0))
         .collect();
+    // Gradients are replaced, not added to: NaN where the layer writes none.
     let mut grads = layer.zero_grads();
+    for t in 0..grads.len() {
+        grads.get_mut(t).fill(f32::NAN);
+    }
     let mut g = r.clone();
     let mut dx = Vec::new();
     layer.backward(crate::Backward {

@@ -61,6 +61,12 @@ pub trait Layer: Parameters + Sized + Send + Sync {
     fn summary_rows(&self, name: &str, rows: &mut Vec<SummaryRow>);
 
     /// Inference: writes into `out` the outputs of the samples in `x`.
+    ///
+    /// `out` holds as many samples as `x` (`model!`, the trainer and
+    /// `check_layer` size it so); a layer may panic when it does not (the
+    /// built-in ones do, naming the contract), as a slice panics on an
+    /// index past its end. The same holds for the batches of
+    /// [`forward_train`](Self::forward_train) and [`backward`](Self::backward).
     fn forward(&self, x: BatchRef<'_, Self::Input>, out: BatchMut<'_, Self::Output>);
     /// Inference through reused buffers: like [`forward`](Self::forward),
     /// with `scratch` (a cache kept by the caller from call to call) for
@@ -188,13 +194,16 @@ impl GradOf {
 /// * [`Layer`](Self::Layer) is the built layer, typed by the output shape
 ///   `Out` that `OUT` describes (`model!` computes `Out` and passes it), so
 ///   a layer whose output size is arithmetic on its input needs no type-level
-///   arithmetic: `type Layer<Out> = MyConv<In, Out>`. Its
-///   [`Layer::Output`] must be `Out` (`model!` checks).
+///   arithmetic: `type Layer<Out> = MyConv<In, Out>`. Where `OUT` accepts
+///   `In`, its [`Layer::Input`] must be `In` and its [`Layer::Output`]
+///   `Out` (`model!` checks both).
 ///
-/// A spec that has no impl for `In` at all (a `model!` struct used as a layer
-/// on another width) is a trait error at the layer, naming both; the
-/// built-in layers implement it for every rank and refuse in `OUT`
-/// (`Dense` fed an image names the image's shape in decimals).
+/// A spec that has no impl for `In` at all (a user's spec written for one
+/// input shape) is a trait error at the layer, naming both; the built-in
+/// layers, `model!` structs and [`TapeLayer`](crate::TapeLayer)s implement
+/// it for every input and refuse in `OUT`, in decimals (`Dense` fed an
+/// image names the image's shape; a model fed another width says `Head
+/// takes samples of shape (512,); it receives shape (256,)`).
 ///
 /// ```
 /// use shaped_nn::{Dense, LayerSpec, Relu, SampleDims};

@@ -85,11 +85,23 @@ impl<S> Guard<true> for S {
 
 /// Compiles only when the built layer's output is the shape its spec's
 /// `OUT` describes (a contract of [`LayerSpec`](crate::LayerSpec)).
+///
+/// ```
+/// use shaped_nn::{model_support::check_output, DenseLayer};
+/// use shaped_core::shape;
+/// const _: () = check_output::<DenseLayer<4, 2>, shape![2]>();
+/// ```
 pub const fn check_output<L: Layer<Output = O>, O: Batched>() {}
 
 /// Compiles only when the built layer takes the input it is given (a
 /// contract of [`LayerSpec`](crate::LayerSpec) for every input its `OUT`
 /// accepts).
+///
+/// ```
+/// use shaped_nn::{model_support::check_input, DenseLayer};
+/// use shaped_core::shape;
+/// const _: () = check_input::<DenseLayer<4, 2>, shape![4]>();
+/// ```
 pub const fn check_input<L: Layer<Input = I>, I: Batched>() {}
 
 /// The `OUT` of a layer that takes one input shape, `I` (a `model!` struct

@@ -1,5 +1,5 @@
 //! NaN is never hidden: `maximum`, `minimum`, `clamp` and `relu` give NaN
-//! for a NaN input as numpy does, `argmax` points at the first NaN, as tensor ops, in place and through the
+//! for a NaN input as numpy does (and `argmax` points at the first NaN), as tensor ops, in place and through the
 //! autodiff tape, and the gradient goes to the operand the value came from.
 
 use shaped_core::autodiff::Tape;

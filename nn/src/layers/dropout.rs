@@ -75,6 +75,9 @@ impl<S: Batched, const P: usize> Layer for DropoutLayer<S, P> {
             grad_out.as_slice().len(),
             "Dropout: backward without the training forward of this batch"
         );
+        if let Some(g) = &grad_in {
+            assert_eq!(g.len(), grad_out.len(), "{}", crate::layer::SAME_SAMPLES);
+        }
         if let Some(g) = grad_in {
             let g = g.into_slice().iter_mut();
             for ((d, a), m) in g.zip(grad_out.as_slice()).zip(mask.iter()) {

@@ -83,7 +83,12 @@ pub trait OpsLayer: Parameters + Clone + Send + Sync {
     type Output: Batched;
     /// The number of trainable scalars.
     const PARAMS: usize;
-    /// The layer's name in a model summary.
+    /// The layer's name in a model summary, and the head of the compile
+    /// error when a model feeds it another shape (`Scale takes samples of
+    /// shape (8,); it receives shape (16,)`): give it the layer's name.
+    ///
+    /// A size-1 axis is `Sz<1>` in `Input`/`Output`, as `model!` builds
+    /// it (`shape![1]` is `(One,)`, another type).
     const NAME: &'static str = "TapeLayer";
 
     /// A freshly initialised layer.

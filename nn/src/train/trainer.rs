@@ -455,6 +455,9 @@ where
         if !loss.is_finite() {
             return Ok(Err(NonFiniteValue::Loss(loss)));
         }
+        // Sized here as well as by the loss, so that a user's loss that
+        // writes without resizing still gets the right length.
+        scored.grad_batch(&mut self.grad);
         let fused = self
             .loss
             .grad_before_activation(M::FINAL_ACTIVATION, scored, &mut self.grad);

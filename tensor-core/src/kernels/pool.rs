@@ -209,7 +209,8 @@ pub fn max_pool2d_forward(
                     for j in 0..c {
                         let (v, b) = (tap[j], best[j]);
                         // All ones where `v` is taken: larger, or a NaN
-                        // over a number (selects as bit masks vectorize).
+                        // over a number (`op_defs::argmax::beats`, as bit
+                        // masks, which vectorize).
                         let take = u32::from((v > b) | (v.is_nan() & !b.is_nan())).wrapping_neg();
                         best[j] = f32::from_bits((v.to_bits() & take) | (b.to_bits() & !take));
                         arg[j] = ((at + j as u32) & take) | (arg[j] & !take);

@@ -122,11 +122,9 @@ impl<'a, S: Shape, E: Dtype> TensorView<'a, S, E> {
     /// ```
     pub fn from_slice(shape: S, data: &'a [E]) -> Result<Self, crate::error::ShapeError> {
         let dims = shape.dims();
-        let numel = dims
-            .as_ref()
-            .iter()
-            .try_fold(1usize, |a, &d| a.checked_mul(d));
-        if numel != Some(data.len()) {
+        // `numel` saturates where the count overflows, and no slice of
+        // numbers holds usize::MAX elements, so that is refused too.
+        if shape.numel() != data.len() {
             return Err(crate::error::ShapeError::new(
                 "TensorView::from_slice",
                 dims.as_ref(),
@@ -475,5 +473,13 @@ mod tests {
         let v = TensorView::from_slice((Dyn(0), Dyn(usize::MAX), Dyn(2)), &empty[..]).unwrap();
         assert_eq!(v.iter().count(), 0);
         assert!(TensorView::from_slice((Dyn(2), Dyn(usize::MAX)), &empty[..]).is_err());
+        let last = (Dyn(usize::MAX), Dyn(2), Dyn(0));
+        assert_eq!(
+            TensorView::from_slice(last, &empty[..])
+                .unwrap()
+                .iter()
+                .count(),
+            0
+        );
     }
 }
