@@ -461,3 +461,49 @@ fn the_check_catches_an_element_a_layer_leaves_unwritten() {
     );
     check_layer(&GradCheck::single_precision(), &mut relu, batch(&x, 2)).unwrap();
 }
+
+/// A loss of the user's own, written on `Scored` as the built-in ones are:
+/// Huber's, `0.5 e^2` where `|e| <= 1`, `|e| - 0.5` beyond, averaged over
+/// every output (Keras's `Huber(delta=1)`).
+struct Huber;
+
+impl<Out: shaped_nn::Batched> Loss<Out> for Huber {
+    type Target = Out;
+    const NAME: &'static str = "huber";
+    fn loss(&self, b: Scored<'_, Out, Out>) -> f32 {
+        let s: f64 = b
+            .elements()
+            .map(|(p, y)| {
+                let e = (p - y).abs() as f64;
+                if e <= 1.0 {
+                    0.5 * e * e
+                } else {
+                    e - 0.5
+                }
+            })
+            .sum();
+        (s / b.output_elements() as f64) as f32
+    }
+    fn grad(&self, b: Scored<'_, Out, Out>, grad: &mut Vec<f32>) {
+        let k = 1.0 / b.output_elements() as f32;
+        let mut g = b.grad_batch(grad);
+        for (g, (p, y)) in g.as_mut_slice().iter_mut().zip(b.elements()) {
+            *g = k * (p - y).clamp(-1.0, 1.0);
+        }
+    }
+}
+
+#[test]
+fn a_users_own_loss_on_scored_batches_trains_on_its_gradient() {
+    let x = inputs(5 * 6, 31);
+    // Targets far enough from the outputs that both branches are taken.
+    let y: Vec<f32> = inputs(15, 32).iter().map(|v| 3.0 * v).collect();
+    let p = batch::<(shaped_core::Sz<3>,)>(&y, 5);
+    let near = Scored::new(p, p).unwrap();
+    assert_eq!(Huber.loss(near), 0.0);
+    assert!(!check_through_loss(Mlp::seeded(7), Huber, &x, &y, 5));
+    // Keras: Huber()(y_true=[[0, 0]], y_pred=[[0.5, 3]]) = (0.125 + 2.5) / 2
+    let (p, t) = ([0.5f32, 3.0], [0.0f32, 0.0]);
+    let b = Scored::new(batch::<(shaped_core::Sz<2>,)>(&p, 1), batch(&t, 1)).unwrap();
+    assert!((Huber.loss(b) - 1.3125).abs() < 1e-6);
+}
