@@ -387,23 +387,7 @@ fn the_check_catches_a_wrong_backward() {
 /// reused ones of a training loop.
 struct PositiveOnly;
 
-impl Parameters for PositiveOnly {
-    fn len(&self) -> usize {
-        0
-    }
-    fn name_of(&self, _: usize) -> String {
-        unreachable!("no parameters")
-    }
-    fn shape_of(&self, _: usize) -> Vec<usize> {
-        unreachable!("no parameters")
-    }
-    fn get(&self, _: usize) -> &[f32] {
-        unreachable!("no parameters")
-    }
-    fn get_mut(&mut self, _: usize) -> &mut [f32] {
-        unreachable!("no parameters")
-    }
-}
+shaped_nn::parameters_struct!([] PositiveOnly {});
 
 impl Layer for PositiveOnly {
     type Input = (shaped_core::Sz<4>,);

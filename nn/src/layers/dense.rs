@@ -360,23 +360,14 @@ impl<S: DenseInput<OUT, A>, const IN: usize, const OUT: usize, A: Activation> La
     for DenseLayer<IN, OUT, A>
 {
     const OUT: Result<SampleDims, Reason> = {
-        let d = SampleDims::of::<S>();
-        if d.same(&SampleDims::new(&[IN])) {
-            Ok(SampleDims::new(&[OUT]))
-        } else {
-            let r = Reason::new("DenseLayer<")
-                .num(IN)
-                .text(", ")
-                .num(OUT)
-                .text("> takes samples of shape (")
-                .num(IN)
-                .text(",); it receives shape ")
-                .dims(d);
-            Err(if d.rank() == 1 {
-                r
-            } else {
-                r.text(": put Flatten before it")
-            })
+        let who = Reason::new("DenseLayer<")
+            .num(IN)
+            .text(", ")
+            .num(OUT)
+            .text(">");
+        match crate::model_support::takes_only::<S, (Sz<IN>,)>(who, SampleDims::new(&[OUT])) {
+            Err(r) if SampleDims::of::<S>().rank() != 1 => Err(r.text(": put Flatten before it")),
+            out => out,
         }
     };
     type Layer<Out: Batched> = <S as DenseInput<OUT, A>>::Layer;
