@@ -6,18 +6,21 @@
 //! definition in [`shaped_core::op_defs`] (value and derivative), called from
 //! a plain slice loop that the compiler vectorizes.
 
-use shaped_core::op_defs::{self, softmax, UnaryOp};
+use shaped_core::{
+    op_defs::{self, softmax, UnaryOp},
+    Float,
+};
 
 /// `op` applied in place to every element.
 #[inline(always)]
-fn forward_with<Op: UnaryOp<f32>>(op: Op, x: &mut [f32]) {
+fn forward_with<E: Float, Op: UnaryOp<E>>(op: Op, x: &mut [E]) {
     x.iter_mut().for_each(|v| *v = op.f(*v));
 }
 
 /// The gradient of `op`'s output turned into its input's, in place, from
 /// the output `y` (the forward overwrote the input).
 #[inline(always)]
-fn backward_with<Op: UnaryOp<f32>>(op: Op, y: &[f32], grad: &mut [f32]) {
+fn backward_with<E: Float, Op: UnaryOp<E>>(op: Op, y: &[E], grad: &mut [E]) {
     const { assert!(Op::DF_FROM_OUTPUT, "an in-place activation needs df(y)") };
     for (g, &y) in grad.iter_mut().zip(y) {
         *g = op.grad(y, *g);
@@ -46,11 +49,11 @@ pub trait Activation: Copy + Default + Send + Sync + 'static {
     const KIND: ActivationKind;
     /// Keras's name for it.
     const NAME: &'static str;
-    /// Applies it in place to `rows` of length `n`.
-    fn forward(x: &mut [f32], n: usize);
+    /// Applies it in place to `rows` of length `n`, in any float type.
+    fn forward<E: Float>(x: &mut [E], n: usize);
     /// Turns `grad` (w.r.t. the output `y`) into the gradient w.r.t. the
     /// input, in place.
-    fn backward(y: &[f32], grad: &mut [f32], n: usize);
+    fn backward<E: Float>(y: &[E], grad: &mut [E], n: usize);
 }
 
 /// The identity: a purely linear layer.
@@ -72,8 +75,8 @@ pub struct Softmax;
 impl Activation for Linear {
     const KIND: ActivationKind = ActivationKind::Linear;
     const NAME: &'static str = "linear";
-    fn forward(_: &mut [f32], _: usize) {}
-    fn backward(_: &[f32], _: &mut [f32], _: usize) {}
+    fn forward<E: Float>(_: &mut [E], _: usize) {}
+    fn backward<E: Float>(_: &[E], _: &mut [E], _: usize) {}
 }
 
 macro_rules! elementwise {
@@ -81,10 +84,10 @@ macro_rules! elementwise {
         impl Activation for $t {
             const KIND: ActivationKind = ActivationKind::$kind;
             const NAME: &'static str = $name;
-            fn forward(x: &mut [f32], _: usize) {
+            fn forward<E: Float>(x: &mut [E], _: usize) {
                 forward_with($op, x)
             }
-            fn backward(y: &[f32], grad: &mut [f32], _: usize) {
+            fn backward<E: Float>(y: &[E], grad: &mut [E], _: usize) {
                 backward_with($op, y, grad)
             }
         }
@@ -99,10 +102,10 @@ elementwise! {
 impl Activation for Softmax {
     const KIND: ActivationKind = ActivationKind::Softmax;
     const NAME: &'static str = "softmax";
-    fn forward(x: &mut [f32], n: usize) {
+    fn forward<E: Float>(x: &mut [E], n: usize) {
         softmax::forward_rows(x, n)
     }
-    fn backward(y: &[f32], grad: &mut [f32], n: usize) {
+    fn backward<E: Float>(y: &[E], grad: &mut [E], n: usize) {
         softmax::backward_rows(y, grad, n)
     }
 }

@@ -1,7 +1,7 @@
 //! Batches: a per-sample shape with a run-time batch axis in front.
 
 use core::{fmt, marker::PhantomData};
-use shaped_core::{ConstShape, Dyn, Shape, StaticDim, TensorView};
+use shaped_core::{ConstShape, Dtype, Dyn, Shape, StaticDim, TensorView};
 
 /// A per-sample shape that can be batched: `(Sz<784>,)` becomes
 /// `(Dyn, Sz<784>)`.
@@ -35,8 +35,8 @@ batched!(A, B, C);
 batched!(A, B, C, D);
 batched!(A, B, C, D, F);
 
-/// A borrowed batch: `n` samples of shape `S`, flat and row-major, what a
-/// [`Layer`](crate::Layer) takes. The sample shape is in the type and the
+/// A borrowed batch: `n` samples of shape `S` and element type `E` (`f32`
+/// unless named), flat and row-major, what a [`Layer`](crate::Layer) takes. The sample shape is in the type and the
 /// length was checked when the view was made, so a layer never sees a
 /// buffer of another shape or size.
 ///
@@ -52,8 +52,8 @@ batched!(A, B, C, D, F);
 ///     "a batch of 3 samples of shape (3) holds 9 elements; this buffer holds 6"
 /// );
 /// ```
-pub struct BatchRef<'a, S: Batched> {
-    data: &'a [f32],
+pub struct BatchRef<'a, S: Batched, E: Dtype = f32> {
+    data: &'a [E],
     n: usize,
     shape: PhantomData<fn() -> S>,
 }
@@ -73,8 +73,8 @@ pub struct BatchRef<'a, S: Batched> {
 /// assert_eq!(out.len(), 3);
 /// assert_eq!(buf, [1.0; 12]);
 /// ```
-pub struct BatchMut<'a, S: Batched> {
-    data: &'a mut [f32],
+pub struct BatchMut<'a, S: Batched, E: Dtype = f32> {
+    data: &'a mut [E],
     n: usize,
     shape: PhantomData<fn() -> S>,
 }
@@ -137,14 +137,14 @@ fn check_len<S: Batched>(n: usize, got: usize) -> Result<(), BatchLenError> {
     }
 }
 
-impl<S: Batched> Clone for BatchRef<'_, S> {
+impl<S: Batched, E: Dtype> Clone for BatchRef<'_, S, E> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<S: Batched> Copy for BatchRef<'_, S> {}
+impl<S: Batched, E: Dtype> Copy for BatchRef<'_, S, E> {}
 
-impl<S: Batched> fmt::Debug for BatchRef<'_, S> {
+impl<S: Batched, E: Dtype> fmt::Debug for BatchRef<'_, S, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BatchRef")
             .field("samples", &self.n)
@@ -154,7 +154,7 @@ impl<S: Batched> fmt::Debug for BatchRef<'_, S> {
     }
 }
 
-impl<S: Batched> fmt::Debug for BatchMut<'_, S> {
+impl<S: Batched, E: Dtype> fmt::Debug for BatchMut<'_, S, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BatchMut")
             .field("samples", &self.n)
@@ -164,7 +164,7 @@ impl<S: Batched> fmt::Debug for BatchMut<'_, S> {
     }
 }
 
-impl<'a, S: Batched> BatchRef<'a, S> {
+impl<'a, S: Batched, E: Dtype> BatchRef<'a, S, E> {
     /// `data` as a batch of `n` samples, if it holds exactly `n` samples'
     /// elements.
     ///
@@ -176,7 +176,7 @@ impl<'a, S: Batched> BatchRef<'a, S> {
     /// assert!(BatchRef::<shape![2, 3]>::new(&data, 3).is_err());
     /// assert!(BatchRef::<shape![2, 3]>::new(&data, usize::MAX).is_err());
     /// ```
-    pub fn new(data: &'a [f32], n: usize) -> Result<Self, BatchLenError> {
+    pub fn new(data: &'a [E], n: usize) -> Result<Self, BatchLenError> {
         check_len::<S>(n, data.len())?;
         Ok(BatchRef {
             data,
@@ -212,7 +212,7 @@ impl<'a, S: Batched> BatchRef<'a, S> {
     /// use shaped_core::shape;
     /// assert_eq!(BatchRef::<shape![1]>::new(&[1.0, 2.0], 2).unwrap().as_slice(), [1.0, 2.0]);
     /// ```
-    pub fn as_slice(&self) -> &'a [f32] {
+    pub fn as_slice(&self) -> &'a [E] {
         self.data
     }
     /// The elements of sample `i`, or `None` past the end.
@@ -223,7 +223,7 @@ impl<'a, S: Batched> BatchRef<'a, S> {
     /// let x = BatchRef::<shape![2]>::new(&[1.0, 2.0, 3.0, 4.0], 2).unwrap();
     /// assert_eq!((x.sample(1), x.sample(2)), (Some(&[3.0, 4.0][..]), None));
     /// ```
-    pub fn sample(&self, i: usize) -> Option<&'a [f32]> {
+    pub fn sample(&self, i: usize) -> Option<&'a [E]> {
         let start = i.checked_mul(S::NUMEL)?;
         self.data.get(start..start.checked_add(S::NUMEL)?)
     }
@@ -237,13 +237,13 @@ impl<'a, S: Batched> BatchRef<'a, S> {
     /// assert_eq!(x.view().get([1, 0]), Some(3.0));
     /// assert_eq!(x.view().sum_all(), 10.0);
     /// ```
-    pub fn view(&self) -> TensorView<'a, S::Batch> {
+    pub fn view(&self) -> TensorView<'a, S::Batch, E> {
         TensorView::from_slice(S::batch(self.n), self.data)
             .expect("a batch holds n samples' elements")
     }
 }
 
-impl<'a, S: Batched> BatchMut<'a, S> {
+impl<'a, S: Batched, E: Dtype> BatchMut<'a, S, E> {
     /// `data` as a mutable batch of `n` samples, if it holds exactly `n`
     /// samples' elements.
     ///
@@ -255,7 +255,7 @@ impl<'a, S: Batched> BatchMut<'a, S> {
     /// assert_eq!(g, [1.0, 5.0]);
     /// assert!(BatchMut::<shape![1]>::new(&mut g, 3).is_err());
     /// ```
-    pub fn new(data: &'a mut [f32], n: usize) -> Result<Self, BatchLenError> {
+    pub fn new(data: &'a mut [E], n: usize) -> Result<Self, BatchLenError> {
         check_len::<S>(n, data.len())?;
         Ok(BatchMut {
             data,
@@ -279,14 +279,14 @@ impl<'a, S: Batched> BatchMut<'a, S> {
     /// assert_eq!(BatchMut::<shape![3]>::resized(&mut buf, 2).as_slice(), [7.0; 6]);
     /// assert_eq!(BatchMut::<shape![3]>::resized(&mut buf, 3).as_slice()[6..], [0.0; 3]);
     /// ```
-    pub fn resized(buf: &'a mut Vec<f32>, n: usize) -> Self {
+    pub fn resized(buf: &'a mut Vec<E>, n: usize) -> Self {
         let len = n.checked_mul(S::NUMEL).unwrap_or_else(|| {
             panic!(
                 "a batch of {n} samples of {} elements overflows usize",
                 S::NUMEL
             )
         });
-        buf.resize(len, 0.0);
+        buf.resize(len, E::default());
         BatchMut {
             data: buf.as_mut_slice(),
             n,
@@ -320,7 +320,7 @@ impl<'a, S: Batched> BatchMut<'a, S> {
     /// use shaped_core::shape;
     /// assert_eq!(BatchMut::<shape![1]>::new(&mut [3.0], 1).unwrap().as_slice(), [3.0]);
     /// ```
-    pub fn as_slice(&self) -> &[f32] {
+    pub fn as_slice(&self) -> &[E] {
         self.data
     }
     /// The elements, flat and row-major, to write.
@@ -333,7 +333,7 @@ impl<'a, S: Batched> BatchMut<'a, S> {
     /// out.as_mut_slice().copy_from_slice(&[1.0, 2.0, 3.0, 4.0]);
     /// assert_eq!(out.as_batch_ref().sample(1), Some(&[3.0, 4.0][..]));
     /// ```
-    pub fn as_mut_slice(&mut self) -> &mut [f32] {
+    pub fn as_mut_slice(&mut self) -> &mut [E] {
         self.data
     }
     /// The same batch, borrowed again for a shorter time: to hand it to a
@@ -350,7 +350,7 @@ impl<'a, S: Batched> BatchMut<'a, S> {
     /// fill(out.reborrow());
     /// assert_eq!(out.as_slice(), [1.0, 1.0]);
     /// ```
-    pub fn reborrow(&mut self) -> BatchMut<'_, S> {
+    pub fn reborrow(&mut self) -> BatchMut<'_, S, E> {
         BatchMut {
             data: self.data,
             n: self.n,
@@ -367,7 +367,7 @@ impl<'a, S: Batched> BatchMut<'a, S> {
     /// out.copy_from_slice(&[1.0, 2.0]);
     /// assert_eq!(buf, [1.0, 2.0]);
     /// ```
-    pub fn into_slice(self) -> &'a mut [f32] {
+    pub fn into_slice(self) -> &'a mut [E] {
         self.data
     }
     /// A read-only view of the same batch.
@@ -379,7 +379,7 @@ impl<'a, S: Batched> BatchMut<'a, S> {
     /// let b = BatchMut::<shape![2]>::new(&mut g, 1).unwrap();
     /// assert_eq!(b.as_batch_ref().sample(0), Some(&[1.0, 2.0][..]));
     /// ```
-    pub fn as_batch_ref(&self) -> BatchRef<'_, S> {
+    pub fn as_batch_ref(&self) -> BatchRef<'_, S, E> {
         BatchRef {
             data: self.data,
             n: self.n,
@@ -402,7 +402,7 @@ impl<'a, S: Batched> BatchMut<'a, S> {
     /// let err = BatchMut::<shape![4]>::resized(&mut buf, 2).copy_from(x).unwrap_err();
     /// assert_eq!(err.to_string(), "a batch of 2 samples of shape (4) holds 8 elements; this buffer holds 4");
     /// ```
-    pub fn copy_from<T: Batched>(&mut self, x: BatchRef<'_, T>) -> Result<(), BatchLenError> {
+    pub fn copy_from<T: Batched>(&mut self, x: BatchRef<'_, T, E>) -> Result<(), BatchLenError> {
         const {
             assert!(
                 S::NUMEL == T::NUMEL,

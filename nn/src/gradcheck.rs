@@ -9,13 +9,15 @@
 //! layer's `backward` with `grad_out = r`, the numeric one from the layer's
 //! inference `forward` at parameters and inputs moved by `±eps`, for every
 //! parameter tensor and the input (at most
-//! [`max_per_input`](GradCheck::max_per_input) entries of each). Layers work
-//! in `f32`: use [`GradCheck::single_precision`], whose retry at a tenth of
-//! the step also gets past a relu kink inside the step.
+//! [`max_per_input`](GradCheck::max_per_input) entries of each). For a
+//! layer in `f32`, use [`GradCheck::single_precision`], whose retry at a
+//! tenth of the step also gets past a relu kink inside the step; a layer in
+//! `f64` meets [`GradCheck::default`]'s tighter double-precision bounds.
 
 use crate::{BatchMut, BatchRef, Layer, Parameters};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 pub use shaped_core::autodiff::gradcheck::{GradCheck, GradCheckError, GradCheckReport};
+use shaped_core::{Dtype, Float};
 
 /// What input `i` of [`check_layer`]'s check is: a parameter's name, or
 /// `"input"` for the last one.
@@ -26,7 +28,7 @@ pub use shaped_core::autodiff::gradcheck::{GradCheck, GradCheckError, GradCheckR
 /// assert_eq!(input_name(&layer, 1), "bias");
 /// assert_eq!(input_name(&layer, 2), "input");
 /// ```
-pub fn input_name<L: Parameters>(layer: &L, i: usize) -> String {
+pub fn input_name<L: Parameters<E>, E: Dtype>(layer: &L, i: usize) -> String {
     if i < layer.len() {
         layer.name_of(i)
     } else {
@@ -95,10 +97,10 @@ pub fn input_name<L: Parameters>(layer: &L, i: usize) -> String {
 /// let report = check_layer(&GradCheck::single_precision(), &mut layer, x).unwrap();
 /// assert_eq!(report.checked, 3 + 6); // every factor and every input
 /// ```
-pub fn check_layer<L: Layer>(
+pub fn check_layer<L: Layer<E>, E: Float>(
     check: &GradCheck,
     layer: &mut L,
-    x: BatchRef<'_, L::Input>,
+    x: BatchRef<'_, L::Input, E>,
 ) -> Result<GradCheckReport, GradCheckError> {
     let n = x.len();
     let mut rng = StdRng::seed_from_u64(check.seed);
@@ -107,13 +109,13 @@ pub fn check_layer<L: Layer>(
     // Every buffer a layer writes starts as NaN, so an element the layer
     // leaves unwritten fails the check rather than passing as a stale value.
     layer.forward_train(x, poisoned(&mut out, n), &mut cache, &mut rng);
-    let r: Vec<f32> = (0..out.len())
-        .map(|_| rng.random_range(-1.0..1.0))
+    let r: Vec<E> = (0..out.len())
+        .map(|_| E::from_f64(rng.random_range(-1.0f32..1.0) as f64))
         .collect();
     // Gradients are replaced, not added to: NaN where the layer writes none.
     let mut grads = layer.zero_grads();
     for t in 0..grads.len() {
-        grads.get_mut(t).fill(f32::NAN);
+        grads.get_mut(t).fill(nan());
     }
     let mut g = r.clone();
     let mut dx = Vec::new();
@@ -128,13 +130,13 @@ pub fn check_layer<L: Layer>(
     });
     let x = x.as_slice();
 
-    let to64 = |v: &[f32]| v.iter().map(|&v| v as f64).collect::<Vec<f64>>();
+    let to64 = |v: &[E]| v.iter().map(|&v| v.to_f64()).collect::<Vec<f64>>();
     let params = layer.len();
     let mut inputs: Vec<Vec<f64>> = (0..params).map(|t| to64(layer.get(t))).collect();
     inputs.push(to64(x));
     let mut analytic: Vec<Vec<f64>> = (0..params).map(|t| to64(grads.get(t))).collect();
     analytic.push(to64(&dx));
-    let original: Vec<Vec<f32>> = (0..params).map(|t| layer.get(t).to_vec()).collect();
+    let original: Vec<Vec<E>> = (0..params).map(|t| layer.get(t).to_vec()).collect();
 
     let (mut xs, mut buf) = (x.to_vec(), Vec::new());
     let result = {
@@ -142,12 +144,15 @@ pub fn check_layer<L: Layer>(
         let analytic: Vec<&[f64]> = analytic.iter().map(Vec::as_slice).collect();
         check.check_buffers(&inputs, &analytic, |bufs| {
             for (t, b) in bufs[..params].iter().enumerate() {
-                copy_to_f32(b, layer.get_mut(t));
+                copy_from_f64(b, layer.get_mut(t));
             }
-            copy_to_f32(&bufs[params], &mut xs);
+            copy_from_f64(&bufs[params], &mut xs);
             let xb = BatchRef::new(&xs, n).expect("a copy of the batch");
             layer.forward(xb, poisoned(&mut buf, n));
-            buf.iter().zip(&r).map(|(&o, &r)| o as f64 * r as f64).sum()
+            buf.iter()
+                .zip(&r)
+                .map(|(&o, &r)| o.to_f64() * r.to_f64())
+                .sum()
         })
     };
     for (t, p) in original.iter().enumerate() {
@@ -157,12 +162,20 @@ pub fn check_layer<L: Layer>(
 }
 
 /// `buf` as a batch of `n` samples, every element NaN.
-fn poisoned<S: crate::Batched>(buf: &mut Vec<f32>, n: usize) -> BatchMut<'_, S> {
+fn poisoned<S: crate::Batched, E: Float>(buf: &mut Vec<E>, n: usize) -> BatchMut<'_, S, E> {
     let mut b = BatchMut::resized(buf, n);
-    b.as_mut_slice().fill(f32::NAN);
+    b.as_mut_slice().fill(nan());
     b
 }
 
-fn copy_to_f32(from: &[f64], to: &mut [f32]) {
-    to.iter_mut().zip(from).for_each(|(t, &f)| *t = f as f32);
+/// NaN in `E`.
+fn nan<E: Float>() -> E {
+    E::from_f64(f64::NAN)
+}
+
+/// The checker's `f64` values rounded to the layer's type.
+fn copy_from_f64<E: Float>(from: &[f64], to: &mut [E]) {
+    to.iter_mut()
+        .zip(from)
+        .for_each(|(t, &f)| *t = E::from_f64(f));
 }

@@ -9,7 +9,7 @@ use crate::{
     sample_dims::{Reason, SampleDims},
 };
 use rand::rngs::StdRng;
-use shaped_core::ConstShape;
+use shaped_core::{ConstShape, Float};
 
 /// One row of a model summary: Keras's `Layer (type) | Output Shape | Param #`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,10 +23,12 @@ pub struct SummaryRow {
 }
 
 /// A layer: a differentiable map from a batch of `Input`-shaped samples to a
-/// batch of `Output`-shaped samples, with trainable [`Parameters`].
+/// batch of `Output`-shaped samples, with trainable [`Parameters`], computing
+/// in element type `E` (`f32` unless named; `f64` for the layers generic
+/// over it, such as `Dense` and the `model!` structs declared `<E>`).
 ///
 /// Batches are typed views: a [`BatchRef`] of `Input` samples in, a
-/// [`BatchMut`] of as many `Output` samples out (flat, row-major `f32`,
+/// [`BatchMut`] of as many `Output` samples out (flat, row-major `E`,
 /// the sample shape in the type and the length checked when the view was
 /// made). The output batch comes sized; the layer writes every element.
 /// The training path reuses the buffers behind the views (the outputs, the
@@ -38,13 +40,13 @@ pub struct SummaryRow {
 /// the crate docs for an example with its gradient check), or writes only
 /// its forward from tape ops with [`OpsLayer`](crate::OpsLayer) and is used as
 /// [`TapeLayer`](crate::TapeLayer), whose backward is the tape's.
-pub trait Layer: Parameters + Sized + Send + Sync {
+pub trait Layer<E: Float = f32>: Parameters<E> + Sized + Send + Sync {
     /// The shape of one input sample.
     type Input: Batched;
     /// The shape of one output sample.
     type Output: Batched;
     /// The gradients: same tensors, names and shapes as the parameters.
-    type Grads: Parameters + Send + Sync;
+    type Grads: Parameters<E> + Send + Sync;
     /// What the training forward keeps for backward, beyond the input and
     /// output (a dropout mask, inner layers' outputs).
     type Cache: Default + Send;
@@ -67,7 +69,7 @@ pub trait Layer: Parameters + Sized + Send + Sync {
     /// built-in ones do, naming the contract), as a slice panics on an
     /// index past its end. The same holds for the batches of
     /// [`forward_train`](Self::forward_train) and [`backward`](Self::backward).
-    fn forward(&self, x: BatchRef<'_, Self::Input>, out: BatchMut<'_, Self::Output>);
+    fn forward(&self, x: BatchRef<'_, Self::Input, E>, out: BatchMut<'_, Self::Output, E>);
     /// Inference through reused buffers: like [`forward`](Self::forward),
     /// with `scratch` (a cache kept by the caller from call to call) for
     /// any inner buffers, so that after the first call at a batch size
@@ -76,8 +78,8 @@ pub trait Layer: Parameters + Sized + Send + Sync {
     /// `scratch`'s buffers.
     fn forward_reusing(
         &self,
-        x: BatchRef<'_, Self::Input>,
-        out: BatchMut<'_, Self::Output>,
+        x: BatchRef<'_, Self::Input, E>,
+        out: BatchMut<'_, Self::Output, E>,
         scratch: &mut Self::Cache,
     ) {
         let _ = scratch;
@@ -87,8 +89,8 @@ pub trait Layer: Parameters + Sized + Send + Sync {
     /// backward needs in `cache`; `rng` drives dropout.
     fn forward_train(
         &self,
-        x: BatchRef<'_, Self::Input>,
-        out: BatchMut<'_, Self::Output>,
+        x: BatchRef<'_, Self::Input, E>,
+        out: BatchMut<'_, Self::Output, E>,
         cache: &mut Self::Cache,
         rng: &mut StdRng,
     );
@@ -96,7 +98,7 @@ pub trait Layer: Parameters + Sized + Send + Sync {
     /// gradient of the loss with respect to the output, writes the
     /// parameters' gradients and, when asked, the input's. The arguments
     /// are one [`Backward`] struct, destructured by name.
-    fn backward(&self, args: Backward<'_, Self>);
+    fn backward(&self, args: Backward<'_, Self, E>);
     /// Sets how the layer computes ([`Compute`](crate::Compute)): how many
     /// of the kernel threads its products may use, and when its training
     /// products may use sparse tiles of their input. A model passes it to
@@ -137,16 +139,16 @@ pub(crate) const SAME_SAMPLES: &str = "a layer's output batch holds its input's 
 ///     }
 /// }
 /// ```
-pub struct Backward<'a, L: Layer> {
+pub struct Backward<'a, L: Layer<E>, E: Float = f32> {
     /// The input of the training forward (its length is the number of
     /// samples).
-    pub x: BatchRef<'a, L::Input>,
+    pub x: BatchRef<'a, L::Input, E>,
     /// The output the training forward wrote.
-    pub out: BatchRef<'a, L::Output>,
+    pub out: BatchRef<'a, L::Output, E>,
     /// The gradient of the loss with respect to the output (or to the
     /// final activation's input, see [`grad_of`](Self::grad_of)); the
     /// layer may overwrite it.
-    pub grad_out: BatchMut<'a, L::Output>,
+    pub grad_out: BatchMut<'a, L::Output, E>,
     /// What `grad_out` is the gradient with respect to.
     pub grad_of: GradOf,
     /// What the training forward kept for backward.
@@ -156,7 +158,7 @@ pub struct Backward<'a, L: Layer> {
     /// Where the gradient with respect to the input goes, when the layer
     /// below needs it (`None` for a model's first layer): sized like `x`,
     /// holding stale values, so the layer writes every element.
-    pub grad_in: Option<BatchMut<'a, L::Input>>,
+    pub grad_in: Option<BatchMut<'a, L::Input, E>>,
 }
 
 /// What a gradient flowing back into a layer is taken with respect to.
@@ -220,7 +222,7 @@ impl GradOf {
     label = "this layer receives `{In}` from the layer before it",
     note = "each layer's input is the output of the layer before it (the model's input for the first); a sample of rank 2 or more needs `Flatten` before `Dense`"
 )]
-pub trait LayerSpec<In: Batched> {
+pub trait LayerSpec<In: Batched, E: Float = f32> {
     /// The dims of one output sample for input `In`, or why `In` does not
     /// fit.
     const OUT: Result<SampleDims, Reason>;
@@ -228,7 +230,7 @@ pub trait LayerSpec<In: Batched> {
     /// describes). Where `OUT` accepts `In`, its input is `In` (`model!`
     /// checks this); where `OUT` refuses, it is never built, and may be
     /// any layer (a `model!` struct's is itself, whatever `In`).
-    type Layer<Out: Batched>: Layer;
+    type Layer<Out: Batched>: Layer<E>;
 }
 
 /// Formats a per-sample shape with the batch axis first, as Keras does:

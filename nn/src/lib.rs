@@ -49,6 +49,7 @@ pub mod __private {
     pub use shaped_core;
 
     use crate::{BatchMut, BatchRef, Batched};
+    use shaped_core::Dtype;
 
     /// What `model!`'s code says when a buffer between two layers does not
     /// hold its batch: `BatchMut::resized` sized it for `n` samples in the
@@ -57,13 +58,13 @@ pub mod __private {
     const CHAINED: &str = "model!: the buffer between two layers holds the batch of the training forward; backward was given another batch";
 
     /// The buffer a layer of a model wrote, as the next layer's input.
-    pub fn chained<S: Batched>(buf: &[f32], n: usize) -> BatchRef<'_, S> {
+    pub fn chained<S: Batched, E: Dtype>(buf: &[E], n: usize) -> BatchRef<'_, S, E> {
         BatchRef::new(buf, n).expect(CHAINED)
     }
 
     /// The gradient buffer a layer of a model wrote, as the layer below's
     /// output gradient.
-    pub fn chained_mut<S: Batched>(buf: &mut [f32], n: usize) -> BatchMut<'_, S> {
+    pub fn chained_mut<S: Batched, E: Dtype>(buf: &mut [E], n: usize) -> BatchMut<'_, S, E> {
         BatchMut::new(buf, n).expect(CHAINED)
     }
 }

@@ -1,16 +1,16 @@
 //! Metrics, reported as running means over an epoch, as Keras does.
 
 use crate::{batch::Batched, Scored};
-use shaped_core::{op_defs::argmax::argmax, One};
+use shaped_core::{op_defs::argmax::argmax, Float, One};
 
 /// A metric accumulated over batches.
-pub trait Metric<Out: Batched> {
+pub trait Metric<Out: Batched, E: Float = f32> {
     /// The shape of one target sample.
     type Target: Batched;
     /// Keras's name for it.
     const NAME: &'static str;
     /// Adds a batch of predictions and their targets.
-    fn update(&mut self, b: Scored<'_, Out, Self::Target>);
+    fn update(&mut self, b: Scored<'_, Out, Self::Target, E>);
     /// The mean so far.
     fn result(&self) -> f32;
     /// Forgets everything (at the start of an epoch).
@@ -52,10 +52,10 @@ pub struct Accuracy {
     tally: Tally,
 }
 
-impl<Out: Batched> Metric<Out> for Accuracy {
+impl<Out: Batched, E: Float> Metric<Out, E> for Accuracy {
     type Target = Out;
     const NAME: &'static str = "accuracy";
-    fn update(&mut self, b: Scored<'_, Out, Out>) {
+    fn update(&mut self, b: Scored<'_, Out, Out, E>) {
         for (p, y) in b.samples() {
             self.tally.correct += usize::from(argmax(p) == argmax(y));
         }
@@ -86,12 +86,12 @@ pub struct SparseAccuracy {
     tally: Tally,
 }
 
-impl<Out: Batched> Metric<Out> for SparseAccuracy {
+impl<Out: Batched, E: Float> Metric<Out, E> for SparseAccuracy {
     type Target = (One,);
     const NAME: &'static str = "sparse_categorical_accuracy";
-    fn update(&mut self, b: Scored<'_, Out, (One,)>) {
+    fn update(&mut self, b: Scored<'_, Out, (One,), E>) {
         for (p, y) in b.samples() {
-            self.tally.correct += usize::from(argmax(p) as f32 == y[0]);
+            self.tally.correct += usize::from(argmax(p) as f64 == y[0].to_f64());
         }
         self.tally.seen += b.len();
     }
@@ -120,12 +120,13 @@ pub struct BinaryAccuracy {
     tally: Tally,
 }
 
-impl<Out: Batched> Metric<Out> for BinaryAccuracy {
+impl<Out: Batched, E: Float> Metric<Out, E> for BinaryAccuracy {
     type Target = Out;
     const NAME: &'static str = "binary_accuracy";
-    fn update(&mut self, b: Scored<'_, Out, Out>) {
+    fn update(&mut self, b: Scored<'_, Out, Out, E>) {
+        let half = E::from_f64(0.5);
         for (p, y) in b.elements() {
-            self.tally.correct += usize::from((p > 0.5) == (y > 0.5));
+            self.tally.correct += usize::from((p > half) == (y > half));
         }
         self.tally.seen += b.output_elements();
     }

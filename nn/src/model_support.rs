@@ -15,7 +15,7 @@ use crate::{
     layer::Layer,
     sample_dims::{Reason, SampleDims},
 };
-use shaped_core::Sz;
+use shaped_core::{Float, Sz};
 
 /// The rank of a layer's output, or a compile error (in a const) whose
 /// headline is the layer's reason. `#[track_caller]` puts the error at the
@@ -89,9 +89,9 @@ impl<S> Guard<true> for S {
 /// ```
 /// use shaped_nn::{model_support::check_output, DenseLayer};
 /// use shaped_core::shape;
-/// const _: () = check_output::<DenseLayer<4, 2>, shape![2]>();
+/// const _: () = check_output::<DenseLayer<4, 2>, shape![2], f32>();
 /// ```
-pub const fn check_output<L: Layer<Output = O>, O: Batched>() {}
+pub const fn check_output<L: Layer<E, Output = O>, O: Batched, E: Float>() {}
 
 /// Compiles only when the built layer takes the input it is given (a
 /// contract of [`LayerSpec`](crate::LayerSpec) for every input its `OUT`
@@ -100,9 +100,9 @@ pub const fn check_output<L: Layer<Output = O>, O: Batched>() {}
 /// ```
 /// use shaped_nn::{model_support::check_input, DenseLayer};
 /// use shaped_core::shape;
-/// const _: () = check_input::<DenseLayer<4, 2>, shape![4]>();
+/// const _: () = check_input::<DenseLayer<4, 2>, shape![4], f32>();
 /// ```
-pub const fn check_input<L: Layer<Input = I>, I: Batched>() {}
+pub const fn check_input<L: Layer<E, Input = I>, I: Batched, E: Float>() {}
 
 /// The `OUT` of a layer that takes one input shape, `I` (a `model!` struct
 /// used as a layer, a [`TapeLayer`](crate::TapeLayer)), given input `S`:

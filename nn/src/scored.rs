@@ -4,6 +4,7 @@
 
 use crate::batch::{BatchMut, BatchRef, Batched};
 use core::fmt;
+use shaped_core::Dtype;
 
 /// `n` model outputs of shape `Out` and their `n` targets of shape `T`,
 /// the counts checked equal when made: a loss or a metric never pairs an
@@ -24,9 +25,9 @@ use core::fmt;
 ///     "2 model outputs scored against 1 targets: one target a sample"
 /// );
 /// ```
-pub struct Scored<'a, Out: Batched, T: Batched> {
-    pred: BatchRef<'a, Out>,
-    target: BatchRef<'a, T>,
+pub struct Scored<'a, Out: Batched, T: Batched, E: Dtype = f32> {
+    pred: BatchRef<'a, Out, E>,
+    target: BatchRef<'a, T, E>,
 }
 
 /// Outputs and targets of different sample counts.
@@ -59,14 +60,14 @@ impl fmt::Display for CountMismatch {
 
 impl std::error::Error for CountMismatch {}
 
-impl<Out: Batched, T: Batched> Clone for Scored<'_, Out, T> {
+impl<Out: Batched, T: Batched, E: Dtype> Clone for Scored<'_, Out, T, E> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<Out: Batched, T: Batched> Copy for Scored<'_, Out, T> {}
+impl<Out: Batched, T: Batched, E: Dtype> Copy for Scored<'_, Out, T, E> {}
 
-impl<Out: Batched, T: Batched> fmt::Debug for Scored<'_, Out, T> {
+impl<Out: Batched, T: Batched, E: Dtype> fmt::Debug for Scored<'_, Out, T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Scored")
             .field("pred", &self.pred)
@@ -75,7 +76,7 @@ impl<Out: Batched, T: Batched> fmt::Debug for Scored<'_, Out, T> {
     }
 }
 
-impl<'a, Out: Batched, T: Batched> Scored<'a, Out, T> {
+impl<'a, Out: Batched, T: Batched, E: Dtype> Scored<'a, Out, T, E> {
     /// The outputs `pred` scored against `target`, if both hold the same
     /// number of samples.
     ///
@@ -85,7 +86,10 @@ impl<'a, Out: Batched, T: Batched> Scored<'a, Out, T> {
     /// let p = BatchRef::<shape![3]>::new(&[0.0; 6], 2).unwrap();
     /// assert!(Scored::new(p, p).is_ok());
     /// ```
-    pub fn new(pred: BatchRef<'a, Out>, target: BatchRef<'a, T>) -> Result<Self, CountMismatch> {
+    pub fn new(
+        pred: BatchRef<'a, Out, E>,
+        target: BatchRef<'a, T, E>,
+    ) -> Result<Self, CountMismatch> {
         if pred.len() == target.len() {
             Ok(Scored { pred, target })
         } else {
@@ -103,7 +107,7 @@ impl<'a, Out: Batched, T: Batched> Scored<'a, Out, T> {
     /// let p = BatchRef::<shape![1]>::new(&[0.5], 1).unwrap();
     /// assert_eq!(Scored::new(p, p).unwrap().pred().as_slice(), [0.5]);
     /// ```
-    pub fn pred(&self) -> BatchRef<'a, Out> {
+    pub fn pred(&self) -> BatchRef<'a, Out, E> {
         self.pred
     }
     /// The targets.
@@ -115,7 +119,7 @@ impl<'a, Out: Batched, T: Batched> Scored<'a, Out, T> {
     /// let y = BatchRef::<shape![1]>::new(&[1.0], 1).unwrap();
     /// assert_eq!(Scored::new(p, y).unwrap().target().as_slice(), [1.0]);
     /// ```
-    pub fn target(&self) -> BatchRef<'a, T> {
+    pub fn target(&self) -> BatchRef<'a, T, E> {
         self.target
     }
     /// The number of samples.
@@ -150,7 +154,7 @@ impl<'a, Out: Batched, T: Batched> Scored<'a, Out, T> {
     /// let rows: Vec<_> = Scored::new(p, y).unwrap().samples().collect();
     /// assert_eq!(rows[1], (&[3.0, 4.0][..], &[6.0][..]));
     /// ```
-    pub fn samples(&self) -> impl Iterator<Item = (&'a [f32], &'a [f32])> + 'a {
+    pub fn samples(&self) -> impl Iterator<Item = (&'a [E], &'a [E])> + 'a {
         // Zero-sized samples chunk as nothing; then each pair is empty.
         let (p, y) = (self.pred.as_slice(), self.target.as_slice());
         (0..self.len()).map(move |i| {
@@ -171,7 +175,7 @@ impl<'a, Out: Batched, T: Batched> Scored<'a, Out, T> {
     /// let pairs: Vec<_> = Scored::new(p, y).unwrap().elements().collect();
     /// assert_eq!(pairs, [(1.0, 3.0), (2.0, 4.0)]);
     /// ```
-    pub fn elements(&self) -> impl Iterator<Item = (f32, f32)> + 'a
+    pub fn elements(&self) -> impl Iterator<Item = (E, E)> + 'a
     where
         T: Batched<Batch = Out::Batch>,
     {
@@ -201,7 +205,7 @@ impl<'a, Out: Batched, T: Batched> Scored<'a, Out, T> {
     /// assert_eq!(Scored::new(p, p).unwrap().grad_batch(&mut buf).len(), 3);
     /// assert_eq!(buf.len(), 6);
     /// ```
-    pub fn grad_batch<'g>(&self, buf: &'g mut Vec<f32>) -> BatchMut<'g, Out> {
+    pub fn grad_batch<'g>(&self, buf: &'g mut Vec<E>) -> BatchMut<'g, Out, E> {
         BatchMut::resized(buf, self.len())
     }
 }

@@ -1,6 +1,7 @@
 //! Keras's `model.summary()` table.
 
 use crate::{layer::Layer, SummaryRow};
+use shaped_core::Float;
 
 fn thousands(n: usize) -> String {
     let s = n.to_string();
@@ -35,7 +36,7 @@ fn bytes(n: usize) -> String {
 /// let s = shaped_nn::summary::render("One", &l);
 /// assert!(s.contains("Total params: 401,920 (1.53 MB)"));
 /// ```
-pub fn render<M: Layer>(name: &str, model: &M) -> String {
+pub fn render<M: Layer<E>, E: Float>(name: &str, model: &M) -> String {
     let mut rows: Vec<SummaryRow> = Vec::new();
     model.summary_rows("", &mut rows);
     let (w1, w2, w3) = (29, 26, 10);

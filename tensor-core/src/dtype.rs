@@ -84,6 +84,8 @@ pub trait Float: Num + Neg<Output = Self> {
     const NEG_INFINITY: Self;
     /// Machine epsilon.
     const EPSILON: Self;
+    /// The smallest positive normal value (below it, subnormals).
+    const MIN_POSITIVE: Self;
     /// max(x, 0), with NaN kept as NaN (numpy, PyTorch and TensorFlow do
     /// the same; `x.max(0.0)` would turn NaN into 0 and hide it).
     /// The one definition is [`op_defs::Relu`](crate::op_defs::Relu).
@@ -149,6 +151,7 @@ macro_rules! float {
             fn is_nan(self) -> bool { $t::is_nan(self) }
             const NEG_INFINITY: Self = $t::NEG_INFINITY;
             const EPSILON: Self = $t::EPSILON;
+            const MIN_POSITIVE: Self = $t::MIN_POSITIVE;
         }
     )*};
 }
@@ -172,4 +175,37 @@ impl<E: Dtype> SameDtype<E> for E {
     fn same(self) -> E {
         self
     }
+}
+
+/// `s` as a slice of `T`, when the element type `E` is `T` (`None` when it
+/// is another): the safe way for generic code to take a path written for
+/// one element type, such as an `f32` SIMD kernel.
+///
+/// ```
+/// use shaped_core::dtype::downcast_slice;
+/// assert_eq!(downcast_slice::<f32, f32>(&[1.0, 2.0]), Some(&[1.0f32, 2.0][..]));
+/// assert_eq!(downcast_slice::<f64, f32>(&[1.0]), None);
+/// ```
+pub fn downcast_slice<E: 'static, T: 'static>(s: &[E]) -> Option<&[T]> {
+    (core::any::TypeId::of::<E>() == core::any::TypeId::of::<T>()).then(|| {
+        // SAFETY: `E` and `T` are the same type (their `TypeId`s agree), so
+        // the slice's layout, length and validity are those of `[T]`.
+        unsafe { &*(s as *const [E] as *const [T]) }
+    })
+}
+
+/// [`downcast_slice`] for a mutable slice.
+///
+/// ```
+/// use shaped_core::dtype::downcast_slice_mut;
+/// let mut v = [1.0f32];
+/// downcast_slice_mut::<f32, f32>(&mut v).unwrap()[0] = 3.0;
+/// assert_eq!(v, [3.0]);
+/// assert!(downcast_slice_mut::<f32, f64>(&mut v).is_none());
+/// ```
+pub fn downcast_slice_mut<E: 'static, T: 'static>(s: &mut [E]) -> Option<&mut [T]> {
+    (core::any::TypeId::of::<E>() == core::any::TypeId::of::<T>()).then(|| {
+        // SAFETY: as in `downcast_slice`.
+        unsafe { &mut *(s as *mut [E] as *mut [T]) }
+    })
 }

@@ -39,6 +39,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
         attrs,
         vis,
         name,
+        elem,
         input,
         input_span,
         layers,
@@ -61,7 +62,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     // typed by it. Everything downstream refers to that const, so one refusal
     // gives one error. The items get names derived from the model and field.
     let mut ins = vec![input_ty.clone()];
-    let mut tys = Vec::new();
+    let mut aliases = Vec::new();
     let mut items = Vec::new();
     let mut last_dims = None;
     for l in layers.iter() {
@@ -78,27 +79,76 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             #[doc(hidden)]
             #[allow(non_upper_case_globals)]
             const #dims_name: #nn::SampleDims = #support::dims::<
-                { #support::rank_or_refuse(&<#spec as #nn::LayerSpec<#prev>>::OUT) },
-            >(<#spec as #nn::LayerSpec<#prev>>::OUT);
+                { #support::rank_or_refuse(&<#spec as #nn::LayerSpec<#prev, f32>>::OUT) },
+            >(<#spec as #nn::LayerSpec<#prev, f32>>::OUT);
             #[doc(hidden)]
             #[allow(non_camel_case_types)]
             type #out_name = <#support::DimsType<{ #dims_name.rank() }, #(#dims_i),*> as #support::ToShape>::Shape;
             #[doc(hidden)]
             #[allow(non_camel_case_types)]
-            type #layer_name = <#spec as #nn::LayerSpec<
+            type #layer_name<E> = <#spec as #nn::LayerSpec<
                 <#prev as #support::Guard<{ #dims_name.rank() > 0 }>>::Passed,
+                E,
             >>::Layer<#out_name>;
-            const _: () = #support::check_output::<#layer_name, #out_name>();
-            const _: () = #support::check_input::<#layer_name, #prev>();
+            const _: () = #support::check_output::<#layer_name<f32>, #out_name, f32>();
+            const _: () = #support::check_input::<#layer_name<f32>, #prev, f32>();
         });
         ins.push(quote!(#out_name));
-        tys.push(quote!(#layer_name));
+        aliases.push(layer_name);
         last_dims = Some(dims_name);
     }
     let last_dims = last_dims.expect("a model has at least one layer");
+    let n_layers = layers.len();
+
+    // The element type. A plain model computes in `f32`. A model declared
+    // `struct Net<E>` takes `E` bounded by a hidden trait that names each
+    // layer's type for `f32` and for `f64` with its input and output
+    // shapes, so that the generic impls below see them.
+    let elem_trait = format_ident!("__{}Elem", name);
+    let (el, impl_params, ty_args, tys) = match elem {
+        None => (
+            quote!(f32),
+            quote!(),
+            quote!(),
+            aliases.iter().map(|a| quote!(#a<f32>)).collect::<Vec<_>>(),
+        ),
+        Some(e) => {
+            let assoc: Vec<_> = (0..n_layers).map(|i| format_ident!("Layer{}", i)).collect();
+            let (ins_i, outs_i) = (&ins[..n_layers], &ins[1..]);
+            let doc =
+                format!("The layer types of [`{name}`] for each element type it computes in.");
+            items.push(quote! {
+                #[doc = #doc]
+                #[doc(hidden)]
+                #[allow(non_camel_case_types)]
+                #vis trait #elem_trait: #nn::__private::shaped_core::Float {
+                    #( #[doc(hidden)] type #assoc: #nn::Layer<Self, Input = #ins_i, Output = #outs_i>; )*
+                }
+            });
+            for f in [quote!(f32), quote!(f64)] {
+                items.push(quote! {
+                    impl #elem_trait for #f {
+                        #( type #assoc = #aliases<#f>; )*
+                    }
+                });
+            }
+            (
+                quote!(#e),
+                quote!(#e: #elem_trait),
+                quote!(<#e>),
+                assoc
+                    .iter()
+                    .map(|a| quote!(<#e as #elem_trait>::#a))
+                    .collect(),
+            )
+        }
+    };
+    let decl_generics = match elem {
+        None => quote!(),
+        Some(e) => quote!(<#e: #elem_trait = f32>),
+    };
     let last_out = ins.last().unwrap().clone();
     let fields: Vec<_> = layers.iter().map(|l| &l.name).collect();
-    let n_layers = layers.len();
     let last_ty = &tys[n_layers - 1];
     let out_fields: Vec<_> = (0..n_layers - 1)
         .map(|i| format_ident!("out_{}", i))
@@ -143,7 +193,8 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             let o = &out_fields[i];
             quote!(#nn::BatchMut::resized(&mut scratch.#o, n))
         };
-        infer.extend(quote!(#nn::Layer::forward_reusing(&self.#f, #x_i, #o_i, &mut scratch.#c);));
+        let t = &tys[i];
+        infer.extend(quote!(<#t as #nn::Layer<#el>>::forward_reusing(&self.#f, #x_i, #o_i, &mut scratch.#c);));
     }
 
     // Training forward: through the cache's buffers.
@@ -163,7 +214,8 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             let o = &out_fields[i];
             quote!(#nn::BatchMut::resized(&mut cache.#o, n))
         };
-        train.extend(quote!(#nn::Layer::forward_train(&self.#f, #x_i, #o_i, &mut cache.#c, rng);));
+        let t = &tys[i];
+        train.extend(quote!(<#t as #nn::Layer<#el>>::forward_train(&self.#f, #x_i, #o_i, &mut cache.#c, rng);));
     }
 
     // Backward: from the last layer down.
@@ -193,10 +245,13 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             let g = &grad_fields[i - 1];
             quote!(Some(#nn::BatchMut::resized(&mut cache.#g, n)))
         };
-        back.extend(quote!(#nn::Layer::backward(&self.#f, #nn::Backward {
+        let t = &tys[i];
+        back.extend(
+            quote!(<#t as #nn::Layer<#el>>::backward(&self.#f, #nn::Backward {
             x: #x_i, out: #o_i, grad_out: #g_i, grad_of: #skip,
             cache: &mut cache.#c, grads: &mut grads.#f, grad_in: #gin,
-        });));
+        });),
+        );
     }
 
     // A model takes any input as a layer and refuses, in decimals, one that
@@ -207,10 +262,10 @@ pub fn expand(def: &ModelDef) -> TokenStream {
         let nn = respan(nn.clone(), name.span());
         let who = name.to_string();
         quote_spanned! {name.span()=>
-            impl<S: #nn::Batched> #nn::LayerSpec<S> for #name {
+            impl<S: #nn::Batched, #impl_params> #nn::LayerSpec<S, #el> for #name #ty_args {
                 const OUT: ::core::result::Result<#nn::SampleDims, #nn::Reason> =
                     #nn::model_support::takes_only::<S, #input_ty>(#nn::Reason::new(#who), #last_dims);
-                type Layer<Out: #nn::Batched> = #name;
+                type Layer<Out: #nn::Batched> = #name #ty_args;
             }
         }
     };
@@ -221,95 +276,104 @@ pub fn expand(def: &ModelDef) -> TokenStream {
 
     quote! {
         #(#attrs)*
-        #vis struct #name {
+        #vis struct #name #decl_generics {
             #( #[doc = #field_docs] pub #fields: #tys, )*
         }
 
         #[doc = #doc_grads]
-        #vis struct #grads_name {
-            #( #[doc = #field_docs] pub #fields: <#tys as #nn::Layer>::Grads, )*
+        #vis struct #grads_name #decl_generics {
+            #( #[doc = #field_docs] pub #fields: <#tys as #nn::Layer<#el>>::Grads, )*
         }
 
         #[doc = #doc_cache]
-        #[derive(Default)]
-        #vis struct #cache_name {
-            #( #out_fields: ::std::vec::Vec<f32>, )*
-            #( #grad_fields: ::std::vec::Vec<f32>, )*
-            #( #cache_fields: <#tys as #nn::Layer>::Cache, )*
+        #vis struct #cache_name #decl_generics {
+            #( #out_fields: ::std::vec::Vec<#el>, )*
+            #( #grad_fields: ::std::vec::Vec<#el>, )*
+            #( #cache_fields: <#tys as #nn::Layer<#el>>::Cache, )*
+        }
+
+        impl<#impl_params> ::core::default::Default for #cache_name #ty_args {
+            fn default() -> Self {
+                #cache_name {
+                    #( #out_fields: ::std::vec::Vec::new(), )*
+                    #( #grad_fields: ::std::vec::Vec::new(), )*
+                    #( #cache_fields: ::core::default::Default::default(), )*
+                }
+            }
         }
 
         #(#items)*
 
-        #nn::parameters_struct!([] #name { #(#fields),* });
-        #nn::parameters_struct!([] #grads_name { #(#fields),* });
+        #nn::parameters_struct!([#impl_params] #name #ty_args: Parameters<#el> { #(#fields),* });
+        #nn::parameters_struct!([#impl_params] #grads_name #ty_args: Parameters<#el> { #(#fields),* });
 
-        impl #nn::Layer for #name {
+        impl<#impl_params> #nn::Layer<#el> for #name #ty_args {
             type Input = #input_ty;
             type Output = #last_out;
-            type Grads = #grads_name;
-            type Cache = #cache_name;
-            const PARAMS: usize = 0 #( + <#tys as #nn::Layer>::PARAMS )*;
-            const FINAL_ACTIVATION: #nn::ActivationKind = <#last_ty as #nn::Layer>::FINAL_ACTIVATION;
+            type Grads = #grads_name #ty_args;
+            type Cache = #cache_name #ty_args;
+            const PARAMS: usize = 0 #( + <#tys as #nn::Layer<#el>>::PARAMS )*;
+            const FINAL_ACTIVATION: #nn::ActivationKind = <#last_ty as #nn::Layer<#el>>::FINAL_ACTIVATION;
 
             fn init(rng: &mut #nn::__private::StdRng) -> Self {
-                #name { #( #fields: <#tys as #nn::Layer>::init(rng), )* }
+                #name { #( #fields: <#tys as #nn::Layer<#el>>::init(rng), )* }
             }
-            fn zero_grads(&self) -> #grads_name {
-                #grads_name { #( #fields: #nn::Layer::zero_grads(&self.#fields), )* }
+            fn zero_grads(&self) -> #grads_name #ty_args {
+                #grads_name { #( #fields: <#tys as #nn::Layer<#el>>::zero_grads(&self.#fields), )* }
             }
             fn summary_rows(&self, name: &str, rows: &mut ::std::vec::Vec<#nn::SummaryRow>) {
                 #(
                     let field = stringify!(#fields);
                     let inner = if name.is_empty() { field.to_string() } else { format!("{name}.{field}") };
-                    #nn::Layer::summary_rows(&self.#fields, &inner, rows);
+                    <#tys as #nn::Layer<#el>>::summary_rows(&self.#fields, &inner, rows);
                 )*
             }
             fn forward(
                 &self,
-                x: #nn::BatchRef<'_, #input_ty>,
-                out: #nn::BatchMut<'_, #last_out>,
+                x: #nn::BatchRef<'_, #input_ty, #el>,
+                out: #nn::BatchMut<'_, #last_out, #el>,
             ) {
-                let mut scratch = <#cache_name as ::core::default::Default>::default();
-                #nn::Layer::forward_reusing(self, x, out, &mut scratch);
+                let mut scratch = <#cache_name #ty_args as ::core::default::Default>::default();
+                <Self as #nn::Layer<#el>>::forward_reusing(self, x, out, &mut scratch);
             }
             fn forward_reusing(
                 &self,
-                x: #nn::BatchRef<'_, #input_ty>,
-                out: #nn::BatchMut<'_, #last_out>,
-                scratch: &mut #cache_name,
+                x: #nn::BatchRef<'_, #input_ty, #el>,
+                out: #nn::BatchMut<'_, #last_out, #el>,
+                scratch: &mut #cache_name #ty_args,
             ) {
                 let n = x.len();
                 #infer
             }
             fn forward_train(
                 &self,
-                x: #nn::BatchRef<'_, #input_ty>,
-                out: #nn::BatchMut<'_, #last_out>,
-                cache: &mut #cache_name,
+                x: #nn::BatchRef<'_, #input_ty, #el>,
+                out: #nn::BatchMut<'_, #last_out, #el>,
+                cache: &mut #cache_name #ty_args,
                 rng: &mut #nn::__private::StdRng,
             ) {
                 let n = x.len();
                 #train
             }
-            fn backward(&self, args: #nn::Backward<'_, Self>) {
+            fn backward(&self, args: #nn::Backward<'_, Self, #el>) {
                 let #nn::Backward { x, out, grad_out, grad_of, cache, grads, grad_in } = args;
                 let n = x.len();
                 #back
             }
             fn set_compute(&mut self, compute: #nn::Compute) {
-                #( #nn::Layer::set_compute(&mut self.#fields, compute); )*
+                #( <#tys as #nn::Layer<#el>>::set_compute(&mut self.#fields, compute); )*
             }
         }
 
         #spec_impl
 
-        impl #name {
+        impl<#impl_params> #name #ty_args {
             /// The number of trainable scalars.
-            pub const PARAMS: usize = <Self as #nn::Layer>::PARAMS;
+            pub const PARAMS: usize = <Self as #nn::Layer<#el>>::PARAMS;
 
             /// A new model with Keras's initializers, drawn from `rng`.
             pub fn new(rng: &mut #nn::__private::StdRng) -> Self {
-                <Self as #nn::Layer>::init(rng)
+                <Self as #nn::Layer<#el>>::init(rng)
             }
 
             /// A new model from a seed: the same seed gives the same weights.
@@ -320,7 +384,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
 
             /// Keras's summary table: `Layer (type) | Output Shape | Param #`.
             pub fn summary(&self) -> ::std::string::String {
-                #nn::summary::render(stringify!(#name), self)
+                #nn::summary::render::<Self, #el>(stringify!(#name), self)
             }
         }
     }

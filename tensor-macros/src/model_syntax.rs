@@ -1,4 +1,4 @@
-//! The syntax of `model!`: `[attrs] vis struct Name: INPUT => [layers]`.
+//! The syntax of `model!`: `[attrs] vis struct Name[<E>]: INPUT => [layers]`.
 
 use proc_macro2::Span;
 use syn::{
@@ -13,6 +13,9 @@ pub struct ModelDef {
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
     pub name: Ident,
+    /// The element type parameter, when the model is declared generic over
+    /// it (`struct Net<E>: ...`): the model then computes in `f32` or `f64`.
+    pub elem: Option<Ident>,
     /// The per-sample input dims, each an expression of type `usize`.
     pub input: Vec<Expr>,
     pub input_span: Span,
@@ -84,6 +87,24 @@ impl Parse for ModelDef {
             )
         })?;
         let name: Ident = input.parse()?;
+        let elem = if input.peek(Token![<]) {
+            input.parse::<Token![<]>()?;
+            let e: Ident = input.parse().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "expected the element type's parameter, as in `struct Net<E>: 2 => [...]`",
+                )
+            })?;
+            input.parse::<Token![>]>().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "a model takes one parameter, its element type: `struct Net<E>: 2 => [...]`",
+                )
+            })?;
+            Some(e)
+        } else {
+            None
+        };
         input.parse::<Token![:]>().map_err(|e| {
             syn::Error::new(e.span(), "expected `:` and the input shape after the model's name, as in `Mnist: 784 => [...]`")
         })?;
@@ -151,6 +172,7 @@ impl Parse for ModelDef {
             attrs,
             vis,
             name,
+            elem,
             input: dims,
             input_span,
             layers,

@@ -8,21 +8,22 @@ use crate::{
 };
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
+use shaped_core::Float;
 
 /// Activation `A` applied to samples of shape `S` (softmax along the last
 /// axis).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct ActivationLayer<S: Batched, A: Activation>(PhantomData<(S, A)>);
+pub struct ActivationLayer<S: Batched, A: Activation, E: Float = f32>(PhantomData<(S, A, E)>);
 
-impl<S: Batched, A: Activation> ActivationLayer<S, A> {
+impl<S: Batched, A: Activation, E: Float> ActivationLayer<S, A, E> {
     fn last() -> usize {
         S::DIMS.as_ref().last().copied().unwrap_or(1)
     }
 }
 
-crate::parameters_struct!([S: Batched, A: Activation] ActivationLayer<S, A> {});
+crate::parameters_struct!([S: Batched, A: Activation, E: Float] ActivationLayer<S, A, E>: Parameters<E> {});
 
-impl<S: Batched, A: Activation> Layer for ActivationLayer<S, A> {
+impl<S: Batched, A: Activation, E: Float> Layer<E> for ActivationLayer<S, A, E> {
     type Input = S;
     type Output = S;
     type Grads = ();
@@ -41,14 +42,20 @@ impl<S: Batched, A: Activation> Layer for ActivationLayer<S, A> {
             params: 0,
         });
     }
-    fn forward(&self, x: BatchRef<'_, S>, mut out: BatchMut<'_, S>) {
+    fn forward(&self, x: BatchRef<'_, S, E>, mut out: BatchMut<'_, S, E>) {
         out.copy_from(x).expect(crate::layer::SAME_SAMPLES);
         A::forward(out.as_mut_slice(), Self::last());
     }
-    fn forward_train(&self, x: BatchRef<'_, S>, out: BatchMut<'_, S>, _: &mut (), _: &mut StdRng) {
+    fn forward_train(
+        &self,
+        x: BatchRef<'_, S, E>,
+        out: BatchMut<'_, S, E>,
+        _: &mut (),
+        _: &mut StdRng,
+    ) {
         self.forward(x, out)
     }
-    fn backward(&self, args: Backward<'_, Self>) {
+    fn backward(&self, args: Backward<'_, Self, E>) {
         let Backward {
             out,
             mut grad_out,
@@ -68,9 +75,9 @@ impl<S: Batched, A: Activation> Layer for ActivationLayer<S, A> {
 
 macro_rules! activation_spec {
     ($($a:ty),*) => {$(
-        impl<S: Batched> LayerSpec<S> for $a {
+        impl<S: Batched, E: Float> LayerSpec<S, E> for $a {
             const OUT: Result<SampleDims, Reason> = Ok(SampleDims::of::<S>());
-            type Layer<Out: Batched> = ActivationLayer<S, $a>;
+            type Layer<Out: Batched> = ActivationLayer<S, $a, E>;
         }
     )*};
 }

@@ -13,7 +13,7 @@ use core::marker::PhantomData;
 use rand::rngs::StdRng;
 use shaped_core::{
     kernels::{matmul, Accum, MatMut, MatRef, Scratch, SparseLhs},
-    StaticDim, Sz, Tensor,
+    Float, StaticDim, Sz, Tensor,
 };
 use std::cell::RefCell;
 
@@ -57,15 +57,15 @@ pub struct Dense<const OUT: usize, A: Activation = Linear>(PhantomData<A>);
 /// The weights of a dense layer: `kernel` (IN x OUT) and `bias` (OUT), as
 /// Keras names them. Also the type of its gradients and optimizer state.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DenseParams<const IN: usize, const OUT: usize> {
+pub struct DenseParams<const IN: usize, const OUT: usize, E: Float = f32> {
     /// The weight matrix, input-major: `y = x . kernel + bias`.
-    pub kernel: Tensor<(Sz<IN>, Sz<OUT>)>,
+    pub kernel: Tensor<(Sz<IN>, Sz<OUT>), E>,
     /// The bias.
-    pub bias: Tensor<(Sz<OUT>,)>,
+    pub bias: Tensor<(Sz<OUT>,), E>,
 }
-parameters_struct!([const IN: usize, const OUT: usize] DenseParams<IN, OUT> { kernel, bias });
+parameters_struct!([const IN: usize, const OUT: usize, E: Float] DenseParams<IN, OUT, E>: Parameters<E> { kernel, bias });
 
-impl<const IN: usize, const OUT: usize> DenseParams<IN, OUT> {
+impl<const IN: usize, const OUT: usize, E: Float> DenseParams<IN, OUT, E> {
     /// All zeros.
     pub fn zeros() -> Self {
         DenseParams {
@@ -75,12 +75,13 @@ impl<const IN: usize, const OUT: usize> DenseParams<IN, OUT> {
     }
 }
 
-/// A dense layer with `IN` inputs, `OUT` outputs and activation `A`.
+/// A dense layer with `IN` inputs, `OUT` outputs and activation `A`,
+/// computing in `E` (`f32` unless named, or `f64`).
 /// Written in `model!` it accepts only an input of width `IN`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DenseLayer<const IN: usize, const OUT: usize, A: Activation = Linear> {
+pub struct DenseLayer<const IN: usize, const OUT: usize, A: Activation = Linear, E: Float = f32> {
     /// The weights.
-    pub params: DenseParams<IN, OUT>,
+    pub params: DenseParams<IN, OUT, E>,
     /// How the products run: on how many of the kernel threads (default:
     /// all), and when the training products may use sparse tiles of the
     /// input (default: when the kernels' cost model says they are
@@ -89,9 +90,9 @@ pub struct DenseLayer<const IN: usize, const OUT: usize, A: Activation = Linear>
     _act: PhantomData<A>,
 }
 
-impl<const IN: usize, const OUT: usize, A: Activation> DenseLayer<IN, OUT, A> {
+impl<const IN: usize, const OUT: usize, A: Activation, E: Float> DenseLayer<IN, OUT, A, E> {
     /// A layer with the given weights.
-    pub fn from_params(params: DenseParams<IN, OUT>) -> Self {
+    pub fn from_params(params: DenseParams<IN, OUT, E>) -> Self {
         DenseLayer {
             params,
             compute: Compute::default(),
@@ -100,7 +101,9 @@ impl<const IN: usize, const OUT: usize, A: Activation> DenseLayer<IN, OUT, A> {
     }
 }
 
-impl<const IN: usize, const OUT: usize, A: Activation> Parameters for DenseLayer<IN, OUT, A> {
+impl<const IN: usize, const OUT: usize, A: Activation, E: Float> Parameters<E>
+    for DenseLayer<IN, OUT, A, E>
+{
     fn len(&self) -> usize {
         2
     }
@@ -110,21 +113,21 @@ impl<const IN: usize, const OUT: usize, A: Activation> Parameters for DenseLayer
     fn shape_of(&self, i: usize) -> Vec<usize> {
         self.params.shape_of(i)
     }
-    fn get(&self, i: usize) -> &[f32] {
+    fn get(&self, i: usize) -> &[E] {
         self.params.get(i)
     }
-    fn get_mut(&mut self, i: usize) -> &mut [f32] {
+    fn get_mut(&mut self, i: usize) -> &mut [E] {
         self.params.get_mut(i)
     }
 }
 
-impl<const IN: usize, const OUT: usize, A: Activation> DenseLayer<IN, OUT, A> {
+impl<const IN: usize, const OUT: usize, A: Activation, E: Float> DenseLayer<IN, OUT, A, E> {
     /// `out = x W + b` for `n` rows, then the activation; `lhs` gives the
     /// tiles of `x` when they were prepared.
     fn affine(
         &self,
-        x: BatchRef<'_, (Sz<IN>,)>,
-        out: BatchMut<'_, (Sz<OUT>,)>,
+        x: BatchRef<'_, (Sz<IN>,), E>,
+        out: BatchMut<'_, (Sz<OUT>,), E>,
         lhs: &SparseLhs,
         scratch: &mut Scratch,
     ) {
@@ -140,7 +143,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> DenseLayer<IN, OUT, A> {
             Accum::Add,
             lhs.of(x),
             w,
-            1.0,
+            E::ONE,
             self.compute.parallelism,
             scratch,
         )
@@ -149,10 +152,12 @@ impl<const IN: usize, const OUT: usize, A: Activation> DenseLayer<IN, OUT, A> {
     }
 }
 
-impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, OUT, A> {
+impl<const IN: usize, const OUT: usize, A: Activation, E: Float> Layer<E>
+    for DenseLayer<IN, OUT, A, E>
+{
     type Input = (Sz<IN>,);
     type Output = (Sz<OUT>,);
-    type Grads = DenseParams<IN, OUT>;
+    type Grads = DenseParams<IN, OUT, E>;
     type Cache = DenseCache;
     const PARAMS: usize = IN * OUT + OUT;
     const FINAL_ACTIVATION: crate::ActivationKind = A::KIND;
@@ -176,14 +181,14 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
             params: Self::PARAMS,
         });
     }
-    fn forward(&self, x: BatchRef<'_, (Sz<IN>,)>, out: BatchMut<'_, (Sz<OUT>,)>) {
+    fn forward(&self, x: BatchRef<'_, (Sz<IN>,), E>, out: BatchMut<'_, (Sz<OUT>,), E>) {
         let dense = SparseLhs::default();
         INFERENCE.with(|s| self.affine(x, out, &dense, &mut s.borrow_mut()))
     }
     fn forward_train(
         &self,
-        x: BatchRef<'_, (Sz<IN>,)>,
-        out: BatchMut<'_, (Sz<OUT>,)>,
+        x: BatchRef<'_, (Sz<IN>,), E>,
+        out: BatchMut<'_, (Sz<OUT>,), E>,
         cache: &mut DenseCache,
         _: &mut StdRng,
     ) {
@@ -196,7 +201,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
     fn set_compute(&mut self, compute: Compute) {
         self.compute = compute;
     }
-    fn backward(&self, args: Backward<'_, Self>) {
+    fn backward(&self, args: Backward<'_, Self, E>) {
         let Backward {
             x,
             out,
@@ -210,7 +215,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
         if grad_of.applies_activation() {
             A::backward(out.as_slice(), grad_out.as_mut_slice(), OUT);
         }
-        let g: &[f32] = grad_out.as_slice();
+        let g: &[E] = grad_out.as_slice();
         let gv = MatRef::row_major(g, n, OUT).expect(SIZES);
         let xv = MatRef::row_major(x.as_slice(), n, IN).expect(SIZES);
         // dW = x^T g (IN x n . n x OUT), from the tiles of x when kept.
@@ -219,14 +224,14 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
             Accum::Replace,
             cache.lhs.of(xv.t()),
             gv,
-            1.0,
+            E::ONE,
             self.compute.parallelism,
             &mut cache.scratch,
         )
         .expect(SIZES);
         // db = column sums of g.
         let db = grads.bias.as_mut_slice();
-        db.fill(0.0);
+        db.fill(E::ZERO);
         for row in g.chunks(OUT) {
             for (d, &v) in db.iter_mut().zip(row) {
                 *d += v;
@@ -240,7 +245,7 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
                 Accum::Replace,
                 gv,
                 w.t(),
-                1.0,
+                E::ONE,
                 self.compute.parallelism,
                 &mut cache.scratch,
             )
@@ -260,23 +265,25 @@ impl<const IN: usize, const OUT: usize, A: Activation> Layer for DenseLayer<IN, 
 /// fn same<T>(_: Option<T>, _: Option<T>) {}
 /// same(None::<<(Sz<784>,) as DenseInput<512, Relu>>::Layer>, None::<DenseLayer<784, 512, Relu>>);
 /// ```
-pub trait DenseInput<const OUT: usize, A: Activation>: Batched {
+pub trait DenseInput<const OUT: usize, A: Activation, E: Float = f32>: Batched {
     /// The layer `Dense<OUT, A>` builds for this input.
-    type Layer: Layer<Input = Self>;
+    type Layer: Layer<E, Input = Self>;
 }
 
-impl<const IN: usize, const OUT: usize, A: Activation> DenseInput<OUT, A> for (Sz<IN>,) {
-    type Layer = DenseLayer<IN, OUT, A>;
+impl<const IN: usize, const OUT: usize, A: Activation, E: Float> DenseInput<OUT, A, E>
+    for (Sz<IN>,)
+{
+    type Layer = DenseLayer<IN, OUT, A, E>;
 }
 
 macro_rules! refused_ranks {
     ($(($($D:ident),+))*) => {$(
-        impl<$($D: StaticDim,)+ const OUT: usize, A: Activation> DenseInput<OUT, A> for ($($D,)+) {
-            type Layer = DenseRefused<($($D,)+), OUT>;
+        impl<$($D: StaticDim,)+ const OUT: usize, A: Activation, E: Float> DenseInput<OUT, A, E> for ($($D,)+) {
+            type Layer = DenseRefused<($($D,)+), OUT, E>;
         }
     )*};
 }
-refused_ranks!((H, W)(H, W, C)(H, W, C, D)(H, W, C, D, E));
+refused_ranks!((H, W)(H, W, C)(H, W, C, D)(H, W, C, D, F));
 
 /// What `Dense` would build on a sample of rank 2 or more: never built,
 /// since [`Dense`]'s `OUT` refuses that input where the model is defined
@@ -292,11 +299,11 @@ refused_ranks!((H, W)(H, W, C)(H, W, C, D)(H, W, C, D, E));
 /// );
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct DenseRefused<In: Batched, const OUT: usize>(PhantomData<In>);
+pub struct DenseRefused<In: Batched, const OUT: usize, E: Float = f32>(PhantomData<(In, E)>);
 
-parameters_struct!([In: Batched, const OUT: usize] DenseRefused<In, OUT> {});
+parameters_struct!([In: Batched, const OUT: usize, E: Float] DenseRefused<In, OUT, E>: Parameters<E> {});
 
-impl<In: Batched, const OUT: usize> Layer for DenseRefused<In, OUT> {
+impl<In: Batched, const OUT: usize, E: Float> Layer<E> for DenseRefused<In, OUT, E> {
     type Input = In;
     type Output = (Sz<OUT>,);
     type Grads = ();
@@ -310,19 +317,21 @@ impl<In: Batched, const OUT: usize> Layer for DenseRefused<In, OUT> {
     }
     fn zero_grads(&self) {}
     fn summary_rows(&self, _: &str, _: &mut Vec<SummaryRow>) {}
-    fn forward(&self, _: BatchRef<'_, In>, _: BatchMut<'_, (Sz<OUT>,)>) {}
+    fn forward(&self, _: BatchRef<'_, In, E>, _: BatchMut<'_, (Sz<OUT>,), E>) {}
     fn forward_train(
         &self,
-        _: BatchRef<'_, In>,
-        _: BatchMut<'_, (Sz<OUT>,)>,
+        _: BatchRef<'_, In, E>,
+        _: BatchMut<'_, (Sz<OUT>,), E>,
         _: &mut (),
         _: &mut StdRng,
     ) {
     }
-    fn backward(&self, _: Backward<'_, Self>) {}
+    fn backward(&self, _: Backward<'_, Self, E>) {}
 }
 
-impl<S: DenseInput<OUT, A>, const OUT: usize, A: Activation> LayerSpec<S> for Dense<OUT, A> {
+impl<S: DenseInput<OUT, A, E>, const OUT: usize, A: Activation, E: Float> LayerSpec<S, E>
+    for Dense<OUT, A>
+{
     const OUT: Result<SampleDims, Reason> = {
         let d = SampleDims::of::<S>();
         if d.rank() == 1 {
@@ -335,7 +344,7 @@ impl<S: DenseInput<OUT, A>, const OUT: usize, A: Activation> LayerSpec<S> for De
                 .text(": put Flatten before it"))
         }
     };
-    type Layer<Out: Batched> = <S as DenseInput<OUT, A>>::Layer;
+    type Layer<Out: Batched> = <S as DenseInput<OUT, A, E>>::Layer;
 }
 
 /// `DenseLayer<IN, OUT, A>` takes any input and refuses, in decimals, one
@@ -356,8 +365,8 @@ impl<S: DenseInput<OUT, A>, const OUT: usize, A: Activation> LayerSpec<S> for De
 ///     "DenseLayer<784, 10> takes samples of shape (784,); it receives shape (28, 28): put Flatten before it"
 /// );
 /// ```
-impl<S: DenseInput<OUT, A>, const IN: usize, const OUT: usize, A: Activation> LayerSpec<S>
-    for DenseLayer<IN, OUT, A>
+impl<S: DenseInput<OUT, A, E>, const IN: usize, const OUT: usize, A: Activation, E: Float>
+    LayerSpec<S, E> for DenseLayer<IN, OUT, A, E>
 {
     const OUT: Result<SampleDims, Reason> = {
         let who = Reason::new("DenseLayer<")
@@ -370,5 +379,5 @@ impl<S: DenseInput<OUT, A>, const IN: usize, const OUT: usize, A: Activation> La
             out => out,
         }
     };
-    type Layer<Out: Batched> = <S as DenseInput<OUT, A>>::Layer;
+    type Layer<Out: Batched> = <S as DenseInput<OUT, A, E>>::Layer;
 }

@@ -7,6 +7,7 @@ use crate::layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow};
 use crate::sample_dims::{Reason, SampleDims};
 use core::marker::PhantomData;
 use rand::{rngs::StdRng, Rng};
+use shaped_core::Float;
 
 /// Dropout with a rate of `PERCENT` percent, as written in `model!`:
 /// `Dropout<50>` is Keras's `Dropout(0.5)`.
@@ -15,16 +16,16 @@ pub struct Dropout<const PERCENT: usize>;
 
 /// Dropout built for samples of shape `S`.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct DropoutLayer<S: Batched, const PERCENT: usize>(PhantomData<S>);
+pub struct DropoutLayer<S: Batched, const PERCENT: usize, E: Float = f32>(PhantomData<(S, E)>);
 
-crate::parameters_struct!([S: Batched, const P: usize] DropoutLayer<S, P> {});
+crate::parameters_struct!([S: Batched, const P: usize, E: Float] DropoutLayer<S, P, E>: Parameters<E> {});
 
-impl<S: Batched, const P: usize> Layer for DropoutLayer<S, P> {
+impl<S: Batched, const P: usize, E: Float> Layer<E> for DropoutLayer<S, P, E> {
     type Input = S;
     type Output = S;
     type Grads = ();
     /// The mask of the last training forward: 0 or 1 / (1 - rate).
-    type Cache = Vec<f32>;
+    type Cache = Vec<E>;
     const PARAMS: usize = 0;
 
     fn init(_: &mut StdRng) -> Self {
@@ -38,32 +39,34 @@ impl<S: Batched, const P: usize> Layer for DropoutLayer<S, P> {
             params: 0,
         });
     }
-    fn forward(&self, x: BatchRef<'_, S>, mut out: BatchMut<'_, S>) {
+    fn forward(&self, x: BatchRef<'_, S, E>, mut out: BatchMut<'_, S, E>) {
         out.copy_from(x).expect(crate::layer::SAME_SAMPLES);
     }
     fn forward_train(
         &self,
-        x: BatchRef<'_, S>,
-        out: BatchMut<'_, S>,
-        mask: &mut Vec<f32>,
+        x: BatchRef<'_, S, E>,
+        out: BatchMut<'_, S, E>,
+        mask: &mut Vec<E>,
         rng: &mut StdRng,
     ) {
         let x = x.as_slice();
         let rate = P as f32 / 100.0;
-        let keep = 1.0 / (1.0 - rate);
+        // In `E` (for `f32`, the same operations as `rate`'s).
+        let rate_e = E::from_f64(P as f64) / E::from_f64(100.0);
+        let keep = E::ONE / (E::ONE - rate_e);
         mask.clear();
         mask.extend(x.iter().map(|_| {
             if rng.random::<f32>() < rate {
-                0.0
+                E::ZERO
             } else {
                 keep
             }
         }));
-        for ((o, a), m) in out.into_slice().iter_mut().zip(x).zip(mask.iter()) {
+        for ((o, &a), &m) in out.into_slice().iter_mut().zip(x).zip(mask.iter()) {
             *o = a * m;
         }
     }
-    fn backward(&self, args: Backward<'_, Self>) {
+    fn backward(&self, args: Backward<'_, Self, E>) {
         let Backward {
             grad_out,
             cache: mask,
@@ -80,14 +83,14 @@ impl<S: Batched, const P: usize> Layer for DropoutLayer<S, P> {
         }
         if let Some(g) = grad_in {
             let g = g.into_slice().iter_mut();
-            for ((d, a), m) in g.zip(grad_out.as_slice()).zip(mask.iter()) {
+            for ((d, &a), &m) in g.zip(grad_out.as_slice()).zip(mask.iter()) {
                 *d = a * m;
             }
         }
     }
 }
 
-impl<S: Batched, const P: usize> LayerSpec<S> for Dropout<P> {
+impl<S: Batched, const P: usize, E: Float> LayerSpec<S, E> for Dropout<P> {
     const OUT: Result<SampleDims, Reason> = if P < 100 {
         Ok(SampleDims::of::<S>())
     } else {
@@ -95,5 +98,5 @@ impl<S: Batched, const P: usize> LayerSpec<S> for Dropout<P> {
             .num(P)
             .text(">: the rate P is a percentage below 100"))
     };
-    type Layer<Out: Batched> = DropoutLayer<S, P>;
+    type Layer<Out: Batched> = DropoutLayer<S, P, E>;
 }

@@ -6,6 +6,7 @@ use crate::layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow};
 use crate::sample_dims::{Reason, SampleDims};
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
+use shaped_core::Float;
 
 /// The `N` of a [`Flatten`] written without one: the count is computed.
 pub const COMPUTED: usize = usize::MAX;
@@ -42,11 +43,11 @@ pub struct Flatten<const N: usize = COMPUTED>;
 /// The flatten layer built for input shape `In`; `Out` is `(Sz<n>,)`, `n`
 /// the number of elements of `In`.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct FlattenLayer<In: Batched, Out: Batched>(PhantomData<(In, Out)>);
+pub struct FlattenLayer<In: Batched, Out: Batched, E: Float = f32>(PhantomData<(In, Out, E)>);
 
-crate::parameters_struct!([In: Batched, Out: Batched] FlattenLayer<In, Out> {});
+crate::parameters_struct!([In: Batched, Out: Batched, E: Float] FlattenLayer<In, Out, E>: Parameters<E> {});
 
-impl<In: Batched, Out: Batched> Layer for FlattenLayer<In, Out> {
+impl<In: Batched, Out: Batched, E: Float> Layer<E> for FlattenLayer<In, Out, E> {
     type Input = In;
     type Output = Out;
     type Grads = ();
@@ -70,19 +71,19 @@ impl<In: Batched, Out: Batched> Layer for FlattenLayer<In, Out> {
             params: 0,
         });
     }
-    fn forward(&self, x: BatchRef<'_, In>, mut out: BatchMut<'_, Out>) {
+    fn forward(&self, x: BatchRef<'_, In, E>, mut out: BatchMut<'_, Out, E>) {
         out.copy_from(x).expect(crate::layer::SAME_SAMPLES);
     }
     fn forward_train(
         &self,
-        x: BatchRef<'_, In>,
-        out: BatchMut<'_, Out>,
+        x: BatchRef<'_, In, E>,
+        out: BatchMut<'_, Out, E>,
         _: &mut (),
         _: &mut StdRng,
     ) {
         self.forward(x, out)
     }
-    fn backward(&self, args: Backward<'_, Self>) {
+    fn backward(&self, args: Backward<'_, Self, E>) {
         let Backward {
             grad_out, grad_in, ..
         } = args;
@@ -93,7 +94,7 @@ impl<In: Batched, Out: Batched> Layer for FlattenLayer<In, Out> {
     }
 }
 
-impl<S: Batched, const N: usize> LayerSpec<S> for Flatten<N> {
+impl<S: Batched, const N: usize, E: Float> LayerSpec<S, E> for Flatten<N> {
     const OUT: Result<SampleDims, Reason> = {
         let dims = SampleDims::of::<S>();
         match dims.checked_numel() {
@@ -110,5 +111,5 @@ impl<S: Batched, const N: usize> LayerSpec<S> for Flatten<N> {
                 .text(" elements")),
         }
     };
-    type Layer<Out: Batched> = FlattenLayer<S, Out>;
+    type Layer<Out: Batched> = FlattenLayer<S, Out, E>;
 }

@@ -1,7 +1,8 @@
 //! Binary crossentropy on probabilities.
 
-use super::{prob_minus_target, Loss, EPSILON};
+use super::{clip, inside_clip, prob_minus_target, Loss};
 use crate::{batch::Batched, ActivationKind, Scored};
+use shaped_core::Float;
 
 /// `-(y log p + (1 - y) log(1 - p))` with `p` clipped, averaged over every
 /// output and the batch (Keras's mean over the last axis, then the batch).
@@ -19,41 +20,41 @@ use crate::{batch::Batched, ActivationKind, Scored};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BinaryCrossentropy;
 
-impl<Out: Batched> Loss<Out> for BinaryCrossentropy {
+impl<Out: Batched, E: Float> Loss<Out, E> for BinaryCrossentropy {
     type Target = Out;
     const NAME: &'static str = "binary_crossentropy";
-    fn loss(&self, b: Scored<'_, Out, Out>) -> f32 {
+    fn loss(&self, b: Scored<'_, Out, Out, E>) -> f32 {
         let s: f64 = b
             .elements()
             .map(|(p, y)| {
-                let p = p.clamp(EPSILON, 1.0 - EPSILON) as f64;
-                let y = y as f64;
+                let p = clip(p).to_f64();
+                let y = y.to_f64();
                 -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
             })
             .sum();
         (s / b.output_elements() as f64) as f32
     }
-    fn grad(&self, b: Scored<'_, Out, Out>, grad: &mut Vec<f32>) {
-        let inv = 1.0 / b.output_elements() as f32;
+    fn grad(&self, b: Scored<'_, Out, Out, E>, grad: &mut Vec<E>) {
+        let inv = E::ONE / E::from_usize(b.output_elements());
         let mut g = b.grad_batch(grad);
         for (g, (p, y)) in g.as_mut_slice().iter_mut().zip(b.elements()) {
-            *g = if (EPSILON..=1.0 - EPSILON).contains(&p) {
-                (-y / p + (1.0 - y) / (1.0 - p)) * inv
+            *g = if inside_clip(p) {
+                (-y / p + (E::ONE - y) / (E::ONE - p)) * inv
             } else {
-                0.0
+                E::ZERO
             };
         }
     }
     fn grad_before_activation(
         &self,
         act: ActivationKind,
-        b: Scored<'_, Out, Out>,
-        grad: &mut Vec<f32>,
+        b: Scored<'_, Out, Out, E>,
+        grad: &mut Vec<E>,
     ) -> bool {
         if act != ActivationKind::Sigmoid {
             return false;
         }
-        prob_minus_target(b, b.output_elements() as f32, grad);
+        prob_minus_target(b, E::from_usize(b.output_elements()), grad);
         true
     }
 }

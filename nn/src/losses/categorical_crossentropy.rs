@@ -1,7 +1,8 @@
 //! Categorical crossentropy on probabilities with one-hot targets.
 
-use super::{prob_minus_target, Loss, EPSILON};
+use super::{clip, inside_clip, prob_minus_target, Loss};
 use crate::{batch::Batched, ActivationKind, Scored};
+use shaped_core::Float;
 
 /// `-sum(y * log(clip(p)))` per sample, averaged over the batch; targets are
 /// one-hot (or any distribution) of the output's shape. With a softmax
@@ -19,44 +20,44 @@ use crate::{batch::Batched, ActivationKind, Scored};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CategoricalCrossentropy;
 
-impl<Out: Batched> Loss<Out> for CategoricalCrossentropy {
+impl<Out: Batched, E: Float> Loss<Out, E> for CategoricalCrossentropy {
     type Target = Out;
     const NAME: &'static str = "categorical_crossentropy";
-    fn loss(&self, b: Scored<'_, Out, Out>) -> f32 {
+    fn loss(&self, b: Scored<'_, Out, Out, E>) -> f32 {
         let s: f64 = b
             .elements()
             .map(|(p, y)| {
-                if y == 0.0 {
+                if y == E::ZERO {
                     0.0
                 } else {
-                    -(y as f64) * (p.clamp(EPSILON, 1.0 - EPSILON) as f64).ln()
+                    -y.to_f64() * clip(p).to_f64().ln()
                 }
             })
             .sum();
         (s / b.len() as f64) as f32
     }
-    fn grad(&self, b: Scored<'_, Out, Out>, grad: &mut Vec<f32>) {
-        let inv = 1.0 / b.len() as f32;
+    fn grad(&self, b: Scored<'_, Out, Out, E>, grad: &mut Vec<E>) {
+        let inv = E::ONE / E::from_usize(b.len());
         let mut g = b.grad_batch(grad);
         for (g, (p, y)) in g.as_mut_slice().iter_mut().zip(b.elements()) {
             // The clip has zero gradient outside its range.
-            *g = if (EPSILON..=1.0 - EPSILON).contains(&p) {
+            *g = if inside_clip(p) {
                 -y / p * inv
             } else {
-                0.0
+                E::ZERO
             };
         }
     }
     fn grad_before_activation(
         &self,
         act: ActivationKind,
-        b: Scored<'_, Out, Out>,
-        grad: &mut Vec<f32>,
+        b: Scored<'_, Out, Out, E>,
+        grad: &mut Vec<E>,
     ) -> bool {
         if act != ActivationKind::Softmax {
             return false;
         }
-        prob_minus_target(b, b.len() as f32, grad);
+        prob_minus_target(b, E::from_usize(b.len()), grad);
         true
     }
 }

@@ -2,6 +2,7 @@
 
 use super::Loss;
 use crate::{batch::Batched, Scored};
+use shaped_core::Float;
 
 /// `mean(|p - y|)` over every output and the batch.
 ///
@@ -16,18 +17,28 @@ use crate::{batch::Batched, Scored};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MeanAbsoluteError;
 
-impl<Out: Batched> Loss<Out> for MeanAbsoluteError {
+impl<Out: Batched, E: Float> Loss<Out, E> for MeanAbsoluteError {
     type Target = Out;
     const NAME: &'static str = "mean_absolute_error";
-    fn loss(&self, b: Scored<'_, Out, Out>) -> f32 {
-        let s: f64 = b.elements().map(|(p, y)| ((p - y) as f64).abs()).sum();
+    fn loss(&self, b: Scored<'_, Out, Out, E>) -> f32 {
+        let s: f64 = b.elements().map(|(p, y)| (p - y).to_f64().abs()).sum();
         (s / b.output_elements() as f64) as f32
     }
-    fn grad(&self, b: Scored<'_, Out, Out>, grad: &mut Vec<f32>) {
-        let k = 1.0 / b.output_elements() as f32;
+    fn grad(&self, b: Scored<'_, Out, Out, E>, grad: &mut Vec<E>) {
+        let k = E::ONE / E::from_usize(b.output_elements());
         let mut g = b.grad_batch(grad);
         for (g, (p, y)) in g.as_mut_slice().iter_mut().zip(b.elements()) {
-            *g = k * (p - y).signum() * if p == y { 0.0 } else { 1.0 };
+            let d = p - y;
+            // The sign of the difference (0 where equal); NaN stays NaN.
+            *g = if d > E::ZERO {
+                k
+            } else if d < E::ZERO {
+                -k
+            } else if d == E::ZERO {
+                E::ZERO
+            } else {
+                d
+            };
         }
     }
 }

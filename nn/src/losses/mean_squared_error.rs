@@ -2,6 +2,7 @@
 
 use super::Loss;
 use crate::{batch::Batched, Scored};
+use shaped_core::Float;
 
 /// `mean((p - y)^2)` over every output and the batch.
 ///
@@ -16,15 +17,15 @@ use crate::{batch::Batched, Scored};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MeanSquaredError;
 
-impl<Out: Batched> Loss<Out> for MeanSquaredError {
+impl<Out: Batched, E: Float> Loss<Out, E> for MeanSquaredError {
     type Target = Out;
     const NAME: &'static str = "mean_squared_error";
-    fn loss(&self, b: Scored<'_, Out, Out>) -> f32 {
-        let s: f64 = b.elements().map(|(p, y)| ((p - y) as f64).powi(2)).sum();
+    fn loss(&self, b: Scored<'_, Out, Out, E>) -> f32 {
+        let s: f64 = b.elements().map(|(p, y)| (p - y).to_f64().powi(2)).sum();
         (s / b.output_elements() as f64) as f32
     }
-    fn grad(&self, b: Scored<'_, Out, Out>, grad: &mut Vec<f32>) {
-        let k = 2.0 / b.output_elements() as f32;
+    fn grad(&self, b: Scored<'_, Out, Out, E>, grad: &mut Vec<E>) {
+        let k = E::from_f64(2.0) / E::from_usize(b.output_elements());
         let mut g = b.grad_batch(grad);
         for (g, (p, y)) in g.as_mut_slice().iter_mut().zip(b.elements()) {
             *g = k * (p - y);

@@ -15,9 +15,33 @@ pub use mean_squared_error::MeanSquaredError;
 pub use sparse_categorical_crossentropy::SparseCategoricalCrossentropy;
 
 use crate::{batch::Batched, ActivationKind, BatchRef, Scored};
+use shaped_core::Float;
 
 /// Keras's `epsilon()`, the clipping bound of probabilities.
 pub const EPSILON: f32 = 1e-7;
+
+/// [`EPSILON`] in the loss's element type (for `f32`, `EPSILON` itself).
+pub(crate) fn epsilon<E: Float>() -> E {
+    E::from_f64(1e-7)
+}
+
+/// Whether `p` lies inside the clipping range, where the clip's gradient
+/// is 1 (outside it, 0).
+pub(crate) fn inside_clip<E: Float>(p: E) -> bool {
+    p >= epsilon::<E>() && p <= E::ONE - epsilon::<E>()
+}
+
+/// `p` clipped to `[EPSILON, 1 - EPSILON]`; NaN stays NaN.
+pub(crate) fn clip<E: Float>(p: E) -> E {
+    let (lo, hi) = (epsilon::<E>(), E::ONE - epsilon::<E>());
+    if p < lo {
+        lo
+    } else if p > hi {
+        hi
+    } else {
+        p
+    }
+}
 
 /// A loss for a model whose samples have output shape `Out`.
 ///
@@ -36,26 +60,26 @@ pub const EPSILON: f32 = 1e-7;
 /// MeanSquaredError.grad(b, &mut grad);
 /// assert_eq!(grad, [0.5, 1.0, 0.0, 0.0]);
 /// ```
-pub trait Loss<Out: Batched> {
+pub trait Loss<Out: Batched, E: Float = f32> {
     /// The shape of one target sample (the output's shape, or one label).
     type Target: Batched;
     /// Keras's name for it.
     const NAME: &'static str;
     /// The mean loss over the batch's samples.
-    fn loss(&self, b: Scored<'_, Out, Self::Target>) -> f32;
+    fn loss(&self, b: Scored<'_, Out, Self::Target, E>) -> f32;
     /// Checks a batch of targets before a step uses them: the sparse losses
     /// refuse a label that is not a class of the output. The default takes
     /// every target.
     fn check_targets(
         &self,
-        target: BatchRef<'_, Self::Target>,
+        target: BatchRef<'_, Self::Target, E>,
     ) -> Result<(), crate::train::TrainError> {
         let _ = target;
         Ok(())
     }
     /// dLoss/dPred into `grad`, resized to the outputs' length (with
     /// [`Scored::grad_batch`]).
-    fn grad(&self, b: Scored<'_, Out, Self::Target>, grad: &mut Vec<f32>);
+    fn grad(&self, b: Scored<'_, Out, Self::Target, E>, grad: &mut Vec<E>);
     /// When the model ends with `act` and this loss has a simpler exact
     /// gradient with respect to the activation's input (softmax or sigmoid
     /// with crossentropy: `(p - y) / n`), writes it into `grad` (resized
@@ -64,8 +88,8 @@ pub trait Loss<Out: Batched> {
     fn grad_before_activation(
         &self,
         act: ActivationKind,
-        b: Scored<'_, Out, Self::Target>,
-        grad: &mut Vec<f32>,
+        b: Scored<'_, Out, Self::Target, E>,
+        grad: &mut Vec<E>,
     ) -> bool {
         let _ = (act, b, grad);
         false
@@ -75,10 +99,10 @@ pub trait Loss<Out: Batched> {
 /// `(p - y) / scale`, the fused gradient of crossentropy through softmax or
 /// sigmoid.
 /// Writes it into `grad`, resized to the outputs' length.
-pub(crate) fn prob_minus_target<Out: Batched>(
-    b: Scored<'_, Out, Out>,
-    scale: f32,
-    grad: &mut Vec<f32>,
+pub(crate) fn prob_minus_target<Out: Batched, E: Float>(
+    b: Scored<'_, Out, Out, E>,
+    scale: E,
+    grad: &mut Vec<E>,
 ) {
     let mut g = b.grad_batch(grad);
     let (p, y) = (b.pred().as_slice(), b.target().as_slice());

@@ -1,8 +1,8 @@
 //! Sparse categorical crossentropy: probabilities against integer labels.
 
-use super::{Loss, EPSILON};
+use super::{clip, inside_clip, Loss};
 use crate::{batch::Batched, train::TrainError, ActivationKind, BatchRef, Scored};
-use shaped_core::One;
+use shaped_core::{Float, One};
 
 /// `-log(clip(p[label]))` per sample, averaged; each target is one label,
 /// stored as an `f32` integer. With a softmax output the gradient is taken
@@ -23,48 +23,49 @@ pub struct SparseCategoricalCrossentropy;
 /// The class of target `y` among `k`, or `None` when it is not one (then
 /// the loss is NaN and the sample's gradient row NaN; the trainer refuses
 /// such a batch first, with [`Loss::check_targets`]).
-fn label(y: f32, k: usize) -> Option<usize> {
+fn label<E: Float>(y: E, k: usize) -> Option<usize> {
+    let y = y.to_f64();
     (y >= 0.0 && y.fract() == 0.0 && (y as usize) < k).then_some(y as usize)
 }
 
-impl<Out: Batched> Loss<Out> for SparseCategoricalCrossentropy {
+impl<Out: Batched, E: Float> Loss<Out, E> for SparseCategoricalCrossentropy {
     type Target = (One,);
     const NAME: &'static str = "sparse_categorical_crossentropy";
-    fn loss(&self, b: Scored<'_, Out, (One,)>) -> f32 {
+    fn loss(&self, b: Scored<'_, Out, (One,), E>) -> f32 {
         let k = Out::NUMEL;
         let s: f64 = b
             .samples()
             .map(|(p, y)| match label(y[0], k) {
-                Some(l) => -(p[l].clamp(EPSILON, 1.0 - EPSILON) as f64).ln(),
+                Some(l) => -clip(p[l]).to_f64().ln(),
                 None => f64::NAN,
             })
             .sum();
         (s / b.len() as f64) as f32
     }
-    fn check_targets(&self, target: BatchRef<'_, (One,)>) -> Result<(), TrainError> {
+    fn check_targets(&self, target: BatchRef<'_, (One,), E>) -> Result<(), TrainError> {
         let k = Out::NUMEL;
         let target = target.as_slice();
         match target.iter().position(|&y| label(y, k).is_none()) {
             None => Ok(()),
             Some(sample) => Err(TrainError::BadTarget {
                 sample,
-                value: target[sample],
+                value: target[sample].to_f64() as f32,
                 classes: k,
             }),
         }
     }
-    fn grad(&self, b: Scored<'_, Out, (One,)>, grad: &mut Vec<f32>) {
+    fn grad(&self, b: Scored<'_, Out, (One,), E>, grad: &mut Vec<E>) {
         let k = Out::NUMEL;
-        let inv = 1.0 / b.len() as f32;
+        let inv = E::ONE / E::from_usize(b.len());
         let mut g = b.grad_batch(grad);
         let rows = g.as_mut_slice().chunks_mut(k.max(1));
         for (g, (p, y)) in rows.zip(b.samples()) {
-            g.fill(0.0);
+            g.fill(E::ZERO);
             let Some(l) = label(y[0], k) else {
-                g.fill(f32::NAN);
+                g.fill(E::from_f64(f64::NAN));
                 continue;
             };
-            if (EPSILON..=1.0 - EPSILON).contains(&p[l]) {
+            if inside_clip(p[l]) {
                 g[l] = -inv / p[l];
             }
         }
@@ -72,23 +73,23 @@ impl<Out: Batched> Loss<Out> for SparseCategoricalCrossentropy {
     fn grad_before_activation(
         &self,
         act: ActivationKind,
-        b: Scored<'_, Out, (One,)>,
-        grad: &mut Vec<f32>,
+        b: Scored<'_, Out, (One,), E>,
+        grad: &mut Vec<E>,
     ) -> bool {
         if act != ActivationKind::Softmax {
             return false;
         }
         let k = Out::NUMEL;
-        let inv = 1.0 / b.len() as f32;
+        let inv = E::ONE / E::from_usize(b.len());
         let mut g = b.grad_batch(grad);
         let rows = g.as_mut_slice().chunks_mut(k.max(1));
         for (g, (p, y)) in rows.zip(b.samples()) {
             let Some(l) = label(y[0], k) else {
-                g.fill(f32::NAN);
+                g.fill(E::from_f64(f64::NAN));
                 continue;
             };
             for (j, (g, &p)) in g.iter_mut().zip(p).enumerate() {
-                *g = (p - if j == l { 1.0 } else { 0.0 }) * inv;
+                *g = (p - if j == l { E::ONE } else { E::ZERO }) * inv;
             }
         }
         true

@@ -1,8 +1,10 @@
 //! Adam with Keras's defaults.
 
-use super::{for_each_tensor, NonFiniteIn, Typed};
+use super::{f32_parts, flush, for_each_tensor, kernels::check_all, NonFiniteIn, Typed};
 use crate::{Layer, Parameters};
+use shaped_core::dtype::downcast_slice_mut;
 use shaped_core::kernels::Parallelism;
+use shaped_core::Float;
 
 /// Adam, Keras's form: `m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
 /// w -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon)`, with
@@ -16,7 +18,7 @@ use shaped_core::kernels::Parallelism;
 /// let opt: Adam<Tiny> = Adam::default();
 /// assert_eq!(opt.epsilon, 1e-7);
 /// ```
-pub struct Adam<M: Layer> {
+pub struct Adam<M: Layer<E>, E: Float = f32> {
     /// The learning rate.
     pub learning_rate: f32,
     /// The first moment's decay.
@@ -36,7 +38,7 @@ pub struct Adam<M: Layer> {
 
 // By hand rather than derived: a derive would also ask the model type
 // itself to be `Clone`/`Debug`, where only its gradients are stored.
-impl<M: Layer> Clone for Adam<M>
+impl<M: Layer<E>, E: Float> Clone for Adam<M, E>
 where
     M::Grads: Clone,
 {
@@ -54,7 +56,7 @@ where
     }
 }
 
-impl<M: Layer> std::fmt::Debug for Adam<M>
+impl<M: Layer<E>, E: Float> std::fmt::Debug for Adam<M, E>
 where
     M::Grads: std::fmt::Debug,
 {
@@ -72,7 +74,7 @@ where
     }
 }
 
-impl<M: Layer> Default for Adam<M> {
+impl<M: Layer<E>, E: Float> Default for Adam<M, E> {
     fn default() -> Self {
         Adam {
             learning_rate: 1e-3,
@@ -87,7 +89,7 @@ impl<M: Layer> Default for Adam<M> {
     }
 }
 
-impl<M: Layer> Adam<M> {
+impl<M: Layer<E>, E: Float> Adam<M, E> {
     /// Keras's defaults with this learning rate.
     pub fn new(learning_rate: f32) -> Self {
         Adam {
@@ -99,7 +101,7 @@ impl<M: Layer> Adam<M> {
 
 typed_optimizer!(Adam);
 
-impl<M: Layer> Typed<M> for Adam<M> {
+impl<M: Layer<E>, E: Float> Typed<M, E> for Adam<M, E> {
     fn set_parallelism(&mut self, parallelism: Parallelism) {
         self.parallelism = parallelism;
     }
@@ -118,20 +120,24 @@ impl<M: Layer> Typed<M> for Adam<M> {
         let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
         let t = self.t as i32;
         let alpha = self.learning_rate * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t));
+        // The same in the model's element type (for `f32`, the same values).
+        let e = |x: f32| E::from_f64(x as f64);
+        let (b1e, b2e, epse) = (e(b1), e(b2), e(eps));
+        let alpha_e =
+            e(self.learning_rate) * (E::ONE - b2e.powi(t)).sqrt() / (E::ONE - b1e.powi(t));
         let (ms, vs) = (self.m.as_mut().unwrap(), self.v.as_mut().unwrap());
         let par = self.parallelism;
         for_each_tensor(model, grads, |i, w, g| {
-            super::kernels::adam::<true>(
-                w,
-                g,
-                ms.get_mut(i),
-                vs.get_mut(i),
-                alpha,
-                b1,
-                b2,
-                eps,
-                par,
-            )
+            let (m, v) = (ms.get_mut(i), vs.get_mut(i));
+            if let (Some((w, g, m)), Some(v)) = (f32_parts(w, g, m), downcast_slice_mut(v)) {
+                return super::kernels::adam::<true>(w, g, m, v, alpha, b1, b2, eps, par);
+            }
+            for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                *m = flush(b1e * *m + (E::ONE - b1e) * g);
+                *v = flush(b2e * *v + (E::ONE - b2e) * g * g);
+                *w -= alpha_e * *m / (v.sqrt() + epse);
+            }
+            check_all(w, g)
         })
     }
     fn state(&self) -> Vec<(&'static str, &M::Grads)> {

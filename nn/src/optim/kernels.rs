@@ -11,7 +11,7 @@
 //! by memory, so the check costs next to nothing (see [`Finite`]).
 
 use rayon::prelude::*;
-use shaped_core::kernels::Parallelism;
+use shaped_core::{kernels::Parallelism, Float};
 
 /// Elements per parallel task: large enough that a task costs far more than
 /// handing it out.
@@ -33,9 +33,9 @@ fn min_chunks(par: Parallelism, len: usize) -> Option<usize> {
 /// towards zero for weights whose gradient stays zero (MNIST's border
 /// pixels); subnormal arithmetic is many times slower on x86.
 #[inline(always)]
-pub(crate) fn flush(x: f32) -> f32 {
-    if x.abs() < f32::MIN_POSITIVE {
-        0.0
+pub(crate) fn flush<E: Float>(x: E) -> E {
+    if x.abs() < E::MIN_POSITIVE {
+        E::ZERO
     } else {
         x
     }
@@ -78,9 +78,9 @@ const LANES: usize = 16;
 
 /// Adds `g * 0` and `w * 0` of one element into lane `k` of the checks.
 #[inline(always)]
-fn check(cg: &mut [f32; LANES], cw: &mut [f32; LANES], k: usize, g: f32, w: f32) {
-    cg[k] += g * 0.0;
-    cw[k] += w * 0.0;
+fn check<E: Float>(cg: &mut [E; LANES], cw: &mut [E; LANES], k: usize, g: E, w: E) {
+    cg[k] += g * E::ZERO;
+    cw[k] += w * E::ZERO;
 }
 
 /// Runs `f(w, g, s)` for every element of the zipped slices (`s` one state
@@ -161,8 +161,8 @@ fn checked3<const CHECK: bool>(
 
 /// The checks of `w` and `g` alone (for the update loops that are not
 /// kernels here), in the same lanes.
-pub(crate) fn check_all(w: &[f32], g: &[f32]) -> Finite {
-    let (mut cg, mut cw) = ([0.0f32; LANES], [0.0f32; LANES]);
+pub(crate) fn check_all<E: Float>(w: &[E], g: &[E]) -> Finite {
+    let (mut cg, mut cw) = ([E::ZERO; LANES], [E::ZERO; LANES]);
     let (wc, gc) = (w.chunks_exact(LANES), g.chunks_exact(LANES));
     let (wt, gt) = (wc.remainder(), gc.remainder());
     for (w, g) in wc.zip(gc) {
@@ -173,7 +173,8 @@ pub(crate) fn check_all(w: &[f32], g: &[f32]) -> Finite {
     for (k, (&w, &g)) in wt.iter().zip(gt).enumerate() {
         check(&mut cg, &mut cw, k, g, w);
     }
-    Finite::of(cg.iter().sum(), cw.iter().sum())
+    let sum = |c: [E; LANES]| c.into_iter().fold(E::ZERO, |a, b| a + b).to_f64() as f32;
+    Finite::of(sum(cg), sum(cw))
 }
 
 shaped_core::vectorized! {

@@ -8,6 +8,7 @@ pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
 use crate::{Layer, Parameters};
+use shaped_core::{dtype::downcast_slice, dtype::downcast_slice_mut, Float};
 
 /// An optimizer for model `M`. Each optimizer of this crate is typed by
 /// the model whose state it holds (`RmsProp<Mnist>`), so an optimizer made
@@ -27,7 +28,7 @@ use crate::{Layer, Parameters};
     message = "the optimizer `{Self}` holds the state of another model, not of `{M}`",
     label = "made for another model: make one for `{M}`, or pass `RmsProp::default()` (or `Adam`, `Sgd`) and let the trainer infer the model"
 )]
-pub trait Optimizer<M: Layer> {
+pub trait Optimizer<M: Layer<E>, E: Float = f32> {
     /// Keras's name for it.
     fn name(&self) -> &'static str;
     /// One update of `model` from `grads`.
@@ -89,7 +90,7 @@ pub trait Optimizer<M: Layer> {
 /// let same: &mut Line = <Line as SameModel<Line>>::model_mut(&mut m);
 /// let _ = same;
 /// ```
-pub trait SameModel<N: Layer>: Layer {
+pub trait SameModel<N: Layer<E>, E: Float = f32>: Layer<E> {
     /// The model, as `N`.
     fn model(m: &Self) -> &N;
     /// The model, mutable, as `N`.
@@ -102,7 +103,7 @@ pub trait SameModel<N: Layer>: Layer {
     fn grads_back_mut(g: &mut N::Grads) -> &mut Self::Grads;
 }
 
-impl<T: Layer> SameModel<T> for T {
+impl<T: Layer<E>, E: Float> SameModel<T, E> for T {
     fn model(m: &T) -> &T {
         m
     }
@@ -122,7 +123,7 @@ impl<T: Layer> SameModel<T> for T {
 
 /// The optimizers' own updates, typed by the model they were made for; the
 /// public [`Optimizer`] impls forward to them.
-pub(crate) trait Typed<M: Layer> {
+pub(crate) trait Typed<M: Layer<E>, E: Float> {
     fn name(&self) -> &'static str;
     fn step(&mut self, model: &mut M, grads: &M::Grads);
     fn step_checked(&mut self, model: &mut M, grads: &M::Grads) -> Option<NonFiniteIn>;
@@ -141,43 +142,43 @@ pub(crate) trait Typed<M: Layer> {
 macro_rules! typed_optimizer {
     ($T:ident) => {
         #[diagnostic::do_not_recommend]
-        impl<M: Layer, N: Layer> $crate::optim::Optimizer<M> for $T<N>
+        impl<M: Layer<E>, N: Layer<E>, E: Float> $crate::optim::Optimizer<M, E> for $T<N, E>
         where
-            M: $crate::optim::SameModel<N>,
+            M: $crate::optim::SameModel<N, E>,
         {
             fn name(&self) -> &'static str {
-                Typed::<N>::name(self)
+                Typed::<N, E>::name(self)
             }
             fn step(&mut self, model: &mut M, grads: &M::Grads) {
-                Typed::<N>::step(self, M::model_mut(model), M::grads(grads))
+                Typed::<N, E>::step(self, M::model_mut(model), M::grads(grads))
             }
             fn step_checked(
                 &mut self,
                 model: &mut M,
                 grads: &M::Grads,
             ) -> Option<$crate::optim::NonFiniteIn> {
-                Typed::<N>::step_checked(self, M::model_mut(model), M::grads(grads))
+                Typed::<N, E>::step_checked(self, M::model_mut(model), M::grads(grads))
             }
             fn state(&self) -> Vec<(&'static str, &M::Grads)> {
-                Typed::<N>::state(self)
+                Typed::<N, E>::state(self)
                     .into_iter()
                     .map(|(name, g)| (name, M::grads_back(g)))
                     .collect()
             }
             fn state_mut(&mut self, model: &M) -> Vec<(&'static str, &mut M::Grads)> {
-                Typed::<N>::state_mut(self, M::model(model))
+                Typed::<N, E>::state_mut(self, M::model(model))
                     .into_iter()
                     .map(|(name, g)| (name, M::grads_back_mut(g)))
                     .collect()
             }
             fn iterations(&self) -> u64 {
-                Typed::<N>::iterations(self)
+                Typed::<N, E>::iterations(self)
             }
             fn set_iterations(&mut self, t: u64) {
-                Typed::<N>::set_iterations(self, t)
+                Typed::<N, E>::set_iterations(self, t)
             }
             fn set_parallelism(&mut self, parallelism: shaped_core::kernels::Parallelism) {
-                Typed::<N>::set_parallelism(self, parallelism)
+                Typed::<N, E>::set_parallelism(self, parallelism)
             }
         }
     };
@@ -217,10 +218,10 @@ impl NonFiniteIn {
 /// Zips each tensor of the model with its gradient; `f` updates it and
 /// returns its check. Every tensor is updated; the first failed check is
 /// returned.
-pub(crate) fn for_each_tensor<M: Layer>(
+pub(crate) fn for_each_tensor<M: Layer<E>, E: Float>(
     model: &mut M,
     grads: &M::Grads,
-    mut f: impl FnMut(usize, &mut [f32], &[f32]) -> Finite,
+    mut f: impl FnMut(usize, &mut [E], &[E]) -> Finite,
 ) -> Option<NonFiniteIn> {
     let mut first = None;
     for i in 0..model.len() {
@@ -228,4 +229,19 @@ pub(crate) fn for_each_tensor<M: Layer>(
         first = first.or_else(|| NonFiniteIn::from_check(i, check));
     }
     first
+}
+
+/// A parameter, its gradient and one state tensor as `f32` slices, when
+/// the model computes in `f32`: the case the SIMD update kernels take.
+#[allow(clippy::type_complexity)]
+pub(crate) fn f32_parts<'a, E: Float>(
+    w: &'a mut [E],
+    g: &'a [E],
+    s: &'a mut [E],
+) -> Option<(&'a mut [f32], &'a [f32], &'a mut [f32])> {
+    Some((
+        downcast_slice_mut(w)?,
+        downcast_slice(g)?,
+        downcast_slice_mut(s)?,
+    ))
 }

@@ -1,8 +1,9 @@
 //! RMSprop exactly as Keras computes it.
 
-use super::{flush, for_each_tensor, kernels::check_all, NonFiniteIn, Typed};
+use super::{f32_parts, flush, for_each_tensor, kernels::check_all, NonFiniteIn, Typed};
 use crate::{Layer, Parameters};
 use shaped_core::kernels::Parallelism;
+use shaped_core::Float;
 
 /// RMSprop, Keras's form (not PyTorch's):
 ///
@@ -26,7 +27,7 @@ use shaped_core::kernels::Parallelism;
 /// let opt: RmsProp<Tiny> = RmsProp::default();
 /// assert_eq!((opt.learning_rate, opt.rho, opt.epsilon), (1e-3, 0.9, 1e-7));
 /// ```
-pub struct RmsProp<M: Layer> {
+pub struct RmsProp<M: Layer<E>, E: Float = f32> {
     /// The learning rate (Keras: 1e-3).
     pub learning_rate: f32,
     /// The accumulator's decay (Keras: 0.9).
@@ -52,7 +53,7 @@ pub struct RmsProp<M: Layer> {
 
 // By hand rather than derived: a derive would also ask the model type
 // itself to be `Clone`/`Debug`, where only its gradients are stored.
-impl<M: Layer> Clone for RmsProp<M>
+impl<M: Layer<E>, E: Float> Clone for RmsProp<M, E>
 where
     M::Grads: Clone,
 {
@@ -73,7 +74,7 @@ where
     }
 }
 
-impl<M: Layer> std::fmt::Debug for RmsProp<M>
+impl<M: Layer<E>, E: Float> std::fmt::Debug for RmsProp<M, E>
 where
     M::Grads: std::fmt::Debug,
 {
@@ -94,7 +95,7 @@ where
     }
 }
 
-impl<M: Layer> Default for RmsProp<M> {
+impl<M: Layer<E>, E: Float> Default for RmsProp<M, E> {
     fn default() -> Self {
         RmsProp {
             learning_rate: 1e-3,
@@ -112,7 +113,7 @@ impl<M: Layer> Default for RmsProp<M> {
     }
 }
 
-impl<M: Layer> RmsProp<M> {
+impl<M: Layer<E>, E: Float> RmsProp<M, E> {
     /// Keras's defaults with this learning rate.
     pub fn new(learning_rate: f32) -> Self {
         RmsProp {
@@ -132,7 +133,7 @@ impl<M: Layer> RmsProp<M> {
     }
 }
 
-impl<M: Layer> RmsProp<M> {
+impl<M: Layer<E>, E: Float> RmsProp<M, E> {
     fn allocate(&mut self, model: &M) {
         if self.acc.is_none() {
             self.acc = Some(model.zero_grads());
@@ -148,7 +149,7 @@ impl<M: Layer> RmsProp<M> {
 
 typed_optimizer!(RmsProp);
 
-impl<M: Layer> Typed<M> for RmsProp<M> {
+impl<M: Layer<E>, E: Float> Typed<M, E> for RmsProp<M, E> {
     fn set_parallelism(&mut self, parallelism: Parallelism) {
         self.parallelism = parallelism;
     }
@@ -160,27 +161,40 @@ impl<M: Layer> Typed<M> for RmsProp<M> {
     }
     fn step_checked(&mut self, model: &mut M, grads: &M::Grads) -> Option<NonFiniteIn> {
         self.allocate(model);
-        let (lr, rho, eps, mom) = (self.learning_rate, self.rho, self.epsilon, self.momentum);
+        let (lr32, rho32, eps32) = (self.learning_rate, self.rho, self.epsilon);
+        // The hyperparameters in the model's element type (for `f32`, themselves).
+        let e = |x: f32| E::from_f64(x as f64);
+        let (lr, rho, eps, mom) = (e(lr32), e(rho32), e(eps32), e(self.momentum));
         let (flush_subnormals, par) = (self.flush_subnormals, self.parallelism);
-        let flush = |x: f32| if flush_subnormals { flush(x) } else { x };
+        let flush = |x: E| if flush_subnormals { flush(x) } else { x };
         let acc = self.acc.as_mut().expect("allocated by state_mut");
         let mut mg = self.mean_grad.as_mut();
         let mut vel = self.velocity.as_mut();
         let first = for_each_tensor(model, grads, |i, w, g| {
             let v = acc.get_mut(i);
             match (mg.as_deref_mut(), vel.as_deref_mut()) {
-                // The chapter's case, kept as one tight loop.
-                (None, None) => {
-                    super::kernels::rmsprop::<true>(w, g, v, lr, rho, eps, flush_subnormals, par)
+                // The chapter's case in `f32`, kept as one tight SIMD loop.
+                (None, None) if f32_parts(w, g, v).is_some() => {
+                    let (w, g, v) = f32_parts(w, g, v).expect("the guard's parts");
+                    super::kernels::rmsprop::<true>(
+                        w,
+                        g,
+                        v,
+                        lr32,
+                        rho32,
+                        eps32,
+                        flush_subnormals,
+                        par,
+                    )
                 }
                 (mg, vel) => {
                     let mut mg = mg.map(|m| m.get_mut(i));
                     let mut vel = vel.map(|m| m.get_mut(i));
                     for (j, (w, &g)) in w.iter_mut().zip(g).enumerate() {
-                        v[j] = flush(rho * v[j] + (1.0 - rho) * g * g);
+                        v[j] = flush(rho * v[j] + (E::ONE - rho) * g * g);
                         let mut d = v[j];
                         if let Some(a) = mg.as_deref_mut() {
-                            a[j] = flush(rho * a[j] + (1.0 - rho) * g);
+                            a[j] = flush(rho * a[j] + (E::ONE - rho) * g);
                             d -= a[j] * a[j];
                         }
                         let step = lr * g / (d + eps).sqrt();

@@ -3,6 +3,7 @@
 
 use super::{for_each_tensor, kernels::check_all, NonFiniteIn, Typed};
 use crate::{Layer, Parameters};
+use shaped_core::Float;
 
 /// SGD. With `momentum` m > 0 (Keras's form):
 /// `v = m v - lr g; w += v` (Nesterov: `w += m v - lr g`). `weight_decay`
@@ -16,7 +17,7 @@ use crate::{Layer, Parameters};
 /// let opt: Sgd<Tiny> = Sgd::new(0.01).momentum(0.9).nesterov(true);
 /// assert_eq!(opt.learning_rate, 0.01);
 /// ```
-pub struct Sgd<M: Layer> {
+pub struct Sgd<M: Layer<E>, E: Float = f32> {
     /// The learning rate.
     pub learning_rate: f32,
     /// Momentum (0 for none).
@@ -31,7 +32,7 @@ pub struct Sgd<M: Layer> {
 
 // By hand rather than derived: a derive would also ask the model type
 // itself to be `Clone`/`Debug`, where only its gradients are stored.
-impl<M: Layer> Clone for Sgd<M>
+impl<M: Layer<E>, E: Float> Clone for Sgd<M, E>
 where
     M::Grads: Clone,
 {
@@ -47,7 +48,7 @@ where
     }
 }
 
-impl<M: Layer> std::fmt::Debug for Sgd<M>
+impl<M: Layer<E>, E: Float> std::fmt::Debug for Sgd<M, E>
 where
     M::Grads: std::fmt::Debug,
 {
@@ -63,7 +64,7 @@ where
     }
 }
 
-impl<M: Layer> Sgd<M> {
+impl<M: Layer<E>, E: Float> Sgd<M, E> {
     /// Plain SGD with this learning rate.
     pub fn new(learning_rate: f32) -> Self {
         Sgd {
@@ -92,7 +93,7 @@ impl<M: Layer> Sgd<M> {
     }
 }
 
-impl<M: Layer> Default for Sgd<M> {
+impl<M: Layer<E>, E: Float> Default for Sgd<M, E> {
     /// Keras's default: learning rate 0.01, no momentum.
     fn default() -> Self {
         Self::new(0.01)
@@ -101,7 +102,7 @@ impl<M: Layer> Default for Sgd<M> {
 
 typed_optimizer!(Sgd);
 
-impl<M: Layer> Typed<M> for Sgd<M> {
+impl<M: Layer<E>, E: Float> Typed<M, E> for Sgd<M, E> {
     fn name(&self) -> &'static str {
         "SGD"
     }
@@ -109,18 +110,20 @@ impl<M: Layer> Typed<M> for Sgd<M> {
         self.step_checked(model, grads);
     }
     fn step_checked(&mut self, model: &mut M, grads: &M::Grads) -> Option<NonFiniteIn> {
+        // The hyperparameters in the model's element type (for `f32`, themselves).
+        let e = |x: f32| E::from_f64(x as f64);
         let (lr, m, wd, nesterov) = (
-            self.learning_rate,
-            self.momentum,
-            self.weight_decay,
+            e(self.learning_rate),
+            e(self.momentum),
+            e(self.weight_decay),
             self.nesterov,
         );
-        if m > 0.0 && self.velocity.is_none() {
+        if m > E::ZERO && self.velocity.is_none() {
             self.velocity = Some(model.zero_grads());
         }
         let mut vel = self.velocity.as_mut();
         let first = for_each_tensor(model, grads, |i, w, g| {
-            if wd > 0.0 {
+            if wd > E::ZERO {
                 w.iter_mut().for_each(|w| *w -= lr * wd * *w);
             }
             match vel.as_deref_mut() {

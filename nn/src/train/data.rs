@@ -3,7 +3,7 @@
 use crate::batch::Batched;
 use core::marker::PhantomData;
 use rayon::prelude::*;
-use shaped_core::{kernels::Parallelism, Tensor};
+use shaped_core::{dtype::downcast_slice_mut, kernels::Parallelism, Float, Tensor};
 
 /// Why a gather wrote no batch: arguments that do not fit the data
 /// ([`Data::gather_into`]), or a data set that could not produce its
@@ -63,14 +63,15 @@ impl std::fmt::Display for GatherError {
 impl std::error::Error for GatherError {}
 
 #[derive(Clone, Copy)]
-enum Source<'a> {
-    F32(&'a [f32]),
+enum Source<'a, E> {
+    Elems(&'a [E]),
     U8 { data: &'a [u8], scale: f32 },
 }
 
-/// Borrowed samples of shape `S` (with a run-time count), from which the
-/// training loop gathers batches. `u8` data (pixels) stays `u8` in memory
-/// and is scaled to `f32` per batch.
+/// Borrowed samples of shape `S` (with a run-time count) for a model
+/// computing in `E` (`f32` unless named), from which the training loop
+/// gathers batches. `u8` data (pixels) stays `u8` in memory and is scaled
+/// to `E` per batch.
 ///
 /// ```
 /// use shaped_nn::train::Data;
@@ -79,28 +80,49 @@ enum Source<'a> {
 /// let x: Data<shape![784]> = Data::u8_scaled(&images, 1.0 / 255.0);
 /// assert_eq!(x.len(), 10);
 /// ```
-#[derive(Clone, Copy)]
-pub struct Data<'a, S: Batched> {
-    src: Source<'a>,
+pub struct Data<'a, S: Batched, E: Float = f32> {
+    src: Source<'a, E>,
     n: usize,
     _s: PhantomData<S>,
 }
 
+impl<S: Batched, E: Float> Clone for Data<'_, S, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S: Batched, E: Float> Copy for Data<'_, S, E> {}
+
 impl<'a, S: Batched> Data<'a, S> {
     /// `f32` samples.
     pub fn f32(t: &'a Tensor<S::Batch, f32>) -> Self {
+        Data::tensor(t)
+    }
+}
+
+impl<'a, S: Batched, E: Float> Data<'a, S, E> {
+    /// The samples of a tensor of the model's element type (`f32` or
+    /// `f64`).
+    ///
+    /// ```
+    /// use shaped_nn::train::Data;
+    /// use shaped_core::{shape, Dyn, Sz, Tensor};
+    /// let x = Tensor::<shape![_, 2], f64>::ones_with((Dyn(3), Sz));
+    /// assert_eq!(Data::<shape![2], f64>::tensor(&x).len(), 3);
+    /// ```
+    pub fn tensor(t: &'a Tensor<S::Batch, E>) -> Self {
         Data {
-            src: Source::F32(t.as_slice()),
+            src: Source::Elems(t.as_slice()),
             n: t.numel() / S::NUMEL.max(1),
             _s: PhantomData,
         }
     }
-    /// `f32` samples in a flat row-major buffer (a whole number of samples:
+    /// Samples in a flat row-major buffer (a whole number of samples:
     /// a partial last one is left out).
-    pub(crate) fn from_flat(d: &'a [f32]) -> Self {
+    pub(crate) fn from_flat(d: &'a [E]) -> Self {
         let n = d.len() / S::NUMEL.max(1);
         Data {
-            src: Source::F32(&d[..n * S::NUMEL]),
+            src: Source::Elems(&d[..n * S::NUMEL]),
             n,
             _s: PhantomData,
         }
@@ -153,7 +175,7 @@ impl<'a, S: Batched> Data<'a, S> {
     /// Copies the samples at `indices` into `out` (resized, capacity kept),
     /// sharing the rows among the kernel threads; an index past the
     /// samples is an error ([`GatherError::Index`]).
-    pub fn gather(&self, indices: &[usize], out: &mut Vec<f32>) -> Result<(), GatherError> {
+    pub fn gather(&self, indices: &[usize], out: &mut Vec<E>) -> Result<(), GatherError> {
         self.gather_with(indices, out, Parallelism::Rayon)
     }
     /// [`gather`](Self::gather) on at most `parallelism`'s threads: with
@@ -171,7 +193,7 @@ impl<'a, S: Batched> Data<'a, S> {
     pub fn gather_with(
         &self,
         indices: &[usize],
-        out: &mut Vec<f32>,
+        out: &mut Vec<E>,
         parallelism: Parallelism,
     ) -> Result<(), GatherError> {
         let len = indices
@@ -182,7 +204,7 @@ impl<'a, S: Batched> Data<'a, S> {
                 samples: indices.len(),
                 per_sample: S::NUMEL,
             })?;
-        out.resize(len, 0.0);
+        out.resize(len, E::ZERO);
         self.gather_into(indices, out, parallelism)
     }
     /// Copies the samples at `indices` into `out`, sharing the rows among
@@ -206,7 +228,7 @@ impl<'a, S: Batched> Data<'a, S> {
     pub fn gather_into(
         &self,
         indices: &[usize],
-        out: &mut [f32],
+        out: &mut [E],
         par: Parallelism,
     ) -> Result<(), GatherError> {
         let k = S::NUMEL;
@@ -228,7 +250,7 @@ impl<'a, S: Batched> Data<'a, S> {
         // `par` has threads (one: no task is handed out).
         let tasks = (indices.len() * k).div_ceil(1 << 15).clamp(1, par.tasks());
         let rows = indices.len().div_ceil(tasks).max(1);
-        let copy = |(o, idx): (&mut [f32], &[usize])| {
+        let copy = |(o, idx): (&mut [E], &[usize])| {
             for (t, (o, &i)) in o.chunks_mut(k).zip(idx).enumerate() {
                 // Samples are read in shuffled order, so the hardware
                 // cannot guess the next one: ask for it a few rows ahead.
@@ -236,8 +258,8 @@ impl<'a, S: Batched> Data<'a, S> {
                     self.prefetch_sample(ahead);
                 }
                 match self.src {
-                    Source::F32(d) => o.copy_from_slice(&d[i * k..(i + 1) * k]),
-                    Source::U8 { data, scale } => scale_u8(o, &data[i * k..(i + 1) * k], scale),
+                    Source::Elems(d) => o.copy_from_slice(&d[i * k..(i + 1) * k]),
+                    Source::U8 { data, scale } => scale_into(o, &data[i * k..(i + 1) * k], scale),
                 }
             }
         };
@@ -254,7 +276,7 @@ impl<'a, S: Batched> Data<'a, S> {
     fn prefetch_sample(&self, i: usize) {
         let k = S::NUMEL;
         match self.src {
-            Source::F32(d) => {
+            Source::Elems(d) => {
                 shaped_core::kernels::prefetch(d.get(i * k..(i + 1) * k).unwrap_or(&[]))
             }
             Source::U8 { data, .. } => {
@@ -266,7 +288,7 @@ impl<'a, S: Batched> Data<'a, S> {
     pub fn split(&self, start: usize, len: usize) -> Self {
         let k = S::NUMEL;
         let src = match self.src {
-            Source::F32(d) => Source::F32(&d[start * k..(start + len) * k]),
+            Source::Elems(d) => Source::Elems(&d[start * k..(start + len) * k]),
             Source::U8 { data, scale } => Source::U8 {
                 data: &data[start * k..(start + len) * k],
                 scale,
@@ -280,9 +302,23 @@ impl<'a, S: Batched> Data<'a, S> {
     }
 }
 
-impl<'a, S: Batched> From<&'a Tensor<S::Batch, f32>> for Data<'a, S> {
-    fn from(t: &'a Tensor<S::Batch, f32>) -> Self {
-        Data::f32(t)
+impl<'a, S: Batched, E: Float> From<&'a Tensor<S::Batch, E>> for Data<'a, S, E> {
+    fn from(t: &'a Tensor<S::Batch, E>) -> Self {
+        Data::tensor(t)
+    }
+}
+
+/// `o = p * scale` for every pixel: the SIMD loop for `f32`, the same
+/// product in `E` (`scale` widened) for another type.
+fn scale_into<E: Float>(o: &mut [E], p: &[u8], scale: f32) {
+    match downcast_slice_mut::<E, f32>(o) {
+        Some(o) => scale_u8(o, p, scale),
+        None => {
+            let scale = E::from_f64(scale as f64);
+            for (o, &p) in o.iter_mut().zip(p) {
+                *o = E::from_f64(p as f64) * scale;
+            }
+        }
     }
 }
 

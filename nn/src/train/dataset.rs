@@ -4,7 +4,7 @@
 
 use super::data::{Data, GatherError};
 use crate::batch::Batched;
-use shaped_core::kernels::Parallelism;
+use shaped_core::{kernels::Parallelism, Float};
 
 /// A source of `len()` samples of shape [`Sample`](Self::Sample), each
 /// with a target of shape [`Target`](Self::Target), from which
@@ -81,7 +81,7 @@ use shaped_core::kernels::Parallelism;
 ///
 /// [`Trainer::fit_dataset`]: super::Trainer::fit_dataset
 /// [`Trainer::evaluate_dataset`]: super::Trainer::evaluate_dataset
-pub trait Dataset {
+pub trait Dataset<E: Float = f32> {
     /// The shape of one sample (the model's input shape), e.g. `shape![784]`.
     type Sample: Batched;
     /// The shape of one target (the loss's target shape), e.g. `shape![10]`
@@ -102,8 +102,8 @@ pub trait Dataset {
     fn gather(
         &self,
         indices: &[usize],
-        samples: &mut [f32],
-        targets: &mut [f32],
+        samples: &mut [E],
+        targets: &mut [E],
     ) -> Result<(), GatherError>;
     /// [`gather`](Self::gather) on at most `parallelism`'s threads (the
     /// trainer passes its [`Compute`](crate::Compute)'s; with one thread
@@ -123,8 +123,8 @@ pub trait Dataset {
     fn gather_with(
         &self,
         indices: &[usize],
-        samples: &mut [f32],
-        targets: &mut [f32],
+        samples: &mut [E],
+        targets: &mut [E],
         parallelism: Parallelism,
     ) -> Result<(), GatherError> {
         let _ = parallelism;
@@ -153,7 +153,7 @@ pub trait Dataset {
 /// set.gather(&[2, 0], &mut s, &mut t).unwrap();
 /// assert_eq!((set.len(), s, t), (3, [4., 5., 0., 1.], [9., 7.]));
 /// ```
-impl<S: Batched, T: Batched> Dataset for (Data<'_, S>, Data<'_, T>) {
+impl<S: Batched, T: Batched, E: Float> Dataset<E> for (Data<'_, S, E>, Data<'_, T, E>) {
     type Sample = S;
     type Target = T;
     /// The smaller of the two counts (see [`counts`](Dataset::counts)).
@@ -164,8 +164,8 @@ impl<S: Batched, T: Batched> Dataset for (Data<'_, S>, Data<'_, T>) {
     fn gather(
         &self,
         indices: &[usize],
-        samples: &mut [f32],
-        targets: &mut [f32],
+        samples: &mut [E],
+        targets: &mut [E],
     ) -> Result<(), GatherError> {
         self.gather_with(indices, samples, targets, Parallelism::Rayon)
     }
@@ -173,8 +173,8 @@ impl<S: Batched, T: Batched> Dataset for (Data<'_, S>, Data<'_, T>) {
     fn gather_with(
         &self,
         indices: &[usize],
-        samples: &mut [f32],
-        targets: &mut [f32],
+        samples: &mut [E],
+        targets: &mut [E],
         parallelism: Parallelism,
     ) -> Result<(), GatherError> {
         self.0.gather_into(indices, samples, parallelism)?;
@@ -186,7 +186,7 @@ impl<S: Batched, T: Batched> Dataset for (Data<'_, S>, Data<'_, T>) {
 }
 
 /// A data set behind a reference is one too.
-impl<D: Dataset + ?Sized> Dataset for &D {
+impl<E: Float, D: Dataset<E> + ?Sized> Dataset<E> for &D {
     type Sample = D::Sample;
     type Target = D::Target;
     fn len(&self) -> usize {
@@ -196,8 +196,8 @@ impl<D: Dataset + ?Sized> Dataset for &D {
     fn gather(
         &self,
         indices: &[usize],
-        samples: &mut [f32],
-        targets: &mut [f32],
+        samples: &mut [E],
+        targets: &mut [E],
     ) -> Result<(), GatherError> {
         (**self).gather(indices, samples, targets)
     }
@@ -205,8 +205,8 @@ impl<D: Dataset + ?Sized> Dataset for &D {
     fn gather_with(
         &self,
         indices: &[usize],
-        samples: &mut [f32],
-        targets: &mut [f32],
+        samples: &mut [E],
+        targets: &mut [E],
         parallelism: Parallelism,
     ) -> Result<(), GatherError> {
         (**self).gather_with(indices, samples, targets, parallelism)

@@ -17,7 +17,7 @@
 
 use super::data::Data;
 use crate::batch::Batched;
-use shaped_core::{Dyn, One, Sz, Tensor};
+use shaped_core::{Dyn, Float, One, Sz, Tensor};
 
 /// A batch of the model's input samples `S`: what `fit`, `evaluate` and
 /// `train_step` take as inputs.
@@ -35,9 +35,9 @@ use shaped_core::{Dyn, One, Sz, Tensor};
 #[diagnostic::on_unimplemented(
     message = "the inputs `{Self}` are not a batch of the model's input samples `{S}`",
     label = "the model takes a batch of `{S}` samples here",
-    note = "inputs are a `Tensor<(Dyn, ...)>` of `f32` whose dims after the batch axis are the model's input shape, or a `Data` of that shape (`Data::u8_scaled` for pixels)"
+    note = "inputs are a `Tensor<(Dyn, ...)>` of the model's element type `{E}` whose dims after the batch axis are the model's input shape, or a `Data` of that shape (`Data::u8_scaled` for pixels)"
 )]
-pub trait Inputs<S: Batched>: InputsOf<S> {}
+pub trait Inputs<S: Batched, E: Float = f32>: InputsOf<S, E> {}
 
 /// A batch of target samples `S` (the model's output shape, or one label
 /// per sample for the sparse losses): what `fit`, `evaluate` and
@@ -55,9 +55,9 @@ pub trait Inputs<S: Batched>: InputsOf<S> {}
 #[diagnostic::on_unimplemented(
     message = "the targets `{Self}` are not a batch of the loss's target samples `{S}`",
     label = "the loss compares the model's outputs with a batch of `{S}` targets here",
-    note = "targets have the model's output shape (one-hot for `CategoricalCrossentropy`), or one label per sample, `(Dyn, One)`, for the sparse losses"
+    note = "targets are `{E}`, the model's element type, and have the model's output shape (one-hot for `CategoricalCrossentropy`), or one label per sample, `(Dyn, One)`, for the sparse losses"
 )]
-pub trait Targets<S: Batched>: TargetsOf<S> {}
+pub trait Targets<S: Batched, E: Float = f32>: TargetsOf<S, E> {}
 
 /// A batch of the model's input samples `S`, as [`predict`] takes it: one
 /// sample on its own (no batch axis) is refused with a message saying so.
@@ -66,9 +66,9 @@ pub trait Targets<S: Batched>: TargetsOf<S> {}
 #[diagnostic::on_unimplemented(
     message = "`predict` takes a batch of `{S}` samples; `{Self}` is not one",
     label = "a batch of `{S}` samples is needed here",
-    note = "inputs are a `Tensor<(Dyn, ...)>` of `f32` whose dims after the batch axis are the model's input shape"
+    note = "inputs are a `Tensor<(Dyn, ...)>` of the model's element type `{E}` whose dims after the batch axis are the model's input shape"
 )]
-pub trait PredictInputs<S: Batched>: PredictInputsOf<S> {}
+pub trait PredictInputs<S: Batched, E: Float = f32>: PredictInputsOf<S, E> {}
 
 /// What makes a type [`Inputs`], and its methods: implemented by the library for tensors of
 /// each rank and for [`Data`]. `Inputs` itself has one blanket impl over
@@ -86,11 +86,11 @@ pub trait PredictInputs<S: Batched>: PredictInputsOf<S> {}
     message = "the inputs `{Self}` are not a batch of the model's input samples `{S}`",
     label = "the model takes a batch of `{S}` samples here"
 )]
-pub trait InputsOf<S: Batched> {
+pub trait InputsOf<S: Batched, E: Float = f32> {
     /// The samples.
-    fn data(&self) -> Data<'_, S>;
+    fn data(&self) -> Data<'_, S, E>;
     /// The samples as one contiguous buffer, when they are stored so.
-    fn contiguous(&self) -> Option<&[f32]> {
+    fn contiguous(&self) -> Option<&[E]> {
         None
     }
 }
@@ -107,11 +107,11 @@ pub trait InputsOf<S: Batched> {
     message = "the targets `{Self}` are not a batch of the loss's target samples `{S}`",
     label = "the loss compares the model's outputs with a batch of `{S}` targets here"
 )]
-pub trait TargetsOf<S: Batched> {
+pub trait TargetsOf<S: Batched, E: Float = f32> {
     /// The samples.
-    fn data(&self) -> Data<'_, S>;
+    fn data(&self) -> Data<'_, S, E>;
     /// The samples as one contiguous buffer, when they are stored so.
-    fn contiguous(&self) -> Option<&[f32]> {
+    fn contiguous(&self) -> Option<&[E]> {
         None
     }
 }
@@ -128,18 +128,18 @@ pub trait TargetsOf<S: Batched> {
     message = "`predict` takes a batch of `{S}` samples; `{Self}` is not one",
     label = "a batch of `{S}` samples is needed here"
 )]
-pub trait PredictInputsOf<S: Batched> {
+pub trait PredictInputsOf<S: Batched, E: Float = f32> {
     /// The samples.
-    fn data(&self) -> Data<'_, S>;
+    fn data(&self) -> Data<'_, S, E>;
     /// The samples as one contiguous buffer, when they are stored so.
-    fn contiguous(&self) -> Option<&[f32]> {
+    fn contiguous(&self) -> Option<&[E]> {
         None
     }
 }
 
-impl<X: InputsOf<S> + ?Sized, S: Batched> Inputs<S> for X {}
-impl<X: TargetsOf<S> + ?Sized, S: Batched> Targets<S> for X {}
-impl<X: PredictInputsOf<S> + ?Sized, S: Batched> PredictInputs<S> for X {}
+impl<X: InputsOf<S, E> + ?Sized, S: Batched, E: Float> Inputs<S, E> for X {}
+impl<X: TargetsOf<S, E> + ?Sized, S: Batched, E: Float> Targets<S, E> for X {}
+impl<X: PredictInputsOf<S, E> + ?Sized, S: Batched, E: Float> PredictInputs<S, E> for X {}
 
 /// The one type the shape checks below are implemented for, `()`: their
 /// impls are blanket impls over this trait, which is what keeps rustc from
@@ -153,20 +153,20 @@ impl<X: PredictInputsOf<S> + ?Sized, S: Batched> PredictInputs<S> for X {}
 pub trait Unit {}
 impl Unit for () {}
 
-impl<S: Batched> InputsOf<S> for Data<'_, S> {
-    fn data(&self) -> Data<'_, S> {
+impl<S: Batched, E: Float> InputsOf<S, E> for Data<'_, S, E> {
+    fn data(&self) -> Data<'_, S, E> {
         *self
     }
 }
 
-impl<S: Batched> TargetsOf<S> for Data<'_, S> {
-    fn data(&self) -> Data<'_, S> {
+impl<S: Batched, E: Float> TargetsOf<S, E> for Data<'_, S, E> {
+    fn data(&self) -> Data<'_, S, E> {
         *self
     }
 }
 
-impl<S: Batched> PredictInputsOf<S> for Data<'_, S> {
-    fn data(&self) -> Data<'_, S> {
+impl<S: Batched, E: Float> PredictInputsOf<S, E> for Data<'_, S, E> {
+    fn data(&self) -> Data<'_, S, E> {
         *self
     }
 }
@@ -278,10 +278,10 @@ impl<U: Unit, const G: usize, const T: usize> BatchOfSamples<G, T> for U where
 /// `$S` samples, in order.
 macro_rules! flat_tensor_samples {
     ($S:ty) => {
-        fn data(&self) -> Data<'_, $S> {
+        fn data(&self) -> Data<'_, $S, E> {
             Data::from_flat(self.as_slice())
         }
-        fn contiguous(&self) -> Option<&[f32]> {
+        fn contiguous(&self) -> Option<&[E]> {
             Some(self.as_slice())
         }
     };
@@ -289,7 +289,7 @@ macro_rules! flat_tensor_samples {
 
 macro_rules! tensor_samples {
     ($Role:ident, $Same:ident; $([$G:ident, $T:ident]),+) => {
-        impl<$(const $G: usize, const $T: usize),+> $Role<($(Sz<$T>,)+)> for Tensor<(Dyn, $(Sz<$G>,)+)>
+        impl<E: Float, $(const $G: usize, const $T: usize),+> $Role<($(Sz<$T>,)+), E> for Tensor<(Dyn, $(Sz<$G>,)+), E>
         where
             (): $Same<$($G,)+ $($T),+>,
         {
@@ -310,8 +310,8 @@ tensor_samples!(TargetsOf, SameTargets2; [G0, T0], [G1, T1]);
 /// feed a `(28, 28, 1) => ...` convnet, `shape![_, 1]` targets a `Dense<1>`.
 macro_rules! tensor_samples_one {
     ($Role:ident, $Same:ident; $([$G:ident, $T:ident]),*) => {
-        impl<$(const $G: usize, const $T: usize),*> $Role<($(Sz<$T>,)* Sz<1>,)>
-            for Tensor<(Dyn, $(Sz<$G>,)* One,)>
+        impl<E: Float, $(const $G: usize, const $T: usize),*> $Role<($(Sz<$T>,)* Sz<1>,), E>
+            for Tensor<(Dyn, $(Sz<$G>,)* One,), E>
         where
             (): $Same<$($G,)* 1, $($T,)* 1>,
         {
@@ -328,7 +328,7 @@ tensor_samples_one!(PredictInputsOf, SameInputs;);
 tensor_samples_one!(PredictInputsOf, SameInputs2; [G0, T0]);
 tensor_samples_one!(PredictInputsOf, SameInputs3; [G0, T0], [G1, T1]);
 
-impl TargetsOf<(One,)> for Tensor<(Dyn, One)> {
+impl<E: Float> TargetsOf<(One,), E> for Tensor<(Dyn, One), E> {
     flat_tensor_samples!((One,));
 }
 
@@ -336,11 +336,11 @@ tensor_samples!(PredictInputsOf, SameInputs; [G0, T0]);
 tensor_samples!(PredictInputsOf, SameInputs2; [G0, T0], [G1, T1]);
 tensor_samples!(PredictInputsOf, SameInputs3; [G0, T0], [G1, T1], [G2, T2]);
 
-impl<const G: usize, const T: usize> PredictInputsOf<(Sz<T>,)> for Tensor<(Sz<G>,)>
+impl<E: Float, const G: usize, const T: usize> PredictInputsOf<(Sz<T>,), E> for Tensor<(Sz<G>,), E>
 where
     (): BatchOfSamples<G, T>,
 {
-    fn data(&self) -> Data<'_, (Sz<T>,)> {
+    fn data(&self) -> Data<'_, (Sz<T>,), E> {
         // Only for zero-width samples, where there is nothing to read.
         Data::from_flat(&[])
     }
@@ -378,22 +378,22 @@ where
 
 macro_rules! unflattened {
     ($Role:ident) => {
-        impl<const G0: usize, const G1: usize, const T: usize> $Role<(Sz<T>,)>
-            for Tensor<(Dyn, Sz<G0>, Sz<G1>)>
+        impl<E: Float, const G0: usize, const G1: usize, const T: usize> $Role<(Sz<T>,), E>
+            for Tensor<(Dyn, Sz<G0>, Sz<G1>), E>
         where
             (): FlatSamples2<G0, G1, T>,
         {
-            fn data(&self) -> Data<'_, (Sz<T>,)> {
+            fn data(&self) -> Data<'_, (Sz<T>,), E> {
                 // Only for zero sizes, where there is nothing to read.
                 Data::from_flat(&[])
             }
         }
-        impl<const G0: usize, const G1: usize, const G2: usize, const T: usize> $Role<(Sz<T>,)>
-            for Tensor<(Dyn, Sz<G0>, Sz<G1>, Sz<G2>)>
+        impl<E: Float, const G0: usize, const G1: usize, const G2: usize, const T: usize>
+            $Role<(Sz<T>,), E> for Tensor<(Dyn, Sz<G0>, Sz<G1>, Sz<G2>), E>
         where
             (): FlatSamples3<G0, G1, G2, T>,
         {
-            fn data(&self) -> Data<'_, (Sz<T>,)> {
+            fn data(&self) -> Data<'_, (Sz<T>,), E> {
                 Data::from_flat(&[])
             }
         }

@@ -19,11 +19,11 @@ use crate::{
     Compute, Layer,
 };
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
-use shaped_core::{kernels::Parallelism, ConstShape, Tensor};
+use shaped_core::{kernels::Parallelism, ConstShape, Float, Tensor};
 use std::{borrow::Borrow, ops::Range, time::Instant};
 
 /// Inputs with their targets (validation data).
-pub type Labeled<'a, I, T> = (Data<'a, I>, Data<'a, T>);
+pub type Labeled<'a, I, T, E = f32> = (Data<'a, I, E>, Data<'a, T, E>);
 
 /// How `fit` runs.
 #[derive(Clone, Debug)]
@@ -232,7 +232,11 @@ impl From<BatchLenError> for TrainError {
 /// A model compiled with an optimizer, a loss and a metric, with the
 /// buffers its steps reuse: after the first step at a batch size, a step
 /// allocates nothing.
-pub struct Trainer<M: Layer, O, L, Me> {
+///
+/// The model computes in its element type `E` (`f32`, or `f64` for a
+/// `model!` struct declared `<E>`; inferred from the model), and so do its
+/// inputs, targets and predictions (`u8` pixels are scaled to `E`).
+pub struct Trainer<M: Layer<E>, O, L, Me, E: Float = f32> {
     /// The model.
     pub model: M,
     /// The optimizer.
@@ -249,10 +253,10 @@ pub struct Trainer<M: Layer, O, L, Me> {
     /// The sample indices of inference batches and of `train_step`'s
     /// gathering, reused.
     idx: Vec<usize>,
-    x: Vec<f32>,
-    y: Vec<f32>,
-    out: Vec<f32>,
-    grad: Vec<f32>,
+    x: Vec<E>,
+    y: Vec<E>,
+    out: Vec<E>,
+    grad: Vec<E>,
     order: Vec<usize>,
     rng: StdRng,
     compute: Compute,
@@ -267,15 +271,15 @@ pub struct Evaluation {
     pub metric: f32,
 }
 
-impl<M: Layer, O, L, Me> Trainer<M, O, L, Me> {
+impl<M: Layer<E>, O, L, Me, E: Float> Trainer<M, O, L, Me, E> {
     /// Compiles `model` with an optimizer, a loss and a metric.
     // The bounds are the function's own (not the impl block's), so that an
     // optimizer of another model is reported at one bound.
     pub fn new(model: M, optimizer: O, loss: L, metric: Me) -> Self
     where
-        O: Optimizer<M>,
-        L: Loss<M::Output>,
-        Me: Metric<M::Output, Target = L::Target>,
+        O: Optimizer<M, E>,
+        L: Loss<M::Output, E>,
+        Me: Metric<M::Output, E, Target = L::Target>,
     {
         let grads = model.zero_grads();
         Trainer {
@@ -298,12 +302,13 @@ impl<M: Layer, O, L, Me> Trainer<M, O, L, Me> {
     }
 }
 
-impl<M, O, L, Me> Trainer<M, O, L, Me>
+impl<M, O, L, Me, E> Trainer<M, O, L, Me, E>
 where
-    M: Layer,
-    O: Optimizer<M>,
-    L: Loss<M::Output>,
-    Me: Metric<M::Output, Target = L::Target>,
+    E: Float,
+    M: Layer<E>,
+    O: Optimizer<M, E>,
+    L: Loss<M::Output, E>,
+    Me: Metric<M::Output, E, Target = L::Target>,
 {
     /// Sets how the training computes ([`Compute`]): it is given to every
     /// layer of the model ([`Layer::set_compute`]) and to the optimizer
@@ -400,7 +405,7 @@ where
     /// let y3 = Tensor::<shape![_, 2]>::zeros_with((Dyn(3), Sz));
     /// assert!(t.train_step(&x, &y3).is_err());
     /// ```
-    pub fn train_step<X: Inputs<M::Input> + ?Sized, Y: Targets<L::Target> + ?Sized>(
+    pub fn train_step<X: Inputs<M::Input, E> + ?Sized, Y: Targets<L::Target, E> + ?Sized>(
         &mut self,
         x: &X,
         y: &Y,
@@ -440,14 +445,14 @@ where
     /// a bad target or output, the inner one what became non-finite.
     fn step(
         &mut self,
-        x: &[f32],
-        y: &[f32],
+        x: &[E],
+        y: &[E],
         n: usize,
     ) -> Result<Result<f32, NonFiniteValue>, TrainError> {
-        let y = BatchRef::<L::Target>::new(y, n)?;
+        let y = BatchRef::<L::Target, E>::new(y, n)?;
         self.loss.check_targets(y)?;
         let m = &mut self.model;
-        let x = BatchRef::<M::Input>::new(x, n)?;
+        let x = BatchRef::<M::Input, E>::new(x, n)?;
         let out = BatchMut::resized(&mut self.out, n);
         m.forward_train(x, out, &mut self.cache, &mut self.rng);
         let scored = Scored::new(BatchRef::new(&self.out, n)?, y)?;
@@ -518,7 +523,7 @@ where
     /// assert_eq!(history.epochs.len(), 3);
     /// assert!(t.evaluate(&x, &y, 32).unwrap().loss < history.epochs[0].loss);
     /// ```
-    pub fn fit<X: Inputs<M::Input> + ?Sized, Y: Targets<L::Target> + ?Sized>(
+    pub fn fit<X: Inputs<M::Input, E> + ?Sized, Y: Targets<L::Target, E> + ?Sized>(
         &mut self,
         x: &X,
         y: &Y,
@@ -530,15 +535,17 @@ where
     /// [`fit`](Self::fit) with validation data, evaluated at every epoch's
     /// end (it takes the place of `cfg.validation_split`), and `callbacks`,
     /// called at every epoch's end.
-    pub fn fit_with<X: Inputs<M::Input> + ?Sized, Y: Targets<L::Target> + ?Sized>(
+    pub fn fit_with<X: Inputs<M::Input, E> + ?Sized, Y: Targets<L::Target, E> + ?Sized>(
         &mut self,
         x: &X,
         y: &Y,
         cfg: impl Borrow<FitConfig>,
-        validation: Option<Labeled<'_, M::Input, L::Target>>,
+        validation: Option<Labeled<'_, M::Input, L::Target, E>>,
         callbacks: &mut [&mut dyn Callback],
     ) -> Result<History, TrainError> {
-        let validation = validation.as_ref().map(|v| v as &ValidationSet<'_, M, L>);
+        let validation = validation
+            .as_ref()
+            .map(|v| v as &ValidationSet<'_, M, L, E>);
         self.fit_dataset_with(&(x.data(), y.data()), cfg, validation, callbacks)
     }
 
@@ -567,7 +574,7 @@ where
         cfg: impl Borrow<FitConfig>,
     ) -> Result<History, TrainError>
     where
-        D: Dataset<Sample = M::Input, Target = L::Target> + ?Sized,
+        D: Dataset<E, Sample = M::Input, Target = L::Target> + ?Sized,
     {
         self.fit_dataset_with(data, cfg, None, &mut [])
     }
@@ -580,11 +587,11 @@ where
         &mut self,
         data: &D,
         cfg: impl Borrow<FitConfig>,
-        validation: Option<&ValidationSet<'_, M, L>>,
+        validation: Option<&ValidationSet<'_, M, L, E>>,
         callbacks: &mut [&mut dyn Callback],
     ) -> Result<History, TrainError>
     where
-        D: Dataset<Sample = M::Input, Target = L::Target> + ?Sized,
+        D: Dataset<E, Sample = M::Input, Target = L::Target> + ?Sized,
     {
         let cfg: &FitConfig = cfg.borrow();
         self.join_kernel_threads();
@@ -594,7 +601,7 @@ where
         let n_train = n - held;
         let validation = match validation {
             Some(v) => Some((v, 0..v.len())),
-            None => (held > 0).then_some((&data as &ValidationSet<'_, M, L>, n_train..n)),
+            None => (held > 0).then_some((&data as &ValidationSet<'_, M, L, E>, n_train..n)),
         };
         if n_train == 0 || cfg.batch_size == 0 {
             return Err(TrainError::Empty);
@@ -627,8 +634,8 @@ where
                 let n = hi - lo;
                 let mut xb = std::mem::take(&mut self.x);
                 let mut yb = std::mem::take(&mut self.y);
-                xb.resize(batch_len::<M::Input>(n), 0.0);
-                yb.resize(batch_len::<L::Target>(n), 0.0);
+                xb.resize(batch_len::<M::Input>(n), E::ZERO);
+                yb.resize(batch_len::<L::Target>(n), E::ZERO);
                 let gathered = data.gather_with(
                     &self.order[lo..hi],
                     &mut xb,
@@ -709,7 +716,7 @@ where
     /// let y = Tensor::<shape![_, 2]>::zeros_with((Dyn(600), Sz));
     /// assert_eq!(t.evaluate(&x, &y, 32), Err(TrainError::LengthMismatch { inputs: 100, targets: 600 }));
     /// ```
-    pub fn evaluate<X: Inputs<M::Input> + ?Sized, Y: Targets<L::Target> + ?Sized>(
+    pub fn evaluate<X: Inputs<M::Input, E> + ?Sized, Y: Targets<L::Target, E> + ?Sized>(
         &mut self,
         x: &X,
         y: &Y,
@@ -728,7 +735,7 @@ where
         batch_size: usize,
     ) -> Result<Evaluation, TrainError>
     where
-        D: Dataset<Sample = M::Input, Target = L::Target> + ?Sized,
+        D: Dataset<E, Sample = M::Input, Target = L::Target> + ?Sized,
     {
         let (inputs, targets) = data.counts();
         let n = same_len(inputs, targets)?;
@@ -743,7 +750,7 @@ where
         batch_size: usize,
     ) -> Result<Evaluation, TrainError>
     where
-        D: Dataset<Sample = M::Input, Target = L::Target> + ?Sized,
+        D: Dataset<E, Sample = M::Input, Target = L::Target> + ?Sized,
     {
         let (inputs, targets) = data.counts();
         same_len(inputs, targets)?;
@@ -757,8 +764,8 @@ where
             let k = batch_size.min(range.end - lo);
             self.idx.clear();
             self.idx.extend(lo..lo + k);
-            self.x.resize(batch_len::<M::Input>(k), 0.0);
-            self.y.resize(batch_len::<L::Target>(k), 0.0);
+            self.x.resize(batch_len::<M::Input>(k), E::ZERO);
+            self.y.resize(batch_len::<L::Target>(k), E::ZERO);
             let par = self.compute.parallelism;
             data.gather_with(&self.idx, &mut self.x, &mut self.y, par)?;
             let y = BatchRef::new(&self.y, k)?;
@@ -785,9 +792,12 @@ where
     /// needs a batch axis), in batches of 1024 through the trainer's
     /// buffers: after the first call, the only allocation is the returned
     /// tensor.
-    pub fn predict<X>(&mut self, x: &X) -> Result<Tensor<<M::Output as Batched>::Batch>, TrainError>
+    pub fn predict<X>(
+        &mut self,
+        x: &X,
+    ) -> Result<Tensor<<M::Output as Batched>::Batch, E>, TrainError>
     where
-        X: PredictInputs<M::Input> + ?Sized,
+        X: PredictInputs<M::Input, E> + ?Sized,
     {
         self.join_kernel_threads();
         predict_with(
@@ -804,8 +814,11 @@ where
 
 /// A validation data set of the trainer's model and loss, as
 /// [`Trainer::fit_dataset_with`] takes it.
-pub type ValidationSet<'a, M, L> = dyn Dataset<Sample = <M as Layer>::Input, Target = <L as Loss<<M as Layer>::Output>>::Target>
-    + 'a;
+pub type ValidationSet<'a, M, L, E = f32> = dyn Dataset<
+        E,
+        Sample = <M as Layer<E>>::Input,
+        Target = <L as Loss<<M as Layer<E>>::Output, E>>::Target,
+    > + 'a;
 
 /// The values of a batch of `n` samples of shape `S`.
 fn batch_len<S: Batched>(n: usize) -> usize {
@@ -835,10 +848,10 @@ fn same_len(inputs: usize, targets: usize) -> Result<usize, TrainError> {
 /// let p: Tensor<shape![_, 2]> = predict(&Tiny::seeded(0), &x).unwrap();
 /// assert_eq!(p.dims(), [4, 2]);
 /// ```
-pub fn predict<M: Layer, X: PredictInputs<M::Input> + ?Sized>(
+pub fn predict<M: Layer<E>, E: Float, X: PredictInputs<M::Input, E> + ?Sized>(
     model: &M,
     x: &X,
-) -> Result<Tensor<<M::Output as Batched>::Batch>, TrainError> {
+) -> Result<Tensor<<M::Output as Batched>::Batch, E>, TrainError> {
     let mut cache = M::Cache::default();
     let (mut idx, mut xb, mut ob) = (Vec::new(), Vec::new(), Vec::new());
     shaped_core::kernels::join_kernel_threads();
@@ -854,15 +867,15 @@ pub fn predict<M: Layer, X: PredictInputs<M::Input> + ?Sized>(
 }
 
 /// `predict` through the given buffers.
-fn predict_with<M: Layer>(
+fn predict_with<M: Layer<E>, E: Float>(
     model: &M,
-    x: Data<'_, M::Input>,
+    x: Data<'_, M::Input, E>,
     par: Parallelism,
     idx: &mut Vec<usize>,
-    xb: &mut Vec<f32>,
-    ob: &mut Vec<f32>,
+    xb: &mut Vec<E>,
+    ob: &mut Vec<E>,
     cache: &mut M::Cache,
-) -> Result<Tensor<<M::Output as Batched>::Batch>, TrainError> {
+) -> Result<Tensor<<M::Output as Batched>::Batch, E>, TrainError> {
     let n = x.len();
     let mut out = Vec::with_capacity(n.saturating_mul(M::Output::NUMEL));
     for lo in (0..n).step_by(1024) {

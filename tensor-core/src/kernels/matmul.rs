@@ -20,7 +20,6 @@ use super::skinny;
 use super::sparse::SparseLhs;
 use super::view::{MatMut, MatRef};
 use crate::dtype::Num;
-use core::any::TypeId;
 use core::fmt;
 use core::num::NonZeroUsize;
 
@@ -236,22 +235,16 @@ impl Scratch {
 /// `s` as a slice of `T`, when `E` is `T`: the one place the element type is
 /// tested at run time.
 fn downcast<E: 'static, T: 'static>(s: &[E]) -> Option<&[T]> {
-    (TypeId::of::<E>() == TypeId::of::<T>()).then(|| {
-        // SAFETY: `E` and `T` are the same type (their `TypeId`s agree).
-        unsafe { &*(s as *const [E] as *const [T]) }
-    })
+    crate::dtype::downcast_slice(s)
 }
 
 /// [`downcast`] for a mutable slice.
 fn downcast_mut<E: 'static, T: 'static>(s: &mut [E]) -> Option<&mut [T]> {
-    (TypeId::of::<E>() == TypeId::of::<T>()).then(|| {
-        // SAFETY: `E` and `T` are the same type (their `TypeId`s agree).
-        unsafe { &mut *(s as *mut [E] as *mut [T]) }
-    })
+    crate::dtype::downcast_slice_mut(s)
 }
 
 /// A view of `E` as a view of `T`, when they are the same type.
-fn downcast_view<'a, E: 'static, T: 'static>(m: MatRef<'a, E>) -> Option<MatRef<'a, T>> {
+pub(super) fn downcast_view<'a, E: 'static, T: 'static>(m: MatRef<'a, E>) -> Option<MatRef<'a, T>> {
     Some(MatRef {
         data: downcast(m.data)?,
         rows: m.rows,

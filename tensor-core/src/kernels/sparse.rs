@@ -212,14 +212,20 @@ impl SparseLhs {
     /// Decides whether tiles pay for `x` (`rows x cols`, row-major) times
     /// matrices of `n` columns, and builds them if so. Returns whether the
     /// tiles are live.
-    pub fn prepare(
+    ///
+    /// Tiles are built for `f32` only: for another element type this keeps
+    /// `x` dense and returns `false`.
+    pub fn prepare<E: 'static>(
         &mut self,
-        x: MatRef<'_, f32>,
+        x: MatRef<'_, E>,
         n: usize,
         policy: SparsePolicy,
         par: Parallelism,
     ) -> bool {
         self.source = None;
+        let Some(x) = super::matmul::downcast_view::<E, f32>(x) else {
+            return false;
+        };
         let row_major = x.cs == 1 && (x.rs == x.cols || x.rows <= 1);
         let (rows, cols) = (x.rows, x.cols);
         if !row_major || rows == 0 || cols == 0 || rows > u32::MAX as usize {
@@ -236,11 +242,15 @@ impl SparseLhs {
 
     /// The operand for `x`: the tiles if they were prepared from `x`
     /// (same buffer and shape), for `x` or for its transpose; else `x`.
-    pub fn of<'a>(&'a self, x: MatRef<'a, f32>) -> super::matmul::Lhs<'a, f32> {
+    pub fn of<'a, E: 'static>(&'a self, x: MatRef<'a, E>) -> super::matmul::Lhs<'a, E> {
         use super::matmul::Lhs;
         let Some((at, len)) = self.source else {
             return Lhs::Dense(x);
         };
+        if core::any::TypeId::of::<E>() != core::any::TypeId::of::<f32>() {
+            // Tiles are only ever built from `f32` (see `prepare`).
+            return Lhs::Dense(x);
+        }
         let (r, c) = (self.blocks.rows, self.blocks.cols);
         let same = x.data.as_ptr() as usize == at && x.data.len() >= len;
         if same && (x.rows, x.cols, x.rs, x.cs) == (r, c, c, 1) {
