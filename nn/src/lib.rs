@@ -82,6 +82,7 @@ pub use layers::{
     conv2d::{Conv2D, Conv2DLayer, Conv2DParams, PaddingMode, Same, Valid},
     dense::{Dense, DenseInput, DenseLayer, DenseParams, DenseRefused},
     dropout::{Dropout, DropoutLayer},
+    f32_only::F32Only,
     flatten::{Flatten, FlattenLayer},
     max_pool2d::{MaxPool2D, MaxPool2DLayer},
     tape_layer::{OpsLayer, TapeLayer, TapeParams},

@@ -50,6 +50,23 @@ mod select;
 /// The generated items
 /// are named after the model and the field (`Mnist_dense_0_output`, ...).
 ///
+/// The element type: a plain model computes in `f32`. Written with one
+/// type parameter, `struct Spiral<E>: 2 => [...]`, the model is generic over
+/// it: `Spiral::<f64>::seeded(0)` computes (parameters, gradients, optimizer
+/// state, inputs and outputs) in `f64`, and `Spiral` alone is
+/// `Spiral<f32>`. Every layer must then compute in `f64` too; one that
+/// does not (`Conv2D`, the pools, a tape layer) is one compile error at
+/// that layer: `Conv2D<4, 3> computes in f32 only; this model is generic
+/// over its element type: declare it without <E>`.
+///
+/// ```text
+/// model! {
+///     /// Two spirals, in f32 or f64.
+///     pub struct Spiral<E>: 2 => [Dense<32, Tanh>, Dense<32, Relu>, Dense<1, Sigmoid>]
+/// }
+/// let m = Spiral::<f64>::seeded(7);
+/// ```
+///
 /// The struct gets `new(&mut StdRng)`, `seeded(u64)`, `PARAMS`,
 /// `summary()`, and implements `shaped_nn::Layer` (forward, training forward,
 /// backward), `shaped_nn::Parameters` and `shaped_nn::LayerSpec` (so a model is a layer

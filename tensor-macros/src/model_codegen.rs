@@ -93,6 +93,19 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             const _: () = #support::check_output::<#layer_name<f32>, #out_name, f32>();
             const _: () = #support::check_input::<#layer_name<f32>, #prev, f32>();
         });
+        if elem.is_some() {
+            // A model generic over its element type computes in `f64` too:
+            // a layer that does not (the convolution) refuses here, at the
+            // layer, in the words of its spec's `OUT` for `f64`.
+            items.push(quote_spanned! {span=>
+                const _: #nn::SampleDims = #support::dims::<
+                    { #support::rank_or_refuse(&<#spec as #nn::LayerSpec<
+                        <#prev as #support::Guard<{ #dims_name.rank() > 0 }>>::Passed,
+                        f64,
+                    >>::OUT) },
+                >(::core::result::Result::Ok(#dims_name));
+            });
+        }
         ins.push(quote!(#out_name));
         aliases.push(layer_name);
         last_dims = Some(dims_name);

@@ -98,3 +98,10 @@ impl<S: Batched, const P: usize> LayerSpec<S> for AvgPool2D<P> {
     );
     type Layer<Out: Batched> = AvgPool2DLayer<S, Out, P>;
 }
+
+/// The pool computes in `f32` only: its spec for `f64` refuses.
+impl<S: Batched, const P: usize> LayerSpec<S, f64> for AvgPool2D<P> {
+    const OUT: Result<SampleDims, Reason> =
+        super::f32_only::f32_only(Reason::new("AvgPool2D<").num(P).text(">"));
+    type Layer<Out: Batched> = super::f32_only::F32Only<S, Out, f64>;
+}

@@ -508,14 +508,7 @@ impl<
 {
     const OUT: Result<SampleDims, Reason> = {
         let same = matches!(P::PADDING, Padding::Same);
-        let mut name = Reason::new("Conv2D<").num(FILTERS).text(", ").num(KERNEL);
-        if same {
-            name = name.text(", same");
-        }
-        if STRIDE != 1 {
-            name = name.text(", stride ").num(STRIDE);
-        }
-        let name = name.text(">");
+        let name = Conv2D::<FILTERS, KERNEL, A, P, STRIDE>::NAME;
         let d = SampleDims::of::<S>();
         match image(name, d) {
             Err(e) => Err(e),
@@ -560,4 +553,40 @@ impl<
         }
     };
     type Layer<Out: Batched> = Conv2DLayer<S, Out, FILTERS, KERNEL, A, P, STRIDE>;
+}
+
+impl<
+        const FILTERS: usize,
+        const KERNEL: usize,
+        A: Activation,
+        P: PaddingMode,
+        const STRIDE: usize,
+    > Conv2D<FILTERS, KERNEL, A, P, STRIDE>
+{
+    /// How its messages name it: `Conv2D<32, 3>`, `Conv2D<8, 3, same, stride 2>`.
+    const NAME: Reason = {
+        let mut name = Reason::new("Conv2D<").num(FILTERS).text(", ").num(KERNEL);
+        if matches!(P::PADDING, Padding::Same) {
+            name = name.text(", same");
+        }
+        if STRIDE != 1 {
+            name = name.text(", stride ").num(STRIDE);
+        }
+        name.text(">")
+    };
+}
+
+/// The convolution computes in `f32` only: in a model generic over its
+/// element type, its spec for `f64` refuses, at the layer.
+impl<
+        S: Batched,
+        const FILTERS: usize,
+        const KERNEL: usize,
+        A: Activation,
+        P: PaddingMode,
+        const STRIDE: usize,
+    > LayerSpec<S, f64> for Conv2D<FILTERS, KERNEL, A, P, STRIDE>
+{
+    const OUT: Result<SampleDims, Reason> = super::f32_only::f32_only(Self::NAME);
+    type Layer<Out: Batched> = super::f32_only::F32Only<S, Out, f64>;
 }

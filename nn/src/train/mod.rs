@@ -16,8 +16,8 @@ pub use history::{Divergence, EpochLog, History};
 pub use progress::{EpochProgress, Verbosity};
 pub use samples::{
     BatchOfSamples, FlatSamples2, FlatSamples3, Inputs, InputsOf, PredictInputs, PredictInputsOf,
-    SameInputs, SameInputs2, SameInputs3, SameTargets, SameTargets2, SameType, Targets, TargetsOf,
-    Unit,
+    SameElem, SameInputs, SameInputs2, SameInputs3, SameTargets, SameTargets2, SameType, Targets,
+    TargetsOf, Unit,
 };
 pub use trainer::{
     predict, Evaluation, FitConfig, Labeled, NonFiniteValue, TrainError, Trainer, ValidationSet,

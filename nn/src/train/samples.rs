@@ -17,7 +17,7 @@
 
 use super::data::Data;
 use crate::batch::Batched;
-use shaped_core::{Dyn, Float, One, Sz, Tensor};
+use shaped_core::{Dtype, Dyn, Float, One, Sz, Tensor};
 
 /// A batch of the model's input samples `S`: what `fit`, `evaluate` and
 /// `train_step` take as inputs.
@@ -179,6 +179,25 @@ impl<S: Batched, E: Float> PredictInputsOf<S, E> for Data<'_, S, E> {
 pub trait SameType<T: ?Sized> {}
 impl<T: ?Sized> SameType<T> for T {}
 
+/// Data of element type `GIVEN` for a model computing in `TAKES`:
+/// implemented only where they are the same, so that other data is an
+/// error saying so (`the data are f64 but the model computes in f32`).
+#[diagnostic::on_unimplemented(
+    message = "the data are `{GIVEN}` but the model computes in `{TAKES}`",
+    label = "`{GIVEN}` values where the model takes `{TAKES}`",
+    note = "convert them with `.cast::<{TAKES}>()`, or declare the model generic over its element type (`struct Net<E>: ...`) and train `Net::<{GIVEN}>`"
+)]
+pub trait SameElem<GIVEN, TAKES> {
+    /// The data, as the model's element type.
+    fn same(data: &[GIVEN]) -> &[TAKES];
+}
+#[diagnostic::do_not_recommend]
+impl<U: Unit, T> SameElem<T, T> for U {
+    fn same(data: &[T]) -> &[T] {
+        data
+    }
+}
+
 /// Inputs of width `GIVEN` for a model of `TAKES` inputs: implemented only
 /// when they are equal.
 #[diagnostic::on_unimplemented(
@@ -279,19 +298,20 @@ impl<U: Unit, const G: usize, const T: usize> BatchOfSamples<G, T> for U where
 macro_rules! flat_tensor_samples {
     ($S:ty) => {
         fn data(&self) -> Data<'_, $S, E> {
-            Data::from_flat(self.as_slice())
+            Data::from_flat(<() as SameElem<F, E>>::same(self.as_slice()))
         }
         fn contiguous(&self) -> Option<&[E]> {
-            Some(self.as_slice())
+            Some(<() as SameElem<F, E>>::same(self.as_slice()))
         }
     };
 }
 
 macro_rules! tensor_samples {
     ($Role:ident, $Same:ident; $([$G:ident, $T:ident]),+) => {
-        impl<E: Float, $(const $G: usize, const $T: usize),+> $Role<($(Sz<$T>,)+), E> for Tensor<(Dyn, $(Sz<$G>,)+), E>
+        impl<E: Float, F: Dtype, $(const $G: usize, const $T: usize),+> $Role<($(Sz<$T>,)+), E> for Tensor<(Dyn, $(Sz<$G>,)+), F>
         where
             (): $Same<$($G,)+ $($T),+>,
+            (): SameElem<F, E>,
         {
             flat_tensor_samples!(($(Sz<$T>,)+));
         }
@@ -310,10 +330,11 @@ tensor_samples!(TargetsOf, SameTargets2; [G0, T0], [G1, T1]);
 /// feed a `(28, 28, 1) => ...` convnet, `shape![_, 1]` targets a `Dense<1>`.
 macro_rules! tensor_samples_one {
     ($Role:ident, $Same:ident; $([$G:ident, $T:ident]),*) => {
-        impl<E: Float, $(const $G: usize, const $T: usize),*> $Role<($(Sz<$T>,)* Sz<1>,), E>
-            for Tensor<(Dyn, $(Sz<$G>,)* One,), E>
+        impl<E: Float, F: Dtype, $(const $G: usize, const $T: usize),*> $Role<($(Sz<$T>,)* Sz<1>,), E>
+            for Tensor<(Dyn, $(Sz<$G>,)* One,), F>
         where
             (): $Same<$($G,)* 1, $($T,)* 1>,
+            (): SameElem<F, E>,
         {
             flat_tensor_samples!(($(Sz<$T>,)* Sz<1>,));
         }
@@ -328,7 +349,10 @@ tensor_samples_one!(PredictInputsOf, SameInputs;);
 tensor_samples_one!(PredictInputsOf, SameInputs2; [G0, T0]);
 tensor_samples_one!(PredictInputsOf, SameInputs3; [G0, T0], [G1, T1]);
 
-impl<E: Float> TargetsOf<(One,), E> for Tensor<(Dyn, One), E> {
+impl<E: Float, F: Dtype> TargetsOf<(One,), E> for Tensor<(Dyn, One), F>
+where
+    (): SameElem<F, E>,
+{
     flat_tensor_samples!((One,));
 }
 
