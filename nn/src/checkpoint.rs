@@ -16,6 +16,7 @@
 
 use crate::{optim::Optimizer, Layer, Parameters};
 use safetensors::{tensor::TensorView, Dtype, SafeTensors};
+use shaped_core::Float;
 use std::{
     collections::HashMap,
     fs,
@@ -51,7 +52,7 @@ pub enum CheckpointError {
         name: String,
     },
     /// A tensor has another shape or dtype in the file than in the model.
-    #[error("{path}: tensor `{name}` has shape {found:?} ({dtype}) in the file, but the model needs {expected:?} (F32)")]
+    #[error("{path}: tensor `{name}` has shape {found:?} ({dtype}) in the file, but the model needs {expected:?} ({model_dtype})")]
     Mismatch {
         /// The file.
         path: PathBuf,
@@ -63,15 +64,37 @@ pub enum CheckpointError {
         found: Vec<usize>,
         /// The file's dtype.
         dtype: String,
+        /// The model's dtype (`F32`, or `F64` for a model in `f64`).
+        model_dtype: String,
     },
 }
 
-fn to_bytes(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+/// How a model's element type is stored: `F64` for `f64`, `F32` otherwise.
+fn dtype_of<E: Float>() -> Dtype {
+    if E::NAME == <f64 as shaped_core::Dtype>::NAME {
+        Dtype::F64
+    } else {
+        Dtype::F32
+    }
+}
+
+/// The values as little-endian bytes of [`dtype_of`]'s type.
+fn to_bytes<E: Float>(v: &[E]) -> Vec<u8> {
+    match dtype_of::<E>() {
+        Dtype::F64 => v.iter().flat_map(|x| x.to_f64().to_le_bytes()).collect(),
+        _ => v
+            .iter()
+            .flat_map(|x| (x.to_f64() as f32).to_le_bytes())
+            .collect(),
+    }
 }
 
 /// Every tensor of `p` under `prefix`, as (name, shape, little-endian bytes).
-fn collect<P: Parameters>(p: &P, prefix: &str, out: &mut Vec<(String, Vec<usize>, Vec<u8>)>) {
+fn collect<P: Parameters<E>, E: Float>(
+    p: &P,
+    prefix: &str,
+    out: &mut Vec<(String, Vec<usize>, Vec<u8>)>,
+) {
     for i in 0..p.len() {
         out.push((
             format!("{prefix}{}", p.name_of(i)),
@@ -82,6 +105,7 @@ fn collect<P: Parameters>(p: &P, prefix: &str, out: &mut Vec<(String, Vec<usize>
 }
 
 fn write_atomically(
+    dtype: Dtype,
     path: &Path,
     tensors: &[(String, Vec<usize>, Vec<u8>)],
     meta: HashMap<String, String>,
@@ -95,7 +119,7 @@ fn write_atomically(
         .map(|(n, s, b)| {
             (
                 n.as_str(),
-                TensorView::new(Dtype::F32, s.clone(), b).expect("shape and bytes agree"),
+                TensorView::new(dtype, s.clone(), b).expect("shape and bytes agree"),
             )
         })
         .collect();
@@ -175,10 +199,14 @@ fn remove_stale_partials(path: &Path) {
 /// checkpoint::load(&mut b, &path).unwrap();
 /// assert_eq!(a.dense_0.params, b.dense_0.params);
 /// ```
-pub fn save<M: Parameters>(model: &M, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+pub fn save<M: Parameters<E>, E: Float>(
+    model: &M,
+    path: impl AsRef<Path>,
+) -> Result<(), CheckpointError> {
     let mut t = Vec::new();
     collect(model, "", &mut t);
     write_atomically(
+        dtype_of::<E>(),
         path.as_ref(),
         &t,
         HashMap::from([("format".to_string(), "shaped".to_string())]),
@@ -187,7 +215,7 @@ pub fn save<M: Parameters>(model: &M, path: impl AsRef<Path>) -> Result<(), Chec
 
 /// Saves the weights and the optimizer's state (under `optimizer/<slot>/`,
 /// with the step count in the metadata).
-pub fn save_with_optimizer<M: Layer, O: Optimizer<M>>(
+pub fn save_with_optimizer<M: Layer<E>, O: Optimizer<M, E>, E: Float>(
     model: &M,
     optimizer: &O,
     path: impl AsRef<Path>,
@@ -202,7 +230,7 @@ pub fn save_with_optimizer<M: Layer, O: Optimizer<M>>(
         ("optimizer".to_string(), optimizer.name().to_string()),
         ("iterations".to_string(), optimizer.iterations().to_string()),
     ]);
-    write_atomically(path.as_ref(), &t, meta)
+    write_atomically(dtype_of::<E>(), path.as_ref(), &t, meta)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CheckpointError> {
@@ -221,7 +249,7 @@ fn parse<'a>(path: &Path, bytes: &'a [u8]) -> Result<SafeTensors<'a>, Checkpoint
 
 /// Checks that every tensor of `p` (under `prefix`) is in `st` with its
 /// shape and dtype, and returns their views, in `p`'s order.
-fn views<'a, P: Parameters>(
+fn views<'a, P: Parameters<E>, E: Float>(
     path: &Path,
     st: &SafeTensors<'a>,
     p: &P,
@@ -235,13 +263,14 @@ fn views<'a, P: Parameters>(
                 name: name.clone(),
             })?;
             let expected = p.shape_of(i);
-            if v.dtype() != Dtype::F32 || v.shape() != expected.as_slice() {
+            if v.dtype() != dtype_of::<E>() || v.shape() != expected.as_slice() {
                 return Err(CheckpointError::Mismatch {
                     path: path.to_path_buf(),
                     name,
                     expected,
                     found: v.shape().to_vec(),
                     dtype: format!("{:?}", v.dtype()),
+                    model_dtype: format!("{:?}", dtype_of::<E>()),
                 });
             }
             Ok(v)
@@ -250,17 +279,26 @@ fn views<'a, P: Parameters>(
 }
 
 /// Copies checked views into `p`'s tensors.
-fn copy<P: Parameters>(views: &[TensorView<'_>], p: &mut P) {
+fn copy<P: Parameters<E>, E: Float>(views: &[TensorView<'_>], p: &mut P) {
     for (i, v) in views.iter().enumerate() {
-        for (x, b) in p.get_mut(i).iter_mut().zip(v.data().chunks_exact(4)) {
-            *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let x = p.get_mut(i).iter_mut();
+        match dtype_of::<E>() {
+            Dtype::F64 => x.zip(v.data().chunks_exact(8)).for_each(|(x, b)| {
+                *x = E::from_f64(f64::from_le_bytes(b.try_into().expect("8 bytes")))
+            }),
+            _ => x.zip(v.data().chunks_exact(4)).for_each(|(x, b)| {
+                *x = E::from_f64(f32::from_le_bytes(b.try_into().expect("4 bytes")) as f64)
+            }),
         }
     }
 }
 
 /// Loads weights saved by [`save`] into `model`. A missing tensor, another
 /// shape, or a corrupt file is an error, and `model` is left unchanged.
-pub fn load<M: Parameters>(model: &mut M, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+pub fn load<M: Parameters<E>, E: Float>(
+    model: &mut M,
+    path: impl AsRef<Path>,
+) -> Result<(), CheckpointError> {
     let path = path.as_ref();
     load_bytes_from(model, &read(path)?, path)
 }
@@ -276,14 +314,17 @@ pub fn load<M: Parameters>(model: &mut M, path: impl AsRef<Path>) -> Result<(), 
 /// let err = checkpoint::load_bytes(&mut net, b"not a checkpoint").unwrap_err();
 /// assert!(err.to_string().starts_with("<bytes>: not a valid safetensors file"));
 /// ```
-pub fn load_bytes<M: Parameters>(model: &mut M, bytes: &[u8]) -> Result<(), CheckpointError> {
+pub fn load_bytes<M: Parameters<E>, E: Float>(
+    model: &mut M,
+    bytes: &[u8],
+) -> Result<(), CheckpointError> {
     load_bytes_from(model, bytes, Path::new(IN_MEMORY))
 }
 
 /// What errors call a checkpoint held in memory.
 const IN_MEMORY: &str = "<bytes>";
 
-fn load_bytes_from<M: Parameters>(
+fn load_bytes_from<M: Parameters<E>, E: Float>(
     model: &mut M,
     bytes: &[u8],
     path: &Path,
@@ -296,7 +337,7 @@ fn load_bytes_from<M: Parameters>(
 
 /// Loads weights and optimizer state saved by [`save_with_optimizer`].
 /// Everything is checked before anything changes.
-pub fn load_with_optimizer<M: Layer, O: Optimizer<M>>(
+pub fn load_with_optimizer<M: Layer<E>, O: Optimizer<M, E>, E: Float>(
     model: &mut M,
     optimizer: &mut O,
     path: impl AsRef<Path>,
@@ -307,7 +348,7 @@ pub fn load_with_optimizer<M: Layer, O: Optimizer<M>>(
 
 /// [`load_with_optimizer`] from the bytes of a checkpoint file in memory;
 /// errors name the file as `<bytes>`.
-pub fn load_with_optimizer_bytes<M: Layer, O: Optimizer<M>>(
+pub fn load_with_optimizer_bytes<M: Layer<E>, O: Optimizer<M, E>, E: Float>(
     model: &mut M,
     optimizer: &mut O,
     bytes: &[u8],
@@ -315,7 +356,7 @@ pub fn load_with_optimizer_bytes<M: Layer, O: Optimizer<M>>(
     load_with_optimizer_from(model, optimizer, bytes, Path::new(IN_MEMORY))
 }
 
-fn load_with_optimizer_from<M: Layer, O: Optimizer<M>>(
+fn load_with_optimizer_from<M: Layer<E>, O: Optimizer<M, E>, E: Float>(
     model: &mut M,
     optimizer: &mut O,
     bytes: &[u8],

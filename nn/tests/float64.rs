@@ -242,3 +242,32 @@ fn a_generic_model_defaults_to_f32() {
     assert_eq!(Spiral::<f64>::PARAMS, Spiral::<f32>::PARAMS);
     assert_eq!(Spiral::<f64>::seeded(0).summary(), default.summary());
 }
+
+/// An f64 model's checkpoint holds F64 tensors and loads back to the bit;
+/// an f32 checkpoint given to it is refused, naming both dtypes, and
+/// changes nothing.
+#[cfg(feature = "checkpoint")]
+#[test]
+fn an_f64_checkpoint_round_trips_and_an_f32_one_is_refused() {
+    use shaped_nn::checkpoint;
+    let dir = std::env::temp_dir().join(format!("shaped-f64-ckpt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (p64, p32) = (dir.join("f64.safetensors"), dir.join("f32.safetensors"));
+    let a = Spiral::<f64>::seeded(1);
+    checkpoint::save(&a, &p64).unwrap();
+    let mut b = Spiral::<f64>::seeded(2);
+    checkpoint::load(&mut b, &p64).unwrap();
+    for i in 0..a.len() {
+        assert_eq!(a.get(i), b.get(i), "tensor {i}");
+    }
+    checkpoint::save(&Spiral::<f32>::seeded(3), &p32).unwrap();
+    let err = checkpoint::load(&mut b, &p32).unwrap_err().to_string();
+    assert!(
+        err.contains("(F32) in the file, but the model needs [2, 32] (F64)"),
+        "{err}"
+    );
+    for i in 0..a.len() {
+        assert_eq!(a.get(i), b.get(i), "tensor {i} after the refusal");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
