@@ -15,8 +15,14 @@
 //! optimizer to that untouched state.
 
 use crate::{optim::Optimizer, Layer, Parameters};
-use safetensors::{tensor::TensorView, Dtype, SafeTensors};
-use shaped_core::Float;
+/// The dtype of a tensor in a checkpoint file (safetensors'), as
+/// [`CheckpointError::Mismatch`] names the model's.
+pub use safetensors::Dtype;
+use safetensors::{tensor::TensorView, SafeTensors};
+use shaped_core::{
+    dtype::{downcast_slice, downcast_slice_mut},
+    Float,
+};
 use std::{
     collections::HashMap,
     fs,
@@ -52,7 +58,7 @@ pub enum CheckpointError {
         name: String,
     },
     /// A tensor has another shape or dtype in the file than in the model.
-    #[error("{path}: tensor `{name}` has shape {found:?} ({dtype}) in the file, but the model needs {expected:?} ({model_dtype})")]
+    #[error("{path}: tensor `{name}` has shape {found:?} ({dtype}) in the file, but the model needs {expected:?} ({model_dtype:?})")]
     Mismatch {
         /// The file.
         path: PathBuf,
@@ -65,7 +71,7 @@ pub enum CheckpointError {
         /// The file's dtype.
         dtype: String,
         /// The model's dtype (`F32`, or `F64` for a model in `f64`).
-        model_dtype: String,
+        model_dtype: Dtype,
     },
 }
 
@@ -80,6 +86,10 @@ fn dtype_of<E: Float>() -> Dtype {
 
 /// The values as little-endian bytes of [`dtype_of`]'s type.
 fn to_bytes<E: Float>(v: &[E]) -> Vec<u8> {
+    if let Some(v) = downcast_slice::<E, f32>(v) {
+        // Bit for bit (a signalling NaN stays one).
+        return v.iter().flat_map(|x| x.to_le_bytes()).collect();
+    }
     match dtype_of::<E>() {
         Dtype::F64 => v.iter().flat_map(|x| x.to_f64().to_le_bytes()).collect(),
         _ => v
@@ -270,7 +280,7 @@ fn views<'a, P: Parameters<E>, E: Float>(
                     expected,
                     found: v.shape().to_vec(),
                     dtype: format!("{:?}", v.dtype()),
-                    model_dtype: format!("{:?}", dtype_of::<E>()),
+                    model_dtype: dtype_of::<E>(),
                 });
             }
             Ok(v)
@@ -281,6 +291,13 @@ fn views<'a, P: Parameters<E>, E: Float>(
 /// Copies checked views into `p`'s tensors.
 fn copy<P: Parameters<E>, E: Float>(views: &[TensorView<'_>], p: &mut P) {
     for (i, v) in views.iter().enumerate() {
+        if let Some(x) = downcast_slice_mut::<E, f32>(p.get_mut(i)) {
+            // Bit for bit.
+            for (x, b) in x.iter_mut().zip(v.data().chunks_exact(4)) {
+                *x = f32::from_le_bytes(b.try_into().expect("4 bytes"));
+            }
+            continue;
+        }
         let x = p.get_mut(i).iter_mut();
         match dtype_of::<E>() {
             Dtype::F64 => x.zip(v.data().chunks_exact(8)).for_each(|(x, b)| {

@@ -220,7 +220,7 @@ impl GradOf {
 #[diagnostic::on_unimplemented(
     message = "layer `{Self}` cannot take an input of shape `{In}`",
     label = "this layer receives `{In}` from the layer before it",
-    note = "each layer's input is the output of the layer before it (the model's input for the first); a sample of rank 2 or more needs `Flatten` before `Dense`"
+    note = "each layer's input is the output of the layer before it (the model's input for the first); a sample of rank 2 or more needs `Flatten` before `Dense`; in a model generic over its element type (`struct Net<E>`), each layer needs a `LayerSpec` for `f64` too (this one is asked for `{E}`)"
 )]
 pub trait LayerSpec<In: Batched, E: Float = f32> {
     /// The dims of one output sample for input `In`, or why `In` does not

@@ -82,9 +82,9 @@ pub use layers::{
     conv2d::{Conv2D, Conv2DLayer, Conv2DParams, PaddingMode, Same, Valid},
     dense::{Dense, DenseInput, DenseLayer, DenseParams, DenseRefused},
     dropout::{Dropout, DropoutLayer},
-    f32_only::F32Only,
     flatten::{Flatten, FlattenLayer},
     max_pool2d::{MaxPool2D, MaxPool2DLayer},
+    refused::Refused,
     tape_layer::{OpsLayer, TapeLayer, TapeParams},
 };
 pub use one_hot::{to_categorical, LabelError};

@@ -69,7 +69,7 @@ impl<Out: Batched, E: Float> Metric<Out, E> for Accuracy {
     }
 }
 
-/// Accuracy against integer labels (stored as `f32`).
+/// Accuracy against integer labels (stored in the model's element type).
 ///
 /// ```
 /// use shaped_nn::metrics::{Metric, SparseAccuracy};

@@ -15,8 +15,9 @@ fn thousands(n: usize) -> String {
     out
 }
 
-fn bytes(n: usize) -> String {
-    let b = (n * 4) as f64;
+/// The size of `n` values of `size` bytes each.
+fn bytes(n: usize, size: usize) -> String {
+    let b = n as f64 * size as f64;
     if b >= 1024.0 * 1024.0 {
         format!("{:.2} MB", b / 1024.0 / 1024.0)
     } else if b >= 1024.0 {
@@ -27,7 +28,8 @@ fn bytes(n: usize) -> String {
 }
 
 /// Renders the summary of `model` titled `name`: one row per layer, then the
-/// parameter totals and their size as `f32`.
+/// parameter totals and their size in the model's element type (4 bytes a
+/// value in `f32`, 8 in `f64`).
 ///
 /// ```
 /// use shaped_nn::{Dense, DenseLayer, Layer, Relu};
@@ -71,11 +73,15 @@ pub fn render<M: Layer<E>, E: Float>(name: &str, model: &M) -> String {
         );
     }
     let total = M::PARAMS;
-    s += &format!("Total params: {} ({})\n", thousands(total), bytes(total));
+    s += &format!(
+        "Total params: {} ({})\n",
+        thousands(total),
+        bytes(total, core::mem::size_of::<E>())
+    );
     s += &format!(
         "Trainable params: {} ({})\n",
         thousands(total),
-        bytes(total)
+        bytes(total, core::mem::size_of::<E>())
     );
     s += "Non-trainable params: 0 (0.00 B)\n";
     s += &line('_');

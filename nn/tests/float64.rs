@@ -86,7 +86,9 @@ fn the_spirals_network_trains_in_f64_to_97_percent() {
     );
     assert!(e.metric >= 0.97, "accuracy {}", e.metric);
     assert!(losses[losses.len() - 1] < losses[0] / 4.0, "{losses:?}");
-    // Predictions come back in f64 and agree with the accuracy.
+    // Predictions come back in f64 and agree with the accuracy (to a
+    // sample: predict's batches are not evaluate's, so a point within
+    // rounding of 0.5 may fall either way).
     let p: Tensor<(Dyn, Sz<1>), f64> = t.predict(&x).unwrap();
     let right = p
         .as_slice()
@@ -94,7 +96,7 @@ fn the_spirals_network_trains_in_f64_to_97_percent() {
         .zip(y.as_slice())
         .filter(|(p, y)| (**p > 0.5) == (**y > 0.5))
         .count();
-    assert_eq!(right as f32 / 1000.0, e.metric);
+    assert!((right as f32 / 1000.0 - e.metric).abs() <= 1.0 / 1000.0);
 }
 
 #[test]
@@ -139,7 +141,11 @@ fn f32_and_f64_models_agree_to_single_precision() {
         assert!((a - *b as f64).abs() < 1e-5, "{a} vs {b}");
         exact += usize::from(*a == *b as f64);
     }
-    assert!(exact < 64, "the f64 outputs are not f32 values widened");
+    // Computed in f64, an output rounds to f32's value only by chance.
+    assert!(
+        exact <= 4,
+        "{exact} of 64 f64 outputs are f32 values widened"
+    );
     let l64 = BinaryCrossentropy.loss(
         Scored::new(
             BatchRef::<(Sz<1>,), f64>::new(p64.as_slice(), 64).unwrap(),
@@ -240,7 +246,11 @@ fn a_generic_model_defaults_to_f32() {
     let default: Spiral = Spiral::seeded(0);
     let _: &Tensor<(Sz<2>, Sz<32>), f32> = &default.dense_0.params.kernel;
     assert_eq!(Spiral::<f64>::PARAMS, Spiral::<f32>::PARAMS);
-    assert_eq!(Spiral::<f64>::seeded(0).summary(), default.summary());
+    // The same table; the parameters take 8 bytes each in f64.
+    let (s64, s32) = (Spiral::<f64>::seeded(0).summary(), default.summary());
+    assert!(s32.contains("Total params: 1,185 (4.63 KB)"), "{s32}");
+    assert!(s64.contains("Total params: 1,185 (9.26 KB)"), "{s64}");
+    assert_eq!(s64.replace("9.26 KB", "4.63 KB"), s32);
 }
 
 /// An f64 model's checkpoint holds F64 tensors and loads back to the bit;
@@ -270,4 +280,57 @@ fn an_f64_checkpoint_round_trips_and_an_f32_one_is_refused() {
         assert_eq!(a.get(i), b.get(i), "tensor {i} after the refusal");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Several steps of every optimizer form (momentum, centering, Nesterov,
+/// weight decay, Adam past its first step) in f64 follow the same
+/// formulas as in f32, which `optimizer_reference.rs` holds to Keras: the
+/// two agree to f32's precision.
+#[test]
+fn every_optimizer_form_in_f64_agrees_with_f32() {
+    fn run<E: Float, O: Optimizer<DenseLayer<3, 2, shaped_nn::Linear, E>, E>>(
+        mut opt: O,
+    ) -> Vec<f64> {
+        type L<E> = DenseLayer<3, 2, shaped_nn::Linear, E>;
+        let mut layer = <L<E> as Layer<E>>::init(&mut StdRng::seed_from_u64(0));
+        let mut grads = layer.zero_grads();
+        for step in 0..4 {
+            for t in 0..2 {
+                for (i, g) in grads.get_mut(t).iter_mut().enumerate() {
+                    *g = E::from_f64(((i + 3 * step + t) as f64 * 0.7).sin());
+                }
+            }
+            opt.step(&mut layer, &grads);
+        }
+        (0..2)
+            .flat_map(|t| layer.get(t).iter().map(|v| v.to_f64()).collect::<Vec<_>>())
+            .collect()
+    }
+    fn close(name: &str, a: Vec<f64>, b: Vec<f64>) {
+        for (a, b) in a.iter().zip(&b) {
+            assert!((a - b).abs() < 1e-5, "{name}: f64 {a} vs f32 {b}");
+        }
+    }
+    close(
+        "RMSprop centered with momentum",
+        run::<f64, _>(RmsProp::new(0.01).momentum(0.9).centered(true)),
+        run::<f32, _>(RmsProp::new(0.01).momentum(0.9).centered(true)),
+    );
+    close(
+        "Adam",
+        run::<f64, _>(Adam::new(0.01)),
+        run::<f32, _>(Adam::new(0.01)),
+    );
+    fn sgd<E: Float>() -> Sgd<DenseLayer<3, 2, shaped_nn::Linear, E>, E> {
+        let mut o = Sgd::new(0.1);
+        o.momentum = 0.9;
+        o.nesterov = true;
+        o.weight_decay = 0.01;
+        o
+    }
+    close(
+        "SGD Nesterov with weight decay",
+        run(sgd::<f64>()),
+        run(sgd::<f32>()),
+    );
 }

@@ -65,6 +65,7 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     let mut aliases = Vec::new();
     let mut items = Vec::new();
     let mut last_dims = None;
+    let mut last_f64: Option<proc_macro2::Ident> = None;
     for l in layers.iter() {
         let spec = &l.ty;
         let prev = ins.last().unwrap().clone();
@@ -86,9 +87,9 @@ pub fn expand(def: &ModelDef) -> TokenStream {
             type #out_name = <#support::DimsType<{ #dims_name.rank() }, #(#dims_i),*> as #support::ToShape>::Shape;
             #[doc(hidden)]
             #[allow(non_camel_case_types)]
-            type #layer_name<E> = <#spec as #nn::LayerSpec<
+            type #layer_name<__E> = <#spec as #nn::LayerSpec<
                 <#prev as #support::Guard<{ #dims_name.rank() > 0 }>>::Passed,
-                E,
+                __E,
             >>::Layer<#out_name>;
             const _: () = #support::check_output::<#layer_name<f32>, #out_name, f32>();
             const _: () = #support::check_input::<#layer_name<f32>, #prev, f32>();
@@ -96,15 +97,22 @@ pub fn expand(def: &ModelDef) -> TokenStream {
         if elem.is_some() {
             // A model generic over its element type computes in `f64` too:
             // a layer that does not (the convolution) refuses here, at the
-            // layer, in the words of its spec's `OUT` for `f64`.
+            // layer, in the words of its spec's `OUT` for `f64`. Each check
+            // names the one before it, so the first refusal is the only
+            // error.
+            let f64_name = format_ident!("{}_{}_f64", name, l.name);
+            let mut input = quote!(<#prev as #support::Guard<{ #dims_name.rank() > 0 }>>::Passed);
+            if let Some(before) = &last_f64 {
+                input = quote!(<#input as #support::Guard<{ #before.rank() > 0 }>>::Passed);
+            }
             items.push(quote_spanned! {span=>
-                const _: #nn::SampleDims = #support::dims::<
-                    { #support::rank_or_refuse(&<#spec as #nn::LayerSpec<
-                        <#prev as #support::Guard<{ #dims_name.rank() > 0 }>>::Passed,
-                        f64,
-                    >>::OUT) },
+                #[doc(hidden)]
+                #[allow(non_upper_case_globals, dead_code)]
+                const #f64_name: #nn::SampleDims = #support::dims::<
+                    { #support::rank_or_refuse(&<#spec as #nn::LayerSpec<#input, f64>>::OUT) },
                 >(::core::result::Result::Ok(#dims_name));
             });
+            last_f64 = Some(f64_name);
         }
         ins.push(quote!(#out_name));
         aliases.push(layer_name);
@@ -274,11 +282,27 @@ pub fn expand(def: &ModelDef) -> TokenStream {
     let spec_impl = {
         let nn = respan(nn.clone(), name.span());
         let who = name.to_string();
+        // A plain model computes in `f32`: used as a layer of a model
+        // generic over its element type, it refuses `f64` in words, at
+        // that layer.
+        let f64_refusal = match elem {
+            Some(_) => quote!(),
+            None => quote_spanned! {name.span()=>
+                impl<__S: #nn::Batched> #nn::LayerSpec<__S, f64> for #name {
+                    const OUT: ::core::result::Result<#nn::SampleDims, #nn::Reason> =
+                        ::core::result::Result::Err(#nn::Reason::new(#who).text(
+                            " is declared without <E>, so it computes in f32 only; this model is generic over its element type: declare both with <E>, or this one without",
+                        ));
+                    type Layer<__Out: #nn::Batched> = #nn::Refused<__S, __Out, f64>;
+                }
+            },
+        };
         quote_spanned! {name.span()=>
-            impl<S: #nn::Batched, #impl_params> #nn::LayerSpec<S, #el> for #name #ty_args {
+            #f64_refusal
+            impl<__S: #nn::Batched, #impl_params> #nn::LayerSpec<__S, #el> for #name #ty_args {
                 const OUT: ::core::result::Result<#nn::SampleDims, #nn::Reason> =
-                    #nn::model_support::takes_only::<S, #input_ty>(#nn::Reason::new(#who), #last_dims);
-                type Layer<Out: #nn::Batched> = #name #ty_args;
+                    #nn::model_support::takes_only::<__S, #input_ty>(#nn::Reason::new(#who), #last_dims);
+                type Layer<__Out: #nn::Batched> = #name #ty_args;
             }
         }
     };

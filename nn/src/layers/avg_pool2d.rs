@@ -102,6 +102,6 @@ impl<S: Batched, const P: usize> LayerSpec<S> for AvgPool2D<P> {
 /// The pool computes in `f32` only: its spec for `f64` refuses.
 impl<S: Batched, const P: usize> LayerSpec<S, f64> for AvgPool2D<P> {
     const OUT: Result<SampleDims, Reason> =
-        super::f32_only::f32_only(Reason::new("AvgPool2D<").num(P).text(">"));
-    type Layer<Out: Batched> = super::f32_only::F32Only<S, Out, f64>;
+        super::refused::f32_only(Reason::new("AvgPool2D<").num(P).text(">"));
+    type Layer<Out: Batched> = super::refused::Refused<S, Out, f64>;
 }

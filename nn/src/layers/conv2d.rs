@@ -587,6 +587,6 @@ impl<
         const STRIDE: usize,
     > LayerSpec<S, f64> for Conv2D<FILTERS, KERNEL, A, P, STRIDE>
 {
-    const OUT: Result<SampleDims, Reason> = super::f32_only::f32_only(Self::NAME);
-    type Layer<Out: Batched> = super::f32_only::F32Only<S, Out, f64>;
+    const OUT: Result<SampleDims, Reason> = super::refused::f32_only(Self::NAME);
+    type Layer<Out: Batched> = super::refused::Refused<S, Out, f64>;
 }

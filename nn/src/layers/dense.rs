@@ -288,7 +288,7 @@ refused_ranks!((H, W)(H, W, C)(H, W, C, D)(H, W, C, D, F));
 /// What `Dense` would build on a sample of rank 2 or more: never built,
 /// since [`Dense`]'s `OUT` refuses that input where the model is defined
 /// (`Dense<64> takes (features,) samples; it receives shape (5, 5, 64):
-/// put Flatten before it`). Its `init` does not compile.
+/// put Flatten before it`): a [`Refused`](super::refused::Refused) layer.
 ///
 /// ```
 /// use shaped_nn::{Dense, LayerSpec};
@@ -298,36 +298,7 @@ refused_ranks!((H, W)(H, W, C)(H, W, C, D)(H, W, C, D, F));
 ///     "Dense<64> takes (features,) samples; it receives shape (5, 5, 64): put Flatten before it"
 /// );
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct DenseRefused<In: Batched, const OUT: usize, E: Float = f32>(PhantomData<(In, E)>);
-
-parameters_struct!([In: Batched, const OUT: usize, E: Float] DenseRefused<In, OUT, E>: Parameters<E> {});
-
-impl<In: Batched, const OUT: usize, E: Float> Layer<E> for DenseRefused<In, OUT, E> {
-    type Input = In;
-    type Output = (Sz<OUT>,);
-    type Grads = ();
-    type Cache = ();
-    const PARAMS: usize = 0;
-
-    fn init(_: &mut StdRng) -> Self {
-        const {
-            panic!("Dense takes (features,) samples: put Flatten before it");
-        }
-    }
-    fn zero_grads(&self) {}
-    fn summary_rows(&self, _: &str, _: &mut Vec<SummaryRow>) {}
-    fn forward(&self, _: BatchRef<'_, In, E>, _: BatchMut<'_, (Sz<OUT>,), E>) {}
-    fn forward_train(
-        &self,
-        _: BatchRef<'_, In, E>,
-        _: BatchMut<'_, (Sz<OUT>,), E>,
-        _: &mut (),
-        _: &mut StdRng,
-    ) {
-    }
-    fn backward(&self, _: Backward<'_, Self, E>) {}
-}
+pub type DenseRefused<In, const OUT: usize, E = f32> = super::refused::Refused<In, (Sz<OUT>,), E>;
 
 impl<S: DenseInput<OUT, A, E>, const OUT: usize, A: Activation, E: Float> LayerSpec<S, E>
     for Dense<OUT, A>

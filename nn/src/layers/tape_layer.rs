@@ -349,6 +349,6 @@ impl<S: Batched, L: OpsLayer> LayerSpec<S> for TapeLayer<L> {
 
 /// A tape layer computes in `f32` only: its spec for `f64` refuses.
 impl<S: Batched, L: OpsLayer> LayerSpec<S, f64> for TapeLayer<L> {
-    const OUT: Result<SampleDims, Reason> = super::f32_only::f32_only(Reason::new(L::NAME));
-    type Layer<Out: Batched> = super::f32_only::F32Only<S, Out, f64>;
+    const OUT: Result<SampleDims, Reason> = super::refused::f32_only(Reason::new(L::NAME));
+    type Layer<Out: Batched> = super::refused::Refused<S, Out, f64>;
 }

@@ -5,7 +5,7 @@ use crate::{batch::Batched, train::TrainError, ActivationKind, BatchRef, Scored}
 use shaped_core::{Float, One};
 
 /// `-log(clip(p[label]))` per sample, averaged; each target is one label,
-/// stored as an `f32` integer. With a softmax output the gradient is taken
+/// stored as an integer in the model's element type. With a softmax output the gradient is taken
 /// through the softmax: `(p - onehot(label)) / n`.
 ///
 /// ```

@@ -17,7 +17,7 @@
 
 use super::data::Data;
 use crate::batch::Batched;
-use shaped_core::{Dtype, Dyn, Float, One, Sz, Tensor};
+use shaped_core::{Dyn, Float, One, Sz, Tensor};
 
 /// A batch of the model's input samples `S`: what `fit`, `evaluate` and
 /// `train_step` take as inputs.
@@ -308,7 +308,7 @@ macro_rules! flat_tensor_samples {
 
 macro_rules! tensor_samples {
     ($Role:ident, $Same:ident; $([$G:ident, $T:ident]),+) => {
-        impl<E: Float, F: Dtype, $(const $G: usize, const $T: usize),+> $Role<($(Sz<$T>,)+), E> for Tensor<(Dyn, $(Sz<$G>,)+), F>
+        impl<E: Float, F: Float, $(const $G: usize, const $T: usize),+> $Role<($(Sz<$T>,)+), E> for Tensor<(Dyn, $(Sz<$G>,)+), F>
         where
             (): $Same<$($G,)+ $($T),+>,
             (): SameElem<F, E>,
@@ -330,7 +330,7 @@ tensor_samples!(TargetsOf, SameTargets2; [G0, T0], [G1, T1]);
 /// feed a `(28, 28, 1) => ...` convnet, `shape![_, 1]` targets a `Dense<1>`.
 macro_rules! tensor_samples_one {
     ($Role:ident, $Same:ident; $([$G:ident, $T:ident]),*) => {
-        impl<E: Float, F: Dtype, $(const $G: usize, const $T: usize),*> $Role<($(Sz<$T>,)* Sz<1>,), E>
+        impl<E: Float, F: Float, $(const $G: usize, const $T: usize),*> $Role<($(Sz<$T>,)* Sz<1>,), E>
             for Tensor<(Dyn, $(Sz<$G>,)* One,), F>
         where
             (): $Same<$($G,)* 1, $($T,)* 1>,
@@ -349,7 +349,7 @@ tensor_samples_one!(PredictInputsOf, SameInputs;);
 tensor_samples_one!(PredictInputsOf, SameInputs2; [G0, T0]);
 tensor_samples_one!(PredictInputsOf, SameInputs3; [G0, T0], [G1, T1]);
 
-impl<E: Float, F: Dtype> TargetsOf<(One,), E> for Tensor<(Dyn, One), F>
+impl<E: Float, F: Float> TargetsOf<(One,), E> for Tensor<(Dyn, One), F>
 where
     (): SameElem<F, E>,
 {

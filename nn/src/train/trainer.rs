@@ -235,7 +235,22 @@ impl From<BatchLenError> for TrainError {
 ///
 /// The model computes in its element type `E` (`f32`, or `f64` for a
 /// `model!` struct declared `<E>`; inferred from the model), and so do its
-/// inputs, targets and predictions (`u8` pixels are scaled to `E`).
+/// inputs, targets and predictions (`u8` pixels are scaled to `E`):
+///
+/// ```
+/// # extern crate shaped_nn as shaped;
+/// use shaped_nn::{losses::MeanSquaredError, metrics::BinaryAccuracy, model, optim::Sgd};
+/// use shaped_nn::{train::Trainer, Dense};
+/// use shaped_core::{shape, Dyn, Sz, Tensor};
+/// model! { struct Line<E>: 2 => [Dense<1>] }
+/// let mut t = Trainer::new(Line::<f64>::seeded(0), Sgd::new(0.1), MeanSquaredError, BinaryAccuracy::default());
+/// let x = Tensor::<shape![_, 2], f64>::ones_with((Dyn(4), Sz));
+/// let y = Tensor::<(Dyn, Sz<1>), f64>::zeros_with((Dyn(4), Sz));
+/// let first = t.train_step(&x, &y).unwrap();
+/// assert!(t.train_step(&x, &y).unwrap() < first);
+/// let p: Tensor<(Dyn, Sz<1>), f64> = t.predict(&x).unwrap();
+/// assert_eq!(p.dims(), [4, 1]);
+/// ```
 pub struct Trainer<M: Layer<E>, O, L, Me, E: Float = f32> {
     /// The model.
     pub model: M,

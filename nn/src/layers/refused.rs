@@ -1,9 +1,11 @@
-//! [`F32Only`]: what a layer that computes in `f32` alone (the convolution,
-//! the pools, a tape layer) builds in a model declared generic over its
-//! element type, for `f64`. It is never built: the layer's spec refuses
-//! `f64` where the model is defined, in words (`Conv2D<4, 3> computes in
-//! f32 only; this model is generic over its element type: declare it
-//! without <E>`), and `model!` checks that refusal at the layer.
+//! [`Refused`]: the layer a spec names for an input it refuses, which is
+//! never built. `Dense` names it for a sample of rank 2 or more
+//! ([`DenseRefused`](crate::DenseRefused)); a layer that computes in `f32`
+//! alone (the convolution, the pools, a tape layer) names it for `f64`, in
+//! a model declared generic over its element type, with the refusal
+//! [`f32_only`] (`Conv2D<4, 3> computes in f32 only; this model is generic
+//! over its element type: declare it without <E>`). `model!` checks each
+//! refusal at the layer, so the layer is never built.
 
 use crate::{
     batch::{BatchMut, BatchRef, Batched},
@@ -15,9 +17,9 @@ use core::marker::PhantomData;
 use rand::rngs::StdRng;
 use shaped_core::Float;
 
-/// The layer an `f32`-only spec names for another element type: never
-/// built (its `init` does not compile), since [`f32_only`] refuses that
-/// type where the model is defined.
+/// The layer a spec names for what it refuses: never built (its `init`
+/// does not compile), since the spec's `OUT` refuses where the model is
+/// defined.
 ///
 /// ```
 /// use shaped_nn::{LayerSpec, MaxPool2D};
@@ -28,11 +30,11 @@ use shaped_core::Float;
 /// );
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct F32Only<In: Batched, Out: Batched, E: Float>(PhantomData<(In, Out, E)>);
+pub struct Refused<In: Batched, Out: Batched, E: Float = f32>(PhantomData<(In, Out, E)>);
 
-parameters_struct!([In: Batched, Out: Batched, E: Float] F32Only<In, Out, E>: Parameters<E> {});
+parameters_struct!([In: Batched, Out: Batched, E: Float] Refused<In, Out, E>: Parameters<E> {});
 
-impl<In: Batched, Out: Batched, E: Float> Layer<E> for F32Only<In, Out, E> {
+impl<In: Batched, Out: Batched, E: Float> Layer<E> for Refused<In, Out, E> {
     type Input = In;
     type Output = Out;
     type Grads = ();
@@ -41,7 +43,7 @@ impl<In: Batched, Out: Batched, E: Float> Layer<E> for F32Only<In, Out, E> {
 
     fn init(_: &mut StdRng) -> Self {
         const {
-            panic!("this layer computes in f32 only");
+            panic!("a layer whose spec refuses its input is never built");
         }
     }
     fn zero_grads(&self) {}
@@ -62,7 +64,7 @@ impl<In: Batched, Out: Batched, E: Float> Layer<E> for F32Only<In, Out, E> {
 /// the layer.
 ///
 /// ```
-/// use shaped_nn::{layers::f32_only::f32_only, Reason};
+/// use shaped_nn::{layers::refused::f32_only, Reason};
 /// assert!(f32_only(Reason::new("Conv2D<4, 3>")).unwrap_err().as_str().starts_with("Conv2D<4, 3> computes in f32 only"));
 /// ```
 // Evaluated at compile time, as every `LayerSpec::OUT` is.
