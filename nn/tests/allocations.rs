@@ -175,3 +175,43 @@ fn evaluate_and_predict_allocate_nothing_but_the_result_and_the_gemm_packing() {
         );
     }
 }
+
+model! {
+    /// The MNIST network, generic over its element type.
+    pub struct MnistOf<E>: 784 => [Dense<512, Relu>, Dense<10, Softmax>]
+}
+
+/// An `f64` model's step allocates nothing but `matrixmultiply`'s packing
+/// buffers either (its `dgemm` packs as `sgemm` does; there are no sparse
+/// tiles or skinny loops in `f64`).
+#[test]
+fn an_f64_training_step_allocates_nothing_but_the_gemm_packing_buffers() {
+    let _one_at_a_time = COUNTING.lock().unwrap_or_else(|e| e.into_inner());
+    let mut t = Trainer::new(
+        MnistOf::<f64>::seeded(0),
+        RmsProp::default(),
+        CategoricalCrossentropy,
+        Accuracy::default(),
+    );
+    let (x, y) = batch(128, true);
+    let (x, y) = (x.cast::<f64>(), y.cast::<f64>());
+    for _ in 0..3 {
+        t.train_step(&x, &y).unwrap();
+    }
+    let (before, calls) = (counting::allocations(), kernel_calls());
+    for _ in 0..10 {
+        t.train_step(&x, &y).unwrap();
+    }
+    let (allocs, calls) = (
+        (counting::allocations() - before) / 10,
+        (kernel_calls() - calls) / 10,
+    );
+    eprintln!("f64: (allocations, matrixmultiply calls) per step: ({allocs}, {calls})");
+    assert_eq!(
+        allocs, calls,
+        "every allocation of a step is one of matrixmultiply's"
+    );
+    // The f32 path's skinny loops for the 10 outputs are f32-only: in f64,
+    // every product of the step goes to `dgemm`.
+    assert!(calls <= 12, "{calls} products packed per step");
+}
