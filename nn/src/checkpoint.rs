@@ -75,27 +75,22 @@ pub enum CheckpointError {
     },
 }
 
-/// How a model's element type is stored: `F64` for `f64`, `F32` otherwise.
+/// How a model's element type is stored: `F32` for `f32`, `F64` for `f64`
+/// (the one other element type a model computes in).
 fn dtype_of<E: Float>() -> Dtype {
-    if E::NAME == <f64 as shaped_core::Dtype>::NAME {
-        Dtype::F64
-    } else {
+    if downcast_slice::<E, f32>(&[]).is_some() {
         Dtype::F32
+    } else {
+        Dtype::F64
     }
 }
 
-/// The values as little-endian bytes of [`dtype_of`]'s type.
+/// The values as little-endian bytes of [`dtype_of`]'s type, bit for bit
+/// (a signalling NaN stays one).
 fn to_bytes<E: Float>(v: &[E]) -> Vec<u8> {
-    if let Some(v) = downcast_slice::<E, f32>(v) {
-        // Bit for bit (a signalling NaN stays one).
-        return v.iter().flat_map(|x| x.to_le_bytes()).collect();
-    }
-    match dtype_of::<E>() {
-        Dtype::F64 => v.iter().flat_map(|x| x.to_f64().to_le_bytes()).collect(),
-        _ => v
-            .iter()
-            .flat_map(|x| (x.to_f64() as f32).to_le_bytes())
-            .collect(),
+    match downcast_slice::<E, f32>(v) {
+        Some(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        None => v.iter().flat_map(|x| x.to_f64().to_le_bytes()).collect(),
     }
 }
 
@@ -291,21 +286,19 @@ fn views<'a, P: Parameters<E>, E: Float>(
 /// Copies checked views into `p`'s tensors.
 fn copy<P: Parameters<E>, E: Float>(views: &[TensorView<'_>], p: &mut P) {
     for (i, v) in views.iter().enumerate() {
-        if let Some(x) = downcast_slice_mut::<E, f32>(p.get_mut(i)) {
-            // Bit for bit.
-            for (x, b) in x.iter_mut().zip(v.data().chunks_exact(4)) {
-                *x = f32::from_le_bytes(b.try_into().expect("4 bytes"));
-            }
-            continue;
-        }
-        let x = p.get_mut(i).iter_mut();
-        match dtype_of::<E>() {
-            Dtype::F64 => x.zip(v.data().chunks_exact(8)).for_each(|(x, b)| {
-                *x = E::from_f64(f64::from_le_bytes(b.try_into().expect("8 bytes")))
-            }),
-            _ => x.zip(v.data().chunks_exact(4)).for_each(|(x, b)| {
-                *x = E::from_f64(f32::from_le_bytes(b.try_into().expect("4 bytes")) as f64)
-            }),
+        // `views` checked the dtype: 4 bytes a value for `f32`, else 8.
+        match downcast_slice_mut::<E, f32>(p.get_mut(i)) {
+            Some(x) => x
+                .iter_mut()
+                .zip(v.data().chunks_exact(4))
+                .for_each(|(x, b)| *x = f32::from_le_bytes(b.try_into().expect("4 bytes"))),
+            None => p
+                .get_mut(i)
+                .iter_mut()
+                .zip(v.data().chunks_exact(8))
+                .for_each(|(x, b)| {
+                    *x = E::from_f64(f64::from_le_bytes(b.try_into().expect("8 bytes")))
+                }),
         }
     }
 }

@@ -115,7 +115,7 @@ pub fn check_layer<L: Layer<E>, E: Float>(
     // Gradients are replaced, not added to: NaN where the layer writes none.
     let mut grads = layer.zero_grads();
     for t in 0..grads.len() {
-        grads.get_mut(t).fill(nan());
+        grads.get_mut(t).fill(E::NAN);
     }
     let mut g = r.clone();
     let mut dx = Vec::new();
@@ -164,13 +164,8 @@ pub fn check_layer<L: Layer<E>, E: Float>(
 /// `buf` as a batch of `n` samples, every element NaN.
 fn poisoned<S: crate::Batched, E: Float>(buf: &mut Vec<E>, n: usize) -> BatchMut<'_, S, E> {
     let mut b = BatchMut::resized(buf, n);
-    b.as_mut_slice().fill(nan());
+    b.as_mut_slice().fill(E::NAN);
     b
-}
-
-/// NaN in `E`.
-fn nan<E: Float>() -> E {
-    E::from_f64(f64::NAN)
 }
 
 /// The checker's `f64` values rounded to the layer's type.

@@ -86,6 +86,8 @@ pub trait Float: Num + Neg<Output = Self> {
     const EPSILON: Self;
     /// The smallest positive normal value (below it, subnormals).
     const MIN_POSITIVE: Self;
+    /// Not a number.
+    const NAN: Self;
     /// max(x, 0), with NaN kept as NaN (numpy, PyTorch and TensorFlow do
     /// the same; `x.max(0.0)` would turn NaN into 0 and hide it).
     /// The one definition is [`op_defs::Relu`](crate::op_defs::Relu).
@@ -152,6 +154,7 @@ macro_rules! float {
             const NEG_INFINITY: Self = $t::NEG_INFINITY;
             const EPSILON: Self = $t::EPSILON;
             const MIN_POSITIVE: Self = $t::MIN_POSITIVE;
+            const NAN: Self = $t::NAN;
         }
     )*};
 }

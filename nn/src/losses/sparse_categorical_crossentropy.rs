@@ -62,7 +62,7 @@ impl<Out: Batched, E: Float> Loss<Out, E> for SparseCategoricalCrossentropy {
         for (g, (p, y)) in rows.zip(b.samples()) {
             g.fill(E::ZERO);
             let Some(l) = label(y[0], k) else {
-                g.fill(E::from_f64(f64::NAN));
+                g.fill(E::NAN);
                 continue;
             };
             if inside_clip(p[l]) {
@@ -85,7 +85,7 @@ impl<Out: Batched, E: Float> Loss<Out, E> for SparseCategoricalCrossentropy {
         let rows = g.as_mut_slice().chunks_mut(k.max(1));
         for (g, (p, y)) in rows.zip(b.samples()) {
             let Some(l) = label(y[0], k) else {
-                g.fill(E::from_f64(f64::NAN));
+                g.fill(E::NAN);
                 continue;
             };
             for (j, (g, &p)) in g.iter_mut().zip(p).enumerate() {

@@ -1,6 +1,6 @@
 //! Adam with Keras's defaults.
 
-use super::{f32_parts, flush, for_each_tensor, kernels::check_all, NonFiniteIn, Typed};
+use super::{f32_parts, flush, for_each_tensor, kernels::check_all, widen, NonFiniteIn, Typed};
 use crate::{Layer, Parameters};
 use shaped_core::dtype::downcast_slice_mut;
 use shaped_core::kernels::Parallelism;
@@ -121,10 +121,9 @@ impl<M: Layer<E>, E: Float> Typed<M, E> for Adam<M, E> {
         let t = self.t as i32;
         let alpha = self.learning_rate * (1.0 - b2.powi(t)).sqrt() / (1.0 - b1.powi(t));
         // The same in the model's element type (for `f32`, the same values).
-        let e = |x: f32| E::from_f64(x as f64);
-        let (b1e, b2e, epse) = (e(b1), e(b2), e(eps));
+        let (b1e, b2e, epse): (E, E, E) = (widen(b1), widen(b2), widen(eps));
         let alpha_e =
-            e(self.learning_rate) * (E::ONE - b2e.powi(t)).sqrt() / (E::ONE - b1e.powi(t));
+            widen::<E>(self.learning_rate) * (E::ONE - b2e.powi(t)).sqrt() / (E::ONE - b1e.powi(t));
         let (ms, vs) = (self.m.as_mut().unwrap(), self.v.as_mut().unwrap());
         let par = self.parallelism;
         for_each_tensor(model, grads, |i, w, g| {

@@ -231,6 +231,12 @@ pub(crate) fn for_each_tensor<M: Layer<E>, E: Float>(
     first
 }
 
+/// A hyperparameter (kept in `f32`, as Keras keeps them) in the model's
+/// element type: for `f32`, itself.
+pub(crate) fn widen<E: Float>(x: f32) -> E {
+    E::from_f64(x as f64)
+}
+
 /// A parameter, its gradient and one state tensor as `f32` slices, when
 /// the model computes in `f32`: the case the SIMD update kernels take.
 #[allow(clippy::type_complexity)]

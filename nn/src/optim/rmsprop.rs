@@ -1,6 +1,6 @@
 //! RMSprop exactly as Keras computes it.
 
-use super::{f32_parts, flush, for_each_tensor, kernels::check_all, NonFiniteIn, Typed};
+use super::{f32_parts, flush, for_each_tensor, kernels::check_all, widen, NonFiniteIn, Typed};
 use crate::{Layer, Parameters};
 use shaped_core::kernels::Parallelism;
 use shaped_core::Float;
@@ -162,9 +162,12 @@ impl<M: Layer<E>, E: Float> Typed<M, E> for RmsProp<M, E> {
     fn step_checked(&mut self, model: &mut M, grads: &M::Grads) -> Option<NonFiniteIn> {
         self.allocate(model);
         let (lr32, rho32, eps32) = (self.learning_rate, self.rho, self.epsilon);
-        // The hyperparameters in the model's element type (for `f32`, themselves).
-        let e = |x: f32| E::from_f64(x as f64);
-        let (lr, rho, eps, mom) = (e(lr32), e(rho32), e(eps32), e(self.momentum));
+        let (lr, rho, eps, mom): (E, E, E, E) = (
+            widen(lr32),
+            widen(rho32),
+            widen(eps32),
+            widen(self.momentum),
+        );
         let (flush_subnormals, par) = (self.flush_subnormals, self.parallelism);
         let flush = |x: E| if flush_subnormals { flush(x) } else { x };
         let acc = self.acc.as_mut().expect("allocated by state_mut");
@@ -172,11 +175,11 @@ impl<M: Layer<E>, E: Float> Typed<M, E> for RmsProp<M, E> {
         let mut vel = self.velocity.as_mut();
         let first = for_each_tensor(model, grads, |i, w, g| {
             let v = acc.get_mut(i);
-            match (mg.as_deref_mut(), vel.as_deref_mut()) {
-                // The chapter's case in `f32`, kept as one tight SIMD loop.
-                (None, None) if f32_parts(w, g, v).is_some() => {
-                    let (w, g, v) = f32_parts(w, g, v).expect("the guard's parts");
-                    super::kernels::rmsprop::<true>(
+            let (mg, vel) = (mg.as_deref_mut(), vel.as_deref_mut());
+            // The chapter's case in `f32`, kept as one tight SIMD loop.
+            if mg.is_none() && vel.is_none() {
+                if let Some((w, g, v)) = f32_parts(w, g, v) {
+                    return super::kernels::rmsprop::<true>(
                         w,
                         g,
                         v,
@@ -185,30 +188,28 @@ impl<M: Layer<E>, E: Float> Typed<M, E> for RmsProp<M, E> {
                         eps32,
                         flush_subnormals,
                         par,
-                    )
-                }
-                (mg, vel) => {
-                    let mut mg = mg.map(|m| m.get_mut(i));
-                    let mut vel = vel.map(|m| m.get_mut(i));
-                    for (j, (w, &g)) in w.iter_mut().zip(g).enumerate() {
-                        v[j] = flush(rho * v[j] + (E::ONE - rho) * g * g);
-                        let mut d = v[j];
-                        if let Some(a) = mg.as_deref_mut() {
-                            a[j] = flush(rho * a[j] + (E::ONE - rho) * g);
-                            d -= a[j] * a[j];
-                        }
-                        let step = lr * g / (d + eps).sqrt();
-                        match vel.as_deref_mut() {
-                            Some(m) => {
-                                m[j] = flush(mom * m[j] + step);
-                                *w -= m[j];
-                            }
-                            None => *w -= step,
-                        }
-                    }
-                    check_all(w, g)
+                    );
                 }
             }
+            let mut mg = mg.map(|m| m.get_mut(i));
+            let mut vel = vel.map(|m| m.get_mut(i));
+            for (j, (w, &g)) in w.iter_mut().zip(g).enumerate() {
+                v[j] = flush(rho * v[j] + (E::ONE - rho) * g * g);
+                let mut d = v[j];
+                if let Some(a) = mg.as_deref_mut() {
+                    a[j] = flush(rho * a[j] + (E::ONE - rho) * g);
+                    d -= a[j] * a[j];
+                }
+                let step = lr * g / (d + eps).sqrt();
+                match vel.as_deref_mut() {
+                    Some(m) => {
+                        m[j] = flush(mom * m[j] + step);
+                        *w -= m[j];
+                    }
+                    None => *w -= step,
+                }
+            }
+            check_all(w, g)
         });
         self.t += 1;
         first

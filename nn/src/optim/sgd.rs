@@ -1,7 +1,7 @@
 //! Stochastic gradient descent with momentum, Nesterov momentum and weight
 //! decay, as Keras computes them.
 
-use super::{for_each_tensor, kernels::check_all, NonFiniteIn, Typed};
+use super::{for_each_tensor, kernels::check_all, widen, NonFiniteIn, Typed};
 use crate::{Layer, Parameters};
 use shaped_core::Float;
 
@@ -110,12 +110,10 @@ impl<M: Layer<E>, E: Float> Typed<M, E> for Sgd<M, E> {
         self.step_checked(model, grads);
     }
     fn step_checked(&mut self, model: &mut M, grads: &M::Grads) -> Option<NonFiniteIn> {
-        // The hyperparameters in the model's element type (for `f32`, themselves).
-        let e = |x: f32| E::from_f64(x as f64);
-        let (lr, m, wd, nesterov) = (
-            e(self.learning_rate),
-            e(self.momentum),
-            e(self.weight_decay),
+        let (lr, m, wd, nesterov): (E, E, E, bool) = (
+            widen(self.learning_rate),
+            widen(self.momentum),
+            widen(self.weight_decay),
             self.nesterov,
         );
         if m > E::ZERO && self.velocity.is_none() {

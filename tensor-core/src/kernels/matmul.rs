@@ -19,7 +19,7 @@ use super::dense;
 use super::skinny;
 use super::sparse::SparseLhs;
 use super::view::{MatMut, MatRef};
-use crate::dtype::Num;
+use crate::dtype::{downcast_slice as downcast, downcast_slice_mut as downcast_mut, Num};
 use core::fmt;
 use core::num::NonZeroUsize;
 
@@ -230,17 +230,6 @@ impl Scratch {
     pub fn capacity(&self) -> usize {
         self.pack.capacity() + self.dense.capacity()
     }
-}
-
-/// `s` as a slice of `T`, when `E` is `T`: the one place the element type is
-/// tested at run time.
-fn downcast<E: 'static, T: 'static>(s: &[E]) -> Option<&[T]> {
-    crate::dtype::downcast_slice(s)
-}
-
-/// [`downcast`] for a mutable slice.
-fn downcast_mut<E: 'static, T: 'static>(s: &mut [E]) -> Option<&mut [T]> {
-    crate::dtype::downcast_slice_mut(s)
 }
 
 /// A view of `E` as a view of `T`, when they are the same type.

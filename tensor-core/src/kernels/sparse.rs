@@ -247,7 +247,7 @@ impl SparseLhs {
         let Some((at, len)) = self.source else {
             return Lhs::Dense(x);
         };
-        if core::any::TypeId::of::<E>() != core::any::TypeId::of::<f32>() {
+        if crate::dtype::downcast_slice::<E, f32>(x.data).is_none() {
             // Tiles are only ever built from `f32` (see `prepare`).
             return Lhs::Dense(x);
         }
