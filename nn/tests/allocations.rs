@@ -1,9 +1,10 @@
 //! A training step, `evaluate` and `predict` allocate nothing of their own
 //! once the buffers have grown to the batch size (`predict`: nothing but the
 //! tensor it returns): counted by a global allocator that tallies every
-//! allocation. The only allocations left are `matrixmultiply`'s packing
-//! buffers, one per call of its kernel, which the kernels count: none with
-//! MNIST-like sparse input, a few for large dense products.
+//! allocation. In `f32` that holds with dense input too: the dense kernel
+//! packs into the layer's own buffers. In `f64` the only allocations left
+//! are `matrixmultiply`'s packing buffers, one per call of its `dgemm`,
+//! which the kernels count.
 
 // `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
 extern crate shaped_nn as shaped;
@@ -66,32 +67,52 @@ fn batch(n: usize, sparse: bool) -> (Images, OneHot) {
     )
 }
 
-/// (allocations, matrixmultiply calls) per step of `$model` trained by
-/// `$opt` (a macro: one body for every model and optimizer type).
+/// (allocations, matrixmultiply calls) over 11 steps of `$model` trained
+/// by `$opt`, the smaller of two rounds (a macro: one body for every model
+/// and optimizer type).
 macro_rules! allocations_per_step {
     ($model:expr, $opt:expr, $sparse:expr) => {{
-        let mut t = Trainer::new($model, $opt, CategoricalCrossentropy, Accuracy::default());
-        let (x, y) = batch(128, $sparse);
-        let (x96, y96) = batch(96, $sparse);
-        // Warm-up: the first steps size every buffer (and the packing buffers).
-        for _ in 0..2 {
-            t.train_step(&x, &y).unwrap();
-            t.train_step(&x96, &y96).unwrap();
-        }
-        let (before, calls) = (counting::allocations(), kernel_calls());
-        for _ in 0..10 {
-            t.train_step(&x, &y).unwrap();
-        }
-        t.train_step(&x96, &y96).unwrap();
-        (
-            (counting::allocations() - before) / 11,
-            (kernel_calls() - calls) / 11,
-        )
+        let (model, opt, sparse) = ($model, $opt, $sparse);
+        on_a_kernel_thread(move || {
+            let mut t = Trainer::new(model, opt, CategoricalCrossentropy, Accuracy::default());
+            let (x, y) = batch(128, sparse);
+            let (x96, y96) = batch(96, sparse);
+            // Warm-up: the first steps size every buffer (and the packing buffers).
+            for _ in 0..2 {
+                t.train_step(&x, &y).unwrap();
+                t.train_step(&x96, &y96).unwrap();
+            }
+            // The smaller count of two rounds of 11 steps: a kernel thread that
+            // steals its first piece of work late sets up its per-thread state
+            // once, in whichever round that happens; an allocation per step
+            // would show in both.
+            let mut counts = [(0, 0); 2];
+            for count in &mut counts {
+                let (before, calls) = (counting::allocations(), kernel_calls());
+                for _ in 0..10 {
+                    t.train_step(&x, &y).unwrap();
+                }
+                t.train_step(&x96, &y96).unwrap();
+                *count = (counting::allocations() - before, kernel_calls() - calls);
+            }
+            counts[0].min(counts[1])
+        })
     }};
 }
 
+/// Runs `f` on one of the kernel threads, as `fit` runs a training loop.
+/// A product started from a thread outside them (the test harness's)
+/// hands its halves to them through rayon's queue of injected jobs, which
+/// allocates a block every 63 jobs (seen: one allocation in about 11
+/// steps); `fit` makes its thread a kernel thread, so it never does.
+fn on_a_kernel_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let mut out = None;
+    rayon::scope(|s| s.spawn(|_| out = Some(f())));
+    out.expect("the job ran")
+}
+
 #[test]
-fn a_training_step_allocates_nothing_but_the_gemm_packing_buffers() {
+fn a_training_step_allocates_nothing_with_sparse_or_dense_input() {
     let _one_at_a_time = COUNTING.lock().unwrap_or_else(|e| e.into_inner());
     for sparse in [false, true] {
         let rms = allocations_per_step!(Mnist::seeded(0), RmsProp::default(), sparse);
@@ -102,29 +123,19 @@ fn a_training_step_allocates_nothing_but_the_gemm_packing_buffers() {
         let deep = allocations_per_step!(dense_only, RmsProp::default(), sparse);
         let deep_auto = allocations_per_step!(Deep::seeded(0), RmsProp::default(), sparse);
         eprintln!(
-            "sparse input {sparse}: (allocations, matrixmultiply calls) per step: rmsprop {rms:?}, \
-             sgd {sgd:?}, adam {adam:?}, deep dense-only {deep:?}, deep {deep_auto:?}"
+            "sparse input {sparse}: (allocations, matrixmultiply calls) over 11 steps: \
+             rmsprop {rms:?}, sgd {sgd:?}, adam {adam:?}, deep dense-only {deep:?}, deep {deep_auto:?}"
         );
-        for (allocs, calls) in [rms, sgd, adam, deep, deep_auto] {
-            assert_eq!(
-                allocs, calls,
-                "every allocation of a step is one of matrixmultiply's"
-            );
-            assert!(calls <= 12);
-        }
-        if sparse {
-            // The chapter's network on sparse input: tiles and skinny loops,
-            // no packing at all.
-            for counts in [rms, sgd, adam] {
-                assert_eq!(counts, (0, 0), "sparse input allocates");
-            }
+        for counts in [rms, sgd, adam, deep, deep_auto] {
+            assert_eq!(counts, (0, 0), "a step allocates (sparse input: {sparse})");
         }
     }
 }
 
-/// (allocations, matrixmultiply calls) per call of `evaluate` (batches of
-/// 128 and a last one of 104 over 1000 samples) and of `predict` (whose
-/// returned tensor is one allocation), after a first call of each.
+/// (allocations, matrixmultiply calls) over 5 calls of `evaluate` (batches
+/// of 128 and a last one of 104 over 1000 samples) and over 5 of `predict`
+/// (whose returned tensor is one allocation), after a first call of each;
+/// the smaller of two rounds.
 fn allocations_of_inference(sparse: bool) -> ((usize, usize), (usize, usize)) {
     let mut t = Trainer::new(
         Deep::seeded(0),
@@ -135,44 +146,36 @@ fn allocations_of_inference(sparse: bool) -> ((usize, usize), (usize, usize)) {
     let (x, y) = batch(1000, sparse);
     t.evaluate(&x, &y, 128).unwrap();
     t.predict(&x).unwrap();
-    let (before, calls) = (counting::allocations(), kernel_calls());
-    for _ in 0..5 {
-        t.evaluate(&x, &Data::f32(&y), 128).unwrap();
+    // Each count is the smaller of two rounds (see `allocations_per_step!`).
+    let mut evaluate = (usize::MAX, 0);
+    let mut predict = (usize::MAX, 0);
+    for _ in 0..2 {
+        let (before, calls) = (counting::allocations(), kernel_calls());
+        for _ in 0..5 {
+            t.evaluate(&x, &Data::f32(&y), 128).unwrap();
+        }
+        evaluate = evaluate.min((counting::allocations() - before, kernel_calls() - calls));
+        let (before, calls) = (counting::allocations(), kernel_calls());
+        for _ in 0..5 {
+            let p = t.predict(&x).unwrap();
+            assert_eq!(p.dims(), [1000, 10]);
+        }
+        predict = predict.min((counting::allocations() - before, kernel_calls() - calls));
     }
-    let evaluate = (
-        (counting::allocations() - before) / 5,
-        (kernel_calls() - calls) / 5,
-    );
-    let (before, calls) = (counting::allocations(), kernel_calls());
-    for _ in 0..5 {
-        let p = t.predict(&x).unwrap();
-        assert_eq!(p.dims(), [1000, 10]);
-    }
-    let predict = (
-        (counting::allocations() - before) / 5,
-        (kernel_calls() - calls) / 5,
-    );
     (evaluate, predict)
 }
 
 #[test]
-fn evaluate_and_predict_allocate_nothing_but_the_result_and_the_gemm_packing() {
+fn evaluate_allocates_nothing_and_predict_only_its_result() {
     let _one_at_a_time = COUNTING.lock().unwrap_or_else(|e| e.into_inner());
     for sparse in [false, true] {
-        let (evaluate, predict) = allocations_of_inference(sparse);
+        let (evaluate, predict) = on_a_kernel_thread(|| allocations_of_inference(sparse));
         eprintln!(
-            "sparse input {sparse}: (allocations, matrixmultiply calls) per call: \
+            "sparse input {sparse}: (allocations, matrixmultiply calls) over 5 calls: \
              evaluate {evaluate:?}, predict {predict:?}"
         );
-        assert_eq!(
-            evaluate.0, evaluate.1,
-            "evaluate allocates beyond the packing buffers"
-        );
-        assert_eq!(
-            predict.0,
-            predict.1 + 1,
-            "predict allocates beyond its result and the packing buffers"
-        );
+        assert_eq!(evaluate, (0, 0), "evaluate allocates");
+        assert_eq!(predict, (5, 0), "predict allocates beyond its result");
     }
 }
 

@@ -25,8 +25,7 @@
 //! backward (at least one sample; measured, see the crate-private
 //! constants `CHUNK_FLOATS` and `BACKWARD_CHUNK_FLOATS`). Every
 //! buffer lives in a caller-owned [`ConvScratch`], so a call at a size
-//! seen before allocates nothing (but `matrixmultiply`'s own packing
-//! buffer, see [`dense`](super::dense)).
+//! seen before allocates nothing (the products pack into it too).
 //!
 //! Every size is checked first, with checked arithmetic ([`Conv2dGeometry::check`]
 //! and the buffer lengths); a wrong one is an error ([`ConvError`]) and

@@ -1,36 +1,36 @@
-//! The dense product kernels behind [`matmul`](super::matmul): `f32` and
-//! `f64` on `matrixmultiply`'s single-threaded kernels, split across the
-//! kernel threads by blocks of rows or columns when the product is large
-//! enough to pay for it. The views were checked by their constructors and
-//! the sizes by `matmul`.
+//! The dense product kernels behind [`matmul`](super::matmul):
 //!
-//! (A register-blocked AVX-512/AVX2 kernel of our own, packing into the
-//! caller's buffers, measured 0.2x to 0.65x of `matrixmultiply` at the
-//! network's shapes in this session's benchmark and was not kept; so a
-//! dense `f32` product still allocates `matrixmultiply`'s packing buffer,
-//! which `kernel_calls` counts. `matrixmultiply` 0.3 takes no buffer
-//! from its caller, so there is no sound way to make this path
-//! allocation-free short of replacing the kernel.
+//! * `f32`: the packed kernel of this crate (`super::packed`), which
+//!   packs into the caller's buffers, so that a product allocates nothing
+//!   once they have grown;
+//! * `f64`: `matrixmultiply`'s single-threaded `dgemm`, split across the
+//!   kernel threads by blocks of rows or columns when the product is large
+//!   enough to pay for it. `matrixmultiply` 0.3 takes no buffer from its
+//!   caller and allocates its packing buffer on every call, which
+//!   [`kernel_calls`] counts.
 //!
-//! A second attempt, packing both operands BLIS-style into the caller's
-//! buffers (blocks of 256 steps, 144 rows and 512 columns; a 12 x 32
-//! AVX-512 micro-kernel whose loop is 2 loads, 12 broadcasts and 24 FMAs
-//! with no spills; 6 x 16 for AVX2), allocated nothing and measured 0.85x
-//! to 1.2x of `matrixmultiply`'s rate at the benchmark's shapes, about
-//! 80-97 GFLOP/s on one thread, near this machine's peak; but the MNIST
-//! network trained with `--dense-only` took 5% longer on one thread and
-//! 10% longer on two (`bench/compare.py --case mnist-dense --runs 5`,
-//! medians 7.15 s against 6.83 s and 4.40 s against 3.97 s), so it was not
-//! kept either.)
+//! The views were checked by their constructors and the sizes by `matmul`.
+//!
+//! History of the `f32` kernel, measured in the training loop
+//! (`bench/compare.py --case mnist-dense`) against `matrixmultiply`'s
+//! `sgemm`, which it used before: a first register-blocked kernel of our
+//! own ran at 0.2x to 0.65x of `sgemm`; a second, packing both operands
+//! like the present one, at 0.85x to 1.2x in isolation but 5-10% slower in
+//! the loop, and neither was kept. The present one (the same blocking,
+//! with equal blocks of the inner dimension, whole panels copied by fixed-
+//! length moves instead of `memcpy` calls, and the threads' parts cut on
+//! panel boundaries) measured at 0.83x to 1.14x of `sgemm` in isolation
+//! and a few percent slower in the loop (see the README's table), and was
+//! kept because it allocates nothing.
 //!
 //! The feature `gemm-crate` puts the `gemm` crate's kernel (0.19, with its
 //! AVX-512 kernels, split over the kernel threads by `gemm` itself) in
-//! `matrixmultiply`'s place, so that the two can be measured in the
-//! training loop. It is not the default: at the network's shapes it
-//! measured about as fast as `matrixmultiply` (0.8x to 1.1x of its time),
-//! 1.5x to 2.7x slower when the right operand is read transposed, and it
-//! allocates too (one or two buffers per call: its packing buffer and a
-//! flag vector; only its L2 block is kept per thread).
+//! their place, so that it can be measured in the training loop. It is
+//! not the default: at the network's shapes it measured about as fast as
+//! `matrixmultiply` (0.8x to 1.1x of its time), 1.5x to 2.7x slower when
+//! the right operand is read transposed, and it allocates too (one or two
+//! buffers per call: its packing buffer and a flag vector; only its L2
+//! block is kept per thread).
 
 use super::matmul::Parallelism;
 use super::view::MatRef;
@@ -38,8 +38,9 @@ use super::view::MatRef;
 static KERNEL_CALLS: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
 /// How many times `matrixmultiply` has been called so far (by all
-/// threads). `matrixmultiply` allocates its packing buffer on every call:
-/// with this count, a test can tell those allocations from any others.
+/// threads; it computes the `f64` products). `matrixmultiply` allocates
+/// its packing buffer on every call: with this count, a test can tell
+/// those allocations from any others.
 ///
 /// Hidden from the docs: public only for the allocation tests of this
 /// crate and of `shaped-nn` (`tests/*allocations.rs`), which are other
@@ -59,18 +60,10 @@ pub fn kernel_calls() -> usize {
     KERNEL_CALLS.load(core::sync::atomic::Ordering::Relaxed)
 }
 
-/// Packing buffers of the `f32` kernel: none (`matrixmultiply` packs
-/// into its own).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Buffers {}
+pub(crate) use super::packed::Buffers;
 
-impl Buffers {
-    pub(crate) fn capacity(&self) -> usize {
-        0
-    }
-}
-
-/// `c = alpha a b` (`+ c` when `add`), `c` row-major `m x n`.
+/// `c = alpha a b` (`+ c` when `add`), `c` row-major `m x n`: the packed
+/// kernel (`super::packed`), its buffers the caller's.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn gemm_f32(
     m: usize,
@@ -82,9 +75,15 @@ pub(crate) fn gemm_f32(
     add: bool,
     c: &mut [f32],
     par: Parallelism,
-    _buffers: &mut Buffers,
+    buffers: &mut Buffers,
 ) {
-    fast(m, k, n, alpha, a, b, add, c, par.threads())
+    #[cfg(feature = "gemm-crate")]
+    {
+        let _ = buffers;
+        fast(m, k, n, alpha, a, b, add, c, par.threads())
+    }
+    #[cfg(not(feature = "gemm-crate"))]
+    super::packed::gemm(m, k, n, alpha, a, b, add, c, par, buffers)
 }
 
 /// [`gemm_f32`] for `f64`.
@@ -178,8 +177,6 @@ macro_rules! fast {
         }
     };
 }
-#[cfg(not(feature = "gemm-crate"))]
-fast!(f32, matrixmultiply::sgemm);
 #[cfg(not(feature = "gemm-crate"))]
 fast!(f64, matrixmultiply::dgemm);
 

@@ -8,8 +8,8 @@
 //!
 //! * `f32` with a dimension of 16 (`skinny::MAX`) or less
 //!   (a classifier's 10 outputs): the register-blocked skinny loops;
-//! * other `f32` products: the dense kernel (`matrixmultiply`, split over
-//!   the kernel threads);
+//! * other `f32` products: the dense kernel (the packed kernel, into the
+//!   scratch's buffers, split over the kernel threads);
 //! * a left operand in sparse tiles (see [`SparseLhs`], whose `prepare`
 //!   asks a [`SparsePolicy`](super::SparsePolicy) whether tiles pay): the
 //!   sparse kernels;
@@ -147,7 +147,8 @@ pub enum Route {
     Trivial,
     /// The skinny loops.
     Skinny,
-    /// The dense `f32` kernel (`matrixmultiply`, split over the threads).
+    /// The dense `f32` kernel (packed into the scratch's buffers, split
+    /// over the threads).
     Dense,
     /// The sparse tiles.
     Sparse,

@@ -24,8 +24,8 @@
 //!
 //! `matmul` alone picks the kernel and says which it took ([`Route`]): the
 //! skinny loops (`skinny`: a dimension of 16 or less), the dense kernel
-//! (`matrixmultiply`, `f32` and `f64`), the sparse tiles, or the
-//! plain loop (`reference`, crate-private: for other element types, and
+//! (`f32`: `packed`, into the scratch's buffers; `f64`:
+//! `matrixmultiply`), the sparse tiles, or the plain loop (`reference`, crate-private: for other element types, and
 //! the reference of every test). The element type is tested in one place
 //! (a `TypeId` comparison behind a safe cast).
 //!
@@ -77,6 +77,7 @@
 pub mod conv;
 pub mod dense;
 mod matmul;
+mod packed;
 mod policy;
 pub mod pool;
 mod prefetch;

@@ -2,8 +2,7 @@
 //! classifier's 10 classes) or a thin inner dimension (`k <= 16`, the
 //! gradient flowing back from those classes). A general GEMM packs its
 //! operands into blocks first, which for these shapes costs about as much as
-//! the product, and `matrixmultiply` allocates its packing buffer on every
-//! call; these loops need neither.
+//! the product; these loops do not.
 //!
 //! Every loop is register-blocked: a block of the output stays in vector
 //! registers for the whole sum over the inner dimension and is written
