@@ -24,11 +24,13 @@
 //! panels ([`Out::split`]); each packs its own part of that side's
 //! operand and the whole of the other, the smaller one.
 //!
-//! Soundness: the only `unsafe` code is [`Out`], a view of the output that
-//! can be split into disjoint column ranges for different threads (rows of
-//! a row-major matrix interleave, so safe slices cannot express it); every
-//! access through it is bounds-checked against its own range. The vector
-//! code is safe, reached through the CPU-feature tokens (`super::simd`).
+//! Soundness: the `unsafe` code is [`Out`], a view of the output that can
+//! be split into disjoint column ranges for different threads (rows of a
+//! row-major matrix interleave, so safe slices cannot express it), every
+//! access through it bounds-checked against its own range; and the calls
+//! of the `#[target_feature]` functions in [`Task::run`], whose token
+//! argument proves the CPU has the features. The vector code itself is
+//! safe, on the CPU-feature tokens' vectors (`super::simd`).
 
 // With the feature `gemm-crate` the `gemm` crate computes the `f32`
 // products instead, and only this module's buffers are used.
@@ -53,6 +55,13 @@ const NC: usize = 512;
 /// small product costs more in synchronisation than it saves.
 pub(crate) const PARALLEL_MIN_MACS: usize = 1 << 22;
 
+// The packed blocks are sized for whole panels of at most MC rows and NC
+// columns (`Pack::get` in `blocked`): both must be multiples of every tile.
+const _: () =
+    assert!(MC.is_multiple_of(ZMM_MR) && MC.is_multiple_of(YMM_MR) && MC.is_multiple_of(PLAIN_MR));
+const _: () =
+    assert!(NC.is_multiple_of(ZMM_NR) && NC.is_multiple_of(YMM_NR) && NC.is_multiple_of(PLAIN_NR));
+
 /// The packing buffers of one thread's part of a product.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Pack {
@@ -71,7 +80,8 @@ impl Pack {
     }
 
     /// Two buffers of at least `a` and `b` floats, each starting on a
-    /// 64-byte line; they grow only when too small.
+    /// 64-byte line where the allocation allows it (the loads do not
+    /// need it); they grow only when too small.
     fn get(&mut self, a: usize, b: usize) -> (&mut [f32], &mut [f32]) {
         fn aligned(v: &mut Vec<f32>, len: usize) -> &mut [f32] {
             let need = len.saturating_add(ALIGN_SLACK);
@@ -383,6 +393,7 @@ fn blocked<V: Lanes, const MR: usize, const NV: usize, const NR: usize>(
 ) {
     assert_eq!(NR, NV * V::LEN, "a tile row is NV vectors");
     let (m, k, n) = (out.rows, a.cols, out.cols);
+    // (`gemm` handles `k == 0`: with no steps nothing here writes.)
     if m == 0 || n == 0 {
         return;
     }
