@@ -3,8 +3,9 @@
 //!
 //! The classic blocked scheme (Goto's, as BLIS and `matrixmultiply` use
 //! it): for each block of `KC` steps of the inner dimension, a block of
-//! the right operand is copied into column panels `NR` wide ([`pack_b`])
-//! and a block of the left one into row panels `MR` tall ([`pack_a`]),
+//! the right operand is copied into column panels `NR` wide and a block
+//! of the left one into row panels `MR` tall (both by [`pack_panels`]: the
+//! columns of `b` are the rows of its transpose),
 //! zero-padded at the edges; then a register-blocked micro-kernel
 //! ([`micro`]) multiplies one `MR`-row panel by one `NR`-column panel,
 //! holding the `MR x NR` sums in vector registers for the whole block,
@@ -406,11 +407,12 @@ fn blocked<V: Lanes, const MR: usize, const NV: usize, const NR: usize>(
         let nc = NC.min(n - jc);
         for (block, pc) in (0..k).step_by(kc_max.max(1)).enumerate() {
             let kc = kc_max.min(k - pc);
-            let panels_b = pack_b::<NR>(b, pc, kc, jc, nc, pb);
+            // Columns of `b` are the rows of its transpose.
+            let panels_b = pack_panels::<NR>(b.t(), jc, nc, pc, kc, pb);
             let accumulate = task.add || block > 0;
             for ic in (0..m).step_by(MC) {
                 let mc = MC.min(m - ic);
-                let panels_a = pack_a::<MR>(a, ic, mc, pc, kc, pa);
+                let panels_a = pack_panels::<MR>(a, ic, mc, pc, kc, pa);
                 for (p, ap) in panels_a.chunks_exact(kc).enumerate() {
                     let ir = p * MR;
                     for (q, bp) in panels_b.chunks_exact(kc).enumerate() {
@@ -515,7 +517,7 @@ fn copy_padded<const W: usize>(step: &mut [f32; W], src: &[f32], len: usize) {
 /// Rows `ic..ic + mc`, columns `pc..pc + kc` of `a`, packed into panels of
 /// `MR` rows (`kc` steps of `MR` values each; rows past `mc` are zeros).
 /// Returns the packed steps.
-fn pack_a<'p, const MR: usize>(
+fn pack_panels<'p, const MR: usize>(
     a: MatRef<'_, f32>,
     ic: usize,
     mc: usize,
@@ -551,52 +553,6 @@ fn pack_a<'p, const MR: usize>(
                 } else {
                     for step in panel.iter_mut() {
                         step[r] = 0.0;
-                    }
-                }
-            }
-        }
-    }
-    steps
-}
-
-/// Rows `pc..pc + kc`, columns `jc..jc + nc` of `b`, packed into panels of
-/// `NR` columns (`kc` steps of `NR` values each; columns past `nc` are
-/// zeros). Returns the packed steps.
-fn pack_b<'p, const NR: usize>(
-    b: MatRef<'_, f32>,
-    pc: usize,
-    kc: usize,
-    jc: usize,
-    nc: usize,
-    out: &'p mut [f32],
-) -> &'p [[f32; NR]] {
-    let panels = nc.div_ceil(NR);
-    let steps = &mut out.as_chunks_mut::<NR>().0[..panels * kc];
-    for (q, panel) in steps.chunks_exact_mut(kc).enumerate() {
-        let c0 = jc + q * NR;
-        let cols = NR.min(jc + nc - c0);
-        if b.cs == 1 {
-            for (s, step) in panel.iter_mut().enumerate() {
-                let row = &b.data[(pc + s) * b.rs + c0..];
-                copy_padded(step, row, cols);
-            }
-        } else {
-            for c in 0..NR {
-                if c < cols {
-                    let base = (c0 + c) * b.cs + pc * b.rs;
-                    if b.rs == 1 {
-                        let col = &b.data[base..][..kc];
-                        for (step, &x) in panel.iter_mut().zip(col) {
-                            step[c] = x;
-                        }
-                    } else {
-                        for (s, step) in panel.iter_mut().enumerate() {
-                            step[c] = b.data[base + s * b.rs];
-                        }
-                    }
-                } else {
-                    for step in panel.iter_mut() {
-                        step[c] = 0.0;
                     }
                 }
             }
