@@ -26,6 +26,10 @@ mod counting;
 #[global_allocator]
 static A: counting::Counting = counting::Counting;
 
+#[path = "../../tensor-core/tests/support/kernel_thread.rs"]
+mod kernel_thread;
+use kernel_thread::on_a_kernel_thread;
+
 /// Held by each test while it counts: the counter is global, so the tests
 /// of this file must not count at the same time.
 static COUNTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -98,17 +102,6 @@ macro_rules! allocations_per_step {
             counts[0].min(counts[1])
         })
     }};
-}
-
-/// Runs `f` on one of the kernel threads, as `fit` runs a training loop.
-/// A product started from a thread outside them (the test harness's)
-/// hands its halves to them through rayon's queue of injected jobs, which
-/// allocates a block every 63 jobs (seen: one allocation in about 11
-/// steps); `fit` makes its thread a kernel thread, so it never does.
-fn on_a_kernel_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    let mut out = None;
-    rayon::scope(|s| s.spawn(|_| out = Some(f())));
-    out.expect("the job ran")
 }
 
 #[test]

@@ -19,6 +19,10 @@ mod counting;
 #[global_allocator]
 static A: counting::Counting = counting::Counting;
 
+#[path = "../../tensor-core/tests/support/kernel_thread.rs"]
+mod kernel_thread;
+use kernel_thread::on_a_kernel_thread;
+
 model! {
     /// The book's convnet.
     pub struct Convnet: (28, 28, 1) => [
@@ -74,15 +78,6 @@ macro_rules! allocations_per_step {
             (counting::allocations() - before, kernel_calls() - calls)
         })
     }};
-}
-
-/// Runs `f` on one of the kernel threads, as `fit` runs a training loop
-/// (from the test harness's thread, rayon's queue of injected jobs would
-/// allocate a block every 63 jobs; see `tests/allocations.rs`).
-fn on_a_kernel_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    let mut out = None;
-    rayon::scope(|s| s.spawn(|_| out = Some(f())));
-    out.expect("the job ran")
 }
 
 #[test]

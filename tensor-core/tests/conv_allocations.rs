@@ -17,6 +17,10 @@ mod counting;
 #[global_allocator]
 static A: counting::Counting = counting::Counting;
 
+#[path = "support/kernel_thread.rs"]
+mod kernel_thread;
+use kernel_thread::on_a_kernel_thread;
+
 /// One layer's buffers, made once.
 struct Layer {
     g: Conv2dGeometry,
@@ -87,16 +91,6 @@ impl Layer {
         )
         .unwrap();
     }
-}
-
-/// Runs `f` on one of the kernel threads, as a training loop runs: from
-/// the test harness's thread, every split product would hand its halves
-/// to them through rayon's queue of injected jobs, which allocates a block
-/// every 63 jobs.
-fn on_a_kernel_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    let mut out = None;
-    rayon::scope(|s| s.spawn(|_| out = Some(f())));
-    out.expect("the job ran")
 }
 
 #[test]

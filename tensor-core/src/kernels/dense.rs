@@ -64,11 +64,7 @@ pub(crate) use super::packed::Buffers;
 
 /// `c = alpha a b` (`+ c` when `add`), `c` row-major `m x n`: the packed
 /// kernel (`super::packed`), its buffers the caller's.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn gemm_f32(
-    m: usize,
-    k: usize,
-    n: usize,
     alpha: f32,
     a: MatRef<'_, f32>,
     b: MatRef<'_, f32>,
@@ -80,10 +76,10 @@ pub(crate) fn gemm_f32(
     #[cfg(feature = "gemm-crate")]
     {
         let _ = buffers;
-        fast(m, k, n, alpha, a, b, add, c, par.threads())
+        fast(a.rows, a.cols, b.cols, alpha, a, b, add, c, par.threads())
     }
     #[cfg(not(feature = "gemm-crate"))]
-    super::packed::gemm(m, k, n, alpha, a, b, add, c, par, buffers)
+    super::packed::gemm(alpha, a, b, add, c, par, buffers)
 }
 
 /// [`gemm_f32`] for `f64`.

@@ -328,7 +328,7 @@ pub fn matmul<'a, E: Num>(
         if skinny::try_gemm(m, k, n, alpha, a, b, add, c, par, &mut scratch.pack) {
             return Ok(Route::Skinny);
         }
-        dense::gemm_f32(m, k, n, alpha, a, b, add, c, par, &mut scratch.dense);
+        dense::gemm_f32(alpha, a, b, add, c, par, &mut scratch.dense);
         return Ok(Route::Dense);
     }
     if let (Some(a), Some(b), Some(c)) = (

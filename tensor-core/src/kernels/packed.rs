@@ -194,14 +194,10 @@ impl<'a> Out<'a> {
     }
 }
 
-/// `c = alpha a b` (`+ c` when `add`), `c` row-major `m x n`, on at most
-/// `par`'s threads. The caller checked the views' sizes (`a` is `m x k`,
-/// `b` is `k x n`) and that `c` holds `m x n`.
-#[allow(clippy::too_many_arguments)]
+/// `c = alpha a b` (`+ c` when `add`), `c` row-major `m x n` for `a`
+/// `m x k` and `b` `k x n`, on at most `par`'s threads. The caller checked
+/// that the views' sizes agree and that `c` holds `m x n`.
 pub(crate) fn gemm(
-    m: usize,
-    k: usize,
-    n: usize,
     alpha: f32,
     a: MatRef<'_, f32>,
     b: MatRef<'_, f32>,
@@ -210,20 +206,14 @@ pub(crate) fn gemm(
     par: Parallelism,
     buffers: &mut Buffers,
 ) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert_eq!(b.rows, k, "packed gemm: {m} x {k} by {} x {n}", b.rows);
     let Some(out) = Out::new(c, m, n) else {
         panic!(
             "packed gemm: the output holds {} floats, not {m} x {n}",
             c.len()
         );
     };
-    assert!(
-        a.rows == m && a.cols == k && b.rows == k && b.cols == n,
-        "packed gemm: {} x {} by {} x {} is not {m} x {k} by {k} x {n}",
-        a.rows,
-        a.cols,
-        b.rows,
-        b.cols
-    );
     if k == 0 {
         let mut out = out;
         for i in 0..m {
@@ -648,33 +638,11 @@ mod tests {
         let bv = MatRef::row_major(&b, k, n).unwrap();
         let mut c = vec![0.0; m * n];
         let mut buffers = Buffers::default();
-        gemm(
-            m,
-            k,
-            n,
-            1.0,
-            av,
-            bv,
-            false,
-            &mut c,
-            Parallelism::None,
-            &mut buffers,
-        );
+        gemm(1.0, av, bv, false, &mut c, Parallelism::None, &mut buffers);
         let cap = buffers.capacity();
         assert!(cap > 0);
         let ptr = buffers.parts[0].a.as_ptr();
-        gemm(
-            m,
-            k,
-            n,
-            1.0,
-            av,
-            bv,
-            true,
-            &mut c,
-            Parallelism::None,
-            &mut buffers,
-        );
+        gemm(1.0, av, bv, true, &mut c, Parallelism::None, &mut buffers);
         assert_eq!(
             (buffers.capacity(), buffers.parts[0].a.as_ptr()),
             (cap, ptr)
