@@ -27,8 +27,9 @@
 //! once they have grown to a product's size, it allocates nothing.
 //!
 //! Threads split the product along its longer side into blocks of whole
-//! panels ([`Out::split`]); each packs its own part of that side's
-//! operand and the whole of the other, the smaller one.
+//! panels ([`Out::split`]); each packs (where it does not read them in
+//! place) its own part of that side's operand and the whole of the
+//! other, the smaller one.
 //!
 //! Soundness: the `unsafe` code is [`Out`], a view of the output that can
 //! be split into disjoint column ranges for different threads (rows of a
@@ -310,8 +311,9 @@ impl Task {
 /// The tiles, `MR x NR`: AVX-512 (two 16-lane vectors a row), AVX2 (two
 /// 8-lane vectors), plain code (one 8-lane array).
 // 8 rows, not 12: the batch sizes and widths of the networks here (32,
-// 128, 784, 1024) are whole multiples of 8, where 12-row panels waste up
-// to 3% of the multiply-adds on padding (128 = 10 x 12 + 8); with two
+// 128, 784, 1024) are whole multiples of 8, where 12-row panels spend
+// multiply-adds on padding: 11% at 32 rows (three panels, 36 rows), 3% at
+// 128 (11 panels, 132 rows), 1% at 784 and 1024; with two
 // 16-lane loads and 8 broadcasts a step for 16 multiply-adds, the core's
 // multiply-add unit is still the bottleneck (kernel bench, 1 thread: +2%
 // to +12% on the MNIST and batch-32 shapes, -2% to -4% on the 1024-wide
@@ -449,7 +451,7 @@ struct Panel<'p> {
 
 /// Rows `ic..ic + mc`, steps `pc..pc + kc` of an operand, as panels of
 /// `W` rows. Where each step's `W` values are contiguous in the operand
-/// (`rs == 1`), the whole panels are read where they lie and only the
+/// and the steps do not overlap (`rs == 1`, `cs >= W`), the whole panels are read where they lie and only the
 /// last, partial one is packed (zero-padded): copying them would only
 /// move the same floats through the cache once more.
 struct Panels<'p, const W: usize> {
