@@ -11,7 +11,8 @@
 //! transposed `a`), its whole panels are read where they lie, `ld` floats
 //! a step apart, and only the partial last panel is packed ([`Panels`]):
 //! on the MNIST layer's products that skips 85% of the copying (one
-//! thread, `--dense-only`: 4% less fit time). Then a register-blocked micro-kernel
+//! thread, `--dense-only`: 5% less fit time). Then a register-blocked
+//! micro-kernel
 //! ([`micro`]) multiplies one `MR`-row panel by one `NR`-column panel,
 //! holding the `MR x NR` sums in vector registers for the whole block,
 //! and adds them into the output ([`write_back`]).
@@ -440,7 +441,7 @@ fn blocked<V: Lanes, const MR: usize, const NV: usize, const NR: usize>(
 }
 
 /// One step-by-step panel source: its first step's `W` values start the
-/// slice, and each next step's start `ld` floats later (`ld = W` in a
+/// slice, and each next step's start `ld >= W` floats later (`ld = W` in a
 /// packed buffer; a stride of the operand itself when it is read where it
 /// lies).
 #[derive(Clone, Copy)]
@@ -451,15 +452,17 @@ struct Panel<'p> {
 
 /// Rows `ic..ic + mc`, steps `pc..pc + kc` of an operand, as panels of
 /// `W` rows. Where each step's `W` values are contiguous in the operand
-/// and the steps do not overlap (`rs == 1`, `cs >= W`), the whole panels are read where they lie and only the
-/// last, partial one is packed (zero-padded): copying them would only
-/// move the same floats through the cache once more.
+/// and the steps do not overlap (`rs == 1`, `cs >= W`), the whole panels
+/// are read where they lie and only the last, partial one is packed
+/// (zero-padded): copying them would only move the same floats through
+/// the cache once more.
 struct Panels<'p, const W: usize> {
-    direct: Option<MatRef<'p, f32>>,
-    /// Panels read where they lie (0 unless `direct`).
+    /// The operand from its first panel's first step, `ld` floats a step
+    /// (empty when nothing is read in place).
+    direct: Panel<'p>,
+    /// Panels read in place, the first ones.
     whole: usize,
-    first: usize,
-    pc: usize,
+    /// The other panels, packed.
     packed: &'p [[f32; W]],
     kc: usize,
     count: usize,
@@ -474,33 +477,37 @@ impl<'p, const W: usize> Panels<'p, W> {
         kc: usize,
         buf: &'p mut [f32],
     ) -> Self {
-        let count = mc.div_ceil(W);
         let whole = if a.rs == 1 && a.cs >= W { mc / W } else { 0 };
+        let direct = Panel {
+            data: if whole > 0 {
+                &a.data[ic + pc * a.cs..]
+            } else {
+                &[]
+            },
+            ld: a.cs.max(W),
+        };
         let packed = pack_panels::<W>(a, ic + whole * W, mc - whole * W, pc, kc, buf);
         Panels {
-            direct: (whole > 0).then_some(a),
+            direct,
             whole,
-            first: ic,
-            pc,
             packed,
             kc,
-            count,
+            count: mc.div_ceil(W),
         }
     }
 
     #[inline(always)]
     fn panel(&self, p: usize) -> Panel<'p> {
-        match self.direct {
-            Some(a) if p < self.whole => Panel {
-                data: &a.data[self.first + p * W + self.pc * a.cs..],
-                ld: a.cs,
-            },
-            _ => {
-                let start = (p - self.whole) * self.kc;
-                Panel {
-                    data: self.packed[start..start + self.kc].as_flattened(),
-                    ld: W,
-                }
+        if p < self.whole {
+            Panel {
+                data: &self.direct.data[p * W..],
+                ..self.direct
+            }
+        } else {
+            let start = (p - self.whole) * self.kc;
+            Panel {
+                data: self.packed[start..start + self.kc].as_flattened(),
+                ld: W,
             }
         }
     }
@@ -516,8 +523,8 @@ fn micro<V: Lanes, const MR: usize, const NV: usize, const NR: usize>(
     kc: usize,
 ) -> [[V; NV]; MR] {
     let mut acc = [[V::zero(t); NV]; MR];
-    let steps_a = a.data.chunks(a.ld.max(1));
-    let steps_b = b.data.chunks(b.ld.max(1));
+    let steps_a = a.data.chunks(a.ld);
+    let steps_b = b.data.chunks(b.ld);
     for (ak, bk) in steps_a.zip(steps_b).take(kc) {
         let ak: &[f32; MR] = ak.first_chunk().expect("a panel step holds MR values");
         let bk: &[f32; NR] = bk.first_chunk().expect("a panel step holds NR values");
