@@ -142,7 +142,7 @@ pub(crate) fn all_isas() -> Vec<Isa> {
 
 /// The most lanes of any vector here (`Zmm`'s 16): the size of the scratch
 /// arrays of the provided methods of [`Lanes`].
-const MAX_LEN: usize = 16;
+pub(crate) const MAX_LEN: usize = 16;
 
 /// A vector of `LEN` floats, held in one register.
 pub(crate) trait Lanes: Copy {
@@ -224,6 +224,25 @@ pub(crate) trait Lanes: Copy {
             for (j, o) in row.iter_mut().enumerate() {
                 put(o, tile[j][l], accumulate);
             }
+        }
+    }
+    /// The square transpose of `r[..LEN]`, in place: afterwards lane `i`
+    /// of `r[l]` holds what lane `l` of `r[i]` held, for `i, l < LEN`
+    /// (`r[LEN..]` is left as it was). By a store and reloads here; the
+    /// x86 vectors shuffle in registers.
+    #[inline(always)]
+    fn transpose_square(r: &mut [Self; MAX_LEN]) {
+        let t = r[0].token();
+        let mut tile = [[0.0f32; MAX_LEN]; MAX_LEN];
+        for (row, v) in tile.iter_mut().zip(r.iter()).take(Self::LEN) {
+            v.store(row);
+        }
+        for (l, v) in r.iter_mut().enumerate().take(Self::LEN) {
+            let mut col = [0.0f32; MAX_LEN];
+            for (c, row) in col.iter_mut().zip(&tile).take(Self::LEN) {
+                *c = row[l];
+            }
+            *v = Self::load(t, &col);
         }
     }
     /// Lanes `from..to` (of the first `LEN`) from `s`, the others zeros.
@@ -328,7 +347,7 @@ mod x86 {
     //! them without checking again. Every `SAFETY` comment below that says
     //! "a `Zmm` exists" means this.
 
-    use super::{Avx2Fma, Avx512, Lanes};
+    use super::{Avx2Fma, Avx512, Lanes, MAX_LEN};
     use std::arch::x86_64::*;
 
     /// Sixteen lanes of AVX-512.
@@ -493,6 +512,11 @@ mod x86 {
                 }
             }
         }
+        /// By [`transpose`], in registers.
+        #[inline(always)]
+        fn transpose_square(r: &mut [Self; MAX_LEN]) {
+            *r = transpose(*r);
+        }
     }
 
     /// Eight lanes of AVX2, multiply-adds fused.
@@ -609,6 +633,36 @@ mod x86 {
                 _mm256_maskstore_ps(out.as_mut_ptr(), mask, self.0)
             }
         }
+        /// The classic 8 x 8 transpose: pairs of rows interleaved, then
+        /// pairs of pairs, then the 128-bit halves exchanged.
+        #[inline(always)]
+        fn transpose_square(r: &mut [Self; MAX_LEN]) {
+            // SAFETY: `r` holds `Ymm`s, so the CPU has AVX.
+            unsafe {
+                // t[2a], half H: rows 2a, 2a+1 interleaved over columns
+                // 4H, 4H+1; t[2a+1] over columns 4H+2, 4H+3.
+                let mut t = [_mm256_setzero_ps(); 8];
+                for a in 0..4 {
+                    t[2 * a] = _mm256_unpacklo_ps(r[2 * a].0, r[2 * a + 1].0);
+                    t[2 * a + 1] = _mm256_unpackhi_ps(r[2 * a].0, r[2 * a + 1].0);
+                }
+                // u[4b+e], half H: rows 4b..4b+4 of column 4H+e.
+                let mut u = [_mm256_setzero_ps(); 8];
+                for b in 0..2 {
+                    let (x0, x1, y0, y1) = (t[4 * b], t[4 * b + 1], t[4 * b + 2], t[4 * b + 3]);
+                    u[4 * b] = _mm256_shuffle_ps::<0x44>(x0, y0);
+                    u[4 * b + 1] = _mm256_shuffle_ps::<0xEE>(x0, y0);
+                    u[4 * b + 2] = _mm256_shuffle_ps::<0x44>(x1, y1);
+                    u[4 * b + 3] = _mm256_shuffle_ps::<0xEE>(x1, y1);
+                }
+                // Column e: the low halves of u[e] and u[4+e]; column
+                // 4+e: their high halves.
+                for e in 0..4 {
+                    r[e] = Ymm(_mm256_permute2f128_ps::<0x20>(u[e], u[4 + e]));
+                    r[4 + e] = Ymm(_mm256_permute2f128_ps::<0x31>(u[e], u[4 + e]));
+                }
+            }
+        }
         #[inline(always)]
         fn sum(self) -> f32 {
             // SAFETY: a `Ymm` exists, so the CPU has AVX2 and FMA.
@@ -657,6 +711,44 @@ mod x86 {
                 w[12 + e] = Zmm(_mm512_shuffle_f32x4::<0xDD>(p1, q1));
             }
             w
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `transpose_square` on `V` against the definition, on distinct values
+    /// (and the rows past `LEN` untouched).
+    fn check_transpose<V: Lanes>(t: V::Token) {
+        let value = |i: usize, l: usize| (i * 100 + l) as f32;
+        let mut r = [V::zero(t); MAX_LEN];
+        for (i, v) in r.iter_mut().enumerate() {
+            let row: Vec<f32> = (0..MAX_LEN).map(|l| value(i, l)).collect();
+            *v = V::load(t, &row);
+        }
+        V::transpose_square(&mut r);
+        for (l, v) in r.iter().enumerate() {
+            let mut got = [0.0f32; MAX_LEN];
+            v.store(&mut got);
+            for (i, &x) in got.iter().enumerate().take(V::LEN) {
+                let want = if l < V::LEN { value(i, l) } else { value(l, i) };
+                assert_eq!(x, want, "lane {i} of row {l}, {} lanes", V::LEN);
+            }
+        }
+    }
+
+    #[test]
+    fn every_square_transpose_matches_its_definition() {
+        for isa in all_isas() {
+            match isa {
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx512(t) => check_transpose::<Zmm>(t),
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx2(t) => check_transpose::<Ymm>(t),
+                Isa::Portable(t) => check_transpose::<Portable>(t),
+            }
         }
     }
 }
