@@ -113,20 +113,18 @@ impl SparseBlocks {
             for (g, r0) in (0..rows).step_by(GROUP).enumerate() {
                 let (s, e) = (self.row_start[g] as usize, self.row_start[g + 1] as usize);
                 let live = GROUP.min(rows - r0);
-                let mut acc = [[0.0f32; BLOCK]; GROUP];
-                for (i, a) in acc.iter_mut().enumerate().take(live) {
-                    // SAFETY: block `b` owns columns c0..c0 + width of every
-                    // row of `out`, within the bounds asserted above.
-                    let o = unsafe { out_slice(ptr, (r0 + i) * n + c0, width) };
-                    a[..width].copy_from_slice(o);
-                }
+                let mut tile: [&mut [f32]; GROUP] = core::array::from_fn(|i| {
+                    if i < live {
+                        // SAFETY: block `b` owns columns c0..c0 + width of
+                        // every row of `out`, within the bounds asserted
+                        // above; the rows of a group are distinct.
+                        unsafe { out_slice(ptr, (r0 + i) * n + c0, width) }
+                    } else {
+                        &mut []
+                    }
+                });
                 let (col, val) = (&self.row_col[s..e], &self.row_val[s * GROUP..e * GROUP]);
-                tile_product(isa, &mut acc, col, val, w, n, c0, width);
-                for (i, a) in acc.iter().enumerate().take(live) {
-                    // SAFETY: as above.
-                    let o = unsafe { out_slice(ptr, (r0 + i) * n + c0, width) };
-                    o.copy_from_slice(&a[..width]);
-                }
+                tile_product(isa, &mut tile, true, col, val, w, n, c0);
             }
         };
         for_blocks(n.div_ceil(BLOCK), tasks, &run);
@@ -151,15 +149,19 @@ impl SparseBlocks {
             let (c0, width) = (b * BLOCK, BLOCK.min(n - b * BLOCK));
             for (g, j0) in (0..cols).step_by(GROUP).enumerate() {
                 let (s, e) = (self.col_start[g] as usize, self.col_start[g + 1] as usize);
-                let mut acc = [[0.0f32; BLOCK]; GROUP];
+                let live = GROUP.min(cols - j0);
+                let mut tile: [&mut [f32]; GROUP] = core::array::from_fn(|i| {
+                    if i < live {
+                        // SAFETY: block `b` owns columns c0..c0 + width of
+                        // every row of `out`, within the bounds asserted
+                        // above; the rows of a group are distinct.
+                        unsafe { out_slice(ptr, (j0 + i) * n + c0, width) }
+                    } else {
+                        &mut []
+                    }
+                });
                 let (row, val) = (&self.col_row[s..e], &self.col_val[s * GROUP..e * GROUP]);
-                tile_product(isa, &mut acc, row, val, d, n, c0, width);
-                for (i, a) in acc.iter().enumerate().take(GROUP.min(cols - j0)) {
-                    // SAFETY: block `b` owns columns c0..c0 + width of every
-                    // row of `out`, within the bounds asserted above.
-                    let o = unsafe { out_slice(ptr, (j0 + i) * n + c0, width) };
-                    o.copy_from_slice(&a[..width]);
-                }
+                tile_product(isa, &mut tile, false, row, val, d, n, c0);
             }
         };
         for_blocks(n.div_ceil(BLOCK), tasks, &run);
@@ -488,29 +490,31 @@ fn for_blocks(blocks: usize, tasks: usize, f: &(impl Fn(usize) + Sync)) {
     go(0, blocks, tasks, f);
 }
 
-/// `acc[i][c] += sum_e val[e * GROUP + i] * m[idx[e], c0 + c]` for
-/// `c < width`, where `m` is row-major with `n` columns: each loaded piece
-/// of `m` serves the whole tile, and the sums stay in vector registers.
-/// Compiled for AVX-512, AVX2 with FMA and plain code; `isa` picks.
+/// `out[i][c] = sum_e val[e * GROUP + i] * m[idx[e], c0 + c]` (`+
+/// out[i][c]` when `add`) for `c < width`, where `m` is row-major with `n`
+/// columns and the rows of `out` are `width <= BLOCK` long (or empty: rows
+/// past the matrix): each loaded piece of `m` serves the whole tile, and
+/// the sums stay in vector registers. Compiled for AVX-512, AVX2 with FMA
+/// and plain code; `isa` picks.
 #[allow(clippy::too_many_arguments)]
 fn tile_product(
     isa: Isa,
-    acc: &mut [[f32; BLOCK]; GROUP],
+    out: &mut [&mut [f32]; GROUP],
+    add: bool,
     idx: &[u32],
     val: &[f32],
     m: &[f32],
     n: usize,
     c0: usize,
-    width: usize,
 ) {
     match isa {
         // SAFETY: the token proves the CPU has AVX-512F.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512(_) => unsafe { tile_product_avx512(acc, idx, val, m, n, c0, width) },
+        Isa::Avx512(_) => unsafe { tile_product_avx512(out, add, idx, val, m, n, c0) },
         // SAFETY: the token proves the CPU has AVX2 and FMA.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2(_) => unsafe { tile_product_avx2(acc, idx, val, m, n, c0, width) },
-        _ => tile_product_with::<{ BLOCK / 2 }, false>(acc, idx, val, m, n, c0, width),
+        Isa::Avx2(_) => unsafe { tile_product_avx2(out, add, idx, val, m, n, c0) },
+        _ => tile_product_with::<{ BLOCK / 2 }, false>(out, add, idx, val, m, n, c0),
     }
 }
 
@@ -522,15 +526,15 @@ fn tile_product(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl,fma")]
 unsafe fn tile_product_avx512(
-    acc: &mut [[f32; BLOCK]; GROUP],
+    out: &mut [&mut [f32]; GROUP],
+    add: bool,
     idx: &[u32],
     val: &[f32],
     m: &[f32],
     n: usize,
     c0: usize,
-    width: usize,
 ) {
-    tile_product_with::<BLOCK, true>(acc, idx, val, m, n, c0, width)
+    tile_product_with::<BLOCK, true>(out, add, idx, val, m, n, c0)
 }
 
 /// [`tile_product`] on AVX2: 8-lane registers, two halves of 16
@@ -544,22 +548,65 @@ unsafe fn tile_product_avx512(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn tile_product_avx2(
-    acc: &mut [[f32; BLOCK]; GROUP],
+    out: &mut [&mut [f32]; GROUP],
+    add: bool,
     idx: &[u32],
     val: &[f32],
     m: &[f32],
     n: usize,
     c0: usize,
-    width: usize,
 ) {
-    tile_product_with::<{ BLOCK / 2 }, true>(acc, idx, val, m, n, c0, width)
+    tile_product_with::<{ BLOCK / 2 }, true>(out, add, idx, val, m, n, c0)
 }
 
 /// [`tile_product`] by panels of `W` columns; `FMA` when the target fuses
 /// multiply-adds (the library call `mul_add` becomes elsewhere is far
 /// slower).
+///
+/// The tile is copied in and out here, inside the function compiled for
+/// the instruction set, where a whole block's copy is a few vector moves:
+/// in the callers (plain x86-64 code) those copies were calls to `memcpy`
+/// and `memset`, 6% of the 2 x 1024 network's time.
 #[inline(always)]
 fn tile_product_with<const W: usize, const FMA: bool>(
+    out: &mut [&mut [f32]; GROUP],
+    add: bool,
+    idx: &[u32],
+    val: &[f32],
+    m: &[f32],
+    n: usize,
+    c0: usize,
+) {
+    let width = out[0].len();
+    let mut acc = [[0.0f32; BLOCK]; GROUP];
+    if add {
+        for (a, o) in acc.iter_mut().zip(out.iter()) {
+            copy_block(&mut a[..o.len()], o);
+        }
+    }
+    tile_sums::<W, FMA>(&mut acc, idx, val, m, n, c0, width);
+    for (a, o) in acc.iter().zip(out.iter_mut()) {
+        let len = o.len();
+        copy_block(o, &a[..len]);
+    }
+}
+
+/// `dst = src`, of equal lengths: a whole block is a copy of a known
+/// length.
+#[inline(always)]
+fn copy_block(dst: &mut [f32], src: &[f32]) {
+    if dst.len() == BLOCK {
+        dst[..BLOCK].copy_from_slice(&src[..BLOCK]);
+    } else {
+        dst.copy_from_slice(src);
+    }
+}
+
+/// `acc[i][c] += sum_e val[e * GROUP + i] * m[idx[e], c0 + c]` for
+/// `c < width`, by panels of `W` columns.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn tile_sums<const W: usize, const FMA: bool>(
     acc: &mut [[f32; BLOCK]; GROUP],
     idx: &[u32],
     val: &[f32],
