@@ -563,10 +563,12 @@ unsafe fn tile_product_avx2(
 /// multiply-adds (the library call `mul_add` becomes elsewhere is far
 /// slower).
 ///
-/// The tile is copied in and out here, inside the function compiled for
-/// the instruction set, where a whole block's copy is a few vector moves:
-/// in the callers (plain x86-64 code) those copies were calls to `memcpy`
-/// and `memset`, 6% of the 2 x 1024 network's time.
+/// A whole block's rows are read into registers and written back from
+/// them by [`tile_panel`], inside the function compiled for the
+/// instruction set: copies in the callers (plain x86-64 code) were calls
+/// to `memcpy` and `memset`, 6% of the 2 x 1024 network's time, and an
+/// accumulator tile on the stack between them cost its zeroing and a
+/// round trip.
 #[inline(always)]
 fn tile_product_with<const W: usize, const FMA: bool>(
     out: &mut [&mut [f32]; GROUP],
@@ -578,64 +580,40 @@ fn tile_product_with<const W: usize, const FMA: bool>(
     c0: usize,
 ) {
     let width = out[0].len();
+    if width == BLOCK {
+        for at in (0..BLOCK).step_by(W) {
+            tile_panel::<W>(out, add, at, idx, val, m, n, c0, FMA);
+        }
+        return;
+    }
+    // The last, narrower block of columns.
     let mut acc = [[0.0f32; BLOCK]; GROUP];
     if add {
         for (a, o) in acc.iter_mut().zip(out.iter()) {
-            copy_block(&mut a[..o.len()], o);
+            a[..o.len()].copy_from_slice(o);
         }
     }
-    tile_sums::<W, FMA>(&mut acc, idx, val, m, n, c0, width);
-    for (a, o) in acc.iter().zip(out.iter_mut()) {
-        let len = o.len();
-        copy_block(o, &a[..len]);
-    }
-}
-
-/// `dst = src`, of equal lengths: a whole block is a copy of a known
-/// length.
-#[inline(always)]
-fn copy_block(dst: &mut [f32], src: &[f32]) {
-    if dst.len() == BLOCK {
-        dst[..BLOCK].copy_from_slice(&src[..BLOCK]);
-    } else {
-        dst.copy_from_slice(src);
-    }
-}
-
-/// `acc[i][c] += sum_e val[e * GROUP + i] * m[idx[e], c0 + c]` for
-/// `c < width`, by panels of `W` columns.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn tile_sums<const W: usize, const FMA: bool>(
-    acc: &mut [[f32; BLOCK]; GROUP],
-    idx: &[u32],
-    val: &[f32],
-    m: &[f32],
-    n: usize,
-    c0: usize,
-    width: usize,
-) {
-    if width < BLOCK {
-        for (e, &r) in idx.iter().enumerate() {
-            let row = &m[r as usize * n + c0..r as usize * n + c0 + width];
-            for (a, &v) in acc.iter_mut().zip(&val[e * GROUP..e * GROUP + GROUP]) {
-                for (a, &x) in a.iter_mut().zip(row) {
-                    *a += v * x;
-                }
+    for (e, &r) in idx.iter().enumerate() {
+        let row = &m[r as usize * n + c0..r as usize * n + c0 + width];
+        for (a, &v) in acc.iter_mut().zip(&val[e * GROUP..e * GROUP + GROUP]) {
+            for (a, &x) in a.iter_mut().zip(row) {
+                *a += v * x;
             }
         }
-    } else {
-        for at in (0..BLOCK).step_by(W) {
-            tile_panel::<W>(acc, at, idx, val, m, n, c0, FMA);
-        }
+    }
+    for (a, o) in acc.iter().zip(out.iter_mut()) {
+        let len = o.len();
+        o.copy_from_slice(&a[..len]);
     }
 }
 
-/// Columns `at..at + W` of [`tile_product`] for a full block.
+/// Columns `at..at + W` of [`tile_product`] for a full block (the rows of
+/// `out` are `BLOCK` long, or empty), the sums held in registers.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn tile_panel<const W: usize>(
-    acc: &mut [[f32; BLOCK]; GROUP],
+    out: &mut [&mut [f32]; GROUP],
+    add: bool,
     at: usize,
     idx: &[u32],
     val: &[f32],
@@ -645,8 +623,12 @@ fn tile_panel<const W: usize>(
     fma: bool,
 ) {
     let mut a = [[0.0f32; W]; GROUP];
-    for (a, acc) in a.iter_mut().zip(acc.iter()) {
-        a.copy_from_slice(&acc[at..at + W]);
+    if add {
+        for (a, o) in a.iter_mut().zip(out.iter()) {
+            if !o.is_empty() {
+                a.copy_from_slice(&o[at..at + W]);
+            }
+        }
     }
     for (e, &r) in idx.iter().enumerate() {
         let from = r as usize * n + c0 + at;
@@ -660,8 +642,10 @@ fn tile_panel<const W: usize>(
             }
         }
     }
-    for (a, acc) in a.iter().zip(acc.iter_mut()) {
-        acc[at..at + W].copy_from_slice(a);
+    for (a, o) in a.iter().zip(out.iter_mut()) {
+        if !o.is_empty() {
+            o[at..at + W].copy_from_slice(a);
+        }
     }
 }
 
