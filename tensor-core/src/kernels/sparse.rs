@@ -113,16 +113,9 @@ impl SparseBlocks {
             for (g, r0) in (0..rows).step_by(GROUP).enumerate() {
                 let (s, e) = (self.row_start[g] as usize, self.row_start[g + 1] as usize);
                 let live = GROUP.min(rows - r0);
-                let mut tile: [&mut [f32]; GROUP] = core::array::from_fn(|i| {
-                    if i < live {
-                        // SAFETY: block `b` owns columns c0..c0 + width of
-                        // every row of `out`, within the bounds asserted
-                        // above; the rows of a group are distinct.
-                        unsafe { out_slice(ptr, (r0 + i) * n + c0, width) }
-                    } else {
-                        &mut []
-                    }
-                });
+                // SAFETY: block `b` owns columns c0..c0 + width of every
+                // row of `out`, within the bounds asserted above.
+                let mut tile = unsafe { group_rows(ptr, r0, live, n, c0, width) };
                 let (col, val) = (&self.row_col[s..e], &self.row_val[s * GROUP..e * GROUP]);
                 tile_product(isa, &mut tile, true, col, val, w, n, c0);
             }
@@ -150,16 +143,9 @@ impl SparseBlocks {
             for (g, j0) in (0..cols).step_by(GROUP).enumerate() {
                 let (s, e) = (self.col_start[g] as usize, self.col_start[g + 1] as usize);
                 let live = GROUP.min(cols - j0);
-                let mut tile: [&mut [f32]; GROUP] = core::array::from_fn(|i| {
-                    if i < live {
-                        // SAFETY: block `b` owns columns c0..c0 + width of
-                        // every row of `out`, within the bounds asserted
-                        // above; the rows of a group are distinct.
-                        unsafe { out_slice(ptr, (j0 + i) * n + c0, width) }
-                    } else {
-                        &mut []
-                    }
-                });
+                // SAFETY: block `b` owns columns c0..c0 + width of every
+                // row of `out`, within the bounds asserted above.
+                let mut tile = unsafe { group_rows(ptr, j0, live, n, c0, width) };
                 let (row, val) = (&self.col_row[s..e], &self.col_val[s * GROUP..e * GROUP]);
                 tile_product(isa, &mut tile, false, row, val, d, n, c0);
             }
@@ -459,12 +445,30 @@ fn build_col_groups(x: &[f32], rows: usize, cols: usize, masks: &[u64], mut t: T
     }
 }
 
+/// Columns `c0..c0 + width` of rows `first..first + live` (`live <=
+/// GROUP`) of the row-major output behind `ptr`, `n` columns a row; the
+/// other `GROUP - live` slices are empty.
+///
 /// # Safety
-/// `at..at + len` must lie in the buffer behind `ptr` and be written by no
-/// other thread meanwhile.
-unsafe fn out_slice<'a>(ptr: SendPtr, at: usize, len: usize) -> &'a mut [f32] {
-    // SAFETY: guaranteed by the caller.
-    unsafe { core::slice::from_raw_parts_mut(ptr.0.add(at), len) }
+/// Those ranges must lie in the buffer behind `ptr` and be written by no
+/// other thread meanwhile. (They are disjoint: distinct rows, `width <=
+/// n`.)
+unsafe fn group_rows<'a>(
+    ptr: SendPtr,
+    first: usize,
+    live: usize,
+    n: usize,
+    c0: usize,
+    width: usize,
+) -> [&'a mut [f32]; GROUP] {
+    core::array::from_fn(|i| {
+        if i < live {
+            // SAFETY: guaranteed by the caller.
+            unsafe { core::slice::from_raw_parts_mut(ptr.0.add((first + i) * n + c0), width) }
+        } else {
+            &mut []
+        }
+    })
 }
 
 #[derive(Clone, Copy)]
