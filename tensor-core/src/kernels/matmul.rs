@@ -18,6 +18,7 @@
 use super::dense;
 use super::skinny;
 use super::sparse::SparseLhs;
+use super::transpose;
 use super::view::{MatMut, MatRef};
 use crate::dtype::{downcast_slice as downcast, downcast_slice_mut as downcast_mut, Num};
 use core::fmt;
@@ -224,12 +225,15 @@ impl std::error::Error for MatmulError {}
 pub struct Scratch {
     pub(crate) pack: Vec<f32>,
     pub(crate) dense: dense::Buffers,
+    /// The right operand of the sparse tiles, copied row-major when it is
+    /// not.
+    pub(crate) rhs: Vec<f32>,
 }
 
 impl Scratch {
     /// The floats held, over all buffers.
     pub fn capacity(&self) -> usize {
-        self.pack.capacity() + self.dense.capacity()
+        self.pack.capacity() + self.dense.capacity() + self.rhs.capacity()
     }
 }
 
@@ -302,10 +306,26 @@ pub fn matmul<'a, E: Num>(
             if alpha != Some(1.0) {
                 return Err(MatmulError::Unsupported("alpha must be 1"));
             }
-            if w.cs != 1 || (w.rs != n && k > 1) {
-                return Err(MatmulError::Unsupported("rhs must be row-major"));
+            let transposed = matches!(lhs, Lhs::TilesT(_));
+            if w.cs == 1 && (w.rs == n || k <= 1) {
+                return s.product(transposed, w.data, n, accum, c, par);
             }
-            return s.product(matches!(lhs, Lhs::TilesT(_)), w.data, n, accum, c, par);
+            // The tiles read whole rows of `w`: copy it row-major (`k x n`
+            // fits in memory: `w` is a valid view of that many elements,
+            // unless its strides repeat them).
+            let Some(len) = k.checked_mul(n) else {
+                return Err(MatmulError::Unsupported("rhs too large to copy row-major"));
+            };
+            if scratch.rhs.len() < len {
+                let more = len - scratch.rhs.len();
+                if scratch.rhs.try_reserve(more).is_err() {
+                    return Err(MatmulError::Unsupported("rhs too large to copy row-major"));
+                }
+                scratch.rhs.resize(len, 0.0);
+            }
+            let rows = &mut scratch.rhs[..len];
+            transpose::to_row_major(w, rows);
+            return s.product(transposed, rows, n, accum, c, par);
         }
     };
     let c = dst.data;
@@ -560,6 +580,28 @@ mod tests {
                 accum == Accum::Add,
             );
             assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-4));
+        }
+        // A right operand that is not row-major (`g W^T`'s transposed view)
+        // is copied row-major into the scratch first, and the copy reused.
+        let wt: Vec<f32> = (0..n * cols).map(|i| (i as f32 * 0.7).sin()).collect();
+        let wtv = MatRef::row_major(&wt, n, cols).unwrap().t();
+        let mut scratch = Scratch::default();
+        let mut want = vec![0.0f32; rows * n];
+        plain(xv, wtv, 1.0, &mut want, false);
+        for _ in 0..2 {
+            let mut got = vec![f32::NAN; rows * n];
+            let route = matmul(
+                MatMut::row_major(&mut got, rows, n).unwrap(),
+                Accum::Replace,
+                lhs.of(xv),
+                wtv,
+                1.0,
+                Parallelism::Rayon,
+                &mut scratch,
+            );
+            assert_eq!(route, Ok(Route::Sparse));
+            assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-4));
+            assert_eq!(scratch.rhs.len(), cols * n);
         }
         let mut got = vec![f32::NAN; cols * n];
         let dv = MatRef::row_major(&d, rows, n).unwrap();

@@ -20,7 +20,9 @@
 //! * the left operand may be a matrix held as sparse tiles ([`Lhs`],
 //!   [`SparseLhs`]), which the caller prepares under a [`SparsePolicy`]
 //!   value: a cost model of both kernels ([`CostModel`]) at the product's
-//!   shape and the input's measured tile count, or `Never`.
+//!   shape and the input's measured tile count, or `Never`; the tiles read
+//!   the right operand's rows, so one that is not row-major (a transposed
+//!   view) is first copied row-major into the scratch (`transpose`).
 //!
 //! `matmul` alone picks the kernel and says which it took ([`Route`]): the
 //! skinny loops (`skinny`: a dimension of 16 or less), the dense kernel
@@ -86,6 +88,7 @@ mod skinny;
 pub mod sparse;
 #[cfg(test)]
 mod testing;
+mod transpose;
 #[doc(hidden)]
 pub mod vectorized;
 mod view;

@@ -1,0 +1,167 @@
+//! A strided `f32` matrix copied into a row-major buffer: what the sparse
+//! tiles need of a right operand that is not row-major (the `W^T` of a
+//! layer's `g W^T`, a transposed view of a row-major `W`).
+//!
+//! Where the matrix's columns are contiguous (`rs == 1`), squares of one
+//! vector's width of columns by as many rows are loaded as vectors (a
+//! column's piece each), transposed in registers
+//! ([`Lanes::transpose_square`]) and stored as the rows' pieces; any other
+//! layout is copied a float at a time. The vector code runs on the token
+//! detection mints ([`Isa::detect`]), compiled for its instruction set by
+//! the `#[target_feature]` functions below.
+
+use super::simd::{Isa, Lanes, Portable, MAX_LEN};
+use super::view::MatRef;
+
+/// `out[i cols + j] = a[i, j]` for the `rows x cols` matrix `a`.
+///
+/// Panics if `out` holds fewer than `rows x cols` floats.
+pub(crate) fn to_row_major(a: MatRef<'_, f32>, out: &mut [f32]) {
+    match Isa::detect() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the token proves the CPU has AVX-512F.
+        Isa::Avx512(t) => unsafe { x86::avx512(t, a, out) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the token proves the CPU has AVX2 and FMA.
+        Isa::Avx2(t) => unsafe { x86::avx2(t, a, out) },
+        Isa::Portable(t) => copy::<Portable>(t, a, out),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    //! [`copy`](super::copy) compiled for AVX-512 and AVX2.
+    use super::{copy, MatRef};
+    use crate::kernels::simd::{Avx2Fma, Avx512, Ymm, Zmm};
+
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn avx512(t: Avx512, a: MatRef<'_, f32>, out: &mut [f32]) {
+        copy::<Zmm>(t, a, out)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn avx2(t: Avx2Fma, a: MatRef<'_, f32>, out: &mut [f32]) {
+        copy::<Ymm>(t, a, out)
+    }
+}
+
+/// [`to_row_major`] on the vectors `V`.
+#[inline(always)]
+fn copy<V: Lanes>(t: V::Token, a: MatRef<'_, f32>, out: &mut [f32]) {
+    let (rows, cols) = (a.rows, a.cols);
+    let len = rows
+        .checked_mul(cols)
+        .filter(|&len| len <= out.len())
+        .unwrap_or_else(|| panic!("to_row_major: {rows} x {cols} into {} floats", out.len()));
+    if len == 0 {
+        return;
+    }
+    let out = &mut out[..len];
+    if a.rs != 1 {
+        for (i, row) in out.chunks_exact_mut(cols).enumerate() {
+            for (j, o) in row.iter_mut().enumerate() {
+                *o = a.data[i * a.rs + j * a.cs];
+            }
+        }
+        return;
+    }
+    for j0 in (0..cols).step_by(V::LEN) {
+        let w = V::LEN.min(cols - j0);
+        for i0 in (0..rows).step_by(V::LEN) {
+            let h = V::LEN.min(rows - i0);
+            // r[l]: rows i0.. of column j0 + l.
+            let mut r = [V::zero(t); MAX_LEN];
+            for (l, v) in r.iter_mut().enumerate().take(w) {
+                let col = &a.data[(j0 + l) * a.cs + i0..][..h];
+                *v = if h == V::LEN {
+                    V::load(t, col)
+                } else {
+                    V::load_part(t, col)
+                };
+            }
+            // Now r[l]: columns j0.. of row i0 + l.
+            V::transpose_square(&mut r);
+            for (l, v) in r.iter().enumerate().take(h) {
+                let row = &mut out[(i0 + l) * cols + j0..][..w];
+                if w == V::LEN {
+                    v.store(row);
+                } else {
+                    v.store_part(row);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::simd::all_isas;
+
+    fn check(isa: Isa, rows: usize, cols: usize) {
+        let src: Vec<f32> = (0..rows * cols + 3).map(|i| i as f32 * 0.5 - 7.0).collect();
+        // The transposed view of a row-major `cols x rows` matrix (columns
+        // contiguous), and a view with both strides past 1.
+        let views = [
+            MatRef::row_major(&src, cols, rows).unwrap().t(),
+            MatRef {
+                data: &src,
+                rows,
+                cols: cols / 2,
+                rs: cols,
+                cs: 2,
+            },
+        ];
+        for a in views {
+            let mut got = vec![f32::NAN; a.rows * a.cols + 5];
+            match isa {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: the token proves the CPU has AVX-512F.
+                Isa::Avx512(t) => unsafe { x86::avx512(t, a, &mut got) },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: the token proves the CPU has AVX2 and FMA.
+                Isa::Avx2(t) => unsafe { x86::avx2(t, a, &mut got) },
+                Isa::Portable(t) => copy::<Portable>(t, a, &mut got),
+            }
+            for i in 0..a.rows {
+                for j in 0..a.cols {
+                    let want = a.data[i * a.rs + j * a.cs];
+                    assert_eq!(
+                        got[i * a.cols + j],
+                        want,
+                        "{isa:?} {rows} x {cols} at ({i}, {j})"
+                    );
+                }
+            }
+            assert!(
+                got[a.rows * a.cols..].iter().all(|x| x.is_nan()),
+                "{isa:?}: wrote past the matrix"
+            );
+        }
+    }
+
+    #[test]
+    fn every_isa_copies_every_edge_row_major() {
+        for isa in all_isas() {
+            for (rows, cols) in [
+                (1, 1),
+                (3, 5),
+                (16, 16),
+                (17, 33),
+                (40, 8),
+                (8, 70),
+                (100, 37),
+            ] {
+                check(isa, rows, cols);
+            }
+        }
+    }
+
+    #[test]
+    fn a_short_buffer_is_refused() {
+        let src = [0.0f32; 6];
+        let a = MatRef::row_major(&src, 2, 3).unwrap().t();
+        let msg = crate::kernels::testing::panic_message(|| to_row_major(a, &mut [0.0; 5]));
+        assert!(msg.contains("3 x 2 into 5 floats"), "{msg}");
+    }
+}
