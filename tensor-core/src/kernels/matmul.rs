@@ -213,9 +213,10 @@ impl fmt::Display for MatmulError {
 
 impl std::error::Error for MatmulError {}
 
-/// Buffers a product packs its operands into, owned by the caller (a layer
-/// keeps one) so that a product allocates nothing once they have grown to
-/// its size.
+/// Buffers a product packs its operands into (and, for the sparse tiles, a
+/// row-major copy of a right operand that is not row-major), owned by the
+/// caller (a layer keeps one) so that a product allocates nothing once
+/// they have grown to its size.
 ///
 /// ```
 /// let mut scratch = shaped_core::kernels::Scratch::default();
@@ -307,6 +308,10 @@ pub fn matmul<'a, E: Num>(
                 return Err(MatmulError::Unsupported("alpha must be 1"));
             }
             let transposed = matches!(lhs, Lhs::TilesT(_));
+            if transposed && accum == Accum::Add {
+                // Refused before any copy (`product` refuses it too).
+                return Err(MatmulError::Unsupported("X^T D replaces its output"));
+            }
             if w.cs == 1 && (w.rs == n || k <= 1) {
                 return s.product(transposed, w.data, n, accum, c, par);
             }
@@ -588,6 +593,7 @@ mod tests {
         let mut scratch = Scratch::default();
         let mut want = vec![0.0f32; rows * n];
         plain(xv, wtv, 1.0, &mut want, false);
+        let mut copy_at = None;
         for _ in 0..2 {
             let mut got = vec![f32::NAN; rows * n];
             let route = matmul(
@@ -602,7 +608,27 @@ mod tests {
             assert_eq!(route, Ok(Route::Sparse));
             assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-4));
             assert_eq!(scratch.rhs.len(), cols * n);
+            // The second product reuses the first one's copy buffer.
+            let at = scratch.rhs.as_ptr();
+            assert_eq!(*copy_at.get_or_insert(at), at);
         }
+        // X^T D with a transposed D, the same way.
+        let dt: Vec<f32> = (0..n * rows).map(|i| (i as f32 * 0.9).cos()).collect();
+        let dtv = MatRef::row_major(&dt, n, rows).unwrap().t();
+        let mut got = vec![f32::NAN; cols * n];
+        let route = matmul(
+            MatMut::row_major(&mut got, cols, n).unwrap(),
+            Accum::Replace,
+            lhs.of(xv.t()),
+            dtv,
+            1.0,
+            Parallelism::Rayon,
+            &mut scratch,
+        );
+        assert_eq!(route, Ok(Route::Sparse));
+        let mut want = vec![0.0f32; cols * n];
+        plain(xv.t(), dtv, 1.0, &mut want, false);
+        assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-4));
         let mut got = vec![f32::NAN; cols * n];
         let dv = MatRef::row_major(&d, rows, n).unwrap();
         let route = matmul(

@@ -13,14 +13,13 @@
 //! on the MNIST layer's products that skips 85% of the copying (one
 //! thread, `--dense-only`: 5% less fit time). Where each row of the
 //! operand holds its steps contiguously instead (a row-major `a`; the
-//! `W^T` of `g W^T`), squares of one vector's width of rows by as many
-//! steps are transposed in registers ([`transpose_rows`]): on the
-//! 1024-wide `g W^T` 6-7% less time than moving a float at a time. Then a
-//! register-blocked
-//! micro-kernel
-//! ([`micro`]) multiplies one `MR`-row panel by one `NR`-column panel,
-//! holding the `MR x NR` sums in vector registers for the whole block,
-//! and adds them into the output ([`write_back`]).
+//! `W^T` of `g W^T`), squares of one vector's width of steps by as many
+//! rows (fewer real rows where a panel is narrower than a vector) are
+//! transposed in registers ([`transpose_rows`]): on the 1024-wide `g W^T`
+//! 6-7% less time than moving a float at a time. Then a register-blocked
+//! micro-kernel ([`micro`]) multiplies one `MR`-row panel by one
+//! `NR`-column panel, holding the `MR x NR` sums in vector registers for
+//! the whole block, and adds them into the output ([`write_back`]).
 //!
 //! | instruction set | `MR x NR` | sums held |
 //! |---|---|---|
@@ -654,9 +653,9 @@ fn pack_panels<'p, V: Lanes, const MR: usize>(
 /// `a`, whose rows hold their steps contiguously (`cs == 1`), into one
 /// panel of `W` rows (rows past `rows` are zeros): blocks of `LEN` rows by
 /// `LEN` steps, each loaded as `LEN` vectors (a row's steps each) and
-/// transposed in registers into the steps' vectors. Moving them a float
-/// at a time cost 8% of the 2 x 1024 network's time (`g W^T` reads `W`
-/// transposed: both of its operands are packed so).
+/// transposed in registers into the steps' vectors. (All packing, mostly
+/// a float at a time here, was 8% of the 2 x 1024 network's samples: its
+/// `g W^T` reads `W` transposed, and both of its operands are packed so.)
 #[inline(always)]
 fn transpose_rows<V: Lanes, const W: usize>(
     t: V::Token,

@@ -141,7 +141,8 @@ pub(crate) fn all_isas() -> Vec<Isa> {
 }
 
 /// The most lanes of any vector here (`Zmm`'s 16): the size of the scratch
-/// arrays of the provided methods of [`Lanes`].
+/// arrays of the provided methods of [`Lanes`], and of the array of
+/// vectors [`Lanes::transpose_square`] transposes.
 pub(crate) const MAX_LEN: usize = 16;
 
 /// A vector of `LEN` floats, held in one register.

@@ -451,8 +451,9 @@ fn build_col_groups(x: &[f32], rows: usize, cols: usize, masks: &[u64], mut t: T
 ///
 /// # Safety
 /// Those ranges must lie in the buffer behind `ptr` and be written by no
-/// other thread meanwhile. (They are disjoint: distinct rows, `width <=
-/// n`.)
+/// other thread meanwhile, and the slices must not outlive that (the
+/// callers drop them within one group's step). (They are disjoint:
+/// distinct rows, `width <= n`.)
 unsafe fn group_rows<'a>(
     ptr: SendPtr,
     first: usize,
@@ -656,6 +657,7 @@ fn tile_panel<const W: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::simd::IsaKind;
     use crate::kernels::testing::{panic_message, reference};
 
     fn sparse_matrix(rows: usize, cols: usize, seed: u32) -> Vec<f32> {
@@ -671,9 +673,61 @@ mod tests {
             .collect()
     }
 
+    /// `X W + 1` and `X^T D` by the tiles on `tasks` threads, against the
+    /// plain loop; each output is the front of a longer buffer whose tail
+    /// must stay untouched (the tiles write through a raw pointer).
+    fn check_products(rows: usize, cols: usize, n: usize, tasks: usize, what: &str) {
+        const TAIL: usize = 7;
+        let x = sparse_matrix(rows, cols, 1);
+        let w: Vec<f32> = (0..cols * n).map(|i| (i as f32 * 0.37).sin()).collect();
+        let d: Vec<f32> = (0..rows * n).map(|i| (i as f32 * 0.11).cos()).collect();
+        let mut s = SparseBlocks::default();
+        s.build(&x, rows, cols, tasks);
+        assert_eq!(s.nnz(), x.iter().filter(|&&v| v != 0.0).count());
+        let xv = MatRef::row_major(&x, rows, cols).unwrap();
+        let untouched = |tail: &[f32]| tail.iter().all(|v| v.is_nan());
+        // X W + 1
+        let mut got = vec![1.0f32; rows * n + TAIL];
+        got[rows * n..].fill(f32::NAN);
+        s.matmul_add(&w, n, &mut got[..rows * n], tasks);
+        let mut want = vec![1.0f32; rows * n];
+        reference(
+            xv,
+            MatRef::row_major(&w, cols, n).unwrap(),
+            1.0,
+            &mut want,
+            true,
+        );
+        for (a, b) in got.iter().zip(&want) {
+            assert!((a - b).abs() < 1e-3, "{what} X W: {a} vs {b}");
+        }
+        assert!(
+            untouched(&got[rows * n..]),
+            "{what} X W wrote past its output"
+        );
+        // X^T D, overwriting garbage
+        let mut got = vec![f32::NAN; cols * n + TAIL];
+        s.t_matmul(&d, n, &mut got[..cols * n], tasks);
+        let mut want = vec![0.0f32; cols * n];
+        reference(
+            xv.t(),
+            MatRef::row_major(&d, rows, n).unwrap(),
+            1.0,
+            &mut want,
+            false,
+        );
+        for (a, b) in got.iter().zip(&want) {
+            assert!((a - b).abs() < 1e-3, "{what} X^T D: {a} vs {b}");
+        }
+        assert!(
+            untouched(&got[cols * n..]),
+            "{what} X^T D wrote past its output"
+        );
+    }
+
     #[test]
     fn sparse_products_match_the_dense_reference() {
-        for (rows, cols, n) in [
+        let shapes = [
             (128, 784, 512),
             (7, 13, 70),
             (3, 5, 10),
@@ -681,43 +735,20 @@ mod tests {
             (5, 65, 129),
             (1, 1, 1),
             (9, 128, 64),
-        ] {
-            let x = sparse_matrix(rows, cols, 1);
-            let w: Vec<f32> = (0..cols * n).map(|i| (i as f32 * 0.37).sin()).collect();
-            let d: Vec<f32> = (0..rows * n).map(|i| (i as f32 * 0.11).cos()).collect();
-            let mut s = SparseBlocks::default();
-            s.build(&x, rows, cols, 2);
-            assert_eq!(s.nnz(), x.iter().filter(|&&v| v != 0.0).count());
-            let xv = MatRef::row_major(&x, rows, cols).unwrap();
-            // X W + 1
-            let mut got = vec![1.0f32; rows * n];
-            s.matmul_add(&w, n, &mut got, 2);
-            let mut want = vec![1.0f32; rows * n];
-            reference(
-                xv,
-                MatRef::row_major(&w, cols, n).unwrap(),
-                1.0,
-                &mut want,
-                true,
-            );
-            for (a, b) in got.iter().zip(&want) {
-                assert!((a - b).abs() < 1e-3, "X W: {a} vs {b}");
+        ];
+        for (rows, cols, n) in shapes {
+            check_products(rows, cols, n, 2, "detected");
+        }
+        // Every instruction set, forced (on this thread: one task).
+        for kind in [IsaKind::Portable, IsaKind::Avx2, IsaKind::Avx512] {
+            if !crate::kernels::simd::force(Some(kind)) {
+                continue;
             }
-            // X^T D, overwriting garbage
-            let mut got = vec![f32::NAN; cols * n];
-            s.t_matmul(&d, n, &mut got, 2);
-            let mut want = vec![0.0f32; cols * n];
-            reference(
-                xv.t(),
-                MatRef::row_major(&d, rows, n).unwrap(),
-                1.0,
-                &mut want,
-                false,
-            );
-            for (a, b) in got.iter().zip(&want) {
-                assert!((a - b).abs() < 1e-3, "X^T D: {a} vs {b}");
+            for (rows, cols, n) in shapes {
+                check_products(rows, cols, n, 1, &format!("{kind:?}"));
             }
         }
+        crate::kernels::simd::force(None);
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! Where the matrix's columns are contiguous (`rs == 1`), squares of one
 //! vector's width of columns by as many rows are loaded as vectors (a
 //! column's piece each), transposed in registers
-//! ([`Lanes::transpose_square`]) and stored as the rows' pieces; any other
-//! layout is copied a float at a time. The vector code runs on the token
+//! ([`Lanes::transpose_square`]) and stored as the rows' pieces; rows
+//! that are contiguous are copied whole, and any other layout a float at
+//! a time. The vector code runs on the token
 //! detection mints ([`Isa::detect`]), compiled for its instruction set by
 //! the `#[target_feature]` functions below.
 
@@ -57,6 +58,13 @@ fn copy<V: Lanes>(t: V::Token, a: MatRef<'_, f32>, out: &mut [f32]) {
         return;
     }
     let out = &mut out[..len];
+    if a.cs == 1 && a.rs != 1 {
+        // Rows contiguous (padded, or the caller's row-major view).
+        for (i, row) in out.chunks_exact_mut(cols).enumerate() {
+            row.copy_from_slice(&a.data[i * a.rs..][..cols]);
+        }
+        return;
+    }
     if a.rs != 1 {
         for (i, row) in out.chunks_exact_mut(cols).enumerate() {
             for (j, o) in row.iter_mut().enumerate() {
@@ -101,9 +109,26 @@ mod tests {
     fn check(isa: Isa, rows: usize, cols: usize) {
         let src: Vec<f32> = (0..rows * cols + 3).map(|i| i as f32 * 0.5 - 7.0).collect();
         // The transposed view of a row-major `cols x rows` matrix (columns
-        // contiguous), and a view with both strides past 1.
+        // contiguous), the same with its columns 3 floats apart beyond
+        // their length, a row-major view with padded rows, and a view with
+        // both strides past 1.
+        let padded: Vec<f32> = (0..cols * (rows + 3)).map(|i| i as f32 * 0.25).collect();
         let views = [
             MatRef::row_major(&src, cols, rows).unwrap().t(),
+            MatRef {
+                data: &padded,
+                rows,
+                cols,
+                rs: 1,
+                cs: rows + 3,
+            },
+            MatRef {
+                data: &padded,
+                rows: cols,
+                cols: rows,
+                rs: rows + 3,
+                cs: 1,
+            },
             MatRef {
                 data: &src,
                 rows,
