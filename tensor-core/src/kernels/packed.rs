@@ -49,7 +49,8 @@
 #![cfg_attr(feature = "gemm-crate", allow(dead_code))]
 
 use super::matmul::Parallelism;
-use super::simd::{Isa, Lanes, Portable, MAX_LEN};
+use super::simd::{Isa, Lanes, Portable};
+use super::transpose::{square, Strided};
 use super::view::MatRef;
 use core::marker::PhantomData;
 
@@ -666,31 +667,30 @@ fn transpose_rows<V: Lanes, const W: usize>(
     panel: &mut [[f32; W]],
 ) {
     let kc = panel.len();
+    let dst = panel.as_flattened_mut();
     for g in (0..W).step_by(V::LEN) {
         // Lanes stored (fewer than `LEN` when the panel is narrower than
         // a vector), and of them the rows that exist.
         let width = V::LEN.min(W - g);
         let real = rows.saturating_sub(g).min(width);
         for s0 in (0..kc).step_by(V::LEN) {
+            // Rows r0 + g.. (pieces of steps s0..) into steps s0.. of the
+            // panel, at lane g; a group of padding rows only stores zeros
+            // (and its first row need not exist).
+            let from = Strided {
+                at: if real > 0 {
+                    (r0 + g) * a.rs + pc + s0
+                } else {
+                    0
+                },
+                ld: a.rs,
+            };
+            let to = Strided {
+                at: s0 * W + g,
+                ld: W,
+            };
             let len = V::LEN.min(kc - s0);
-            let mut r = [V::zero(t); MAX_LEN];
-            for (i, v) in r.iter_mut().enumerate().take(real) {
-                let row = &a.data[(r0 + g + i) * a.rs + pc + s0..][..len];
-                *v = if len == V::LEN {
-                    V::load(t, row)
-                } else {
-                    V::load_part(t, row)
-                };
-            }
-            V::transpose_square(&mut r);
-            for (v, step) in r.iter().zip(&mut panel[s0..s0 + len]) {
-                let lanes = &mut step[g..g + width];
-                if width == V::LEN {
-                    v.store(lanes);
-                } else {
-                    v.store_part(lanes);
-                }
-            }
+            square::<V>(t, a.data, from, real, len, dst, to, width);
         }
     }
 }

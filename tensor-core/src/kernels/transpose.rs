@@ -77,26 +77,62 @@ fn copy<V: Lanes>(t: V::Token, a: MatRef<'_, f32>, out: &mut [f32]) {
         let w = V::LEN.min(cols - j0);
         for i0 in (0..rows).step_by(V::LEN) {
             let h = V::LEN.min(rows - i0);
-            // r[l]: rows i0.. of column j0 + l.
-            let mut r = [V::zero(t); MAX_LEN];
-            for (l, v) in r.iter_mut().enumerate().take(w) {
-                let col = &a.data[(j0 + l) * a.cs + i0..][..h];
-                *v = if h == V::LEN {
-                    V::load(t, col)
-                } else {
-                    V::load_part(t, col)
-                };
-            }
-            // Now r[l]: columns j0.. of row i0 + l.
-            V::transpose_square(&mut r);
-            for (l, v) in r.iter().enumerate().take(h) {
-                let row = &mut out[(i0 + l) * cols + j0..][..w];
-                if w == V::LEN {
-                    v.store(row);
-                } else {
-                    v.store_part(row);
-                }
-            }
+            // Columns j0.. (pieces of rows i0..) into rows i0.. of `out`.
+            let from = Strided {
+                at: j0 * a.cs + i0,
+                ld: a.cs,
+            };
+            let to = Strided {
+                at: i0 * cols + j0,
+                ld: cols,
+            };
+            square::<V>(t, a.data, from, w, h, out, to, w);
+        }
+    }
+}
+
+/// Where a run of pieces lies in a buffer: piece `i` starts at `at + i ld`.
+#[derive(Clone, Copy)]
+pub(crate) struct Strided {
+    pub(crate) at: usize,
+    pub(crate) ld: usize,
+}
+
+/// One square of at most `LEN x LEN`, transposed in registers: `pieces`
+/// runs of `len` floats of `src` (`from`) are loaded as vectors (the
+/// others zeros), transposed ([`Lanes::transpose_square`]), and the first
+/// `width` lanes of the first `len` vectors stored into `dst` (`to`):
+/// lane `i` of stored piece `l` is float `l` of loaded piece `i`.
+/// `pieces <= width <= LEN` and `len <= LEN`; nothing of `src` is read
+/// past the pieces.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn square<V: Lanes>(
+    t: V::Token,
+    src: &[f32],
+    from: Strided,
+    pieces: usize,
+    len: usize,
+    dst: &mut [f32],
+    to: Strided,
+    width: usize,
+) {
+    let mut r = [V::zero(t); MAX_LEN];
+    for (i, v) in r.iter_mut().enumerate().take(pieces) {
+        let piece = &src[from.at + i * from.ld..][..len];
+        *v = if len == V::LEN {
+            V::load(t, piece)
+        } else {
+            V::load_part(t, piece)
+        };
+    }
+    V::transpose_square(&mut r);
+    for (l, v) in r.iter().enumerate().take(len) {
+        let lanes = &mut dst[to.at + l * to.ld..][..width];
+        if width == V::LEN {
+            v.store(lanes);
+        } else {
+            v.store_part(lanes);
         }
     }
 }
