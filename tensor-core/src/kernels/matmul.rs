@@ -18,7 +18,6 @@
 use super::dense;
 use super::skinny;
 use super::sparse::SparseLhs;
-use super::transpose;
 use super::view::{MatMut, MatRef};
 use crate::dtype::{downcast_slice as downcast, downcast_slice_mut as downcast_mut, Num};
 use core::fmt;
@@ -308,29 +307,7 @@ pub fn matmul<'a, E: Num>(
                 return Err(MatmulError::Unsupported("alpha must be 1"));
             }
             let transposed = matches!(lhs, Lhs::TilesT(_));
-            if transposed && accum == Accum::Add {
-                // Refused before any copy (`product` refuses it too).
-                return Err(MatmulError::Unsupported("X^T D replaces its output"));
-            }
-            if w.cs == 1 && (w.rs == n || k <= 1) {
-                return s.product(transposed, w.data, n, accum, c, par);
-            }
-            // The tiles read whole rows of `w`: copy it row-major (`k x n`
-            // fits in memory: `w` is a valid view of that many elements,
-            // unless its strides repeat them).
-            let Some(len) = k.checked_mul(n) else {
-                return Err(MatmulError::Unsupported("rhs too large to copy row-major"));
-            };
-            if scratch.rhs.len() < len {
-                let more = len - scratch.rhs.len();
-                if scratch.rhs.try_reserve(more).is_err() {
-                    return Err(MatmulError::Unsupported("rhs too large to copy row-major"));
-                }
-                scratch.rhs.resize(len, 0.0);
-            }
-            let rows = &mut scratch.rhs[..len];
-            transpose::to_row_major(w, rows);
-            return s.product(transposed, rows, n, accum, c, par);
+            return s.product(transposed, w, accum, c, par, &mut scratch.rhs);
         }
     };
     let c = dst.data;

@@ -12,6 +12,7 @@
 use super::matmul::{Accum, MatmulError, Parallelism, Route};
 use super::policy::SparsePolicy;
 use super::simd::Isa;
+use super::transpose;
 use super::view::MatRef;
 
 /// Columns of the output computed together.
@@ -214,9 +215,8 @@ impl SparseLhs {
         let Some(x) = super::matmul::downcast_view::<E, f32>(x) else {
             return false;
         };
-        let row_major = x.cs == 1 && (x.rs == x.cols || x.rows <= 1);
         let (rows, cols) = (x.rows, x.cols);
-        if !row_major || rows == 0 || cols == 0 || rows > u32::MAX as usize {
+        if !x.is_row_major() || rows == 0 || cols == 0 || rows > u32::MAX as usize {
             return false;
         }
         let data = &x.data[..rows * cols];
@@ -269,28 +269,46 @@ impl SparseLhs {
         (self.blocks.rows, self.blocks.cols)
     }
 
-    /// `c = X w` or `c += X w` (`transposed`: `c = X^T w`), `w` row-major
-    /// with `n` columns; the sizes were checked by `matmul`.
+    /// `c = X w` or `c += X w` (`transposed`: `c = X^T w`, which replaces
+    /// `c`); the sizes were checked by `matmul`. The tiles read whole rows
+    /// of `w`: one that is not row-major (a transposed view, as in a
+    /// layer's `g W^T`) is first copied row-major into `copy`, which grows
+    /// only when too small.
     pub(crate) fn product(
         &self,
         transposed: bool,
-        w: &[f32],
-        n: usize,
+        w: MatRef<'_, f32>,
         accum: Accum,
         c: &mut [f32],
         par: Parallelism,
+        copy: &mut Vec<f32>,
     ) -> Result<Route, MatmulError> {
+        if transposed && accum == Accum::Add {
+            return Err(MatmulError::Unsupported("X^T D replaces its output"));
+        }
+        let (k, n) = (w.rows, w.cols);
+        let rows = if w.is_row_major() {
+            w.data
+        } else {
+            // `k x n` fits in memory when `w` is a valid view of that many
+            // elements (unless its strides repeat them): refused if not.
+            let too_large = MatmulError::Unsupported("rhs too large to copy row-major");
+            let len = k.checked_mul(n).ok_or(too_large.clone())?;
+            if copy.len() < len {
+                copy.try_reserve(len - copy.len()).map_err(|_| too_large)?;
+                copy.resize(len, 0.0);
+            }
+            transpose::to_row_major(w, &mut copy[..len]);
+            &copy[..len]
+        };
         let tasks = par.tasks();
         match (transposed, accum) {
-            (false, Accum::Add) => self.blocks.matmul_add(w, n, c, tasks),
+            (false, Accum::Add) => self.blocks.matmul_add(rows, n, c, tasks),
             (false, Accum::Replace) => {
                 c.fill(0.0);
-                self.blocks.matmul_add(w, n, c, tasks)
+                self.blocks.matmul_add(rows, n, c, tasks)
             }
-            (true, Accum::Replace) => self.blocks.t_matmul(w, n, c, tasks),
-            (true, Accum::Add) => {
-                return Err(MatmulError::Unsupported("X^T D replaces its output"))
-            }
+            (true, _) => self.blocks.t_matmul(rows, n, c, tasks),
         }
         Ok(Route::Sparse)
     }

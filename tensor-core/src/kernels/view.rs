@@ -83,6 +83,12 @@ impl<'a, E: Copy> MatRef<'a, E> {
     pub fn row_major(data: &'a [E], rows: usize, cols: usize) -> Result<Self, MatmulError> {
         Self::new(data, rows, cols, cols, 1)
     }
+    /// Whether the rows are contiguous and one after another, as
+    /// [`row_major`](Self::row_major) makes them (a single row needs no
+    /// row stride).
+    pub(crate) fn is_row_major(&self) -> bool {
+        self.cs == 1 && (self.rs == self.cols || self.rows <= 1)
+    }
     /// The transpose: `cols x rows`, no copy.
     pub fn t(self) -> Self {
         MatRef {
