@@ -7,9 +7,10 @@
 //! column's piece each), transposed in registers
 //! ([`Lanes::transpose_square`]) and stored as the rows' pieces; rows
 //! that are contiguous are copied whole, and any other layout a float at
-//! a time. The vector code runs on the token
-//! detection mints ([`Isa::detect`]), compiled for its instruction set by
-//! the `#[target_feature]` functions below.
+//! a time. The square itself ([`square`]) is shared with the packed
+//! kernel, which packs panels of row-major operands by it. The vector code
+//! runs on the token detection mints ([`Isa::detect`]), compiled for its
+//! instruction set by the `#[target_feature]` functions below.
 
 use super::simd::{Isa, Lanes, Portable, MAX_LEN};
 use super::view::MatRef;
