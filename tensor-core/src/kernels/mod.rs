@@ -89,6 +89,7 @@ mod skinny;
 pub mod sparse;
 #[cfg(test)]
 mod testing;
+mod threads;
 mod transpose;
 #[doc(hidden)]
 pub mod vectorized;
@@ -105,56 +106,7 @@ pub use prefetch::prefetch;
 #[cfg(any(test, feature = "force-isa"))]
 pub use simd::{force as force_isa, IsaKind};
 pub use sparse::SparseLhs;
+pub use threads::{
+    join_kernel_threads, keep_threads_hot, set_threads, threads, HotThreads, IDLE_LIMIT,
+};
 pub use view::{MatMut, MatRef};
-
-/// Sizes the pool of kernel threads (default: one per core), counting the
-/// calling thread, which becomes one of them. Call it before the first
-/// tensor operation; later calls return an error and change nothing.
-///
-/// It is optional, and not the way to limit a computation's threads: that
-/// is a [`Parallelism`] value given to the products
-/// ([`Parallelism::Threads`]`(n)`: at most `n` of the kernel threads; `1`:
-/// none but the caller), which `shaped_nn`'s `Compute` carries to the
-/// layers and the trainer. Use this only to have more (or fewer) kernel
-/// threads than cores.
-///
-/// Why the calling thread joins: a kernel started from a thread outside the
-/// kernel threads is handed over to them while the caller sleeps, and the
-/// wake-ups cost more than a small product. A kernel thread splits the work
-/// and does its share itself.
-///
-/// ```
-/// // In a program's `main`, before any work:
-/// let _ = shaped_core::kernels::set_threads(2);
-/// ```
-pub fn set_threads(n: usize) -> Result<(), rayon::ThreadPoolBuildError> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .use_current_thread()
-        .build_global()
-}
-
-/// Makes the calling thread one of the kernel threads, with one thread per
-/// core, unless the kernel threads are already set up (then it does
-/// nothing). The training loop calls it; see [`set_threads`] for why.
-///
-/// ```
-/// shaped_core::kernels::join_kernel_threads();
-/// assert!(shaped_core::kernels::threads() >= 1);
-/// ```
-pub fn join_kernel_threads() {
-    // An error only means the threads exist already.
-    let _ = rayon::ThreadPoolBuilder::new()
-        .use_current_thread()
-        .build_global();
-}
-
-/// How many threads the kernels use.
-///
-/// ```
-/// let n = shaped_core::kernels::threads();
-/// assert!(n >= 1);
-/// ```
-pub fn threads() -> usize {
-    rayon::current_num_threads()
-}
