@@ -584,6 +584,9 @@ fn kernels(c: &mut Criterion) {
     // As in training: the calling thread is one of the kernel threads, so a
     // kernel is not handed over to other threads at every call.
     shaped_core::kernels::join_kernel_threads();
+    // As in training too: the other kernel threads poll for work between
+    // products (the fit loop holds this guard).
+    let _hot = shaped_core::kernels::keep_threads_hot(Parallelism::Rayon);
     let data = Data::new();
     report(&data);
     sparse(c, &data);
