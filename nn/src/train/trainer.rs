@@ -399,8 +399,8 @@ where
     /// [`join_kernel_threads`](Self::join_kernel_threads), and the others
     /// kept polling for work while the returned guard lives: the training
     /// loop's many short products then do not each wait for a sleeping
-    /// thread to wake (chapter's network, 2 threads: 3% less fit time;
-    /// 3x512: 5%). It allocates, so a fit makes one, not each step;
+    /// thread to wake (chapter's network and 3x512 net, 2 threads: 3-4%
+    /// less fit time). It allocates, so a fit makes one, not each step;
     /// `evaluate` and `predict` make none (they allocate nothing).
     fn kernel_threads(&self) -> HotThreads {
         self.join_kernel_threads();

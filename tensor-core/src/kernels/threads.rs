@@ -8,8 +8,8 @@
 //! run, and 6% of the time in the kernel, yielding and waking).
 //! [`keep_threads_hot`] returns a guard under which the other kernel
 //! threads poll for work instead (as an OpenMP runtime's threads spin for
-//! a while between parallel regions), and go back to sleep when it is
-//! dropped or after [`IDLE_LIMIT`] without work: 3-4% less fit time on
+//! a while between parallel regions), napping between polls after
+//! [`IDLE_LIMIT`] without work, until it is dropped: 3-4% less fit time on
 //! the chapter's network and the 3x512 net at two threads (README).
 
 use super::matmul::Parallelism;
@@ -83,8 +83,8 @@ pub fn threads() -> usize {
     rayon::current_num_threads()
 }
 
-/// How long a thread kept hot polls without finding work before it goes
-/// back to rayon's sleep (a pause of the loop, such as writing a
+/// How long a thread kept hot spins without finding work before it naps a
+/// millisecond between polls (a pause of the loop, such as writing a
 /// checkpoint, then costs no more than this of a core).
 pub const IDLE_LIMIT: Duration = Duration::from_millis(50);
 
@@ -101,7 +101,10 @@ pub struct HotThreads {
 #[derive(Debug, Default)]
 struct Shared {
     stop: AtomicBool,
+    /// Threads in the polling loop, spinning or napping.
     polling: AtomicUsize,
+    /// Of those, the ones napping.
+    napping: AtomicUsize,
 }
 
 impl HotThreads {
@@ -117,8 +120,8 @@ impl HotThreads {
         self.shared.is_some()
     }
 
-    /// How many threads are polling for work now (0 once they went back
-    /// to sleep).
+    /// How many threads are polling for work now (spinning, or napping
+    /// after [`IDLE_LIMIT`] without work).
     ///
     /// ```
     /// use shaped_core::kernels::{keep_threads_hot, Parallelism};
@@ -143,15 +146,22 @@ impl Drop for HotThreads {
 /// the caller's) polling for work until the guard is dropped, so that the
 /// many short parallel products of a training loop do not each wait for a
 /// sleeping thread to wake. A polling thread runs the work it finds as
-/// usual; after [`IDLE_LIMIT`] without any it goes back to sleep.
+/// usual; after [`IDLE_LIMIT`] without any it naps a millisecond between
+/// polls, until it finds work again. The threads return to rayon's sleep
+/// when the guard is dropped.
 ///
 /// It does nothing (an inactive guard) when `par` keeps the work on the
 /// caller, and unless the caller is the thread that joined the kernel
 /// threads when it made them ([`join_kernel_threads`], [`set_threads`];
-/// a program's main thread). So a loop that runs inside a parallel job
-/// (models trained side by side on the kernel threads) keeps no thread
-/// polling: the other threads are busy with jobs of their own, and one that
-/// waits inside a job could take the polling loop up in the middle of it.
+/// a program's main thread). So a loop run on another kernel thread (inside
+/// a parallel job) keeps no thread polling: the other threads are busy with
+/// jobs of their own, and one that waits inside a job would take the
+/// polling loop up in the middle of it. One case is not told apart: loops
+/// run side by side from the main thread (a `rayon::join` of two fits).
+/// The main thread's loop is kept hot, and its polling loop takes up the
+/// other loop's thread at that loop's next wait, which then stalls until
+/// the first ends. Give such loops one thread each
+/// ([`Parallelism::Threads`]`(1)`), which keeps nothing polling.
 ///
 /// ```
 /// use shaped_core::kernels::{join_kernel_threads, keep_threads_hot, Parallelism};
@@ -192,7 +202,7 @@ fn keep_hot_for(par: Parallelism, idle_limit: Duration) -> HotThreads {
             return;
         }
         s.polling.fetch_add(1, Ordering::AcqRel);
-        poll(&s.stop, idle_limit);
+        poll(&s, idle_limit);
         s.polling.fetch_sub(1, Ordering::AcqRel);
     });
     HotThreads {
@@ -200,26 +210,44 @@ fn keep_hot_for(par: Parallelism, idle_limit: Duration) -> HotThreads {
     }
 }
 
-/// Runs the work this thread finds until `stop` is set, or until it found
-/// none for `idle_limit`.
-fn poll(stop: &AtomicBool, idle_limit: Duration) {
+/// Runs the work this thread finds until `stop` is set. After
+/// `idle_limit` without work it naps a millisecond between polls (a pause
+/// of the loop then costs next to nothing of a core, and work is taken up
+/// again within a millisecond), spinning again once it finds some.
+fn poll(s: &Shared, idle_limit: Duration) {
     let mut idle_since: Option<Instant> = None;
     let mut idle_polls = 0u32;
-    while !stop.load(Ordering::Acquire) {
+    let mut napping = false;
+    while !s.stop.load(Ordering::Acquire) {
         if let Some(rayon::Yield::Executed) = rayon::yield_now() {
             idle_since = None;
             idle_polls = 0;
+            if napping {
+                napping = false;
+                s.napping.fetch_sub(1, Ordering::AcqRel);
+            }
+            continue;
+        }
+        if napping {
+            std::thread::sleep(Duration::from_millis(1));
             continue;
         }
         std::hint::spin_loop();
         idle_polls = idle_polls.wrapping_add(1);
-        // The clock is read once in a while, not at every poll.
+        // The clock is read once in a while, not at every poll, and the
+        // core is offered to other threads then (more kernel threads than
+        // cores).
         if idle_polls.is_multiple_of(256) {
+            std::thread::yield_now();
             let since = *idle_since.get_or_insert_with(Instant::now);
             if since.elapsed() >= idle_limit {
-                return;
+                napping = true;
+                s.napping.fetch_add(1, Ordering::AcqRel);
             }
         }
+    }
+    if napping {
+        s.napping.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -280,13 +308,39 @@ mod tests {
         });
     }
 
+    /// Runs joins whose caller half lasts 100 us until one's other half
+    /// ran on another thread (at most 10 s); whether one did.
+    fn work_taken_elsewhere() -> bool {
+        let me = rayon::current_thread_index();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            let slow = || {
+                let t = Instant::now();
+                while t.elapsed() < Duration::from_micros(100) {}
+            };
+            let ((), there) = rayon::join(slow, || rayon::current_thread_index() != me);
+            if there {
+                return true;
+            }
+        }
+        false
+    }
+
     #[test]
-    fn a_thread_without_work_goes_back_to_sleep_while_the_guard_lives() {
+    fn a_thread_without_work_naps_and_takes_work_again() {
         pool(2).install(|| {
             let hot = keep_hot_for(Parallelism::Rayon, IDLE_LIMIT);
+            let shared = Arc::clone(hot.shared.as_ref().expect("active"));
             assert!(eventually(|| hot.polling() == 1), "no thread polls");
             std::thread::sleep(IDLE_LIMIT * 2);
-            assert!(eventually(|| hot.polling() == 0), "polls past the limit");
+            let naps = || shared.napping.load(Ordering::Acquire) == 1;
+            assert!(eventually(naps), "no nap past the limit");
+            assert_eq!(hot.polling(), 1, "the napping thread left the loop");
+            // (The pool's one other thread is the napping one.)
+            assert!(work_taken_elsewhere(), "the napping thread took no work");
+            drop(hot);
+            assert!(eventually(|| polling(&shared) == 0), "still polling");
+            assert_eq!(shared.napping.load(Ordering::Acquire), 0);
         });
     }
 
@@ -294,7 +348,7 @@ mod tests {
     fn only_the_threads_the_work_may_use_poll() {
         let two = Parallelism::Threads(NonZeroUsize::new(2).expect("2"));
         pool(3).install(|| {
-            let hot = keep_hot_for(two, IDLE_LIMIT);
+            let hot = keep_hot_for(two, Duration::from_secs(3600));
             assert!(eventually(|| hot.polling() == 1), "no thread polls");
             std::thread::sleep(Duration::from_millis(20));
             assert_eq!(hot.polling(), 1);
