@@ -38,10 +38,13 @@ use std::time::{Duration, Instant};
 /// let _ = shaped_core::kernels::set_threads(2);
 /// ```
 pub fn set_threads(n: usize) -> Result<(), rayon::ThreadPoolBuildError> {
-    let built = rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .use_current_thread()
-        .build_global();
+    build_joined(rayon::ThreadPoolBuilder::new().num_threads(n))
+}
+
+/// Makes the kernel threads from `builder`, the calling thread one of
+/// them, and marks it as the thread that joined.
+fn build_joined(builder: rayon::ThreadPoolBuilder) -> Result<(), rayon::ThreadPoolBuildError> {
+    let built = builder.use_current_thread().build_global();
     if built.is_ok() {
         JOINED.set(true);
     }
@@ -65,12 +68,7 @@ thread_local! {
 /// ```
 pub fn join_kernel_threads() {
     // An error only means the threads exist already.
-    let built = rayon::ThreadPoolBuilder::new()
-        .use_current_thread()
-        .build_global();
-    if built.is_ok() {
-        JOINED.set(true);
-    }
+    let _ = build_joined(rayon::ThreadPoolBuilder::new());
 }
 
 /// How many threads the kernels use.
@@ -128,9 +126,18 @@ impl HotThreads {
     /// assert_eq!(keep_threads_hot(Parallelism::None).polling(), 0);
     /// ```
     pub fn polling(&self) -> usize {
-        self.shared
-            .as_ref()
-            .map_or(0, |s| s.polling.load(Ordering::Acquire))
+        self.shared.as_ref().map_or(0, |s| s.polling())
+    }
+}
+
+impl Shared {
+    fn polling(&self) -> usize {
+        self.polling.load(Ordering::Acquire)
+    }
+
+    #[cfg(test)]
+    fn napping(&self) -> usize {
+        self.napping.load(Ordering::Acquire)
     }
 }
 
@@ -275,8 +282,18 @@ mod tests {
         ok()
     }
 
-    fn polling(s: &Shared) -> usize {
-        s.polling.load(Ordering::Acquire)
+    /// A join whose caller half spins 100 us (long enough to be stolen
+    /// from): its two halves' values, `(2 i, 3 i)`, and whether the other
+    /// half ran on another thread.
+    fn slow_join(i: u64) -> ((u64, u64), bool) {
+        let me = rayon::current_thread_index();
+        let slow = || {
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_micros(100) {}
+            i * 2
+        };
+        let (a, (b, there)) = rayon::join(slow, || (i * 3, rayon::current_thread_index() != me));
+        ((a, b), there)
     }
 
     #[test]
@@ -288,42 +305,22 @@ mod tests {
             let shared = Arc::clone(hot.shared.as_ref().expect("active"));
             assert!(eventually(|| hot.polling() == 1), "no thread polls");
             // Work is still done, and the polling thread takes its share.
-            let me = rayon::current_thread_index();
             let mut elsewhere = 0;
             for i in 0..200u64 {
-                // The caller's half lasts long enough to be stolen from.
-                let slow = || {
-                    let t = Instant::now();
-                    while t.elapsed() < Duration::from_micros(100) {}
-                    i * 2
-                };
-                let (a, (b, there)) =
-                    rayon::join(slow, || (i * 3, rayon::current_thread_index() != me));
+                let ((a, b), there) = slow_join(i);
                 assert_eq!((a, b), (i * 2, i * 3));
                 elsewhere += usize::from(there);
             }
             assert!(elsewhere > 0, "the polling thread ran no work");
             drop(hot);
-            assert!(eventually(|| polling(&shared) == 0), "still polling");
+            assert!(eventually(|| shared.polling() == 0), "still polling");
         });
     }
 
-    /// Runs joins whose caller half lasts 100 us until one's other half
-    /// ran on another thread (at most 10 s); whether one did.
+    /// Runs [`slow_join`]s until one's other half ran on another thread
+    /// (at most 10 s); whether one did.
     fn work_taken_elsewhere() -> bool {
-        let me = rayon::current_thread_index();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            let slow = || {
-                let t = Instant::now();
-                while t.elapsed() < Duration::from_micros(100) {}
-            };
-            let ((), there) = rayon::join(slow, || rayon::current_thread_index() != me);
-            if there {
-                return true;
-            }
-        }
-        false
+        eventually(|| slow_join(0).1)
     }
 
     #[test]
@@ -333,14 +330,16 @@ mod tests {
             let shared = Arc::clone(hot.shared.as_ref().expect("active"));
             assert!(eventually(|| hot.polling() == 1), "no thread polls");
             std::thread::sleep(IDLE_LIMIT * 2);
-            let naps = || shared.napping.load(Ordering::Acquire) == 1;
-            assert!(eventually(naps), "no nap past the limit");
+            assert!(
+                eventually(|| shared.napping() == 1),
+                "no nap past the limit"
+            );
             assert_eq!(hot.polling(), 1, "the napping thread left the loop");
             // (The pool's one other thread is the napping one.)
             assert!(work_taken_elsewhere(), "the napping thread took no work");
             drop(hot);
-            assert!(eventually(|| polling(&shared) == 0), "still polling");
-            assert_eq!(shared.napping.load(Ordering::Acquire), 0);
+            assert!(eventually(|| shared.polling() == 0), "still polling");
+            assert_eq!(shared.napping(), 0);
         });
     }
 
