@@ -9,9 +9,6 @@
 //!   `X^T D`), the wide MLP's (784 -> 1024 -> 1024 -> 10, batch 128: its
 //!   forward, weight-gradient and input-gradient products) and the batch-32
 //!   chapter network's.
-//! * `epilogue`: a layer's forward `relu(x W + b)` at the MNIST and wide
-//!   shapes, the bias and relu fused into the dense kernel's write-back
-//!   (`fused`) against the passes the layer made before (`separate`).
 //! * `skinny`: the classifier layer's products (`H W2` 128x512x10,
 //!   `H^T G` 512x128x10 and `G W2^T` 128x10x512), on their own loops.
 //! * `conv2d`: the MNIST convnet's three convolutions at batch 64
@@ -46,8 +43,7 @@ use shaped_core::kernels::conv::{
 };
 use shaped_core::kernels::pool::{max_pool2d_backward, max_pool2d_forward, Pool2dGeometry};
 use shaped_core::kernels::{
-    matmul, matmul_then, Accum, CostModel, Epilogue, MatMut, MatRef, Parallelism, Scratch,
-    SparseLhs, SparsePolicy,
+    matmul, Accum, CostModel, MatMut, MatRef, Parallelism, Scratch, SparseLhs, SparsePolicy,
 };
 use std::hint::black_box;
 
@@ -584,58 +580,6 @@ fn count_tiles(x: &[f32]) -> usize {
     by_rows + by_cols
 }
 
-/// A layer's forward `relu(x W + b)` at the MNIST and wide shapes: `fused`
-/// (the bias and relu in the dense kernel's write-back, `matmul_then`)
-/// against `separate` (the output set to the bias, the product added, relu
-/// in a pass of its own: what the layer did before).
-fn epilogue(c: &mut Criterion) {
-    let mut group = c.benchmark_group("epilogue");
-    for (name, m, k, n) in [
-        ("mnist_xw_128x784x512", 128, 784, 512),
-        ("wide_hw_128x1024x1024", 128, 1024, 1024),
-    ] {
-        let (a, b) = dense_operands(m, k, n);
-        let bias = uniform(n, 0.5, 9);
-        let (a, b) = (view(&a, m, k), view(&b, k, n));
-        group.throughput(Throughput::Elements((2 * m * k * n) as u64));
-        let mut out = vec![0.0f32; m * n];
-        let mut scratch = Scratch::default();
-        bench_threads(&mut group, &format!("{name}/fused"), || {
-            let dst = MatMut::row_major(&mut out, m, n).expect("bench output fits");
-            let epi = Epilogue::bias(&bias).relu();
-            matmul_then(
-                dst,
-                Accum::Replace,
-                black_box(a),
-                black_box(b),
-                1.0,
-                epi,
-                Parallelism::Rayon,
-                &mut scratch,
-            )
-            .expect("bench sizes agree");
-            black_box(&mut out);
-        });
-        bench_threads(&mut group, &format!("{name}/separate"), || {
-            for row in out.chunks_exact_mut(n) {
-                row.copy_from_slice(&bias);
-            }
-            product(
-                &mut out,
-                Accum::Add,
-                black_box(a),
-                black_box(b),
-                (m, n),
-                &mut scratch,
-            );
-            out.iter_mut()
-                .for_each(|v| *v = if *v < 0.0 { 0.0 } else { *v });
-            black_box(&mut out);
-        });
-    }
-    group.finish();
-}
-
 fn kernels(c: &mut Criterion) {
     // As in training: the calling thread is one of the kernel threads, so a
     // kernel is not handed over to other threads at every call.
@@ -647,7 +591,6 @@ fn kernels(c: &mut Criterion) {
     report(&data);
     sparse(c, &data);
     dense(c);
-    epilogue(c);
     skinny(c, &data);
     conv2d(c);
 }

@@ -1,9 +1,8 @@
 //! `Dense`: a fully connected layer, `activation(x W + b)`, with the bias add
-//! (and relu) fused into the matrix product's epilogue; another activation
-//! is applied in place after it.
+//! fused into the matrix product and the activation applied in place.
 
 use crate::{
-    activation::{Activation, ActivationKind, Linear},
+    activation::{Activation, Linear},
     init::glorot_uniform,
     layer::{batch_shape_name, Backward, Layer, LayerSpec, SummaryRow},
     parameters_struct,
@@ -13,7 +12,7 @@ use crate::{
 use core::marker::PhantomData;
 use rand::rngs::StdRng;
 use shaped_core::{
-    kernels::{matmul, matmul_then, Accum, Epilogue, MatMut, MatRef, Scratch, SparseLhs},
+    kernels::{matmul, Accum, MatMut, MatRef, Scratch, SparseLhs},
     Float, StaticDim, Sz, Tensor,
 };
 use std::cell::RefCell;
@@ -133,26 +132,23 @@ impl<const IN: usize, const OUT: usize, A: Activation, E: Float> DenseLayer<IN, 
         scratch: &mut Scratch,
     ) {
         let (n, x, out) = (x.len(), x.as_slice(), out.into_slice());
-        let bias = Epilogue::bias(self.params.bias.as_slice());
-        // relu goes into the product's epilogue (the dense kernel applies
-        // it with the bias as it writes each tile); the others run after.
-        let relu = A::KIND == ActivationKind::Relu;
+        let b = self.params.bias.as_slice();
+        for row in out.chunks_mut(OUT) {
+            row.copy_from_slice(b);
+        }
         let x = MatRef::row_major(x, n, IN).expect(SIZES);
         let w = MatRef::row_major(self.params.kernel.as_slice(), IN, OUT).expect(SIZES);
-        matmul_then(
-            MatMut::row_major(&mut *out, n, OUT).expect(SIZES),
-            Accum::Replace,
+        matmul(
+            MatMut::row_major(out, n, OUT).expect(SIZES),
+            Accum::Add,
             lhs.of(x),
             w,
             E::ONE,
-            if relu { bias.relu() } else { bias },
             self.compute.parallelism,
             scratch,
         )
         .expect(SIZES);
-        if !relu {
-            A::forward(out, OUT);
-        }
+        A::forward(out, OUT);
     }
 }
 

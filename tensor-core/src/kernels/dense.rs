@@ -82,30 +82,6 @@ pub(crate) fn gemm_f32(
     super::packed::gemm(alpha, a, b, add, c, par, buffers)
 }
 
-/// [`gemm_f32`], then `epilogue` (its bias `n` long, checked by the
-/// caller): fused into the packed kernel's write-back; with the `gemm`
-/// crate, by a pass before (the bias) and after (the activation).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn gemm_f32_then(
-    alpha: f32,
-    a: MatRef<'_, f32>,
-    b: MatRef<'_, f32>,
-    add: bool,
-    epilogue: super::Epilogue<'_, f32>,
-    c: &mut [f32],
-    par: Parallelism,
-    buffers: &mut Buffers,
-) {
-    #[cfg(feature = "gemm-crate")]
-    {
-        epilogue.before(c, b.cols, !add);
-        gemm_f32(alpha, a, b, true, c, par, buffers);
-        epilogue.after(c);
-    }
-    #[cfg(not(feature = "gemm-crate"))]
-    super::packed::gemm_then(alpha, a, b, add, epilogue, c, par, buffers)
-}
-
 /// [`gemm_f32`] for `f64`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn gemm_f64(

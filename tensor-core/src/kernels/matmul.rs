@@ -16,11 +16,10 @@
 //! * `f64`: `matrixmultiply`; any other element type: the plain loop.
 
 use super::dense;
-use super::epilogue::Epilogue;
 use super::skinny;
 use super::sparse::SparseLhs;
 use super::view::{MatMut, MatRef};
-use crate::dtype::{downcast_slice as downcast, downcast_slice_mut as downcast_mut, Float, Num};
+use crate::dtype::{downcast_slice as downcast, downcast_slice_mut as downcast_mut, Num};
 use core::fmt;
 use core::num::NonZeroUsize;
 
@@ -186,13 +185,6 @@ pub enum MatmulError {
     },
     /// The sparse tiles do not support this combination.
     Unsupported(&'static str),
-    /// An [`Epilogue`]'s bias is not as long as a row of the output.
-    Bias {
-        /// The bias's length.
-        len: usize,
-        /// The output's columns.
-        cols: usize,
-    },
 }
 
 impl fmt::Display for MatmulError {
@@ -214,9 +206,6 @@ impl fmt::Display for MatmulError {
                 lhs.0, lhs.1, rhs.0, rhs.1, dst.0, dst.1
             ),
             MatmulError::Unsupported(what) => write!(f, "sparse tiles: {what}"),
-            MatmulError::Bias { len, cols } => {
-                write!(f, "a bias of {len} values for an output of {cols} columns")
-            }
         }
     }
 }
@@ -290,7 +279,20 @@ pub fn matmul<'a, E: Num>(
     scratch: &mut Scratch,
 ) -> Result<Route, MatmulError> {
     let lhs = lhs.into();
-    let (m, k, n) = check(&dst, lhs, rhs, alpha)?;
+    let (m, n) = (dst.rows, dst.cols);
+    let lhs_dims = match lhs {
+        Lhs::Dense(a) => (a.rows, a.cols),
+        Lhs::Tiles(s) => s.dims(),
+        Lhs::TilesT(s) => (s.dims().1, s.dims().0),
+    };
+    let k = lhs_dims.1;
+    if lhs_dims.0 != m || rhs.rows != k || rhs.cols != n {
+        return Err(MatmulError::Mismatch {
+            dst: (m, n),
+            lhs: lhs_dims,
+            rhs: (rhs.rows, rhs.cols),
+        });
+    }
     let a = match lhs {
         Lhs::Dense(a) => a,
         Lhs::Tiles(s) | Lhs::TilesT(s) => {
@@ -298,8 +300,12 @@ pub fn matmul<'a, E: Num>(
                 downcast_view::<E, f32>(rhs),
                 downcast_mut::<E, f32>(dst.data),
             ) else {
-                unreachable!("check: the tiles' operands are f32");
+                return Err(MatmulError::Unsupported("the tiles hold f32"));
             };
+            let alpha = downcast::<E, f32>(core::slice::from_ref(&alpha)).map(|a| a[0]);
+            if alpha != Some(1.0) {
+                return Err(MatmulError::Unsupported("alpha must be 1"));
+            }
             let transposed = matches!(lhs, Lhs::TilesT(_));
             return s.product(transposed, w, accum, c, par, &mut scratch.rhs);
         }
@@ -340,161 +346,6 @@ pub fn matmul<'a, E: Num>(
     Ok(Route::Reference)
 }
 
-/// `(m, k, n)` when the sizes make a product `m x k` by `k x n` on a
-/// route that takes them (the tiles: `f32`, `alpha` 1); else the error,
-/// before anything is written.
-fn check<E: Num>(
-    dst: &MatMut<'_, E>,
-    lhs: Lhs<'_, E>,
-    rhs: MatRef<'_, E>,
-    alpha: E,
-) -> Result<(usize, usize, usize), MatmulError> {
-    let (m, n) = (dst.rows, dst.cols);
-    let lhs_dims = match lhs {
-        Lhs::Dense(a) => (a.rows, a.cols),
-        Lhs::Tiles(s) => s.dims(),
-        Lhs::TilesT(s) => (s.dims().1, s.dims().0),
-    };
-    let k = lhs_dims.1;
-    if lhs_dims.0 != m || rhs.rows != k || rhs.cols != n {
-        return Err(MatmulError::Mismatch {
-            dst: (m, n),
-            lhs: lhs_dims,
-            rhs: (rhs.rows, rhs.cols),
-        });
-    }
-    if let Lhs::Tiles(_) | Lhs::TilesT(_) = lhs {
-        if downcast_view::<E, f32>(rhs).is_none() {
-            return Err(MatmulError::Unsupported("the tiles hold f32"));
-        }
-        let alpha = downcast::<E, f32>(core::slice::from_ref(&alpha)).map(|a| a[0]);
-        if alpha != Some(1.0) {
-            return Err(MatmulError::Unsupported("alpha must be 1"));
-        }
-    }
-    Ok((m, k, n))
-}
-
-/// [`matmul`], then an [`Epilogue`]: `dst = act(alpha lhs rhs (+ dst) +
-/// bias)`, the bias added to every row. On the dense `f32` kernel the
-/// bias and the activation are applied to each tile of the output as it
-/// is written the last time ([`Route::Dense`]: a layer's `relu(x W + b)`
-/// takes no pass of its own); on the other routes the bias is added to
-/// `dst` first (set to it, for [`Accum::Replace`]), the product added to
-/// it, and the activation applied after. Either way the result is the
-/// same to the bit as that order. Also an error, writing nothing, when
-/// the bias is not `dst`'s width ([`MatmulError::Bias`]).
-///
-/// ```
-/// use shaped_core::kernels::{matmul_then, Accum, Epilogue, MatMut, MatRef, MatmulError, Parallelism, Route, Scratch};
-/// let x = vec![1.0f32; 32 * 64];
-/// let w = vec![-1.0f32; 64 * 48];
-/// let b = vec![100.0f32; 48];
-/// let mut out = vec![0.0f32; 32 * 48];
-/// let mut scratch = Scratch::default();
-/// let mut go = |b: &[f32], out: &mut [f32]| {
-///     matmul_then(
-///         MatMut::row_major(out, 32, 48)?,
-///         Accum::Replace,
-///         MatRef::row_major(&x, 32, 64)?,
-///         MatRef::row_major(&w, 64, 48)?,
-///         1.0,
-///         Epilogue::bias(b).relu(),
-///         Parallelism::None,
-///         &mut scratch,
-///     )
-/// };
-/// assert_eq!(go(&b, &mut out)?, Route::Dense);
-/// assert!(out.iter().all(|&v| v == 36.0)); // relu(-64 + 100)
-/// assert_eq!(go(&b[..47], &mut out), Err(MatmulError::Bias { len: 47, cols: 48 }));
-/// # Ok::<(), MatmulError>(())
-/// ```
-#[allow(clippy::too_many_arguments)]
-pub fn matmul_then<'a, E: Float>(
-    dst: MatMut<'_, E>,
-    accum: Accum,
-    lhs: impl Into<Lhs<'a, E>>,
-    rhs: MatRef<'_, E>,
-    alpha: E,
-    epilogue: Epilogue<'_, E>,
-    par: Parallelism,
-    scratch: &mut Scratch,
-) -> Result<Route, MatmulError> {
-    let lhs = lhs.into();
-    if epilogue.is_none() {
-        return matmul(dst, accum, lhs, rhs, alpha, par, scratch);
-    }
-    let (m, k, n) = check(&dst, lhs, rhs, alpha)?;
-    if let Some(bias) = epilogue.bias {
-        if bias.len() != n {
-            return Err(MatmulError::Bias {
-                len: bias.len(),
-                cols: n,
-            });
-        }
-    }
-    let add = accum == Accum::Add;
-    if let (Lhs::Dense(a), true) = (lhs, m > 0 && n > 0 && k > 0) {
-        let bias = match epilogue.bias {
-            None => Some(None),
-            Some(b) => downcast::<E, f32>(b).map(Some),
-        };
-        if let (Some(a), Some(b), Some(alpha), Some(bias)) = (
-            downcast_view::<E, f32>(a),
-            downcast_view::<E, f32>(rhs),
-            downcast::<E, f32>(core::slice::from_ref(&alpha)),
-            bias,
-        ) {
-            if !skinny::takes(k, n, a, b) {
-                let fused = Epilogue {
-                    bias,
-                    act: epilogue.act,
-                };
-                let c = downcast_mut::<E, f32>(dst.data).expect("dst is f32 as lhs is");
-                dense::gemm_f32_then(alpha[0], a, b, add, fused, c, par, &mut scratch.dense);
-                return Ok(Route::Dense);
-            }
-        }
-    }
-    let MatMut { data, rows, cols } = dst;
-    let route = if let Lhs::TilesT(_) = lhs {
-        // The transposed tiles only replace their output: the bias is
-        // added after the product.
-        let route = matmul(
-            MatMut {
-                data: &mut *data,
-                rows,
-                cols,
-            },
-            accum,
-            lhs,
-            rhs,
-            alpha,
-            par,
-            scratch,
-        )?;
-        epilogue.before(data, n, false);
-        route
-    } else {
-        epilogue.before(data, n, !add);
-        matmul(
-            MatMut {
-                data: &mut *data,
-                rows,
-                cols,
-            },
-            Accum::Add,
-            lhs,
-            rhs,
-            alpha,
-            par,
-            scratch,
-        )?
-    };
-    epilogue.after(data);
-    Ok(route)
-}
-
 /// The plain triple loop, the reference every kernel is tested against:
 /// `c = alpha a b` (`+ c` when `add`), `c` row-major `a.rows() x
 /// b.cols()`. Not re-exported, so crate-private: a caller outside reaches
@@ -526,7 +377,6 @@ mod tests {
     use crate::kernels::policy::{CostModel, SparsePolicy};
     use crate::kernels::simd::{force, IsaKind};
     use crate::kernels::testing::{layouts, operands, reference as plain};
-    use crate::kernels::SparseLhs;
 
     fn run(
         m: usize,
@@ -666,147 +516,6 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.to_string(), "cannot multiply 2 x 2 by 2 x 2 into 2 x 3");
         assert_eq!(c, vec![7.0; 6]);
-    }
-
-    /// `matmul_then` on every route it can take, against its definition:
-    /// the bias added to the output first, the product added to it, relu
-    /// after (the transposed tiles: the product, then the bias); equal to
-    /// the bit, and an error for a bias of the wrong length, with nothing
-    /// written.
-    #[test]
-    fn the_epilogue_on_every_route_is_the_bias_then_the_product_then_relu() {
-        use crate::kernels::epilogue::Epilogue;
-        fn both<E: Float>(
-            c: &[E],
-            accum: Accum,
-            lhs: Lhs<'_, E>,
-            rhs: MatRef<'_, E>,
-            bias: &[E],
-        ) -> (Vec<E>, Vec<E>, Route) {
-            let (m, n) = (c.len() / rhs.cols.max(1), rhs.cols);
-            let epilogue = Epilogue::bias(bias).relu();
-            let mut got = c.to_vec();
-            let route = matmul_then(
-                MatMut::row_major(&mut got, m, n).unwrap(),
-                accum,
-                lhs,
-                rhs,
-                E::ONE,
-                epilogue,
-                Parallelism::Rayon,
-                &mut Scratch::default(),
-            )
-            .unwrap();
-            let mut want = c.to_vec();
-            if let Lhs::TilesT(_) = lhs {
-                let dst = MatMut::row_major(&mut want, m, n).unwrap();
-                matmul(
-                    dst,
-                    accum,
-                    lhs,
-                    rhs,
-                    E::ONE,
-                    Parallelism::None,
-                    &mut Scratch::default(),
-                )
-                .unwrap();
-                epilogue.before(&mut want, n, false);
-            } else {
-                epilogue.before(&mut want, n, accum == Accum::Replace);
-                let dst = MatMut::row_major(&mut want, m, n).unwrap();
-                matmul(
-                    dst,
-                    Accum::Add,
-                    lhs,
-                    rhs,
-                    E::ONE,
-                    Parallelism::None,
-                    &mut Scratch::default(),
-                )
-                .unwrap();
-            }
-            epilogue.after(&mut want);
-            (got, want, route)
-        }
-        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        let mut seen = Vec::new();
-        for &(m, k, n) in &[
-            (37, 150, 70),
-            (37, 150, 10),
-            (150, 8, 70),
-            (0, 3, 5),
-            (4, 0, 5),
-        ] {
-            let (mut a, b) = operands(m, k, n);
-            a.iter_mut().step_by(3).for_each(|v| *v = 0.0);
-            if let Some(v) = a.get_mut(1) {
-                *v = f32::NAN;
-            }
-            let bias: Vec<f32> = (0..n).map(|j| (j as f32 * 0.4).cos()).collect();
-            let start: Vec<f32> = (0..m * n).map(|i| (i % 3) as f32 - 1.0).collect();
-            let av = MatRef::row_major(&a, m, k).unwrap();
-            let bv = MatRef::row_major(&b, k, n).unwrap();
-            for accum in [Accum::Replace, Accum::Add] {
-                let (got, want, route) = both(&start, accum, Lhs::Dense(av), bv, &bias);
-                assert_eq!(bits(&got), bits(&want), "{m}x{k}x{n} {accum:?} {route:?}");
-                seen.push(route);
-                if m > 0 && k > 0 {
-                    let mut lhs = SparseLhs::default();
-                    let always = SparsePolicy::CostModel(CostModel {
-                        dense_ns_per_mac: 1.0,
-                        tile_ns: 0.0,
-                        build_ns_per_element: 0.0,
-                    });
-                    assert!(lhs.prepare(av, n, always, Parallelism::Rayon));
-                    let (got, want, route) = both(&start, accum, lhs.of(av), bv, &bias);
-                    assert_eq!(bits(&got), bits(&want), "tiles {m}x{k}x{n} {accum:?}");
-                    seen.push(route);
-                    if accum == Accum::Replace {
-                        // X^T D: D is m x n, the output k x n.
-                        let start_t: Vec<f32> = vec![f32::NAN; k * n];
-                        let (d, _) = operands(m, n, 1);
-                        let dv = MatRef::row_major(&d, m, n).unwrap();
-                        let (got, want, _) = both(&start_t, accum, lhs.of(av.t()), dv, &bias);
-                        assert_eq!(bits(&got), bits(&want), "tiles^T {m}x{k}x{n}");
-                    }
-                }
-            }
-            // f64 (matrixmultiply).
-            let a64: Vec<f64> = a.iter().map(|&v| v as f64).collect();
-            let b64: Vec<f64> = b.iter().map(|&v| v as f64).collect();
-            let bias64: Vec<f64> = bias.iter().map(|&v| v as f64).collect();
-            let start64: Vec<f64> = start.iter().map(|&v| v as f64).collect();
-            let lhs = Lhs::Dense(MatRef::row_major(&a64, m, k).unwrap());
-            let rhs = MatRef::row_major(&b64, k, n).unwrap();
-            let (got, want, route) = both(&start64, Accum::Replace, lhs, rhs, &bias64);
-            let bits64 = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits64(&got), bits64(&want), "f64 {m}x{k}x{n}");
-            seen.push(route);
-        }
-        for route in [
-            Route::Dense,
-            Route::Skinny,
-            Route::Sparse,
-            Route::Matrixmultiply,
-            Route::Trivial,
-        ] {
-            assert!(seen.contains(&route), "{route:?} not taken");
-        }
-        // A bias of the wrong length: an error, nothing written.
-        let (a, b) = operands(3, 4, 5);
-        let mut c = vec![7.0f32; 15];
-        let err = matmul_then(
-            MatMut::row_major(&mut c, 3, 5).unwrap(),
-            Accum::Replace,
-            MatRef::row_major(&a, 3, 4).unwrap(),
-            MatRef::row_major(&b, 4, 5).unwrap(),
-            1.0,
-            Epilogue::bias(&[1.0; 4]),
-            Parallelism::None,
-            &mut Scratch::default(),
-        );
-        assert_eq!(err, Err(MatmulError::Bias { len: 4, cols: 5 }));
-        assert!(c.iter().all(|&v| v == 7.0));
     }
 
     #[test]

@@ -79,7 +79,6 @@
 
 pub mod conv;
 pub mod dense;
-mod epilogue;
 mod matmul;
 mod packed;
 mod policy;
@@ -97,8 +96,7 @@ pub mod vectorized;
 mod view;
 
 pub use conv::{conv2d_backward, conv2d_forward, Conv2dGeometry, ConvError, ConvScratch, Padding};
-pub use epilogue::{Epilogue, EpilogueAct};
-pub use matmul::{matmul, matmul_then, Accum, Lhs, MatmulError, Parallelism, Route, Scratch};
+pub use matmul::{matmul, Accum, Lhs, MatmulError, Parallelism, Route, Scratch};
 pub use policy::{CostModel, SparsePolicy};
 pub use pool::{
     avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward,

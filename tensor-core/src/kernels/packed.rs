@@ -48,12 +48,10 @@
 // products instead, and only this module's buffers are used.
 #![cfg_attr(feature = "gemm-crate", allow(dead_code))]
 
-use super::epilogue::{Epilogue, EpilogueAct};
 use super::matmul::Parallelism;
 use super::simd::{Isa, Lanes, Portable};
 use super::transpose::{square, Strided};
 use super::view::MatRef;
-use crate::dtype::Float;
 use core::marker::PhantomData;
 
 /// Steps of the inner dimension per packed block, at most: the blocks are
@@ -220,24 +218,6 @@ pub(crate) fn gemm(
     par: Parallelism,
     buffers: &mut Buffers,
 ) {
-    gemm_then(alpha, a, b, add, Epilogue::NONE, c, par, buffers)
-}
-
-/// [`gemm`], then `epilogue` on each tile as it is written the last time
-/// (its bias added where the first block of sums meets the output): a
-/// layer's `relu(x W + b)` with no pass of its own. The bias, if any, is
-/// `n` long (checked).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn gemm_then(
-    alpha: f32,
-    a: MatRef<'_, f32>,
-    b: MatRef<'_, f32>,
-    add: bool,
-    epilogue: Epilogue<'_, f32>,
-    c: &mut [f32],
-    par: Parallelism,
-    buffers: &mut Buffers,
-) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(b.rows, k, "packed gemm: {m} x {k} by {} x {n}", b.rows);
     let Some(out) = Out::new(c, m, n) else {
@@ -246,23 +226,12 @@ pub(crate) fn gemm_then(
             c.len()
         );
     };
-    if let Some(bias) = epilogue.bias {
-        assert_eq!(
-            bias.len(),
-            n,
-            "packed gemm: a bias of {} for {n} columns",
-            bias.len()
-        );
-    }
     if k == 0 {
         let mut out = out;
         for i in 0..m {
-            let row = out.row(i, 0, n);
-            if !add {
-                row.fill(0.0);
-            }
-            epilogue.before(row, n, false);
-            epilogue.after(row);
+            out.row(i, 0, n)
+                .iter_mut()
+                .for_each(|x| *x = if add { *x } else { 0.0 });
         }
         return;
     }
@@ -276,30 +245,19 @@ pub(crate) fn gemm_then(
     }
     let isa = Isa::detect();
     let by_rows = m >= n;
-    let task = Task {
-        isa,
-        alpha,
-        add,
-        bias: epilogue.bias,
-        relu: epilogue.act == EpilogueAct::Relu,
-    };
+    let task = Task { isa, alpha, add };
     task.split(out, a, b, by_rows, &mut buffers.parts[..threads]);
 }
 
-/// What every part of one product shares (its bias cut to the part's
-/// columns).
+/// What every part of one product shares.
 #[derive(Clone, Copy)]
-struct Task<'b> {
+struct Task {
     isa: Isa,
     alpha: f32,
     add: bool,
-    /// Added where the first block of sums meets the output.
-    bias: Option<&'b [f32]>,
-    /// relu on the last block's write.
-    relu: bool,
 }
 
-impl Task<'_> {
+impl Task {
     /// Runs the product into `out` over `packs.len()` threads, cutting it in
     /// halves (of whole panels) along rows or columns.
     fn split(
@@ -334,56 +292,23 @@ impl Task<'_> {
             let (b1, b2) = rows_of(b.t(), at);
             (a, a, b1.t(), b2.t())
         };
-        let (t1, t2) = match self.bias {
-            Some(bias) if !by_rows => {
-                let (l, r) = bias.split_at(at);
-                (
-                    Task {
-                        bias: Some(l),
-                        ..self
-                    },
-                    Task {
-                        bias: Some(r),
-                        ..self
-                    },
-                )
-            }
-            _ => (self, self),
-        };
         rayon::join(
-            || t1.split(o1, a1, b1, by_rows, left),
-            || t2.split(o2, a2, b2, by_rows, right),
+            || self.split(o1, a1, b1, by_rows, left),
+            || self.split(o2, a2, b2, by_rows, right),
         );
     }
 
     /// The product into `out` on this thread.
     fn run(self, out: Out<'_>, a: MatRef<'_, f32>, b: MatRef<'_, f32>, pack: &mut Pack) {
-        if self.bias.is_some() || self.relu {
-            self.run_as::<true>(out, a, b, pack)
-        } else {
-            self.run_as::<false>(out, a, b, pack)
-        }
-    }
-
-    /// [`run`](Self::run), compiled with the epilogue's code (`EPILOGUE`)
-    /// or without: the plain product's write-back stays as tight as it
-    /// was (with the epilogue's branches in it, `x^T g` was 6% slower).
-    fn run_as<const EPILOGUE: bool>(
-        self,
-        out: Out<'_>,
-        a: MatRef<'_, f32>,
-        b: MatRef<'_, f32>,
-        pack: &mut Pack,
-    ) {
         match self.isa {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the token proves the CPU has AVX-512F.
-            Isa::Avx512(t) => unsafe { x86::gemm_avx512::<EPILOGUE>(t, self, out, a, b, pack) },
+            Isa::Avx512(t) => unsafe { x86::gemm_avx512(t, self, out, a, b, pack) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the token proves the CPU has AVX2 and FMA.
-            Isa::Avx2(t) => unsafe { x86::gemm_avx2::<EPILOGUE>(t, self, out, a, b, pack) },
+            Isa::Avx2(t) => unsafe { x86::gemm_avx2(t, self, out, a, b, pack) },
             Isa::Portable(t) => {
-                blocked::<Portable, PLAIN_MR, 1, PLAIN_NR, EPILOGUE>(t, self, out, a, b, pack)
+                blocked::<Portable, PLAIN_MR, 1, PLAIN_NR>(t, self, out, a, b, pack)
             }
         }
     }
@@ -442,7 +367,7 @@ mod x86 {
     use crate::kernels::simd::{Avx2Fma, Avx512, Ymm, Zmm};
 
     #[target_feature(enable = "avx512f")]
-    pub(super) fn gemm_avx512<const EPILOGUE: bool>(
+    pub(super) fn gemm_avx512(
         t: Avx512,
         task: Task,
         out: Out<'_>,
@@ -450,11 +375,11 @@ mod x86 {
         b: MatRef<'_, f32>,
         pack: &mut Pack,
     ) {
-        blocked::<Zmm, ZMM_MR, 2, ZMM_NR, EPILOGUE>(t, task, out, a, b, pack)
+        blocked::<Zmm, ZMM_MR, 2, ZMM_NR>(t, task, out, a, b, pack)
     }
 
     #[target_feature(enable = "avx2,fma")]
-    pub(super) fn gemm_avx2<const EPILOGUE: bool>(
+    pub(super) fn gemm_avx2(
         t: Avx2Fma,
         task: Task,
         out: Out<'_>,
@@ -462,15 +387,14 @@ mod x86 {
         b: MatRef<'_, f32>,
         pack: &mut Pack,
     ) {
-        blocked::<Ymm, YMM_MR, 2, YMM_NR, EPILOGUE>(t, task, out, a, b, pack)
+        blocked::<Ymm, YMM_MR, 2, YMM_NR>(t, task, out, a, b, pack)
     }
 }
 
 /// The blocked product on one thread, with `MR x NR` tiles of `NV`
-/// vectors a row (`NR = NV V::LEN`); `task`'s epilogue only when
-/// `EPILOGUE`.
+/// vectors a row (`NR = NV V::LEN`).
 #[inline(always)]
-fn blocked<V: Lanes, const MR: usize, const NV: usize, const NR: usize, const EPILOGUE: bool>(
+fn blocked<V: Lanes, const MR: usize, const NV: usize, const NR: usize>(
     t: V::Token,
     task: Task,
     mut out: Out<'_>,
@@ -496,10 +420,6 @@ fn blocked<V: Lanes, const MR: usize, const NV: usize, const NR: usize, const EP
             // Columns of `b` are the rows of its transpose.
             let panels_b = Panels::<NR>::new::<V>(t, b.t(), jc, nc, pc, kc, pb);
             let accumulate = task.add || block > 0;
-            let finish = Finish {
-                bias: if block == 0 { task.bias } else { None },
-                relu: task.relu && pc + kc == k,
-            };
             for ic in (0..m).step_by(MC) {
                 let mc = MC.min(m - ic);
                 let panels_a = Panels::<MR>::new::<V>(t, a, ic, mc, pc, kc, pa);
@@ -508,22 +428,16 @@ fn blocked<V: Lanes, const MR: usize, const NV: usize, const NR: usize, const EP
                     let ap = panels_a.panel(p);
                     for q in 0..panels_b.count {
                         let jr = q * NR;
+                        let acc = micro::<V, MR, NV, NR>(t, ap, panels_b.panel(q), kc);
                         let tile = Tile {
                             i: ic + ir,
                             j: jc + jr,
                             rows: MR.min(mc - ir),
                             cols: NR.min(nc - jr),
                         };
-                        let acc = micro::<V, MR, NV, NR>(t, ap, panels_b.panel(q), kc);
-                        if EPILOGUE && (finish.bias.is_some() || finish.relu) {
-                            write_back_then::<V, MR, NV, NR>(
-                                t, &acc, task.alpha, accumulate, finish, &mut out, tile,
-                            );
-                        } else {
-                            write_back::<V, MR, NV, NR>(
-                                t, &acc, task.alpha, accumulate, &mut out, tile,
-                            );
-                        }
+                        write_back::<V, MR, NV, NR>(
+                            t, &acc, task.alpha, accumulate, &mut out, tile,
+                        );
                     }
                 }
             }
@@ -642,14 +556,6 @@ struct Tile {
     cols: usize,
 }
 
-/// What a block's write-back adds to the plain one: the bias (the first
-/// block of sums), relu (the last).
-#[derive(Clone, Copy)]
-struct Finish<'b> {
-    bias: Option<&'b [f32]>,
-    relu: bool,
-}
-
 /// `out[tile] = alpha acc` (`+ out[tile]` when `accumulate`).
 #[inline(always)]
 fn write_back<V: Lanes, const MR: usize, const NV: usize, const NR: usize>(
@@ -682,62 +588,6 @@ fn write_back<V: Lanes, const MR: usize, const NV: usize, const NR: usize>(
         let dst = out.row(tile.i + r, tile.j, tile.cols);
         for (d, &s) in dst.iter_mut().zip(sums) {
             *d = if accumulate { *d + s } else { s };
-        }
-    }
-}
-
-/// [`write_back`] with the bias added to what the sums meet (`alpha acc + (out[tile] + bias)`, as
-/// if the bias had been added to the output first: the same bits) and then
-/// relu, as `finish` says.
-#[inline(always)]
-fn write_back_then<V: Lanes, const MR: usize, const NV: usize, const NR: usize>(
-    t: V::Token,
-    acc: &[[V; NV]; MR],
-    alpha: f32,
-    accumulate: bool,
-    finish: Finish<'_>,
-    out: &mut Out<'_>,
-    tile: Tile,
-) {
-    let alpha_v = V::splat(t, alpha);
-    let bias = finish.bias.map(|b| &b[tile.j..tile.j + tile.cols]);
-    if tile.rows == MR && tile.cols == NR {
-        let bias: Option<[V; NV]> =
-            bias.map(|b| core::array::from_fn(|q| V::load(t, &b[q * V::LEN..])));
-        for (r, row) in acc.iter().enumerate() {
-            let dst = out.row(tile.i + r, tile.j, NR);
-            for (q, (v, s)) in dst.chunks_exact_mut(V::LEN).zip(row).enumerate() {
-                let x = s.mul(alpha_v);
-                let base = match (accumulate, &bias) {
-                    (true, Some(b)) => Some(V::load(t, v).add(b[q])),
-                    (true, None) => Some(V::load(t, v)),
-                    (false, Some(b)) => Some(b[q]),
-                    (false, None) => None,
-                };
-                let x = base.map_or(x, |y| x.add(y));
-                let x = if finish.relu { x.relu() } else { x };
-                x.store(v);
-            }
-        }
-        return;
-    }
-    let mut sums = [[0.0f32; NR]; MR];
-    for (dst, row) in sums.iter_mut().zip(acc) {
-        for (v, s) in dst.chunks_exact_mut(V::LEN).zip(row) {
-            s.mul(alpha_v).store(v);
-        }
-    }
-    for (r, sums) in sums.iter().enumerate().take(tile.rows) {
-        let dst = out.row(tile.i + r, tile.j, tile.cols);
-        for (c, (d, &s)) in dst.iter_mut().zip(sums).enumerate() {
-            let base = match (accumulate, bias) {
-                (true, Some(b)) => Some(*d + b[c]),
-                (true, None) => Some(*d),
-                (false, Some(b)) => Some(b[c]),
-                (false, None) => None,
-            };
-            let x = base.map_or(s, |y| y + s);
-            *d = if finish.relu { x.relu() } else { x };
         }
     }
 }
@@ -862,14 +712,7 @@ mod tests {
                 let mut got = start.clone();
                 let mut packs = vec![Pack::default(); threads];
                 let out = Out::new(&mut got, m, n).unwrap();
-                Task {
-                    isa,
-                    alpha,
-                    add,
-                    bias: None,
-                    relu: false,
-                }
-                .split(out, av, bv, m >= n, &mut packs);
+                Task { isa, alpha, add }.split(out, av, bv, m >= n, &mut packs);
                 for (i, (g, w)) in got.iter().zip(&want).enumerate() {
                     assert!(
                         (g - w).abs() <= 1e-4 * (k as f32).sqrt() * (1.0 + w.abs()),
@@ -919,8 +762,6 @@ mod tests {
                 isa,
                 alpha: 1.0,
                 add: false,
-                bias: None,
-                relu: false,
             }
             .split(out, av, bv, true, &mut [Pack::default()]);
             for (g, w) in got.iter().zip(&want) {
@@ -931,100 +772,6 @@ mod tests {
                 "wrote past the output"
             );
         }
-    }
-
-    /// The fused epilogue against the bias added to the output first, the
-    /// product added to it and relu after, all on the same kernel: equal
-    /// to the bit, NaN included.
-    #[test]
-    fn the_fused_bias_and_relu_equal_the_separate_passes_to_the_bit() {
-        for isa in all_isas() {
-            for &(m, k, n) in &[(1, 1, 1), (13, 5, 33), (9, 600, 70), (64, 784, 96)] {
-                let (mut a, b) = operands(m, k, n);
-                a[k / 2] = f32::NAN; // one row of the product is NaN
-                let bias: Vec<f32> = (0..n).map(|j| (j as f32 * 0.3).sin()).collect();
-                for (ta, tb, av, bv) in layouts(&a, &b, m, k, n) {
-                    for (add, alpha, relu, threads) in [
-                        (false, 1.0f32, true, 1),
-                        (true, 0.5, true, 2),
-                        (false, 1.0, false, 3),
-                        (true, 1.0, false, 1),
-                    ] {
-                        let start: Vec<f32> = (0..m * n).map(|i| (i % 5) as f32 - 2.0).collect();
-                        let task = Task {
-                            isa,
-                            alpha,
-                            add,
-                            bias: None,
-                            relu: false,
-                        };
-                        let mut want = start.clone();
-                        let act = if relu {
-                            EpilogueAct::Relu
-                        } else {
-                            EpilogueAct::Identity
-                        };
-                        let epilogue = Epilogue {
-                            bias: Some(&bias[..]),
-                            act,
-                        };
-                        epilogue.before(&mut want, n, !add);
-                        let mut packs = vec![Pack::default(); threads];
-                        let out = Out::new(&mut want, m, n).unwrap();
-                        Task { add: true, ..task }.split(out, av, bv, m >= n, &mut packs);
-                        epilogue.after(&mut want);
-                        let mut got = start.clone();
-                        let out = Out::new(&mut got, m, n).unwrap();
-                        let fused = Task {
-                            bias: Some(&bias),
-                            relu,
-                            ..task
-                        };
-                        fused.split(out, av, bv, m >= n, &mut packs);
-                        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                        assert_eq!(
-                            bits(&got),
-                            bits(&want),
-                            "{isa:?} {m}x{k}x{n} ta {ta} tb {tb} add {add} relu {relu}"
-                        );
-                        assert!(got.iter().any(|x| x.is_nan()), "relu kept the NaN");
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn an_empty_inner_dimension_still_applies_the_epilogue() {
-        let bias = [1.0f32, -2.0];
-        let mut c = [5.0f32, 5.0, 5.0, 5.0];
-        let e = MatRef::row_major(&[], 2, 0).unwrap();
-        let f = MatRef::row_major(&[], 0, 2).unwrap();
-        let epilogue = Epilogue::bias(&bias[..]).relu();
-        let mut buffers = Buffers::default();
-        gemm_then(
-            1.0,
-            e,
-            f,
-            false,
-            epilogue,
-            &mut c,
-            Parallelism::None,
-            &mut buffers,
-        );
-        assert_eq!(c, [1.0, 0.0, 1.0, 0.0]);
-        let mut c = [5.0f32, 5.0, 5.0, 5.0];
-        gemm_then(
-            1.0,
-            e,
-            f,
-            true,
-            epilogue,
-            &mut c,
-            Parallelism::None,
-            &mut buffers,
-        );
-        assert_eq!(c, [6.0, 3.0, 6.0, 3.0]);
     }
 
     #[test]

@@ -160,9 +160,6 @@ pub(crate) trait Lanes: Copy {
     fn mul_add(self, y: Self, acc: Self) -> Self;
     fn mul(self, y: Self) -> Self;
     fn add(self, y: Self) -> Self;
-    /// `max(x, 0)` in each lane, NaN kept as NaN and `-0.0` as `-0.0`:
-    /// [`op_defs::Relu`](crate::op_defs::Relu)'s function.
-    fn relu(self) -> Self;
     /// Into the first `LEN` places of `out`.
     fn store(self, out: &mut [f32]);
     /// The sum of the lanes.
@@ -332,10 +329,6 @@ impl Lanes for Portable {
         Portable(s)
     }
     #[inline(always)]
-    fn relu(self) -> Self {
-        Portable(self.0.map(<f32 as crate::dtype::Float>::relu))
-    }
-    #[inline(always)]
     fn store(self, out: &mut [f32]) {
         out[..8].copy_from_slice(&self.0);
     }
@@ -416,14 +409,6 @@ mod x86 {
         fn add(self, y: Self) -> Self {
             // SAFETY: a `Zmm` exists, so the CPU has AVX-512F.
             Zmm(unsafe { _mm512_add_ps(self.0, y.0) })
-        }
-        #[inline(always)]
-        fn relu(self) -> Self {
-            // `max(0, x)` returns its second operand `x` when either is
-            // NaN and when both are zeros (so `-0.0` stays): relu's
-            // definition, `if x < 0 { 0 } else { x }`.
-            // SAFETY: a `Zmm` exists, so the CPU has AVX-512F.
-            Zmm(unsafe { _mm512_max_ps(_mm512_setzero_ps(), self.0) })
         }
         #[inline(always)]
         fn store(self, out: &mut [f32]) {
@@ -632,12 +617,6 @@ mod x86 {
             Ymm(unsafe { _mm256_add_ps(self.0, y.0) })
         }
         #[inline(always)]
-        fn relu(self) -> Self {
-            // As `Zmm::relu`: `max(0, x)` returns `x` on NaN and zeros.
-            // SAFETY: a `Ymm` exists, so the CPU has AVX.
-            Ymm(unsafe { _mm256_max_ps(_mm256_setzero_ps(), self.0) })
-        }
-        #[inline(always)]
         fn store(self, out: &mut [f32]) {
             let out = &mut out[..8];
             // SAFETY: `out` holds 8 floats.
@@ -757,47 +736,6 @@ mod tests {
             for (i, &x) in got.iter().enumerate().take(V::LEN) {
                 let want = if l < V::LEN { value(i, l) } else { value(l, i) };
                 assert_eq!(x, want, "lane {i} of row {l}, {} lanes", V::LEN);
-            }
-        }
-    }
-
-    #[test]
-    fn relu_in_lanes_is_the_op_defs_relu_to_the_bit() {
-        use crate::op_defs::{Relu, UnaryOp};
-        let values = [
-            -0.0f32,
-            0.0,
-            f32::NAN,
-            -f32::NAN,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-            -1.5,
-            2.5,
-            f32::MIN_POSITIVE / 2.0,
-            -f32::MIN_POSITIVE / 2.0,
-            1e-30,
-            -1e30,
-            3.0,
-            -3.0,
-            7.0,
-            -7.0,
-        ];
-        fn check<V: Lanes>(t: V::Token, values: &[f32; 16]) {
-            for chunk in values.chunks(V::LEN) {
-                let mut got = [0.0f32; MAX_LEN];
-                V::load(t, chunk).relu().store(&mut got);
-                for (g, &x) in got.iter().zip(chunk) {
-                    assert_eq!(g.to_bits(), Relu.f(x).to_bits(), "relu({x})");
-                }
-            }
-        }
-        for isa in all_isas() {
-            match isa {
-                #[cfg(target_arch = "x86_64")]
-                Isa::Avx512(t) => check::<Zmm>(t, &values),
-                #[cfg(target_arch = "x86_64")]
-                Isa::Avx2(t) => check::<Ymm>(t, &values),
-                Isa::Portable(t) => check::<Portable>(t, &values),
             }
         }
     }

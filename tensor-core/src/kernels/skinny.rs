@@ -76,25 +76,6 @@ pub(crate) fn try_gemm(
     try_gemm_on(isa, m, k, n, alpha, a, b, accumulate, c, par, packed)
 }
 
-/// The loop that takes a product `m x k` by `k x n` of these layouts, if
-/// one does.
-fn path(k: usize, n: usize, a: MatRef<'_, f32>, b: MatRef<'_, f32>) -> Option<Loop> {
-    let narrow = n <= MAX && b.cs == 1 && (a.cs == 1 || a.rs == 1);
-    let thin_inner = k <= MAX && n >= MAX && (b.cs == 1 || b.rs == 1);
-    match (narrow, thin_inner) {
-        (true, _) if a.cs == 1 => Some(Loop::Rows),
-        (true, _) => Some(Loop::Cols),
-        (false, true) if b.cs == 1 => Some(Loop::Thin),
-        (false, true) => Some(Loop::ThinPacked),
-        (false, false) => None,
-    }
-}
-
-/// Whether [`try_gemm`] takes a product of these sizes and layouts.
-pub(crate) fn takes(k: usize, n: usize, a: MatRef<'_, f32>, b: MatRef<'_, f32>) -> bool {
-    path(k, n, a, b).is_some()
-}
-
 /// [`try_gemm`] with the vector instructions `isa`.
 #[allow(clippy::too_many_arguments)]
 fn try_gemm_on(
@@ -110,8 +91,14 @@ fn try_gemm_on(
     par: Parallelism,
     packed: &mut Vec<f32>,
 ) -> bool {
-    let Some(path) = path(k, n, a, b) else {
-        return false;
+    let narrow = n <= MAX && b.cs == 1 && (a.cs == 1 || a.rs == 1);
+    let thin_inner = k <= MAX && n >= MAX && (b.cs == 1 || b.rs == 1);
+    let path = match (narrow, thin_inner) {
+        (true, _) if a.cs == 1 => Loop::Rows,
+        (true, _) => Loop::Cols,
+        (false, true) if b.cs == 1 => Loop::Thin,
+        (false, true) => Loop::ThinPacked,
+        (false, false) => return false,
     };
     if m == 0 || n == 0 {
         return true;
