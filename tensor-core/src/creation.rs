@@ -28,7 +28,8 @@ impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
     pub fn full_with(shape: S, value: E) -> Self {
         Tensor {
             shape,
-            data: vec![value; shape.numel()],
+            // Large ones on huge pages (see `huge_pages`).
+            data: crate::huge_pages::filled(shape.numel(), value),
             device: Cpu,
         }
     }

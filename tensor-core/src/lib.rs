@@ -45,6 +45,7 @@ pub mod device;
 pub mod dim;
 pub mod dtype;
 pub mod error;
+mod huge_pages;
 pub mod kernels;
 pub mod numpy;
 pub mod op_defs;
