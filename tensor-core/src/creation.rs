@@ -18,7 +18,9 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 impl<S: Shape, E: Dtype> Tensor<S, E, Cpu> {
-    /// A tensor of the given shape filled with `value`.
+    /// A tensor of the given shape filled with `value`. On Linux one of
+    /// 4 MiB or more is advised onto transparent huge pages (`madvise`),
+    /// which products reading it by rows run faster on.
     ///
     /// ```
     /// use shaped_core::{shape, Dyn, Sz, Tensor};
