@@ -17,13 +17,13 @@
 //! buffers, other systems, and kernels with transparent huge pages off are
 //! left as they were; the advice never changes a value.
 
-/// Buffers at least this large are advised onto huge pages: two 2 MiB
-/// pages, so that at least one whole aligned huge page lies inside.
-pub(crate) const MIN_BYTES: usize = 4 << 20;
-
 /// The huge page size advised for: only whole, aligned blocks of it can be
 /// backed by one, and every base page size divides it.
 const HUGE: usize = 2 << 20;
+
+/// Buffers at least this large are advised onto huge pages: two huge
+/// pages' worth, so that at least one whole aligned block lies inside.
+const MIN_BYTES: usize = 2 * HUGE;
 
 /// `n` copies of `value`, as `vec![value; n]`; a buffer of [`MIN_BYTES`]
 /// or more is then advised onto huge pages.

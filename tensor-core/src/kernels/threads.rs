@@ -317,12 +317,6 @@ mod tests {
         });
     }
 
-    /// Runs [`slow_join`]s until one's other half ran on another thread
-    /// (at most 10 s); whether one did.
-    fn work_taken_elsewhere() -> bool {
-        eventually(|| slow_join(0).1)
-    }
-
     #[test]
     fn a_thread_without_work_naps_and_takes_work_again() {
         pool(2).install(|| {
@@ -336,7 +330,11 @@ mod tests {
             );
             assert_eq!(hot.polling(), 1, "the napping thread left the loop");
             // (The pool's one other thread is the napping one.)
-            assert!(work_taken_elsewhere(), "the napping thread took no work");
+            // Joins until one's other half ran on another thread.
+            assert!(
+                eventually(|| slow_join(0).1),
+                "the napping thread took no work"
+            );
             drop(hot);
             assert!(eventually(|| shared.polling() == 0), "still polling");
             assert_eq!(shared.napping(), 0);
