@@ -308,7 +308,7 @@ fn bench_product(
 }
 
 /// The dense shapes: (name, m, k, n, a transposed, b transposed).
-const DENSE: [(&str, usize, usize, usize, bool, bool); 10] = [
+const DENSE: [(&str, usize, usize, usize, bool, bool); 13] = [
     ("mnist_xw_128x784x512", 128, 784, 512, false, false),
     ("mnist_xtd_784x128x512", 784, 128, 512, true, false),
     ("mnist_dwt_128x512x784", 128, 512, 784, false, true),
@@ -316,6 +316,9 @@ const DENSE: [(&str, usize, usize, usize, bool, bool); 10] = [
     ("wide_hw_128x1024x1024", 128, 1024, 1024, false, false),
     ("wide_htd_1024x128x1024", 1024, 128, 1024, true, false),
     ("wide_dwt_128x1024x1024", 128, 1024, 1024, false, true),
+    ("wide2k_hw_128x2048x2048", 128, 2048, 2048, false, false),
+    ("wide2k_htd_2048x128x2048", 2048, 128, 2048, true, false),
+    ("wide2k_dwt_128x2048x2048", 128, 2048, 2048, false, true),
     ("b32_xw_32x784x512", 32, 784, 512, false, false),
     ("b32_xtd_784x32x512", 784, 32, 512, true, false),
     ("square_512", 512, 512, 512, false, false),

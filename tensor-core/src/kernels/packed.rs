@@ -11,7 +11,8 @@
 //! transposed `a`), its whole panels are read where they lie, `ld` floats
 //! a step apart, and only the partial last panel is packed ([`Panels`]):
 //! on the MNIST layer's products that skips 85% of the copying (one
-//! thread, `--dense-only`: 5% less fit time). Where each row of the
+//! thread, `--dense-only`: 5% less fit time). (Not when the steps are 4
+//! KiB or more apart, as in a layer 1024 wide: those are packed.) Where each row of the
 //! operand holds its steps contiguously instead (a row-major `a`; the
 //! `W^T` of `g W^T`), squares of one vector's width of steps by as many
 //! rows (fewer real rows where a panel is narrower than a vector) are
@@ -51,7 +52,7 @@
 use super::matmul::Parallelism;
 use super::simd::{Isa, Lanes, Portable};
 use super::transpose::{square, Strided};
-use super::view::MatRef;
+use super::view::{MatRef, FAR_ROWS};
 use core::marker::PhantomData;
 
 /// Steps of the inner dimension per packed block, at most: the blocks are
@@ -460,7 +461,11 @@ struct Panel<'p> {
 /// and the steps do not overlap (`rs == 1`, `cs >= W`), the whole panels
 /// are read where they lie and only the last, partial one is packed
 /// (zero-padded): copying them would only move the same floats through
-/// the cache once more.
+/// the cache once more. Unless the steps are [`FAR_ROWS`] or more apart:
+/// then a panel's steps evict each other from the caches while the other
+/// operand's panels pass by it, and it is packed (kernel bench, one
+/// thread: `X W` at 128 x 2048 x 2048 from 65 to 87 GFLOP/s, at 1024 wide
+/// from 80 to 97).
 struct Panels<'p, const W: usize> {
     /// The operand from its first panel's first step, `ld` floats a step
     /// (empty when nothing is read in place).
@@ -484,7 +489,8 @@ impl<'p, const W: usize> Panels<'p, W> {
         kc: usize,
         buf: &'p mut [f32],
     ) -> Self {
-        let whole = if a.rs == 1 && a.cs >= W { mc / W } else { 0 };
+        let in_place = a.rs == 1 && a.cs >= W && a.cs < FAR_ROWS;
+        let whole = if in_place { mc / W } else { 0 };
         let direct = Panel {
             data: if whole > 0 {
                 &a.data[ic + pc * a.cs..]

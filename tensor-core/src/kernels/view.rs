@@ -28,6 +28,15 @@ pub struct MatRef<'a, E> {
     pub(crate) cs: usize,
 }
 
+/// Rows this many floats (4 KiB) apart or more fall into few sets of the
+/// caches: a cache keeps a line at a set chosen by its address's low bits,
+/// and lines a multiple of 4 KiB apart share them. A block of a few hundred
+/// such rows, read again and again, then evicts itself from the L1 and L2
+/// caches (on the 2048-wide layer's 8 KiB rows, 1/32 of the L2 holds them).
+/// The kernels copy such a block into a contiguous buffer before reading it
+/// repeatedly, where they would otherwise read it in place.
+pub(crate) const FAR_ROWS: usize = 1024;
+
 /// Whether a `rows x cols` matrix with strides `rs`, `cs` lies inside a
 /// buffer of `len` elements, computed without overflow.
 pub(crate) fn fits(len: usize, rows: usize, cols: usize, rs: usize, cs: usize) -> bool {
