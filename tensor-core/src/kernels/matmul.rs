@@ -17,7 +17,7 @@
 
 use super::dense;
 use super::skinny;
-use super::sparse::SparseLhs;
+use super::sparse::{Copies, SparseLhs};
 use super::view::{MatMut, MatRef};
 use crate::dtype::{downcast_slice as downcast, downcast_slice_mut as downcast_mut, Num};
 use core::fmt;
@@ -213,7 +213,8 @@ impl fmt::Display for MatmulError {
 impl std::error::Error for MatmulError {}
 
 /// Buffers a product packs its operands into (and, for the sparse tiles, a
-/// row-major copy of a right operand that is not row-major), owned by the
+/// row-major copy of a right operand that is not row-major, and copies of
+/// blocks of its columns), owned by the
 /// caller (a layer keeps one) so that a product allocates nothing once
 /// they have grown to its size.
 ///
@@ -228,12 +229,15 @@ pub struct Scratch {
     /// The right operand of the sparse tiles, copied row-major when it is
     /// not.
     pub(crate) rhs: Vec<f32>,
+    /// The sparse tiles' copies of a block of the right operand's columns,
+    /// one per task, when its rows are far apart.
+    pub(crate) copies: Copies,
 }
 
 impl Scratch {
     /// The floats held, over all buffers.
     pub fn capacity(&self) -> usize {
-        self.pack.capacity() + self.dense.capacity() + self.rhs.capacity()
+        self.pack.capacity() + self.dense.capacity() + self.rhs.capacity() + self.copies.capacity()
     }
 }
 
@@ -307,7 +311,8 @@ pub fn matmul<'a, E: Num>(
                 return Err(MatmulError::Unsupported("alpha must be 1"));
             }
             let transposed = matches!(lhs, Lhs::TilesT(_));
-            return s.product(transposed, w, accum, c, par, &mut scratch.rhs);
+            let (copy, copies) = (&mut scratch.rhs, &mut scratch.copies);
+            return s.product(transposed, w, accum, c, par, copy, copies);
         }
     };
     let c = dst.data;

@@ -13,7 +13,8 @@ use super::matmul::{Accum, MatmulError, Parallelism, Route};
 use super::policy::SparsePolicy;
 use super::simd::Isa;
 use super::transpose;
-use super::view::MatRef;
+use super::view::{MatRef, FAR_ROWS};
+use std::sync::{Mutex, MutexGuard};
 
 /// Columns of the output computed together.
 pub(crate) const BLOCK: usize = 64;
@@ -94,8 +95,17 @@ impl SparseBlocks {
     }
 
     /// `out += X W` where `W` is row-major `cols x n` and `out` row-major
-    /// `rows x n` (pre-filled, e.g. with the bias).
-    pub(crate) fn matmul_add(&self, w: &[f32], n: usize, out: &mut [f32], tasks: usize) {
+    /// `rows x n` (pre-filled, e.g. with the bias). With `copies`, each
+    /// block of `W`'s columns is copied into the running thread's buffer
+    /// before use ([`panel`]); without, `W` is read in place.
+    pub(crate) fn matmul_add(
+        &self,
+        w: &[f32],
+        n: usize,
+        out: &mut [f32],
+        tasks: usize,
+        copies: Option<&Copies>,
+    ) {
         // Checked arithmetic: a wrapped product would let the unchecked
         // writes into `out` run past its end.
         assert!(
@@ -106,11 +116,13 @@ impl SparseBlocks {
             self.cols
         );
         let out_ptr = SendPtr(out.as_mut_ptr());
-        let rows = self.rows;
+        let (rows, cols) = (self.rows, self.cols);
         let isa = Isa::detect();
         let run = move |b: usize| {
             let ptr = out_ptr;
             let (c0, width) = (b * BLOCK, BLOCK.min(n - b * BLOCK));
+            let mut copy = copies.and_then(Copies::mine);
+            let (m, ld, at) = panel(w, cols, n, c0, width, copy.as_deref_mut());
             for (g, r0) in (0..rows).step_by(GROUP).enumerate() {
                 let (s, e) = (self.row_start[g] as usize, self.row_start[g + 1] as usize);
                 let live = GROUP.min(rows - r0);
@@ -118,15 +130,23 @@ impl SparseBlocks {
                 // row of `out`, within the bounds asserted above.
                 let mut tile = unsafe { group_rows(ptr, r0, live, n, c0, width) };
                 let (col, val) = (&self.row_col[s..e], &self.row_val[s * GROUP..e * GROUP]);
-                tile_product(isa, &mut tile, true, col, val, w, n, c0);
+                tile_product(isa, &mut tile, true, col, val, m, ld, at);
             }
         };
         for_blocks(n.div_ceil(BLOCK), tasks, &run);
     }
 
     /// `out = X^T D` where `D` is row-major `rows x n` and `out` row-major
-    /// `cols x n` (overwritten).
-    pub(crate) fn t_matmul(&self, d: &[f32], n: usize, out: &mut [f32], tasks: usize) {
+    /// `cols x n` (overwritten); `copies` as in
+    /// [`matmul_add`](Self::matmul_add), for `D`.
+    pub(crate) fn t_matmul(
+        &self,
+        d: &[f32],
+        n: usize,
+        out: &mut [f32],
+        tasks: usize,
+        copies: Option<&Copies>,
+    ) {
         // Checked, as in `matmul_add`.
         assert!(
             covers(d.len(), self.rows, n) && covers(out.len(), self.cols, n),
@@ -136,11 +156,13 @@ impl SparseBlocks {
             self.rows
         );
         let out_ptr = SendPtr(out.as_mut_ptr());
-        let cols = self.cols;
+        let (rows, cols) = (self.rows, self.cols);
         let isa = Isa::detect();
         let run = move |b: usize| {
             let ptr = out_ptr;
             let (c0, width) = (b * BLOCK, BLOCK.min(n - b * BLOCK));
+            let mut copy = copies.and_then(Copies::mine);
+            let (m, ld, at) = panel(d, rows, n, c0, width, copy.as_deref_mut());
             for (g, j0) in (0..cols).step_by(GROUP).enumerate() {
                 let (s, e) = (self.col_start[g] as usize, self.col_start[g + 1] as usize);
                 let live = GROUP.min(cols - j0);
@@ -148,7 +170,7 @@ impl SparseBlocks {
                 // row of `out`, within the bounds asserted above.
                 let mut tile = unsafe { group_rows(ptr, j0, live, n, c0, width) };
                 let (row, val) = (&self.col_row[s..e], &self.col_val[s * GROUP..e * GROUP]);
-                tile_product(isa, &mut tile, false, row, val, d, n, c0);
+                tile_product(isa, &mut tile, false, row, val, m, ld, at);
             }
         };
         for_blocks(n.div_ceil(BLOCK), tasks, &run);
@@ -273,7 +295,9 @@ impl SparseLhs {
     /// `c`); the sizes were checked by `matmul`. The tiles read whole rows
     /// of `w`: one that is not row-major (a transposed view, as in a
     /// layer's `g W^T`) is first copied row-major into `copy`, which grows
-    /// only when too small.
+    /// only when too small. Rows of [`FAR_ROWS`] floats or more are read
+    /// from copies of each block of columns in `copies`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn product(
         &self,
         transposed: bool,
@@ -282,6 +306,7 @@ impl SparseLhs {
         c: &mut [f32],
         par: Parallelism,
         copy: &mut Vec<f32>,
+        copies: &mut Copies,
     ) -> Result<Route, MatmulError> {
         if transposed && accum == Accum::Add {
             return Err(MatmulError::Unsupported("X^T D replaces its output"));
@@ -294,24 +319,31 @@ impl SparseLhs {
             // elements (unless its strides repeat them): refused if not.
             let too_large = MatmulError::Unsupported("rhs too large to copy row-major");
             let len = k.checked_mul(n).ok_or(too_large.clone())?;
-            if copy.len() < len {
-                copy.try_reserve(len - copy.len()).map_err(|_| too_large)?;
-                copy.resize(len, 0.0);
-            }
-            transpose::to_row_major(w, &mut copy[..len]);
+            transpose::to_row_major(w, grown(copy, len).ok_or(too_large)?);
             &copy[..len]
         };
         let tasks = par.tasks();
+        let copies = (n >= FAR_ROWS).then(|| copies.for_pool());
         match (transposed, accum) {
-            (false, Accum::Add) => self.blocks.matmul_add(rows, n, c, tasks),
+            (false, Accum::Add) => self.blocks.matmul_add(rows, n, c, tasks, copies),
             (false, Accum::Replace) => {
                 c.fill(0.0);
-                self.blocks.matmul_add(rows, n, c, tasks)
+                self.blocks.matmul_add(rows, n, c, tasks, copies)
             }
-            (true, _) => self.blocks.t_matmul(rows, n, c, tasks),
+            (true, _) => self.blocks.t_matmul(rows, n, c, tasks, copies),
         }
         Ok(Route::Sparse)
     }
+}
+
+/// The first `len` floats of `buf`, grown (not shrunk) to hold them;
+/// `None` when the memory cannot be had.
+fn grown(buf: &mut Vec<f32>, len: usize) -> Option<&mut [f32]> {
+    if buf.len() < len {
+        buf.try_reserve(len - buf.len()).ok()?;
+        buf.resize(len, 0.0);
+    }
+    Some(&mut buf[..len])
 }
 
 /// Whether a buffer of `len` elements holds a row-major `rows x cols`
@@ -513,6 +545,82 @@ fn for_blocks(blocks: usize, tasks: usize, f: &(impl Fn(usize) + Sync)) {
     go(0, blocks, tasks, f);
 }
 
+/// The tile products' copies of a block of columns ([`panel`]): one buffer
+/// for each kernel thread and one for a caller outside their pool, each
+/// taken by the thread whose it is for one block at a time (a block's loop
+/// hands no work to rayon, so no other block runs on that thread
+/// meanwhile). Owned by a [`Scratch`](super::Scratch); the buffers grow to
+/// a product's size once, then it allocates nothing.
+#[derive(Debug, Default)]
+pub(crate) struct Copies {
+    slots: Vec<Mutex<Vec<f32>>>,
+}
+
+impl Clone for Copies {
+    /// No buffers: a clone of a scratch grows its own.
+    fn clone(&self) -> Self {
+        Copies::default()
+    }
+}
+
+impl Copies {
+    /// A buffer for every thread of the current pool, and for its caller.
+    pub(crate) fn for_pool(&mut self) -> &Copies {
+        let slots = rayon::current_num_threads() + 1;
+        if self.slots.len() < slots {
+            self.slots.resize_with(slots, Mutex::default);
+        }
+        self
+    }
+
+    /// The running thread's buffer; `None` if it is taken (a panic left it
+    /// poisoned) or the thread is not of the pool `for_pool` saw.
+    fn mine(&self) -> Option<MutexGuard<'_, Vec<f32>>> {
+        let slot = rayon::current_thread_index().map_or(0, |i| i + 1);
+        self.slots.get(slot)?.try_lock().ok()
+    }
+
+    /// Floats held.
+    pub(crate) fn capacity(&self) -> usize {
+        let held = |s: &Mutex<Vec<f32>>| s.try_lock().map_or(0, |v| v.capacity());
+        self.slots.iter().map(held).sum()
+    }
+}
+
+/// Columns `c0..c0 + width` (`width <= BLOCK`) of the row-major `m`
+/// (`rows x n`), for the tile products, as `(matrix, ld, first column)`:
+/// copied into `buf`, `BLOCK` floats a row, when there is one (grown to
+/// `rows x BLOCK` floats if it can be), else `m` itself. A tile product
+/// reads the block's rows in the order of the non-zeros, each many times:
+/// rows [`FAR_ROWS`] or more apart would evict each other from the
+/// caches, the copy's rows lie next to each other.
+fn panel<'a>(
+    m: &'a [f32],
+    rows: usize,
+    n: usize,
+    c0: usize,
+    width: usize,
+    buf: Option<&'a mut Vec<f32>>,
+) -> (&'a [f32], usize, usize) {
+    let Some(buf) = buf.and_then(|buf| grown(buf, rows.checked_mul(BLOCK)?)) else {
+        return (m, n, c0);
+    };
+    for (to, from) in buf.chunks_exact_mut(BLOCK).zip(m.chunks(n)) {
+        let from = &from[c0..c0 + width];
+        if width == BLOCK {
+            // In pieces of a fixed size the compiler copies with moves,
+            // where a 256-byte copy would be a call to `memcpy`.
+            for (to, from) in to.chunks_exact_mut(16).zip(from.chunks_exact(16)) {
+                let to: &mut [f32; 16] = to.try_into().unwrap();
+                *to = from.try_into().unwrap();
+            }
+        } else {
+            to[..width].copy_from_slice(from);
+        }
+    }
+    (buf, BLOCK, 0)
+}
+
 /// `out[i][c] = sum_e val[e * GROUP + i] * m[idx[e], c0 + c]` (`+
 /// out[i][c]` when `add`) for `c < width`, where `m` is row-major with `n`
 /// columns and the rows of `out` are `width <= BLOCK` long (or empty: rows
@@ -692,9 +800,11 @@ mod tests {
     }
 
     /// `X W + 1` and `X^T D` by the tiles on `tasks` threads, against the
-    /// plain loop; each output is the front of a longer buffer whose tail
-    /// must stay untouched (the tiles write through a raw pointer).
-    fn check_products(rows: usize, cols: usize, n: usize, tasks: usize, what: &str) {
+    /// plain loop, reading `W` and `D` in place or (`copied`) from copies of
+    /// each block of columns, in buffers that start as NaN; each output is
+    /// the front of a longer buffer whose tail must stay untouched (the
+    /// tiles write through a raw pointer).
+    fn check_products(rows: usize, cols: usize, n: usize, tasks: usize, copied: bool, what: &str) {
         const TAIL: usize = 7;
         let x = sparse_matrix(rows, cols, 1);
         let w: Vec<f32> = (0..cols * n).map(|i| (i as f32 * 0.37).sin()).collect();
@@ -704,10 +814,23 @@ mod tests {
         assert_eq!(s.nnz(), x.iter().filter(|&&v| v != 0.0).count());
         let xv = MatRef::row_major(&x, rows, cols).unwrap();
         let untouched = |tail: &[f32]| tail.iter().all(|v| v.is_nan());
+        // Buffers of garbage, to be overwritten before use.
+        let mut copies = Copies::default();
+        for slot in &copies.for_pool().slots {
+            slot.lock()
+                .unwrap()
+                .resize(rows.max(cols) * BLOCK, f32::NAN);
+        }
+        let used = |copies: &Copies| {
+            let written = |s: &Mutex<Vec<f32>>| s.lock().unwrap().iter().any(|v| !v.is_nan());
+            copies.slots.iter().any(written)
+        };
+        let (all, copies) = (&copies, copied.then_some(&copies));
+        let what = format!("{what}{}", if copied { ", copied" } else { "" });
         // X W + 1
         let mut got = vec![1.0f32; rows * n + TAIL];
         got[rows * n..].fill(f32::NAN);
-        s.matmul_add(&w, n, &mut got[..rows * n], tasks);
+        s.matmul_add(&w, n, &mut got[..rows * n], tasks, copies);
         let mut want = vec![1.0f32; rows * n];
         reference(
             xv,
@@ -725,7 +848,7 @@ mod tests {
         );
         // X^T D, overwriting garbage
         let mut got = vec![f32::NAN; cols * n + TAIL];
-        s.t_matmul(&d, n, &mut got[..cols * n], tasks);
+        s.t_matmul(&d, n, &mut got[..cols * n], tasks, copies);
         let mut want = vec![0.0f32; cols * n];
         reference(
             xv.t(),
@@ -741,6 +864,7 @@ mod tests {
             untouched(&got[cols * n..]),
             "{what} X^T D wrote past its output"
         );
+        assert_eq!(used(all), copied, "{what}: the copies used or not");
     }
 
     #[test]
@@ -755,7 +879,9 @@ mod tests {
             (9, 128, 64),
         ];
         for (rows, cols, n) in shapes {
-            check_products(rows, cols, n, 2, "detected");
+            for copied in [false, true] {
+                check_products(rows, cols, n, 2, copied, "detected");
+            }
         }
         // Every instruction set, forced (on this thread: one task).
         for kind in [IsaKind::Portable, IsaKind::Avx2, IsaKind::Avx512] {
@@ -763,7 +889,9 @@ mod tests {
                 continue;
             }
             for (rows, cols, n) in shapes {
-                check_products(rows, cols, n, 1, &format!("{kind:?}"));
+                for copied in [false, true] {
+                    check_products(rows, cols, n, 1, copied, &format!("{kind:?}"));
+                }
             }
         }
         crate::kernels::simd::force(None);
@@ -777,7 +905,7 @@ mod tests {
         s.build(&x, 4, 70, 1);
         assert_eq!(s.nnz(), 1);
         let mut out = vec![0.0f32; 4 * 3];
-        s.matmul_add(&vec![1.0; 70 * 3], 3, &mut out, 1);
+        s.matmul_add(&vec![1.0; 70 * 3], 3, &mut out, 1, None);
         assert!(out[6..9].iter().all(|v| v.is_nan()) && out[..6].iter().all(|&v| v == 0.0));
     }
 
@@ -804,12 +932,12 @@ mod tests {
         // the blocks of columns were written far past `out`.
         let mut s = SparseBlocks::default();
         s.build(&[0.0; 16], 4, 4, 1);
-        let msg = panic_message(|| s.matmul_add(&[], 1 << 62, &mut [0.0], 1));
+        let msg = panic_message(|| s.matmul_add(&[], 1 << 62, &mut [0.0], 1, None));
         assert!(
             msg.contains("sparse matmul: an operand is too small"),
             "{msg}"
         );
-        let msg = panic_message(|| s.t_matmul(&[], 1 << 62, &mut [0.0], 1));
+        let msg = panic_message(|| s.t_matmul(&[], 1 << 62, &mut [0.0], 1, None));
         assert!(
             msg.contains("sparse t_matmul: an operand is too small"),
             "{msg}"
