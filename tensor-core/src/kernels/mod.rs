@@ -16,8 +16,10 @@
 //! * [`Parallelism`] says how many of the kernel threads may share the
 //!   work (all of them, at most `n`, or none but the caller's);
 //! * [`Scratch`] holds the packing buffers (and the tiles' row-major copy
-//!   of a right operand), owned by the caller (a layer keeps one), so that
-//!   a product allocates nothing once they have grown;
+//!   of a right operand, and their per-thread copies of its blocks of
+//!   columns when its rows are 4 KiB or more apart), owned by the caller
+//!   (a layer keeps one), so that a product allocates nothing once they
+//!   have grown;
 //! * the left operand may be a matrix held as sparse tiles ([`Lhs`],
 //!   [`SparseLhs`]), which the caller prepares under a [`SparsePolicy`]
 //!   value: a cost model of both kernels ([`CostModel`]) at the product's

@@ -6,8 +6,12 @@
 //! Both walk the output in blocks of `BLOCK` (64) columns, so the block of `W`
 //! (or `D`) being read stays in cache and the running sums stay in vector
 //! registers; blocks are independent, so they are shared among the kernel
-//! threads. The results equal the dense products up to the order of the
-//! additions (and the single rounding of fused multiply-adds).
+//! threads. Where the rows of `W` (or `D`) are 4 KiB or more apart (a layer
+//! 1024 wide or wider), each block is first copied, rows side by side, into
+//! the running thread's buffer (`Copies`): read in place, such rows
+//! share a few cache sets and evict each other. The results equal the
+//! dense products up to the order of the additions (and the single
+//! rounding of fused multiply-adds).
 
 use super::matmul::{Accum, MatmulError, Parallelism, Route};
 use super::policy::SparsePolicy;
