@@ -44,6 +44,12 @@ model! {
     pub struct Deep: 784 => [Dense<256, Relu>, Dense<96, Relu>, Dense<10, Softmax>]
 }
 
+model! {
+    /// A wider one: its products' right operands have rows 4 KiB apart,
+    /// which the sparse tiles copy block by block into per-thread buffers.
+    pub struct Wide: 784 => [Dense<1024, Relu>, Dense<1024, Relu>, Dense<10, Softmax>]
+}
+
 type Images = Tensor<(Dyn, Sz<784>)>;
 type OneHot = Tensor<(Dyn, Sz<10>)>;
 
@@ -115,11 +121,13 @@ fn a_training_step_allocates_nothing_with_sparse_or_dense_input() {
         dense_only.set_compute(shaped_nn::Compute::default().sparse(SparsePolicy::Never));
         let deep = allocations_per_step!(dense_only, RmsProp::default(), sparse);
         let deep_auto = allocations_per_step!(Deep::seeded(0), RmsProp::default(), sparse);
+        let wide = allocations_per_step!(Wide::seeded(0), RmsProp::default(), sparse);
         eprintln!(
             "sparse input {sparse}: (allocations, matrixmultiply calls) over 11 steps: \
-             rmsprop {rms:?}, sgd {sgd:?}, adam {adam:?}, deep dense-only {deep:?}, deep {deep_auto:?}"
+             rmsprop {rms:?}, sgd {sgd:?}, adam {adam:?}, deep dense-only {deep:?}, deep {deep_auto:?}, \
+             wide {wide:?}"
         );
-        for counts in [rms, sgd, adam, deep, deep_auto] {
+        for counts in [rms, sgd, adam, deep, deep_auto, wide] {
             assert_eq!(counts, (0, 0), "a step allocates (sparse input: {sparse})");
         }
     }

@@ -7,8 +7,8 @@
 //!   `matmul_add` (`X W`, W 784 x 512) and `t_matmul` (`X^T D`, D 128 x 512).
 //! * `dense`: the dense kernel at the MNIST network's shapes (`X W`,
 //!   `X^T D`), the wide MLP's (784 -> 1024 -> 1024 -> 10, batch 128: its
-//!   forward, weight-gradient and input-gradient products) and the batch-32
-//!   chapter network's.
+//!   forward, weight-gradient and input-gradient products), the 2048-wide
+//!   MLP's second layer (`wide2k_*`) and the batch-32 chapter network's.
 //! * `skinny`: the classifier layer's products (`H W2` 128x512x10,
 //!   `H^T G` 512x128x10 and `G W2^T` 128x10x512), on their own loops.
 //! * `conv2d`: the MNIST convnet's three convolutions at batch 64

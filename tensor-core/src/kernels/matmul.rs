@@ -230,7 +230,8 @@ pub struct Scratch {
     /// not.
     pub(crate) rhs: Vec<f32>,
     /// The sparse tiles' copies of a block of the right operand's columns,
-    /// one per task, when its rows are far apart.
+    /// one per kernel thread and one for a caller outside their pool, when
+    /// its rows are far apart (a clone of a `Scratch` starts without them).
     pub(crate) copies: Copies,
 }
 
@@ -381,6 +382,7 @@ mod tests {
     use super::*;
     use crate::kernels::policy::{CostModel, SparsePolicy};
     use crate::kernels::simd::{force, IsaKind};
+    use crate::kernels::sparse::BLOCK;
     use crate::kernels::testing::{layouts, operands, reference as plain};
 
     fn run(
@@ -521,6 +523,49 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.to_string(), "cannot multiply 2 x 2 by 2 x 2 into 2 x 3");
         assert_eq!(c, vec![7.0; 6]);
+    }
+
+    #[test]
+    fn tiles_read_rows_far_apart_from_copies_with_the_dense_result() {
+        // Rows of `W` and `D` 1030 floats apart (FAR_ROWS or more): each
+        // block of columns is copied; on the caller alone and on the pool.
+        let (rows, cols, n) = (9, 40, 1030);
+        let wave = |len: usize, f: f32| (0..len).map(move |i| (i as f32 * f).sin());
+        let x: Vec<f32> = wave(rows * cols, 0.1)
+            .enumerate()
+            .map(|(i, v)| if i % 5 == 0 { v } else { 0.0 })
+            .collect();
+        let w: Vec<f32> = wave(cols * n, 0.3).collect();
+        let wt: Vec<f32> = (0..n * cols)
+            .map(|i| w[(i % cols) * n + i / cols])
+            .collect();
+        let d: Vec<f32> = wave(rows * n, 0.2).collect();
+        let xv = MatRef::row_major(&x, rows, cols).unwrap();
+        let wv = MatRef::row_major(&w, cols, n).unwrap();
+        let wtv = MatRef::row_major(&wt, n, cols).unwrap().t();
+        let dv = MatRef::row_major(&d, rows, n).unwrap();
+        let mut lhs = SparseLhs::default();
+        assert!(lhs.prepare(xv, n, SparsePolicy::default(), Parallelism::Rayon));
+        for par in [Parallelism::None, Parallelism::Rayon] {
+            let mut scratch = Scratch::default();
+            for (a, rhs) in [(xv, wv), (xv, wtv), (xv.t(), dv)] {
+                let m = a.rows;
+                let mut got = vec![f32::NAN; m * n];
+                let lhs = if m == rows {
+                    lhs.of(xv)
+                } else {
+                    lhs.of(xv.t())
+                };
+                let dst = MatMut::row_major(&mut got, m, n).unwrap();
+                let route = matmul(dst, Accum::Replace, lhs, rhs, 1.0, par, &mut scratch);
+                assert_eq!(route, Ok(Route::Sparse));
+                let mut want = vec![0.0f32; m * n];
+                plain(a, rhs, 1.0, &mut want, false);
+                assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-4));
+            }
+            let copies = scratch.copies.capacity();
+            assert!(copies >= cols * BLOCK, "{par:?}: {copies} floats of copies");
+        }
     }
 
     #[test]

@@ -11,8 +11,8 @@
 //! transposed `a`), its whole panels are read where they lie, `ld` floats
 //! a step apart, and only the partial last panel is packed ([`Panels`]):
 //! on the MNIST layer's products that skips 85% of the copying (one
-//! thread, `--dense-only`: 5% less fit time). (Not when the steps are 4
-//! KiB or more apart, as in a layer 1024 wide: those are packed.) Where each row of the
+//! thread, `--dense-only`: 5% less fit time); not where the steps are
+//! [`FAR_ROWS`] or more apart, as in a layer 1024 wide: those are packed. Where each row of the
 //! operand holds its steps contiguously instead (a row-major `a`; the
 //! `W^T` of `g W^T`), squares of one vector's width of steps by as many
 //! rows (fewer real rows where a panel is narrower than a vector) are
@@ -97,16 +97,20 @@ impl Pack {
     /// 64-byte line where the allocation allows it (the loads do not
     /// need it); they grow only when too small.
     fn get(&mut self, a: usize, b: usize) -> (&mut [f32], &mut [f32]) {
-        fn aligned(v: &mut Vec<f32>, len: usize) -> &mut [f32] {
-            let need = len.saturating_add(ALIGN_SLACK);
-            if v.len() < need {
-                v.resize(need, 0.0);
-            }
-            let off = v.as_ptr().align_offset(64).min(ALIGN_SLACK);
-            &mut v[off..off + len]
-        }
         (aligned(&mut self.a, a), aligned(&mut self.b, b))
     }
+}
+
+/// The first `len` floats of `v` from its first 64-byte line (where the
+/// allocation allows it: the loads do not need it), `v` grown (never
+/// shrunk) to hold them.
+pub(crate) fn aligned(v: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    let need = len.saturating_add(ALIGN_SLACK);
+    if v.len() < need {
+        v.resize(need, 0.0);
+    }
+    let off = v.as_ptr().align_offset(64).min(ALIGN_SLACK);
+    &mut v[off..off + len]
 }
 
 /// The product's packing buffers: one [`Pack`] per part it is split into.
@@ -461,11 +465,9 @@ struct Panel<'p> {
 /// and the steps do not overlap (`rs == 1`, `cs >= W`), the whole panels
 /// are read where they lie and only the last, partial one is packed
 /// (zero-padded): copying them would only move the same floats through
-/// the cache once more. Unless the steps are [`FAR_ROWS`] or more apart:
-/// then a panel's steps evict each other from the caches while the other
-/// operand's panels pass by it, and it is packed (kernel bench, one
-/// thread: `X W` at 128 x 2048 x 2048 from 65 to 87 GFLOP/s, at 1024 wide
-/// from 80 to 97).
+/// the cache once more. Not where the steps are [`FAR_ROWS`] or more
+/// apart: those panels are packed (kernel bench, one thread: `X W` at 128
+/// x 2048 x 2048 from 65 to 87 GFLOP/s, at 1024 wide from 80 to 97).
 struct Panels<'p, const W: usize> {
     /// The operand from its first panel's first step, `ld` floats a step
     /// (empty when nothing is read in place).
@@ -742,6 +744,10 @@ mod tests {
                 (5, 513, 70),
                 (145, 257, 513),
                 (64, 784, 96),
+                // Steps FAR_ROWS or more apart in the transposed layouts:
+                // packed, not read in place.
+                (33, 20, 1100),
+                (1100, 20, 33),
             ] {
                 for threads in [1, 2, 3] {
                     check(isa, m, k, n, threads);

@@ -14,11 +14,12 @@
 //! rounding of fused multiply-adds).
 
 use super::matmul::{Accum, MatmulError, Parallelism, Route};
+use super::packed::aligned;
 use super::policy::SparsePolicy;
 use super::simd::Isa;
 use super::transpose;
 use super::view::{MatRef, FAR_ROWS};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 /// Columns of the output computed together.
 pub(crate) const BLOCK: usize = 64;
@@ -101,7 +102,8 @@ impl SparseBlocks {
     /// `out += X W` where `W` is row-major `cols x n` and `out` row-major
     /// `rows x n` (pre-filled, e.g. with the bias). With `copies`, each
     /// block of `W`'s columns is copied into the running thread's buffer
-    /// before use ([`panel`]); without, `W` is read in place.
+    /// before use ([`panel`]); without (or if that buffer is not there),
+    /// `W` is read in place.
     pub(crate) fn matmul_add(
         &self,
         w: &[f32],
@@ -327,7 +329,11 @@ impl SparseLhs {
             &copy[..len]
         };
         let tasks = par.tasks();
-        let copies = (n >= FAR_ROWS).then(|| copies.for_pool());
+        let copies = if n >= FAR_ROWS {
+            copies.for_product(par, if transposed { self.dims().0 } else { k })
+        } else {
+            None
+        };
         match (transposed, accum) {
             (false, Accum::Add) => self.blocks.matmul_add(rows, n, c, tasks, copies),
             (false, Accum::Replace) => {
@@ -553,8 +559,9 @@ fn for_blocks(blocks: usize, tasks: usize, f: &(impl Fn(usize) + Sync)) {
 /// for each kernel thread and one for a caller outside their pool, each
 /// taken by the thread whose it is for one block at a time (a block's loop
 /// hands no work to rayon, so no other block runs on that thread
-/// meanwhile). Owned by a [`Scratch`](super::Scratch); the buffers grow to
-/// a product's size once, then it allocates nothing.
+/// meanwhile). Owned by a [`Scratch`](super::Scratch); the calling thread
+/// sizes them all before a product's blocks run, so that once they have
+/// grown to its size a product allocates nothing.
 #[derive(Debug, Default)]
 pub(crate) struct Copies {
     slots: Vec<Mutex<Vec<f32>>>,
@@ -568,36 +575,71 @@ impl Clone for Copies {
 }
 
 impl Copies {
-    /// A buffer for every thread of the current pool, and for its caller.
-    pub(crate) fn for_pool(&mut self) -> &Copies {
-        let slots = rayon::current_num_threads() + 1;
+    /// Buffers of a block of `rows` rows for every thread that `par` lets
+    /// the product run on; `None` (read in place) past [`MAX_COPY_ROWS`].
+    pub(crate) fn for_product(&mut self, par: Parallelism, rows: usize) -> Option<&Copies> {
+        if rows > MAX_COPY_ROWS {
+            return None;
+        }
+        // A product on the caller alone runs on this thread: asking for the
+        // pool's size would start the pool.
+        let slots = 1 + if par.caller_only() {
+            slot()
+        } else {
+            rayon::current_num_threads()
+        };
         if self.slots.len() < slots {
             self.slots.resize_with(slots, Mutex::default);
         }
-        self
+        for buf in &mut self.slots {
+            aligned(
+                buf.get_mut().unwrap_or_else(PoisonError::into_inner),
+                rows * BLOCK,
+            );
+        }
+        Some(self)
     }
 
-    /// The running thread's buffer; `None` if it is taken (a panic left it
-    /// poisoned) or the thread is not of the pool `for_pool` saw.
+    /// The running thread's buffer; `None` if the thread is not of the
+    /// pool `for_product` saw, or (never, while blocks hand no work to
+    /// rayon) another block holds it.
     fn mine(&self) -> Option<MutexGuard<'_, Vec<f32>>> {
-        let slot = rayon::current_thread_index().map_or(0, |i| i + 1);
-        self.slots.get(slot)?.try_lock().ok()
+        match self.slots.get(slot())?.try_lock() {
+            Ok(buf) => Some(buf),
+            // A panic in an earlier product: the buffer is rewritten
+            // before it is read.
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
     }
 
     /// Floats held.
     pub(crate) fn capacity(&self) -> usize {
-        let held = |s: &Mutex<Vec<f32>>| s.try_lock().map_or(0, |v| v.capacity());
+        // No product runs meanwhile (it holds the scratch mutably).
+        let held =
+            |s: &Mutex<Vec<f32>>| s.lock().unwrap_or_else(PoisonError::into_inner).capacity();
         self.slots.iter().map(held).sum()
     }
 }
 
+/// The index of the running thread's buffer in [`Copies`]: 0 outside a
+/// rayon pool.
+fn slot() -> usize {
+    rayon::current_thread_index().map_or(0, |i| i + 1)
+}
+
+/// Rows of a block copied at most: 2048 rows of `BLOCK` floats are 512 KiB,
+/// half of the development machine's L2 (1 MiB a core). A larger copy would
+/// not stay in the L2 (not measured: no network here has such a layer),
+/// and the buffers, one a thread, would grow without bound.
+const MAX_COPY_ROWS: usize = 2048;
+
 /// Columns `c0..c0 + width` (`width <= BLOCK`) of the row-major `m`
 /// (`rows x n`), for the tile products, as `(matrix, ld, first column)`:
-/// copied into `buf`, `BLOCK` floats a row, when there is one (grown to
-/// `rows x BLOCK` floats if it can be), else `m` itself. A tile product
-/// reads the block's rows in the order of the non-zeros, each many times:
-/// rows [`FAR_ROWS`] or more apart would evict each other from the
-/// caches, the copy's rows lie next to each other.
+/// copied into `buf`, `BLOCK` floats a row, when there is one, else `m`
+/// itself. A tile product reads the block's rows in the order of the
+/// non-zeros, each many times: rows [`FAR_ROWS`] or more apart would evict
+/// each other from the caches, the copy's rows lie next to each other.
 fn panel<'a>(
     m: &'a [f32],
     rows: usize,
@@ -606,7 +648,8 @@ fn panel<'a>(
     width: usize,
     buf: Option<&'a mut Vec<f32>>,
 ) -> (&'a [f32], usize, usize) {
-    let Some(buf) = buf.and_then(|buf| grown(buf, rows.checked_mul(BLOCK)?)) else {
+    // (Sized by `Copies::for_product`: no allocation here.)
+    let Some(buf) = buf.map(|buf| aligned(buf, rows * BLOCK)) else {
         return (m, n, c0);
     };
     for (to, from) in buf.chunks_exact_mut(BLOCK).zip(m.chunks(n)) {
@@ -818,13 +861,14 @@ mod tests {
         assert_eq!(s.nnz(), x.iter().filter(|&&v| v != 0.0).count());
         let xv = MatRef::row_major(&x, rows, cols).unwrap();
         let untouched = |tail: &[f32]| tail.iter().all(|v| v.is_nan());
-        // Buffers of garbage, to be overwritten before use.
+        // Buffers of garbage, to be overwritten before use; sized here, so
+        // the blocks allocate nothing.
         let mut copies = Copies::default();
-        for slot in &copies.for_pool().slots {
-            slot.lock()
-                .unwrap()
-                .resize(rows.max(cols) * BLOCK, f32::NAN);
+        let par = Parallelism::threads_or_all(tasks);
+        for slot in &copies.for_product(par, rows.max(cols)).unwrap().slots {
+            slot.lock().unwrap().fill(f32::NAN);
         }
+        let held = copies.capacity();
         let used = |copies: &Copies| {
             let written = |s: &Mutex<Vec<f32>>| s.lock().unwrap().iter().any(|v| !v.is_nan());
             copies.slots.iter().any(written)
@@ -869,6 +913,7 @@ mod tests {
             "{what} X^T D wrote past its output"
         );
         assert_eq!(used(all), copied, "{what}: the copies used or not");
+        assert_eq!(all.capacity(), held, "{what}: a block grew its buffer");
     }
 
     #[test]

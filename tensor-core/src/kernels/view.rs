@@ -28,13 +28,13 @@ pub struct MatRef<'a, E> {
     pub(crate) cs: usize,
 }
 
-/// Rows this many floats (4 KiB) apart or more fall into few sets of the
-/// caches: a cache keeps a line at a set chosen by its address's low bits,
-/// and lines a multiple of 4 KiB apart share them. A block of a few hundred
-/// such rows, read again and again, then evicts itself from the L1 and L2
-/// caches (on the 2048-wide layer's 8 KiB rows, 1/32 of the L2 holds them).
-/// The kernels copy such a block into a contiguous buffer before reading it
-/// repeatedly, where they would otherwise read it in place.
+/// Rows this many floats (4 KiB) apart or more are copied side by side
+/// before a kernel reads a block of them again and again, where it would
+/// otherwise read them in place. A cache keeps a line in a set chosen by
+/// its address's low bits, so rows a multiple of 4 KiB apart (a layer 1024
+/// or 2048 wide) share a few sets, and a block of a few hundred of them
+/// evicts itself from the L1 and L2 caches. (Widths between the multiples
+/// alias less; the rule copies them too, for one threshold.)
 pub(crate) const FAR_ROWS: usize = 1024;
 
 /// Whether a `rows x cols` matrix with strides `rs`, `cs` lies inside a
