@@ -588,6 +588,7 @@ mod tests {
         let always = SparsePolicy::CostModel(CostModel {
             dense_ns_per_mac: 1.0,
             tile_ns: 0.0,
+            copied_tile_ns: 0.0,
             build_ns_per_element: 0.0,
         });
         assert!(lhs.prepare(xv, n, always, Parallelism::Rayon));
