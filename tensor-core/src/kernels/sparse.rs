@@ -121,25 +121,14 @@ impl SparseBlocks {
             self.cols,
             self.cols
         );
-        let out_ptr = SendPtr(out.as_mut_ptr());
-        let (rows, cols) = (self.rows, self.cols);
-        let isa = Isa::detect();
-        let run = move |b: usize| {
-            let ptr = out_ptr;
-            let (c0, width) = (b * BLOCK, BLOCK.min(n - b * BLOCK));
-            let mut copy = copies.and_then(Copies::mine);
-            let (m, ld, at) = panel(w, cols, n, c0, width, copy.as_deref_mut());
-            for (g, r0) in (0..rows).step_by(GROUP).enumerate() {
-                let (s, e) = (self.row_start[g] as usize, self.row_start[g + 1] as usize);
-                let live = GROUP.min(rows - r0);
-                // SAFETY: block `b` owns columns c0..c0 + width of every
-                // row of `out`, within the bounds asserted above.
-                let mut tile = unsafe { group_rows(ptr, r0, live, n, c0, width) };
-                let (col, val) = (&self.row_col[s..e], &self.row_val[s * GROUP..e * GROUP]);
-                tile_product(isa, &mut tile, true, col, val, m, ld, at);
-            }
+        let tiling = Tiling {
+            start: &self.row_start,
+            idx: &self.row_col,
+            val: &self.row_val,
+            out_rows: self.rows,
+            add: true,
         };
-        for_blocks(n.div_ceil(BLOCK), tasks, &run);
+        tiling.product(w, self.cols, n, out, tasks, copies);
     }
 
     /// `out = X^T D` where `D` is row-major `rows x n` and `out` row-major
@@ -161,22 +150,59 @@ impl SparseBlocks {
             self.cols,
             self.rows
         );
+        let tiling = Tiling {
+            start: &self.col_start,
+            idx: &self.col_row,
+            val: &self.col_val,
+            out_rows: self.cols,
+            add: false,
+        };
+        tiling.product(d, self.rows, n, out, tasks, copies);
+    }
+}
+
+/// One of [`SparseBlocks`]' two tilings, as its products read it: group
+/// `g`'s entries are `start[g]..start[g + 1]`, each an index into the
+/// other operand's rows (`idx`) and `GROUP` values (`val`), and they make
+/// `GROUP` rows of an output of `out_rows` rows, added to it (`add`) or
+/// replacing it.
+struct Tiling<'a> {
+    start: &'a [u32],
+    idx: &'a [u32],
+    val: &'a [f32],
+    out_rows: usize,
+    add: bool,
+}
+
+impl Tiling<'_> {
+    /// The product with the row-major `m` (`m_rows x n`) into the row-major
+    /// `out` (`out_rows x n`), by blocks of `BLOCK` columns on at most
+    /// `tasks` threads; each block reads a copy of its columns of `m` when
+    /// there are `copies` ([`panel`]). The caller checked both sizes.
+    fn product(
+        &self,
+        m: &[f32],
+        m_rows: usize,
+        n: usize,
+        out: &mut [f32],
+        tasks: usize,
+        copies: Option<&Copies>,
+    ) {
         let out_ptr = SendPtr(out.as_mut_ptr());
-        let (rows, cols) = (self.rows, self.cols);
         let isa = Isa::detect();
         let run = move |b: usize| {
             let ptr = out_ptr;
             let (c0, width) = (b * BLOCK, BLOCK.min(n - b * BLOCK));
             let mut copy = copies.and_then(Copies::mine);
-            let (m, ld, at) = panel(d, rows, n, c0, width, copy.as_deref_mut());
-            for (g, j0) in (0..cols).step_by(GROUP).enumerate() {
-                let (s, e) = (self.col_start[g] as usize, self.col_start[g + 1] as usize);
-                let live = GROUP.min(cols - j0);
+            let (m, ld, at) = panel(m, m_rows, n, c0, width, copy.as_deref_mut());
+            for (g, first) in (0..self.out_rows).step_by(GROUP).enumerate() {
+                let (s, e) = (self.start[g] as usize, self.start[g + 1] as usize);
+                let live = GROUP.min(self.out_rows - first);
                 // SAFETY: block `b` owns columns c0..c0 + width of every
-                // row of `out`, within the bounds asserted above.
-                let mut tile = unsafe { group_rows(ptr, j0, live, n, c0, width) };
-                let (row, val) = (&self.col_row[s..e], &self.col_val[s * GROUP..e * GROUP]);
-                tile_product(isa, &mut tile, false, row, val, m, ld, at);
+                // row of `out`, within the bounds the caller checked.
+                let mut tile = unsafe { group_rows(ptr, first, live, n, c0, width) };
+                let (idx, val) = (&self.idx[s..e], &self.val[s * GROUP..e * GROUP]);
+                tile_product(isa, &mut tile, self.add, idx, val, m, ld, at);
             }
         };
         for_blocks(n.div_ceil(BLOCK), tasks, &run);
@@ -325,7 +351,11 @@ impl SparseLhs {
             // elements (unless its strides repeat them): refused if not.
             let too_large = MatmulError::Unsupported("rhs too large to copy row-major");
             let len = k.checked_mul(n).ok_or(too_large.clone())?;
-            transpose::to_row_major(w, grown(copy, len).ok_or(too_large)?);
+            if copy.len() < len {
+                copy.try_reserve(len - copy.len()).map_err(|_| too_large)?;
+                copy.resize(len, 0.0);
+            }
+            transpose::to_row_major(w, &mut copy[..len]);
             &copy[..len]
         };
         let tasks = par.tasks();
@@ -344,16 +374,6 @@ impl SparseLhs {
         }
         Ok(Route::Sparse)
     }
-}
-
-/// The first `len` floats of `buf`, grown (not shrunk) to hold them;
-/// `None` when the memory cannot be had.
-fn grown(buf: &mut Vec<f32>, len: usize) -> Option<&mut [f32]> {
-    if buf.len() < len {
-        buf.try_reserve(len - buf.len()).ok()?;
-        buf.resize(len, 0.0);
-    }
-    Some(&mut buf[..len])
 }
 
 /// Whether a buffer of `len` elements holds a row-major `rows x cols`
@@ -637,9 +657,7 @@ const MAX_COPY_ROWS: usize = 2048;
 /// Columns `c0..c0 + width` (`width <= BLOCK`) of the row-major `m`
 /// (`rows x n`), for the tile products, as `(matrix, ld, first column)`:
 /// copied into `buf`, `BLOCK` floats a row, when there is one, else `m`
-/// itself. A tile product reads the block's rows in the order of the
-/// non-zeros, each many times: rows [`FAR_ROWS`] or more apart would evict
-/// each other from the caches, the copy's rows lie next to each other.
+/// itself: the copy's rows lie side by side (see [`FAR_ROWS`]).
 fn panel<'a>(
     m: &'a [f32],
     rows: usize,
