@@ -4,7 +4,11 @@
 //! from plain ops.
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use shaped_core::{autodiff::Tape, kernels::SparsePolicy, Sz, Tensor, Var};
+use shaped_core::{
+    autodiff::Tape,
+    kernels::{CostModel, SparsePolicy},
+    Sz, Tensor, Var,
+};
 use shaped_nn::{
     losses::{BinaryCrossentropy, CategoricalCrossentropy, Loss},
     BatchMut, BatchRef, DenseLayer, Dropout, Layer, LayerSpec, Parameters, Relu, Scored, Sigmoid,
@@ -53,8 +57,12 @@ fn on_tape<const IN: usize, const OUT: usize, A: shaped_nn::Activation>(
     (x, w, b)
 }
 
-/// `Dense<_, Relu>`'s backward against `Σ r · relu(x W + b)` on the tape.
-fn dense_relu_matches<const IN: usize, const OUT: usize>(x: &[f32], policy: SparsePolicy) {
+/// `Dense<_, Relu>`'s backward against `Σ r · relu(x W + b)` on the tape;
+/// returns whether `x` and the output's gradient were taken as tiles.
+fn dense_relu_matches<const IN: usize, const OUT: usize>(
+    x: &[f32],
+    policy: SparsePolicy,
+) -> (bool, bool) {
     let mut layer = DenseLayer::<IN, OUT, Relu>::init(&mut StdRng::seed_from_u64(3));
     layer.set_compute(shaped_nn::Compute::default().sparse(policy));
     let (mut out, mut cache) = (Vec::new(), Default::default());
@@ -85,11 +93,23 @@ fn dense_relu_matches<const IN: usize, const OUT: usize>(x: &[f32], policy: Spar
     assert_close("kernel", grads.get(0), tg.get(&w).unwrap().as_slice());
     assert_close("bias", grads.get(1), tg.get(&b).unwrap().as_slice());
     assert_close("input", &dx, tg.get(&xv).unwrap().as_slice());
+    (cache.used_sparse(), cache.grad_used_sparse())
 }
 
 #[test]
 fn dense_relu_backward_is_the_tapes_gradient() {
     dense_relu_matches::<6, 5>(&random(N * 6, 1), SparsePolicy::default());
+}
+
+/// A policy under which tiles always pay (the default one keeps a batch of
+/// 8 rows dense).
+fn always_tiles() -> SparsePolicy {
+    SparsePolicy::CostModel(CostModel {
+        dense_ns_per_mac: 1.0,
+        tile_ns: 0.0,
+        copied_tile_ns: 0.0,
+        build_ns_per_element: 0.0,
+    })
 }
 
 #[test]
@@ -102,7 +122,24 @@ fn dense_relu_backward_on_a_sparse_input_is_the_tapes_gradient() {
         .map(|(i, &v)| if i % 4 == 0 { v } else { 0.0 })
         .collect();
     dense_relu_matches::<784, 16>(&x, SparsePolicy::default());
-    dense_relu_matches::<784, 16>(&x, SparsePolicy::Never);
+    assert!(dense_relu_matches::<784, 16>(&x, always_tiles()).0);
+    assert_eq!(
+        dense_relu_matches::<784, 16>(&x, SparsePolicy::Never),
+        (false, false)
+    );
+}
+
+#[test]
+fn dense_relu_backward_from_tiles_of_the_gradient_is_the_tapes_gradient() {
+    // The input's gradient `g W^T` taken from tiles of `g` (zero where
+    // the relu was off), reading `W^T` through transposed copies of its
+    // blocks; 1100 inputs put the copies' rows 4 KiB apart or more, 40
+    // below.
+    let always = always_tiles();
+    let used = dense_relu_matches::<40, 70>(&random(N * 40, 5), always);
+    assert_eq!(used, (true, true));
+    let used = dense_relu_matches::<1100, 70>(&random(N * 1100, 6), always);
+    assert_eq!(used, (true, true));
 }
 
 /// The fused training step of `layer` through `loss`: its output, the

@@ -19,11 +19,12 @@ use std::cell::RefCell;
 
 /// What a dense layer's training forward keeps for backward: its input as
 /// sparse tiles when the [`SparsePolicy`](shaped_core::kernels::SparsePolicy)
-/// chose them, and the products'
-/// packing buffers.
+/// chose them, the tiles of the output's gradient (built in backward, under
+/// the same policy), and the products' packing buffers.
 #[derive(Clone, Debug, Default)]
 pub struct DenseCache {
     lhs: SparseLhs,
+    grad_lhs: SparseLhs,
     scratch: Scratch,
 }
 
@@ -31,6 +32,13 @@ impl DenseCache {
     /// Whether the last training forward kept its input as sparse tiles.
     pub fn used_sparse(&self) -> bool {
         self.lhs.is_sparse()
+    }
+
+    /// Whether the last backward computed the input's gradient `g W^T`
+    /// from sparse tiles of `g` (the output's gradient, zero wherever a
+    /// relu was off).
+    pub fn grad_used_sparse(&self) -> bool {
+        self.grad_lhs.is_sparse()
     }
 }
 
@@ -237,13 +245,18 @@ impl<const IN: usize, const OUT: usize, A: Activation, E: Float> Layer<E>
                 *d += v;
             }
         }
-        // dx = g W^T (n x OUT . OUT x IN), only when the layer below needs it.
+        // dx = g W^T (n x OUT . OUT x IN), only when the layer below needs
+        // it; from tiles of g when the policy says they pay (after a relu,
+        // g is zero wherever the unit was off).
         if let Some(dx) = grad_in {
             let w = MatRef::row_major(self.params.kernel.as_slice(), IN, OUT).expect(SIZES);
+            cache
+                .grad_lhs
+                .prepare(gv, IN, self.compute.sparse, self.compute.parallelism);
             matmul(
                 MatMut::row_major(dx.into_slice(), n, IN).expect(SIZES),
                 Accum::Replace,
-                gv,
+                cache.grad_lhs.of(gv),
                 w.t(),
                 E::ONE,
                 self.compute.parallelism,

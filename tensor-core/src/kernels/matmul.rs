@@ -569,6 +569,47 @@ mod tests {
     }
 
     #[test]
+    fn a_strided_rhs_of_more_rows_than_a_copy_holds_is_copied_whole() {
+        // 2100 rows of `W^T`: past the copies' 2048, so the tiles read a
+        // row-major copy of the whole operand.
+        let (rows, cols, n) = (5, 2100, 3);
+        let x: Vec<f32> = (0..rows * cols)
+            .map(|i| if i % 3 == 0 { (i as f32).cos() } else { 0.0 })
+            .collect();
+        let wt: Vec<f32> = (0..n * cols).map(|i| (i as f32 * 0.7).sin()).collect();
+        let xv = MatRef::row_major(&x, rows, cols).unwrap();
+        let wtv = MatRef::row_major(&wt, n, cols).unwrap().t();
+        let mut lhs = SparseLhs::default();
+        let always = SparsePolicy::CostModel(CostModel {
+            dense_ns_per_mac: 1.0,
+            tile_ns: 0.0,
+            copied_tile_ns: 0.0,
+            build_ns_per_element: 0.0,
+        });
+        assert!(lhs.prepare(xv, n, always, Parallelism::None));
+        let mut scratch = Scratch::default();
+        let mut got = vec![f32::NAN; rows * n];
+        let dst = MatMut::row_major(&mut got, rows, n).unwrap();
+        let route = matmul(
+            dst,
+            Accum::Replace,
+            lhs.of(xv),
+            wtv,
+            1.0,
+            Parallelism::None,
+            &mut scratch,
+        );
+        assert_eq!(route, Ok(Route::Sparse));
+        let mut want = vec![0.0f32; rows * n];
+        plain(xv, wtv, 1.0, &mut want, false);
+        assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-3));
+        assert_eq!(
+            (scratch.rhs.len(), scratch.copies.capacity()),
+            (cols * n, 0)
+        );
+    }
+
+    #[test]
     fn sparse_tiles_give_the_dense_result_for_x_w_and_x_t_d() {
         let (rows, cols, n) = (37, 150, 70);
         let x: Vec<f32> = (0..rows * cols)
@@ -615,13 +656,14 @@ mod tests {
             assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-4));
         }
         // A right operand that is not row-major (`g W^T`'s transposed view)
-        // is copied row-major into the scratch first, and the copy reused.
+        // is transposed block by block into the copies (none whole), and
+        // the copies are reused.
         let wt: Vec<f32> = (0..n * cols).map(|i| (i as f32 * 0.7).sin()).collect();
         let wtv = MatRef::row_major(&wt, n, cols).unwrap().t();
         let mut scratch = Scratch::default();
         let mut want = vec![0.0f32; rows * n];
         plain(xv, wtv, 1.0, &mut want, false);
-        let mut copy_at = None;
+        let mut held = None;
         for _ in 0..2 {
             let mut got = vec![f32::NAN; rows * n];
             let route = matmul(
@@ -635,10 +677,11 @@ mod tests {
             );
             assert_eq!(route, Ok(Route::Sparse));
             assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-4));
-            assert_eq!(scratch.rhs.len(), cols * n);
-            // The second product reuses the first one's copy buffer.
-            let at = scratch.rhs.as_ptr();
-            assert_eq!(*copy_at.get_or_insert(at), at);
+            assert_eq!(scratch.rhs.capacity(), 0, "copied whole");
+            // The second product reuses the first one's copies.
+            let copies = scratch.copies.capacity();
+            assert!(copies >= n * super::super::sparse::BLOCK);
+            assert_eq!(*held.get_or_insert(copies), copies);
         }
         // X^T D with a transposed D, the same way.
         let dt: Vec<f32> = (0..n * rows).map(|i| (i as f32 * 0.9).cos()).collect();

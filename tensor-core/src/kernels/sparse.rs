@@ -99,23 +99,23 @@ impl SparseBlocks {
         self.nnz
     }
 
-    /// `out += X W` where `W` is row-major `cols x n` and `out` row-major
-    /// `rows x n` (pre-filled, e.g. with the bias). With `copies`, each
-    /// block of `W`'s columns is copied into the running thread's buffer
-    /// before use ([`panel`]); without (or if that buffer is not there),
-    /// `W` is read in place.
+    /// `out += X W` where `W` is `cols x n` and `out` row-major `rows x n`
+    /// (pre-filled, e.g. with the bias). `W` is row-major, or read only
+    /// through copies of its blocks of columns ([`panel`]): with `copies`,
+    /// each block is copied into the running thread's buffer before use;
+    /// without, a row-major `W` is read in place.
     pub(crate) fn matmul_add(
         &self,
-        w: &[f32],
-        n: usize,
+        w: MatRef<'_, f32>,
         out: &mut [f32],
         tasks: usize,
         copies: Option<&Copies>,
     ) {
+        let n = w.cols;
         // Checked arithmetic: a wrapped product would let the unchecked
         // writes into `out` run past its end.
         assert!(
-            covers(w.len(), self.cols, n) && covers(out.len(), self.rows, n),
+            w.rows == self.cols && readable(w) && covers(out.len(), self.rows, n),
             "sparse matmul: an operand is too small for {} x {} by {} x {n}",
             self.rows,
             self.cols,
@@ -128,23 +128,23 @@ impl SparseBlocks {
             out_rows: self.rows,
             add: true,
         };
-        tiling.product(w, self.cols, n, out, tasks, copies);
+        tiling.product(w, out, tasks, copies);
     }
 
-    /// `out = X^T D` where `D` is row-major `rows x n` and `out` row-major
-    /// `cols x n` (overwritten); `copies` as in
-    /// [`matmul_add`](Self::matmul_add), for `D`.
+    /// `out = X^T D` where `D` is `rows x n` and `out` row-major `cols x
+    /// n` (overwritten); `D` and `copies` as `W` in
+    /// [`matmul_add`](Self::matmul_add).
     pub(crate) fn t_matmul(
         &self,
-        d: &[f32],
-        n: usize,
+        d: MatRef<'_, f32>,
         out: &mut [f32],
         tasks: usize,
         copies: Option<&Copies>,
     ) {
+        let n = d.cols;
         // Checked, as in `matmul_add`.
         assert!(
-            covers(d.len(), self.rows, n) && covers(out.len(), self.cols, n),
+            d.rows == self.rows && readable(d) && covers(out.len(), self.cols, n),
             "sparse t_matmul: an operand is too small for ({} x {})^T by {} x {n}",
             self.rows,
             self.cols,
@@ -157,7 +157,7 @@ impl SparseBlocks {
             out_rows: self.cols,
             add: false,
         };
-        tiling.product(d, self.rows, n, out, tasks, copies);
+        tiling.product(d, out, tasks, copies);
     }
 }
 
@@ -175,26 +175,28 @@ struct Tiling<'a> {
 }
 
 impl Tiling<'_> {
-    /// The product with the row-major `m` (`m_rows x n`) into the row-major
-    /// `out` (`out_rows x n`), by blocks of `BLOCK` columns on at most
-    /// `tasks` threads; each block reads a copy of its columns of `m` when
-    /// there are `copies` ([`panel`]). The caller checked both sizes.
-    fn product(
-        &self,
-        m: &[f32],
-        m_rows: usize,
-        n: usize,
-        out: &mut [f32],
-        tasks: usize,
-        copies: Option<&Copies>,
-    ) {
+    /// The product with `m` (`m.rows x n`) into the row-major `out`
+    /// (`out_rows x n`), by blocks of `BLOCK` columns on at most `tasks`
+    /// threads; each block reads a copy of its columns of `m` when there
+    /// are `copies`, or when `m` is not row-major ([`panel`]). The caller
+    /// checked both sizes.
+    fn product(&self, m: MatRef<'_, f32>, out: &mut [f32], tasks: usize, copies: Option<&Copies>) {
+        let n = m.cols;
         let out_ptr = SendPtr(out.as_mut_ptr());
         let isa = Isa::detect();
         let run = move |b: usize| {
             let ptr = out_ptr;
             let (c0, width) = (b * BLOCK, BLOCK.min(n - b * BLOCK));
             let mut copy = copies.and_then(Copies::mine);
-            let (m, ld, at) = panel(m, m_rows, n, c0, width, copy.as_deref_mut());
+            // Never used while blocks hand no work to rayon (see
+            // `Copies::mine`); a strided `m` is read through a copy.
+            let mut spare = Vec::new();
+            let buf = match copy.as_deref_mut() {
+                Some(buf) => Some(buf),
+                None if !m.is_row_major() => Some(&mut spare),
+                None => None,
+            };
+            let (m, ld, at) = panel(m, c0, width, buf);
             for (g, first) in (0..self.out_rows).step_by(GROUP).enumerate() {
                 let (s, e) = (self.start[g] as usize, self.start[g + 1] as usize);
                 let live = GROUP.min(self.out_rows - first);
@@ -344,8 +346,18 @@ impl SparseLhs {
             return Err(MatmulError::Unsupported("X^T D replaces its output"));
         }
         let (k, n) = (w.rows, w.cols);
-        let rows = if w.is_row_major() {
-            w.data
+        let tasks = par.tasks();
+        // Blocks are copied when `w`'s rows are far apart, and when it is
+        // not row-major (transposed in the copy); past `MAX_COPY_ROWS` a
+        // strided `w` is copied row-major whole first.
+        let m_rows = if transposed { self.dims().0 } else { k };
+        let copies = if n >= FAR_ROWS || !w.is_row_major() {
+            copies.for_product(par, m_rows)
+        } else {
+            None
+        };
+        let w = if w.is_row_major() || copies.is_some() {
+            w
         } else {
             // `k x n` fits in memory when `w` is a valid view of that many
             // elements (unless its strides repeat them): refused if not.
@@ -356,24 +368,24 @@ impl SparseLhs {
                 copy.resize(len, 0.0);
             }
             transpose::to_row_major(w, &mut copy[..len]);
-            &copy[..len]
-        };
-        let tasks = par.tasks();
-        let copies = if n >= FAR_ROWS {
-            copies.for_product(par, if transposed { self.dims().0 } else { k })
-        } else {
-            None
+            MatRef::row_major(&copy[..len], k, n)?
         };
         match (transposed, accum) {
-            (false, Accum::Add) => self.blocks.matmul_add(rows, n, c, tasks, copies),
+            (false, Accum::Add) => self.blocks.matmul_add(w, c, tasks, copies),
             (false, Accum::Replace) => {
                 c.fill(0.0);
-                self.blocks.matmul_add(rows, n, c, tasks, copies)
+                self.blocks.matmul_add(w, c, tasks, copies)
             }
-            (true, _) => self.blocks.t_matmul(rows, n, c, tasks, copies),
+            (true, _) => self.blocks.t_matmul(w, c, tasks, copies),
         }
         Ok(Route::Sparse)
     }
+}
+
+/// Whether the view `m` lies inside its buffer (as made by `MatRef`'s
+/// constructors; checked again here, where the products trust it).
+fn readable(m: MatRef<'_, f32>) -> bool {
+    super::view::fits(m.data.len(), m.rows, m.cols, m.rs, m.cs)
 }
 
 /// Whether a buffer of `len` elements holds a row-major `rows x cols`
@@ -654,23 +666,37 @@ fn slot() -> usize {
 /// and the buffers, one a thread, would grow without bound.
 const MAX_COPY_ROWS: usize = 2048;
 
-/// Columns `c0..c0 + width` (`width <= BLOCK`) of the row-major `m`
-/// (`rows x n`), for the tile products, as `(matrix, ld, first column)`:
-/// copied into `buf`, `BLOCK` floats a row, when there is one, else `m`
-/// itself: the copy's rows lie side by side (see [`FAR_ROWS`]).
+/// Columns `c0..c0 + width` (`width <= BLOCK`) of `m`, for the tile
+/// products, as `(matrix, ld, first column)`: copied into `buf` when there
+/// is one, rows side by side (see [`FAR_ROWS`]), `BLOCK` floats a row (the
+/// last, narrower block of a strided `m`: `width`), else `m` itself, which
+/// must then be row-major. A row-major `m` is copied a row at a time; any
+/// other (the transposed view of a row-major matrix, as in a layer's `g
+/// W^T`) is transposed in the copy.
 fn panel<'a>(
-    m: &'a [f32],
-    rows: usize,
-    n: usize,
+    m: MatRef<'a, f32>,
     c0: usize,
     width: usize,
     buf: Option<&'a mut Vec<f32>>,
 ) -> (&'a [f32], usize, usize) {
+    let rows = m.rows;
     // (Sized by `Copies::for_product`: no allocation here.)
     let Some(buf) = buf.map(|buf| aligned(buf, rows * BLOCK)) else {
-        return (m, n, c0);
+        assert!(m.is_row_major(), "panel: a strided matrix read in place");
+        return (m.data, m.cols, c0);
     };
-    for (to, from) in buf.chunks_exact_mut(BLOCK).zip(m.chunks(n)) {
+    if !m.is_row_major() {
+        let block = MatRef {
+            data: &m.data[c0 * m.cs..],
+            rows,
+            cols: width,
+            rs: m.rs,
+            cs: m.cs,
+        };
+        transpose::to_row_major(block, &mut buf[..rows * width]);
+        return (buf, width, 0);
+    }
+    for (to, from) in buf.chunks_exact_mut(BLOCK).zip(m.data.chunks(m.cols)) {
         let from = &from[c0..c0 + width];
         if width == BLOCK {
             // In pieces of a fixed size the compiler copies with moves,
@@ -896,7 +922,12 @@ mod tests {
         // X W + 1
         let mut got = vec![1.0f32; rows * n + TAIL];
         got[rows * n..].fill(f32::NAN);
-        s.matmul_add(&w, n, &mut got[..rows * n], tasks, copies);
+        s.matmul_add(
+            MatRef::row_major(&w, cols, n).unwrap(),
+            &mut got[..rows * n],
+            tasks,
+            copies,
+        );
         let mut want = vec![1.0f32; rows * n];
         reference(
             xv,
@@ -912,9 +943,32 @@ mod tests {
             untouched(&got[rows * n..]),
             "{what} X W wrote past its output"
         );
+        // X W from W's transposed view (columns contiguous, as in a layer's
+        // `g W^T`): each block transposed in a copy (without `copies`, in a
+        // buffer of the block's own).
+        let wt: Vec<f32> = (0..n * cols)
+            .map(|i| w[(i % cols) * n + i / cols])
+            .collect();
+        let wtv = MatRef::row_major(&wt, n, cols).unwrap().t();
+        let mut got_t = vec![1.0f32; rows * n + TAIL];
+        got_t[rows * n..].fill(f32::NAN);
+        s.matmul_add(wtv, &mut got_t[..rows * n], tasks, copies);
+        let first = got_t
+            .iter()
+            .zip(&got)
+            .position(|(a, b)| a.to_bits() != b.to_bits());
+        assert_eq!(
+            first, None,
+            "{what} {rows}x{cols}x{n}: X W^T against X W, first difference"
+        );
         // X^T D, overwriting garbage
         let mut got = vec![f32::NAN; cols * n + TAIL];
-        s.t_matmul(&d, n, &mut got[..cols * n], tasks, copies);
+        s.t_matmul(
+            MatRef::row_major(&d, rows, n).unwrap(),
+            &mut got[..cols * n],
+            tasks,
+            copies,
+        );
         let mut want = vec![0.0f32; cols * n];
         reference(
             xv.t(),
@@ -972,7 +1026,8 @@ mod tests {
         s.build(&x, 4, 70, 1);
         assert_eq!(s.nnz(), 1);
         let mut out = vec![0.0f32; 4 * 3];
-        s.matmul_add(&vec![1.0; 70 * 3], 3, &mut out, 1, None);
+        let w = vec![1.0; 70 * 3];
+        s.matmul_add(MatRef::row_major(&w, 70, 3).unwrap(), &mut out, 1, None);
         assert!(out[6..9].iter().all(|v| v.is_nan()) && out[..6].iter().all(|&v| v == 0.0));
     }
 
@@ -999,12 +1054,20 @@ mod tests {
         // the blocks of columns were written far past `out`.
         let mut s = SparseBlocks::default();
         s.build(&[0.0; 16], 4, 4, 1);
-        let msg = panic_message(|| s.matmul_add(&[], 1 << 62, &mut [0.0], 1, None));
+        // (Views made by hand: `MatRef`'s constructors refuse them.)
+        let huge = |rows| MatRef {
+            data: &[],
+            rows,
+            cols: 1 << 62,
+            rs: 1 << 62,
+            cs: 1,
+        };
+        let msg = panic_message(|| s.matmul_add(huge(4), &mut [0.0], 1, None));
         assert!(
             msg.contains("sparse matmul: an operand is too small"),
             "{msg}"
         );
-        let msg = panic_message(|| s.t_matmul(&[], 1 << 62, &mut [0.0], 1, None));
+        let msg = panic_message(|| s.t_matmul(huge(4), &mut [0.0], 1, None));
         assert!(
             msg.contains("sparse t_matmul: an operand is too small"),
             "{msg}"
