@@ -107,7 +107,6 @@ fn always_tiles() -> SparsePolicy {
     SparsePolicy::CostModel(CostModel {
         dense_ns_per_mac: 1.0,
         tile_ns: 0.0,
-        copied_tile_ns: 0.0,
         build_ns_per_element: 0.0,
     })
 }

@@ -141,7 +141,6 @@ fn nan_goes_through_dense_relu_on_the_sparse_and_the_dense_path() {
     let always_tiles = SparsePolicy::CostModel(CostModel {
         dense_ns_per_mac: 1.0,
         tile_ns: 0.0,
-        copied_tile_ns: 0.0,
         build_ns_per_element: 0.0,
     });
     for (sparse, policy) in [(true, always_tiles), (false, SparsePolicy::Never)] {

@@ -219,7 +219,6 @@ fn bench_threads(
 const TILES: SparsePolicy = SparsePolicy::CostModel(CostModel {
     dense_ns_per_mac: 1e9,
     tile_ns: 0.0,
-    copied_tile_ns: 0.0,
     build_ns_per_element: 0.0,
 });
 

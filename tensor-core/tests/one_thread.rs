@@ -88,7 +88,6 @@ fn compute(par: Parallelism) -> Results {
     let always = SparsePolicy::CostModel(CostModel {
         dense_ns_per_mac: 1.0,
         tile_ns: 0.0,
-        copied_tile_ns: 0.0,
         build_ns_per_element: 0.0,
     });
     let mut lhs = SparseLhs::default();

@@ -86,7 +86,6 @@ fn fits(l: &Layout, rows: usize, cols: usize) -> bool {
 const TILES: SparsePolicy = SparsePolicy::CostModel(CostModel {
     dense_ns_per_mac: 1e9,
     tile_ns: 0.0,
-    copied_tile_ns: 0.0,
     build_ns_per_element: 0.0,
 });
 

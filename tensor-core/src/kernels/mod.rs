@@ -15,17 +15,18 @@
 //!   ignored) or added to;
 //! * [`Parallelism`] says how many of the kernel threads may share the
 //!   work (all of them, at most `n`, or none but the caller's);
-//! * [`Scratch`] holds the packing buffers (and the tiles' row-major copy
-//!   of a right operand, and their per-thread copies of its blocks of
-//!   columns when its rows are 4 KiB or more apart), owned by the caller
-//!   (a layer keeps one), so that a product allocates nothing once they
-//!   have grown;
+//! * [`Scratch`] holds the packing buffers (and the tiles' per-thread
+//!   copies of a right operand's blocks of columns, when its rows are 4 KiB
+//!   or more apart or it is not row-major), owned by the caller (a layer
+//!   keeps one), so that a product allocates nothing once they have grown;
 //! * the left operand may be a matrix held as sparse tiles ([`Lhs`],
 //!   [`SparseLhs`]), which the caller prepares under a [`SparsePolicy`]
 //!   value: a cost model of both kernels ([`CostModel`]) at the product's
 //!   shape and the input's measured tile count, or `Never`; the tiles read
 //!   the right operand's rows, so one that is not row-major (a transposed
-//!   view) is first copied row-major into the scratch (`transpose`).
+//!   view, as `W^T` in a layer's `g W^T`) is transposed block by block into
+//!   those copies (`transpose`), or, past 2048 rows, copied row-major whole
+//!   into the scratch first.
 //!
 //! `matmul` alone picks the kernel and says which it took ([`Route`]): the
 //! skinny loops (`skinny`: a dimension of 16 or less), the dense kernel

@@ -3,7 +3,6 @@
 //! [`CostModel`] of both kernels.
 
 use super::sparse::GROUP;
-use super::view::FAR_ROWS;
 
 /// Whether [`SparseLhs::prepare`](super::SparseLhs::prepare) may build
 /// sparse tiles.
@@ -27,9 +26,7 @@ impl Default for SparsePolicy {
 ///
 /// * dense: `2 rows cols n` multiply-adds at `dense_ns_per_mac`;
 /// * sparse: building the tiles (`build_ns_per_element` per element of
-///   `X`), then `tile_ns` per tile and output column (`copied_tile_ns`
-///   when the output is 1024 or more columns wide, where the tiles read
-///   copies of the other operand's blocks of columns), where the tiles are
+///   `X`), then `tile_ns` per tile and output column, where the tiles are
 ///   the 4 x 1 and 1 x 4 blocks of `X` that hold a non-zero (counted
 ///   exactly on the first rows of `X` and scaled to all of them: the count
 ///   sees how the non-zeros cluster, which a density alone does not).
@@ -55,10 +52,6 @@ pub struct CostModel {
     pub dense_ns_per_mac: f32,
     /// Sparse kernels: nanoseconds per tile and output column.
     pub tile_ns: f32,
-    /// The same for an output 1024 or more columns wide, whose rows are 4
-    /// KiB or more apart: the tiles then read copies of each block of
-    /// columns, whose rows lie side by side.
-    pub copied_tile_ns: f32,
     /// Building the tiles: nanoseconds per element of `X`.
     pub build_ns_per_element: f32,
 }
@@ -69,17 +62,18 @@ impl CostModel {
     /// dense `X W` 1040 µs for 128 x 784 x 512 multiply-adds; the tiles'
     /// build 75.6 µs for 128 x 784 pixels. `tile_ns` is raised from the
     /// benchmark's 0.075 (the tiles' `X W` and `X^T D`, 630 µs for 16 543
-    /// tiles times 512 columns, on MNIST-like strokes) to 0.12, so that
-    /// the model agrees with the training runs: the tiles cost more per
-    /// tile on denser inputs than on MNIST's, and Fashion-MNIST (half its
-    /// pixels non-zero) trained 1.4x slower on them than dense.
-    /// `copied_tile_ns` is `tile_ns` times 0.75, set so in the training
-    /// loop: the 1024- and 2048-wide nets of `mlp_bench` trained 11% and
-    /// 3% faster with it than with `tile_ns` (8 alternating pairs each).
+    /// tiles times 512 columns, on MNIST-like strokes) to 0.09, so that
+    /// the model agrees with the training runs, where the tiles cost more
+    /// per tile on denser inputs than on MNIST's: in alternating runs at 1
+    /// and 2 threads, 0.07 to 0.10 all trained Fashion-MNIST (half its
+    /// pixels non-zero, now on the tiles) 12-26% faster than 0.12 did, and
+    /// `mlp_bench`'s 3 x 512 net 5-16% faster; its 1024- and 2048-wide
+    /// nets take the routes they took before, when outputs that wide were
+    /// priced at 0.09 apart (their tiles read copies of the blocks: 11%
+    /// and 3% faster than at 0.12).
     pub const MEASURED: CostModel = CostModel {
         dense_ns_per_mac: 0.0202,
-        tile_ns: 0.12,
-        copied_tile_ns: 0.09,
+        tile_ns: 0.09,
         build_ns_per_element: 0.75,
     };
 
@@ -98,13 +92,8 @@ impl CostModel {
         let (row_tiles, col_tiles) = tiles_estimate(x, rows, cols);
         let macs = rows as f64 * cols as f64 * n as f64;
         let dense = 2.0 * macs * self.dense_ns_per_mac as f64;
-        let tile_ns = if n >= FAR_ROWS {
-            self.copied_tile_ns
-        } else {
-            self.tile_ns
-        };
         let sparse = rows as f64 * cols as f64 * self.build_ns_per_element as f64
-            + (row_tiles + col_tiles) * n as f64 * tile_ns as f64;
+            + (row_tiles + col_tiles) * n as f64 * self.tile_ns as f64;
         (dense, sparse)
     }
 }
@@ -197,21 +186,6 @@ mod tests {
             }
         }
         (by_rows, by_cols)
-    }
-
-    #[test]
-    fn outputs_1024_wide_are_priced_at_the_copied_tiles_cost() {
-        let mut x = vec![0.0f32; 128 * 784];
-        x.iter_mut().step_by(50).for_each(|v| *v = 1.0);
-        let model = CostModel {
-            copied_tile_ns: 1e3,
-            ..CostModel::MEASURED
-        };
-        let sparse = |n| model.predict(&x, 128, 784, n).1;
-        assert!(sparse(1023) * 100.0 < sparse(1024));
-        let policy = SparsePolicy::CostModel(model);
-        assert!(policy.prefers_tiles(&x, 128, 784, 1023, 1));
-        assert!(!policy.prefers_tiles(&x, 128, 784, 1024, 1));
     }
 
     #[test]

@@ -9,7 +9,10 @@
 //! threads. Where the rows of `W` (or `D`) are 4 KiB or more apart (a layer
 //! 1024 wide or wider), each block is first copied, rows side by side, into
 //! the running thread's buffer (`Copies`): read in place, such rows
-//! share a few cache sets and evict each other. The results equal the
+//! share a few cache sets and evict each other. A `W` that is not
+//! row-major (the transposed view `W^T` of a layer's `g W^T`, where the
+//! tiles are of the output's gradient `g`) is read the same way, each
+//! block transposed in its copy. The results equal the
 //! dense products up to the order of the additions (and the single
 //! rounding of fused multiply-adds).
 
@@ -327,10 +330,12 @@ impl SparseLhs {
 
     /// `c = X w` or `c += X w` (`transposed`: `c = X^T w`, which replaces
     /// `c`); the sizes were checked by `matmul`. The tiles read whole rows
-    /// of `w`: one that is not row-major (a transposed view, as in a
-    /// layer's `g W^T`) is first copied row-major into `copy`, which grows
-    /// only when too small. Rows of [`FAR_ROWS`] floats or more are read
-    /// from copies of each block of columns in `copies`.
+    /// of `w`, from copies of each block of columns in `copies` when they
+    /// are [`FAR_ROWS`] floats or more apart, or when `w` is not row-major
+    /// (a transposed view, as in a layer's `g W^T`: each block transposed
+    /// in its copy). A `w` of more rows than a copy holds
+    /// ([`MAX_COPY_ROWS`]) that is not row-major is first copied row-major
+    /// whole into `copy`, which grows only when too small.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn product(
         &self,

@@ -1,6 +1,7 @@
 //! A strided `f32` matrix copied into a row-major buffer: what the sparse
 //! tiles need of a right operand that is not row-major (the `W^T` of a
-//! layer's `g W^T`, a transposed view of a row-major `W`).
+//! layer's `g W^T`, a transposed view of a row-major `W`), one block of its
+//! columns at a time, or whole past the blocks' size.
 //!
 //! Where the matrix's columns are contiguous (`rs == 1`), squares of one
 //! vector's width of columns by as many rows are loaded as vectors (a
