@@ -132,8 +132,8 @@ fn dense_relu_backward_on_a_sparse_input_is_the_tapes_gradient() {
 fn dense_relu_backward_from_tiles_of_the_gradient_is_the_tapes_gradient() {
     // The input's gradient `g W^T` taken from tiles of `g` (zero where
     // the relu was off), reading `W^T` through transposed copies of its
-    // blocks; 1100 inputs put the copies' rows 4 KiB apart or more, 40
-    // below.
+    // blocks of columns: 40 inputs are one narrow block, 1100 are 17 full
+    // blocks and a narrow one.
     let always = always_tiles();
     let used = dense_relu_matches::<40, 70>(&random(N * 40, 5), always);
     assert_eq!(used, (true, true));

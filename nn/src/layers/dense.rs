@@ -34,9 +34,9 @@ impl DenseCache {
         self.lhs.is_sparse()
     }
 
-    /// Whether the last backward computed the input's gradient `g W^T`
-    /// from sparse tiles of `g` (the output's gradient, zero wherever a
-    /// relu was off).
+    /// Whether the last backward that computed the input's gradient (not
+    /// the first layer's) took `g W^T` from sparse tiles of `g` (the
+    /// output's gradient, zero wherever a relu was off).
     pub fn grad_used_sparse(&self) -> bool {
         self.grad_lhs.is_sparse()
     }

@@ -212,9 +212,10 @@ impl fmt::Display for MatmulError {
 
 impl std::error::Error for MatmulError {}
 
-/// Buffers a product packs its operands into (and, for the sparse tiles, a
-/// row-major copy of a right operand that is not row-major, and copies of
-/// blocks of its columns), owned by the
+/// Buffers a product packs its operands into (and, for the sparse tiles,
+/// per-thread copies of blocks of a right operand's columns, and a
+/// row-major copy of one that is not row-major and too tall for them),
+/// owned by the
 /// caller (a layer keeps one) so that a product allocates nothing once
 /// they have grown to its size.
 ///
@@ -679,12 +680,13 @@ mod tests {
             assert_eq!(scratch.rhs.capacity(), 0, "copied whole");
             // The second product reuses the first one's copies.
             let copies = scratch.copies.capacity();
-            assert!(copies >= n * super::super::sparse::BLOCK);
+            assert!(copies >= cols * super::super::sparse::BLOCK);
             assert_eq!(*held.get_or_insert(copies), copies);
         }
         // X^T D with a transposed D, the same way.
         let dt: Vec<f32> = (0..n * rows).map(|i| (i as f32 * 0.9).cos()).collect();
         let dtv = MatRef::row_major(&dt, n, rows).unwrap().t();
+        let mut scratch = Scratch::default();
         let mut got = vec![f32::NAN; cols * n];
         let route = matmul(
             MatMut::row_major(&mut got, cols, n).unwrap(),
@@ -699,6 +701,8 @@ mod tests {
         let mut want = vec![0.0f32; cols * n];
         plain(xv.t(), dtv, 1.0, &mut want, false);
         assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-4));
+        assert_eq!(scratch.rhs.capacity(), 0, "X^T D: D copied whole");
+        assert!(scratch.copies.capacity() >= rows * super::super::sparse::BLOCK);
         let mut got = vec![f32::NAN; cols * n];
         let dv = MatRef::row_major(&d, rows, n).unwrap();
         let route = matmul(

@@ -32,6 +32,9 @@ impl Default for SparsePolicy {
 ///   sees how the non-zeros cluster, which a density alone does not).
 ///
 /// The constants are per thread; both kernels split over the threads alike.
+/// The copies the tiles read of the other operand's blocks (its rows 4 KiB
+/// or more apart, or a transposed view) are not priced apart: `tile_ns` was
+/// set in training runs that include them.
 /// [`MEASURED`](Self::MEASURED) holds what the kernel benchmark
 /// (`cargo bench -p shaped-core --bench kernels -- cost_model`) measured on
 /// the development machine; measure your own there.
@@ -66,7 +69,7 @@ impl CostModel {
     /// the model agrees with the training runs, where the tiles cost more
     /// per tile on denser inputs than on MNIST's: in alternating runs at 1
     /// and 2 threads, 0.07 to 0.10 all trained Fashion-MNIST (half its
-    /// pixels non-zero, now on the tiles) 12-26% faster than 0.12 did, and
+    /// pixels non-zero, now on the tiles) 11-26% faster than 0.12 did, and
     /// `mlp_bench`'s 3 x 512 net 5-16% faster; its 1024- and 2048-wide
     /// nets take the routes they took before, when outputs that wide were
     /// priced at 0.09 apart (their tiles read copies of the blocks: 11%

@@ -191,8 +191,11 @@ impl Tiling<'_> {
             let ptr = out_ptr;
             let (c0, width) = (b * BLOCK, BLOCK.min(n - b * BLOCK));
             let mut copy = copies.and_then(Copies::mine);
-            // Never used while blocks hand no work to rayon (see
-            // `Copies::mine`); a strided `m` is read through a copy.
+            // A strided `m` is read through a copy: without a buffer of
+            // this thread's (no `copies`: a direct caller, the tests; or
+            // one held, never while blocks hand no work to rayon), through
+            // one of the block's own, allocated here. `SparseLhs::product`
+            // always passes `copies` for a strided `m`.
             let mut spare = Vec::new();
             let buf = match copy.as_deref_mut() {
                 Some(buf) => Some(buf),
@@ -613,7 +616,8 @@ impl Clone for Copies {
 
 impl Copies {
     /// Buffers of a block of `rows` rows for every thread that `par` lets
-    /// the product run on; `None` (read in place) past [`MAX_COPY_ROWS`].
+    /// the product run on; `None` past [`MAX_COPY_ROWS`] (a row-major
+    /// operand is then read in place, a strided one copied whole first).
     pub(crate) fn for_product(&mut self, par: Parallelism, rows: usize) -> Option<&Copies> {
         if rows > MAX_COPY_ROWS {
             return None;
@@ -685,7 +689,11 @@ fn panel<'a>(
     buf: Option<&'a mut Vec<f32>>,
 ) -> (&'a [f32], usize, usize) {
     let rows = m.rows;
-    // (Sized by `Copies::for_product`: no allocation here.)
+    if rows == 0 {
+        // No tiles read it (and a view of no rows may hold no data).
+        return (&[], width, 0);
+    }
+    // (Sized by `Copies::for_product`, or `spare`: no allocation here.)
     let Some(buf) = buf.map(|buf| aligned(buf, rows * BLOCK)) else {
         assert!(m.is_row_major(), "panel: a strided matrix read in place");
         return (m.data, m.cols, c0);
