@@ -9,7 +9,7 @@
 // `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
 extern crate shaped_nn as shaped;
 
-use shaped_core::kernels::{dense::kernel_calls, CostModel, SparsePolicy};
+use shaped_core::kernels::{dense::kernel_calls, SparsePolicy};
 use shaped_core::{Dyn, Sz, Tensor};
 use shaped_nn::{
     losses::CategoricalCrossentropy,
@@ -110,15 +110,6 @@ macro_rules! allocations_per_step {
     }};
 }
 
-/// A policy under which tiles always pay.
-fn always_tiles() -> SparsePolicy {
-    SparsePolicy::CostModel(CostModel {
-        dense_ns_per_mac: 1.0,
-        tile_ns: 0.0,
-        build_ns_per_element: 0.0,
-    })
-}
-
 #[test]
 fn a_training_step_allocates_nothing_with_sparse_or_dense_input() {
     let _one_at_a_time = COUNTING.lock().unwrap_or_else(|e| e.into_inner());
@@ -134,10 +125,10 @@ fn a_training_step_allocates_nothing_with_sparse_or_dense_input() {
         // Tiles everywhere, of the inputs and of the gradients (`g W^T`,
         // reading `W^T` through transposed block copies), 1024 wide too.
         let mut deep_tiles = Deep::seeded(0);
-        deep_tiles.set_compute(shaped_nn::Compute::default().sparse(always_tiles()));
+        deep_tiles.set_compute(shaped_nn::Compute::default().sparse(SparsePolicy::Always));
         let deep_tiles = allocations_per_step!(deep_tiles, RmsProp::default(), sparse);
         let mut wide_tiles = Wide::seeded(0);
-        wide_tiles.set_compute(shaped_nn::Compute::default().sparse(always_tiles()));
+        wide_tiles.set_compute(shaped_nn::Compute::default().sparse(SparsePolicy::Always));
         let wide_tiles = allocations_per_step!(wide_tiles, RmsProp::default(), sparse);
         eprintln!(
             "sparse input {sparse}: (allocations, matrixmultiply calls) over 11 steps: \

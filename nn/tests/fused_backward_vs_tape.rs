@@ -4,11 +4,7 @@
 //! from plain ops.
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use shaped_core::{
-    autodiff::Tape,
-    kernels::{CostModel, SparsePolicy},
-    Sz, Tensor, Var,
-};
+use shaped_core::{autodiff::Tape, kernels::SparsePolicy, Sz, Tensor, Var};
 use shaped_nn::{
     losses::{BinaryCrossentropy, CategoricalCrossentropy, Loss},
     BatchMut, BatchRef, DenseLayer, Dropout, Layer, LayerSpec, Parameters, Relu, Scored, Sigmoid,
@@ -101,16 +97,6 @@ fn dense_relu_backward_is_the_tapes_gradient() {
     dense_relu_matches::<6, 5>(&random(N * 6, 1), SparsePolicy::default());
 }
 
-/// A policy under which tiles always pay (the default one keeps a batch of
-/// 8 rows dense).
-fn always_tiles() -> SparsePolicy {
-    SparsePolicy::CostModel(CostModel {
-        dense_ns_per_mac: 1.0,
-        tile_ns: 0.0,
-        build_ns_per_element: 0.0,
-    })
-}
-
 #[test]
 fn dense_relu_backward_on_a_sparse_input_is_the_tapes_gradient() {
     // Three quarters exact zeros, as MNIST's pixels: both the sparse-tile
@@ -121,7 +107,7 @@ fn dense_relu_backward_on_a_sparse_input_is_the_tapes_gradient() {
         .map(|(i, &v)| if i % 4 == 0 { v } else { 0.0 })
         .collect();
     dense_relu_matches::<784, 16>(&x, SparsePolicy::default());
-    assert!(dense_relu_matches::<784, 16>(&x, always_tiles()).0);
+    assert!(dense_relu_matches::<784, 16>(&x, SparsePolicy::Always).0);
     assert_eq!(
         dense_relu_matches::<784, 16>(&x, SparsePolicy::Never),
         (false, false)
@@ -134,10 +120,9 @@ fn dense_relu_backward_from_tiles_of_the_gradient_is_the_tapes_gradient() {
     // the relu was off), reading `W^T` through transposed copies of its
     // blocks of columns: 40 inputs are one narrow block, 1100 are 17 full
     // blocks and a narrow one.
-    let always = always_tiles();
-    let used = dense_relu_matches::<40, 70>(&random(N * 40, 5), always);
+    let used = dense_relu_matches::<40, 70>(&random(N * 40, 5), SparsePolicy::Always);
     assert_eq!(used, (true, true));
-    let used = dense_relu_matches::<1100, 70>(&random(N * 1100, 6), always);
+    let used = dense_relu_matches::<1100, 70>(&random(N * 1100, 6), SparsePolicy::Always);
     assert_eq!(used, (true, true));
 }
 

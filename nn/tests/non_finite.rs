@@ -7,7 +7,7 @@
 // `model!` names `::shaped`; this crate depends on `shaped-nn` alone.
 extern crate shaped_nn as shaped;
 
-use shaped_core::kernels::{CostModel, SparsePolicy};
+use shaped_core::kernels::SparsePolicy;
 use shaped_core::{shape, Dyn, Sz, Tensor};
 use shaped_nn::{
     losses::{CategoricalCrossentropy, MeanSquaredError},
@@ -137,13 +137,8 @@ fn nan_goes_through_dense_relu_on_the_sparse_and_the_dense_path() {
     let (mut x, y) = digits(64);
     x[5 * 784 + 200] = f32::NAN;
     let (x, y) = tensors(x, y);
-    // A cost model under which tiles always pay, and the dense-only policy.
-    let always_tiles = SparsePolicy::CostModel(CostModel {
-        dense_ns_per_mac: 1.0,
-        tile_ns: 0.0,
-        build_ns_per_element: 0.0,
-    });
-    for (sparse, policy) in [(true, always_tiles), (false, SparsePolicy::Never)] {
+    // Tiles always, and the dense-only policy.
+    for (sparse, policy) in [(true, SparsePolicy::Always), (false, SparsePolicy::Never)] {
         let mut model = Digits::seeded(1);
         Layer::set_compute(&mut model, shaped_nn::Compute::default().sparse(policy));
         let mut t = Trainer::new(

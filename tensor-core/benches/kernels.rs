@@ -215,13 +215,6 @@ fn bench_threads(
     }
 }
 
-/// A policy under which the tiles always pay (to time them).
-const TILES: SparsePolicy = SparsePolicy::CostModel(CostModel {
-    dense_ns_per_mac: 1e9,
-    tile_ns: 0.0,
-    build_ns_per_element: 0.0,
-});
-
 fn view(data: &[f32], rows: usize, cols: usize) -> MatRef<'_, f32> {
     MatRef::row_major(data, rows, cols).expect("bench operands fit")
 }
@@ -246,10 +239,15 @@ fn sparse(c: &mut Criterion, data: &Data) {
 
     group.throughput(Throughput::Elements((ROWS * COLS) as u64));
     bench_threads(&mut group, "build", || {
-        s.prepare(black_box(x), HIDDEN, TILES, Parallelism::Rayon);
+        s.prepare(
+            black_box(x),
+            HIDDEN,
+            SparsePolicy::Always,
+            Parallelism::Rayon,
+        );
     });
 
-    s.prepare(x, HIDDEN, TILES, Parallelism::Rayon);
+    s.prepare(x, HIDDEN, SparsePolicy::Always, Parallelism::Rayon);
     let s = &s;
     group.throughput(Throughput::Elements((2 * ROWS * COLS * HIDDEN) as u64));
     let mut out = vec![0.0f32; ROWS * HIDDEN];
@@ -520,11 +518,11 @@ fn report(data: &Data) {
     // The cost model: tiles and build on the MNIST-like batch.
     let x = view(&data.x, ROWS, COLS);
     let mut s = SparseLhs::default();
-    s.prepare(x, HIDDEN, TILES, Parallelism::Rayon);
+    s.prepare(x, HIDDEN, SparsePolicy::Always, Parallelism::Rayon);
     let tiles = count_tiles(&data.x);
     let build = one.install(|| {
         median_seconds(21, || {
-            s.prepare(x, HIDDEN, TILES, Parallelism::Rayon);
+            s.prepare(x, HIDDEN, SparsePolicy::Always, Parallelism::Rayon);
         })
     });
     let (mut out, mut grad) = (vec![0.0f32; ROWS * HIDDEN], vec![0.0f32; COLS * HIDDEN]);

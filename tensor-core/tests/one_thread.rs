@@ -8,8 +8,8 @@
 //! run beside it.
 
 use shaped_core::kernels::{
-    conv2d_backward, conv2d_forward, matmul, Accum, Conv2dGeometry, ConvScratch, CostModel, MatMut,
-    MatRef, Padding, Parallelism, Route, Scratch, SparseLhs, SparsePolicy,
+    conv2d_backward, conv2d_forward, matmul, Accum, Conv2dGeometry, ConvScratch, MatMut, MatRef,
+    Padding, Parallelism, Route, Scratch, SparseLhs, SparsePolicy,
 };
 use std::num::NonZeroUsize;
 use std::time::Duration;
@@ -85,13 +85,8 @@ fn compute(par: Parallelism) -> Results {
     let (rows, cols, n) = (128, 784, 512);
     let x = values(rows * cols, 3, true);
     let xv = MatRef::row_major(&x, rows, cols).unwrap();
-    let always = SparsePolicy::CostModel(CostModel {
-        dense_ns_per_mac: 1.0,
-        tile_ns: 0.0,
-        build_ns_per_element: 0.0,
-    });
     let mut lhs = SparseLhs::default();
-    assert!(lhs.prepare(xv, n, always, par));
+    assert!(lhs.prepare(xv, n, SparsePolicy::Always, par));
     let w = values(cols * n, 4, false);
     let mut c = vec![0.0f32; rows * n];
     routes.push(

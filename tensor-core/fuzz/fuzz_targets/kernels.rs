@@ -10,7 +10,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use shaped_core::kernels::{
-    force_isa, matmul, Accum, CostModel, IsaKind, MatMut, MatRef, Parallelism, Route, Scratch,
+    force_isa, matmul, Accum, IsaKind, MatMut, MatRef, Parallelism, Route, Scratch,
     SparseLhs, SparsePolicy,
 };
 
@@ -82,13 +82,6 @@ fn fits(l: &Layout, rows: usize, cols: usize) -> bool {
             .is_some_and(|last| last < l.len)
 }
 
-/// A policy that always builds the tiles.
-const TILES: SparsePolicy = SparsePolicy::CostModel(CostModel {
-    dense_ns_per_mac: 1e9,
-    tile_ns: 0.0,
-    build_ns_per_element: 0.0,
-});
-
 /// `c = alpha a b (+ c)` through `matmul`, checked against f64.
 fn check_dense(b: &mut Bytes, par: Parallelism, scratch: &mut Scratch) {
     let (m, k, n) = (size(b), size(b), size(b));
@@ -155,7 +148,7 @@ fn check_sparse(b: &mut Bytes, par: Parallelism, scratch: &mut Scratch) {
     let d: Vec<f32> = (0..rows * n).map(|_| b.value(false)).collect();
     let xv = MatRef::row_major(&x, rows, cols).unwrap();
     let mut lhs = SparseLhs::default();
-    let tiles = lhs.prepare(xv, n, TILES, par);
+    let tiles = lhs.prepare(xv, n, SparsePolicy::Always, par);
     assert_eq!(tiles, rows > 0 && cols > 0 && n > 0);
     if !tiles {
         return;

@@ -582,12 +582,7 @@ mod tests {
         let xv = MatRef::row_major(&x, rows, cols).unwrap();
         let wtv = MatRef::row_major(&wt, n, cols).unwrap().t();
         let mut lhs = SparseLhs::default();
-        let always = SparsePolicy::CostModel(CostModel {
-            dense_ns_per_mac: 1.0,
-            tile_ns: 0.0,
-            build_ns_per_element: 0.0,
-        });
-        assert!(lhs.prepare(xv, n, always, Parallelism::None));
+        assert!(lhs.prepare(xv, n, SparsePolicy::Always, Parallelism::None));
         let mut scratch = Scratch::default();
         let mut got = vec![f32::NAN; rows * n];
         let dst = MatMut::row_major(&mut got, rows, n).unwrap();
@@ -626,13 +621,7 @@ mod tests {
         let d: Vec<f32> = (0..rows * n).map(|i| (i as f32 * 0.2).sin()).collect();
         let xv = MatRef::row_major(&x, rows, cols).unwrap();
         let mut lhs = SparseLhs::default();
-        // A model under which tiles always pay.
-        let always = SparsePolicy::CostModel(CostModel {
-            dense_ns_per_mac: 1.0,
-            tile_ns: 0.0,
-            build_ns_per_element: 0.0,
-        });
-        assert!(lhs.prepare(xv, n, always, Parallelism::Rayon));
+        assert!(lhs.prepare(xv, n, SparsePolicy::Always, Parallelism::Rayon));
         for accum in [Accum::Replace, Accum::Add] {
             let mut got = vec![0.5f32; rows * n];
             let route = matmul(

@@ -12,6 +12,9 @@ pub enum SparsePolicy {
     Never,
     /// When the cost model says the tiles are cheaper.
     CostModel(CostModel),
+    /// Whenever the tiles can be built and there is a product to take
+    /// them (`n > 0`): to time or test them.
+    Always,
 }
 
 impl Default for SparsePolicy {
@@ -48,6 +51,8 @@ impl Default for SparsePolicy {
 /// let dense = vec![1.0f32; 128 * 784];
 /// assert!(!SparsePolicy::CostModel(model).prefers_tiles(&dense, 128, 784, 512, 1));
 /// assert!(!SparsePolicy::Never.prefers_tiles(&x, 128, 784, 512, 1));
+/// assert!(SparsePolicy::Always.prefers_tiles(&dense, 128, 784, 512, 1));
+/// assert!(!SparsePolicy::Always.prefers_tiles(&dense, 128, 784, 0, 1)); // no product
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CostModel {
@@ -112,12 +117,13 @@ impl SparsePolicy {
         n: usize,
         _threads: usize,
     ) -> bool {
+        if rows.checked_mul(cols).is_none_or(|len| len > x.len()) {
+            return false;
+        }
         match self {
             SparsePolicy::Never => false,
+            SparsePolicy::Always => n > 0,
             SparsePolicy::CostModel(model) => {
-                if rows.checked_mul(cols).is_none_or(|len| len > x.len()) {
-                    return false;
-                }
                 // When building the tiles alone costs more than the dense
                 // products (a classifier's narrow output), no need to count.
                 let build = rows as f64 * cols as f64 * model.build_ns_per_element as f64;
